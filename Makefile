@@ -1,0 +1,95 @@
+# stamprally — plain Makefile; dependencies come from Debian packages via pkg-config.
+#
+#   make            build build/stamprally
+#   make run        install missing packages, build, serve on http://localhost:8080 with the demo rally
+#   make test       install missing packages, build, run every test (also under ASan+UBSan)
+#   make bench      run the benchmark (bench/run)
+
+PKGS     := libmicrohttpd sqlite3 libsodium jansson
+CC       ?= cc
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+
+WARN     := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wvla
+HARDEN   := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+CFLAGS_RELEASE := -O2 -g $(WARN) $(HARDEN) -Isrc -Ibuild $(PKG_CFLAGS)
+CFLAGS_ASAN    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
+                  $(WARN) -Isrc -Ibuild $(PKG_CFLAGS)
+LDFLAGS_RELEASE := -pie -Wl,-z,relro,-z,now
+LDFLAGS_ASAN    := -fsanitize=address,undefined
+
+LIB_SRC  := $(sort $(wildcard src/lib/*.c src/store/*.c src/core/*.c src/http/*.c src/web/*.c))
+ASSETS   := $(sort $(shell find assets -type f)) $(sort $(wildcard src/store/migrations/*/*.sql))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+
+REL_OBJ  := $(patsubst src/%.c,build/rel/%.o,$(LIB_SRC)) build/rel/assets_data.o
+ASAN_OBJ := $(patsubst src/%.c,build/asan/%.o,$(LIB_SRC)) build/asan/assets_data.o
+
+.PHONY: all run test test-unit test-http test-browser bench deps clean asan
+all: build/stamprally
+
+deps:
+	@scripts/install-deps
+
+build/embed: tools/embed.c
+	@mkdir -p build
+	$(CC) -O1 -Wall -Wextra -Werror -o $@ $<
+
+# Each asset is stored under its path below assets/ (migrations below src/store/).
+build/assets_data.c: build/embed $(ASSETS)
+	build/embed $(foreach f,$(ASSETS),$(patsubst src/store/%,%,$(patsubst assets/%,%,$(f)))=$(f)) > $@.tmp && mv $@.tmp $@
+
+build/rel/assets_data.o: build/assets_data.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_RELEASE) -c -o $@ $<
+build/asan/assets_data.o: build/assets_data.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ASAN) -c -o $@ $<
+
+build/rel/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_RELEASE) -MMD -MP -c -o $@ $<
+build/asan/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ASAN) -MMD -MP -c -o $@ $<
+
+build/rel/libsr.a: $(REL_OBJ)
+	ar rcs $@ $^
+build/asan/libsr.a: $(ASAN_OBJ)
+	ar rcs $@ $^
+
+build/stamprally: build/rel/main.o build/rel/libsr.a
+	$(CC) $(LDFLAGS_RELEASE) -o $@ $^ $(PKG_LIBS)
+build/asan/stamprally: build/asan/main.o build/asan/libsr.a
+	$(CC) $(LDFLAGS_ASAN) -o $@ $^ $(PKG_LIBS)
+asan: build/asan/stamprally
+
+build/rel/unit/%: tests/unit/%.c build/rel/libsr.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_RELEASE) -Wno-unused-parameter $(LDFLAGS_RELEASE) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs cmocka)
+build/asan/unit/%: tests/unit/%.c build/asan/libsr.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ASAN) -Wno-unused-parameter $(LDFLAGS_ASAN) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs cmocka)
+
+UNIT_REL  := $(patsubst tests/unit/%.c,build/rel/unit/%,$(UNIT_SRC))
+UNIT_ASAN := $(patsubst tests/unit/%.c,build/asan/unit/%,$(UNIT_SRC))
+
+run: deps
+	@$(MAKE) --no-print-directory build/stamprally
+	@mkdir -p data
+	build/stamprally serve --data ./data --listen 127.0.0.1:8080
+
+test: deps
+	@$(MAKE) --no-print-directory build/stamprally build/asan/stamprally $(UNIT_REL) $(UNIT_ASAN)
+	@scripts/run-tests
+
+test-unit: build/stamprally $(UNIT_REL)
+	@for t in $(UNIT_REL); do $$t || exit 1; done
+
+bench: deps build/stamprally
+	bench/run
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,127 @@
+/*
+ * rally.c — see rally.h.
+ */
+#include "core/rally.h"
+
+#include <string.h>
+
+#define RALLY_COLS "r.id, r.tenant_id, r.slug, r.title, r.description, r.status, r.starts_at, r.ends_at"
+
+/* Copy the RALLY_COLS columns starting at col into *out. */
+static void read_rally(db_stmt *st, arena *a, int col, struct rally *out)
+{
+	out->id = db_int(st, col);
+	out->tenant_id = db_int(st, col + 1);
+	out->slug = arena_strdup(a, db_text(st, col + 2));
+	out->title = arena_strdup(a, db_text(st, col + 3));
+	out->description = arena_strdup(a, db_text(st, col + 4));
+	out->status = arena_strdup(a, db_text(st, col + 5));
+	out->starts_at = db_int(st, col + 6);
+	out->ends_at = db_int(st, col + 7);
+}
+
+#define SPOT_COLS "s.id, s.rally_id, s.public_id, s.name, s.description, s.qr_token, s.position"
+
+static void read_spot(db_stmt *st, arena *a, int col, struct spot *out)
+{
+	out->id = db_int(st, col);
+	out->rally_id = db_int(st, col + 1);
+	out->public_id = arena_strdup(a, db_text(st, col + 2));
+	out->name = arena_strdup(a, db_text(st, col + 3));
+	out->description = arena_strdup(a, db_text(st, col + 4));
+	out->qr_token = arena_strdup(a, db_text(st, col + 5));
+	out->position = (int)db_int(st, col + 6);
+}
+
+int rally_by_slug(db *d, arena *a, const char *slug, struct rally *out)
+{
+	db_stmt *st = db_query(d, "SELECT " RALLY_COLS " FROM rallies r WHERE r.slug = $1", "t", slug);
+	int rc = db_row(st);
+	if (rc == DB_ROW)
+		read_rally(st, a, 0, out);
+	db_done(st);
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+}
+
+int rally_spots(db *d, arena *a, int64_t rally_id, struct spot **out, size_t *n)
+{
+	size_t cap = 16, k = 0;
+	struct spot *v = arena_alloc(a, cap * sizeof *v);
+	db_stmt *st = db_query(d, "SELECT " SPOT_COLS " FROM spots s WHERE s.rally_id = $1 ORDER BY s.position, s.id",
+			       "i", rally_id);
+	int rc;
+	while ((rc = db_row(st)) == DB_ROW) {
+		if (k == cap) {
+			struct spot *nv = arena_alloc(a, 2 * cap * sizeof *nv);
+			memcpy(nv, v, cap * sizeof *nv);
+			v = nv;
+			cap *= 2;
+		}
+		read_spot(st, a, 0, &v[k++]);
+	}
+	db_done(st);
+	*out = v;
+	*n = k;
+	return rc == DB_DONE ? 0 : -1;
+}
+
+int spot_by_token(db *d, arena *a, const char *token, struct spot *spot, struct rally *rally)
+{
+	db_stmt *st = db_query(d, "SELECT " SPOT_COLS ", " RALLY_COLS
+				  " FROM spots s JOIN rallies r ON r.id = s.rally_id WHERE s.qr_token = $1",
+			       "t", token);
+	int rc = db_row(st);
+	if (rc == DB_ROW) {
+		read_spot(st, a, 0, spot);
+		read_rally(st, a, 7, rally);
+	}
+	db_done(st);
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+}
+
+int64_t rally_spot_count(db *d, int64_t rally_id)
+{
+	return db_int1(d, 0, "SELECT count(*) FROM spots WHERE rally_id = $1", "i", rally_id);
+}
+
+enum rally_state rally_state(const struct rally *r, int64_t now)
+{
+	if (strcmp(r->status, "draft") == 0)
+		return RALLY_DRAFT;
+	if (strcmp(r->status, "published") != 0)
+		return RALLY_CLOSED;
+	if (now < r->starts_at)
+		return RALLY_NOT_STARTED;
+	if (now >= r->ends_at)
+		return RALLY_ENDED;
+	return RALLY_OPEN;
+}
+
+const char *rally_state_code(enum rally_state s)
+{
+	static const char *codes[] = {"open", "draft", "not_started", "ended", "closed"};
+	return codes[s];
+}
+
+int rally_list_public(db *d, arena *a, struct rally *out, int max)
+{
+	db_stmt *st = db_query(d, "SELECT " RALLY_COLS " FROM rallies r WHERE r.status <> 'draft'"
+				  " ORDER BY r.starts_at DESC, r.id DESC LIMIT $1",
+			       "i", (int64_t)max);
+	int n = 0, rc;
+	while ((rc = db_row(st)) == DB_ROW)
+		read_rally(st, a, 0, &out[n++]);
+	db_done(st);
+	return rc == DB_DONE ? n : -1;
+}
+
+int rally_slug_valid(const char *s)
+{
+	size_t n = 0;
+	if (!s || s[0] == '-')
+		return 0;
+	for (; s[n]; n++)
+		if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= '0' && s[n] <= '9') || s[n] == '-') || n >= 64)
+			return 0;
+	return n > 0;
+}

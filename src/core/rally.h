@@ -1,0 +1,55 @@
+/*
+ * rally.h — rallies and their spots: loading them and the rules of a rally's
+ * period and status.  Strings in the structs are allocated from the arena
+ * the caller passes, and live as long as it.
+ */
+#ifndef SR_RALLY_H
+#define SR_RALLY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/arena.h"
+#include "store/db.h"
+
+struct rally {
+	int64_t id, tenant_id;
+	const char *slug, *title, *description, *status;
+	int64_t starts_at, ends_at; /* UTC ms */
+};
+
+struct spot {
+	int64_t id, rally_id;
+	const char *public_id, *name, *description, *qr_token;
+	int position;
+};
+
+/* Whether a rally takes stamps now, and if not, why. */
+enum rally_state {
+	RALLY_OPEN,        /* published and within its period */
+	RALLY_DRAFT,       /* not public: behaves as if it did not exist */
+	RALLY_NOT_STARTED, /* published, before starts_at */
+	RALLY_ENDED,       /* published, at or after ends_at */
+	RALLY_CLOSED,      /* closed or archived by the organizer */
+};
+
+/* Load the rally with this slug into *out. 1 found, 0 not found, -1 error. */
+int rally_by_slug(db *d, arena *a, const char *slug, struct rally *out);
+/* Load the rally's spots in order into a new arena array (*out, *n).
+ * Returns 0 or -1. */
+int rally_spots(db *d, arena *a, int64_t rally_id, struct spot **out, size_t *n);
+/* Load the spot with this QR token and its rally. 1 found, 0 not, -1 error. */
+int spot_by_token(db *d, arena *a, const char *token, struct spot *spot, struct rally *rally);
+/* Count the rally's spots. */
+int64_t rally_spot_count(db *d, int64_t rally_id);
+/* The rally's state at time now (UTC ms). */
+enum rally_state rally_state(const struct rally *r, int64_t now);
+/* A stable lowercase code for a state ("open", "draft", "not_started", ...). */
+const char *rally_state_code(enum rally_state s);
+/* List published, closed and archived rallies, newest first, at most max.
+ * Returns the count, or -1. */
+int rally_list_public(db *d, arena *a, struct rally *out, int max);
+/* True when s is a valid slug: 1-64 of [a-z0-9-], not starting with '-'. */
+int rally_slug_valid(const char *s);
+
+#endif

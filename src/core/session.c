@@ -1,0 +1,27 @@
+/*
+ * session.c — see session.h.
+ */
+#include "core/session.h"
+
+#include "lib/token.h"
+
+int64_t session_create(db *d, int64_t now, int64_t lifetime_ms, char *token, size_t tokensz)
+{
+	unsigned char h[32];
+	token_new(token, tokensz, TOKEN_SESSION_BYTES);
+	token_hash(token, h);
+	db_stmt *st = db_query(d, "INSERT INTO sessions(token_hash, created_at, expires_at) VALUES ($1, $2, $3) RETURNING id",
+			       "bii", h, sizeof h, now, now + lifetime_ms);
+	int64_t id = db_row(st) == DB_ROW ? db_int(st, 0) : -1;
+	db_done(st);
+	return id;
+}
+
+int64_t session_find(db *d, const char *token, int64_t now)
+{
+	unsigned char h[32];
+	if (!token_valid(token))
+		return 0;
+	token_hash(token, h);
+	return db_int1(d, 0, "SELECT id FROM sessions WHERE token_hash = $1 AND expires_at > $2", "bi", h, sizeof h, now);
+}

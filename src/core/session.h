@@ -1,0 +1,20 @@
+/*
+ * session.h — browser sessions stored in the database, so any app node can
+ * serve any request.  The cookie carries a random 256-bit token; the
+ * database keeps only its SHA-256.
+ */
+#ifndef SR_SESSION_H
+#define SR_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/db.h"
+
+/* Create a session valid for lifetime_ms from now. Writes the cookie token
+ * into token (at least 48 bytes). Returns the session id, or -1. */
+int64_t session_create(db *d, int64_t now, int64_t lifetime_ms, char *token, size_t tokensz);
+/* The id of the live session with this token, 0 when none, -1 on error. */
+int64_t session_find(db *d, const char *token, int64_t now);
+
+#endif

@@ -1,0 +1,144 @@
+/*
+ * stamp.c — see stamp.h.
+ *
+ * A claim reads first (no lock) so a repeat costs no write; a new stamp is
+ * inserted in a write transaction with ON CONFLICT DO NOTHING, so the
+ * database's UNIQUE (participant_id, spot_id) settles any race, and the
+ * completion is recorded in the same transaction.
+ */
+#include "core/stamp.h"
+
+#include <string.h>
+
+#include "lib/token.h"
+
+static void read_participant(db_stmt *st, arena *a, struct participant *out)
+{
+	out->id = db_int(st, 0);
+	out->public_id = arena_strdup(a, db_text(st, 1));
+	out->rally_id = db_int(st, 2);
+	out->created_at = db_int(st, 3);
+	out->completed_at = db_is_null(st, 4) ? 0 : db_int(st, 4);
+}
+
+int participant_find(db *d, arena *a, int64_t session_id, int64_t rally_id, struct participant *out)
+{
+	if (session_id <= 0)
+		return 0;
+	db_stmt *st = db_query(d, "SELECT id, public_id, rally_id, created_at, completed_at FROM participants"
+				  " WHERE session_id = $1 AND rally_id = $2",
+			       "ii", session_id, rally_id);
+	int rc = db_row(st);
+	if (rc == DB_ROW)
+		read_participant(st, a, out);
+	db_done(st);
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+}
+
+int participant_join(db *d, arena *a, int64_t session_id, const struct rally *r, int64_t now,
+		     struct participant *out, int *created, enum rally_state *state)
+{
+	*created = 0;
+	*state = rally_state(r, now);
+	int found = participant_find(d, a, session_id, r->id, out);
+	if (found != 0)
+		return found;
+	if (*state != RALLY_OPEN && *state != RALLY_NOT_STARTED)
+		return 0;
+	char pid[48];
+	token_new(pid, sizeof pid, TOKEN_PUBLIC_BYTES);
+	if (db_begin(d) != 0)
+		return -1;
+	int rc = db_exec(d, "INSERT INTO participants(public_id, rally_id, session_id, created_at)"
+			    " VALUES ($1, $2, $3, $4) ON CONFLICT (session_id, rally_id) DO NOTHING",
+			 "tiii", pid, r->id, session_id, now);
+	*created = rc == DB_DONE && db_changes(d) == 1;
+	if (rc != DB_DONE || db_commit(d) != 0) {
+		if (rc != DB_DONE)
+			db_rollback(d);
+		return -1;
+	}
+	return participant_find(d, a, session_id, r->id, out) == 1 ? 1 : -1;
+}
+
+/* Fill progress counts for p into out. */
+static int progress(db *d, const struct participant *p, struct claim *out)
+{
+	out->total = rally_spot_count(d, p->rally_id);
+	out->collected = db_int1(d, -1, "SELECT count(*) FROM stamps WHERE participant_id = $1", "i", p->id);
+	out->completed = out->total > 0 && out->collected >= out->total;
+	return out->collected < 0 ? -1 : 0;
+}
+
+void stamp_claim(db *d, const struct rally *r, const struct participant *p, const struct spot *s,
+		 int64_t now, const char *method, struct claim *out)
+{
+	memset(out, 0, sizeof *out);
+	out->state = rally_state(r, now);
+	if (out->state != RALLY_OPEN) {
+		out->status = CLAIM_REFUSED;
+		return;
+	}
+	out->collected_at = db_int1(d, 0, "SELECT created_at FROM stamps WHERE participant_id = $1 AND spot_id = $2",
+				    "ii", p->id, s->id);
+	if (out->collected_at) {
+		out->status = progress(d, p, out) == 0 ? CLAIM_ALREADY : CLAIM_ERROR;
+		return;
+	}
+	out->status = CLAIM_ERROR;
+	if (db_begin(d) != 0)
+		return;
+	int rc = db_exec(d, "INSERT INTO stamps(participant_id, spot_id, method, created_at) VALUES ($1, $2, $3, $4)"
+			    " ON CONFLICT (participant_id, spot_id) DO NOTHING",
+			 "iiti", p->id, s->id, method, now);
+	if (rc != DB_DONE) {
+		db_rollback(d);
+		return;
+	}
+	if (db_changes(d) == 0) {
+		/* Another request for the same stamp won the race. */
+		db_rollback(d);
+		out->collected_at = db_int1(d, now, "SELECT created_at FROM stamps WHERE participant_id = $1 AND spot_id = $2",
+					    "ii", p->id, s->id);
+		out->status = progress(d, p, out) == 0 ? CLAIM_ALREADY : CLAIM_ERROR;
+		return;
+	}
+	out->collected_at = now;
+	if (progress(d, p, out) != 0) {
+		db_rollback(d);
+		return;
+	}
+	if (out->completed) {
+		rc = db_exec(d, "UPDATE participants SET completed_at = $1 WHERE id = $2 AND completed_at IS NULL",
+			     "ii", now, p->id);
+		out->just_completed = rc == DB_DONE && db_changes(d) == 1;
+		if (rc != DB_DONE) {
+			db_rollback(d);
+			return;
+		}
+	}
+	if (db_commit(d) == 0)
+		out->status = CLAIM_NEW;
+}
+
+int card_load(db *d, arena *a, int64_t rally_id, int64_t participant_id, struct card *out)
+{
+	memset(out, 0, sizeof *out);
+	if (rally_spots(d, a, rally_id, &out->spots, &out->n) != 0)
+		return -1;
+	out->collected_at = arena_alloc(a, (out->n ? out->n : 1) * sizeof *out->collected_at);
+	if (participant_id <= 0)
+		return 0;
+	db_stmt *st = db_query(d, "SELECT spot_id, created_at FROM stamps WHERE participant_id = $1", "i", participant_id);
+	int rc;
+	while ((rc = db_row(st)) == DB_ROW) {
+		int64_t sid = db_int(st, 0);
+		for (size_t i = 0; i < out->n; i++)
+			if (out->spots[i].id == sid) {
+				out->collected_at[i] = db_int(st, 1);
+				out->collected++;
+			}
+	}
+	db_done(st);
+	return rc == DB_DONE ? 0 : -1;
+}

@@ -1,0 +1,61 @@
+/*
+ * stamp.h — participants, stamps and the stamp card: joining a rally,
+ * claiming a spot's stamp, and what the card shows.  The rules (the rally's
+ * state, one stamp per spot, completion) are decided here, never in a
+ * handler.
+ */
+#ifndef SR_STAMP_H
+#define SR_STAMP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/rally.h"
+#include "lib/arena.h"
+#include "store/db.h"
+
+struct participant {
+	int64_t id, rally_id, created_at, completed_at; /* completed_at 0 when not */
+	const char *public_id;
+};
+
+/* Find the participant of rally_id for this session. 1/0/-1. */
+int participant_find(db *d, arena *a, int64_t session_id, int64_t rally_id, struct participant *out);
+/* Join: find or create the session's participant in the rally. *created
+ * says which. Refuses (returns 0, *state set) when the rally does not take
+ * participants now: draft, closed, ended. Returns 1 on success, -1 on error. */
+int participant_join(db *d, arena *a, int64_t session_id, const struct rally *r, int64_t now,
+		     struct participant *out, int *created, enum rally_state *state);
+
+enum claim_status {
+	CLAIM_NEW,      /* the stamp was written */
+	CLAIM_ALREADY,  /* it was there before; nothing written */
+	CLAIM_REFUSED,  /* the rally does not take stamps now; see state */
+	CLAIM_ERROR,
+};
+
+struct claim {
+	enum claim_status status;
+	enum rally_state state;  /* why, when refused */
+	int64_t collected_at;    /* the stamp's time */
+	int64_t collected, total;
+	int completed;           /* every spot collected */
+	int just_completed;      /* this claim completed the card */
+};
+
+/* Claim the spot's stamp for participant p at time now with method ("qr").
+ * Atomic: concurrent identical claims write exactly one stamp. */
+void stamp_claim(db *d, const struct rally *r, const struct participant *p, const struct spot *s,
+		 int64_t now, const char *method, struct claim *out);
+
+struct card {
+	struct spot *spots;
+	int64_t *collected_at;   /* per spot; 0 when not collected */
+	size_t n;
+	int64_t collected;
+};
+
+/* Load the rally's spots with participant_id's stamps (0: none). 0 or -1. */
+int card_load(db *d, arena *a, int64_t rally_id, int64_t participant_id, struct card *out);
+
+#endif

@@ -1,0 +1,137 @@
+/*
+ * req.c — request accessors and small response helpers; see req.h.
+ */
+#include "http/req.h"
+
+#include <microhttpd.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "http/server.h"
+
+const char *req_header(req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *req_query(req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *req_cookie_name(req *r, const char *name)
+{
+	return r->srv->cfg.secure_cookies ? arena_printf(&r->a, "__Host-%s", name) : name;
+}
+
+const char *req_cookie(req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, req_cookie_name(r, name));
+}
+
+const char *req_form(req *r, const char *name)
+{
+	return r->form ? json_string_value(json_object_get(r->form, name)) : NULL;
+}
+
+void req_add_header(req *r, const char *name, const char *value)
+{
+	struct header *h = arena_alloc(&r->a, sizeof *h);
+	h->name = arena_strdup(&r->a, name);
+	h->value = arena_strdup(&r->a, value);
+	h->next = r->headers;
+	r->headers = h;
+}
+
+void req_set_cookie(req *r, const char *name, const char *value, long max_age)
+{
+	int secure = r->srv->cfg.secure_cookies;
+	char age[48] = "";
+	if (max_age >= 0)
+		snprintf(age, sizeof age, "; Max-Age=%ld", max_age);
+	req_add_header(r, MHD_HTTP_HEADER_SET_COOKIE,
+		       arena_printf(&r->a, "%s=%s; Path=/; HttpOnly; SameSite=Lax%s%s",
+				    req_cookie_name(r, name), value, age, secure ? "; Secure" : ""));
+}
+
+void req_redirect(req *r, const char *location)
+{
+	r->status = 303;
+	req_add_header(r, MHD_HTTP_HEADER_LOCATION, location);
+	r->content_type = "text/plain; charset=utf-8";
+	buf_reset(&r->out);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decode a form component ('+' is a space) into out; -1 on a bad escape. */
+static int form_decode(const char *s, size_t n, buf *out)
+{
+	buf_reset(out);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '+') {
+			buf_putc(out, ' ');
+		} else if (s[i] == '%') {
+			if (i + 2 >= n)
+				return -1;
+			int a = hexval(s[i + 1]), b = hexval(s[i + 2]);
+			if (a < 0 || b < 0)
+				return -1;
+			buf_putc(out, (char)(a * 16 + b));
+			i += 2;
+		} else {
+			buf_putc(out, s[i]);
+		}
+	}
+	return 0;
+}
+
+#define FORM_MAX_FIELDS 64
+
+json_t *req_parse_form(const char *body, size_t len)
+{
+	json_t *o = json_object();
+	buf k = BUF_INIT, v = BUF_INIT;
+	size_t fields = 0;
+	const char *p = body, *e = body + len;
+	while (p < e) {
+		const char *amp = memchr(p, '&', (size_t)(e - p));
+		if (!amp)
+			amp = e;
+		const char *eq = memchr(p, '=', (size_t)(amp - p));
+		if (amp > p) {
+			const char *ke = eq ? eq : amp;
+			if (++fields > FORM_MAX_FIELDS || form_decode(p, (size_t)(ke - p), &k) != 0 ||
+			    form_decode(eq ? eq + 1 : amp, eq ? (size_t)(amp - eq - 1) : 0, &v) != 0)
+				goto bad;
+			/* json_stringn refuses invalid UTF-8; a NUL in a value is refused too. */
+			json_t *s = memchr(buf_str(&v), '\0', v.len) ? NULL : json_stringn(buf_str(&v), v.len);
+			if (!s || memchr(buf_str(&k), '\0', k.len)) {
+				json_decref(s);
+				goto bad;
+			}
+			if (json_object_get(o, buf_str(&k)))
+				json_decref(s);
+			else
+				json_object_set_new(o, buf_str(&k), s);
+		}
+		p = amp + 1;
+	}
+	buf_free(&k);
+	buf_free(&v);
+	return o;
+bad:
+	buf_free(&k);
+	buf_free(&v);
+	json_decref(o);
+	return NULL;
+}

@@ -1,0 +1,89 @@
+/*
+ * req.h — the per-request context passed explicitly to every handler.
+ *
+ * One struct req lives from the first byte of a request to the end of its
+ * response; it owns an arena from which everything request-scoped is
+ * allocated, and is freed as a whole when libmicrohttpd reports the request
+ * complete.  Nothing about a request is kept in a global.
+ */
+#ifndef SR_REQ_H
+#define SR_REQ_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "http/router.h"
+#include "lib/arena.h"
+#include "lib/buf.h"
+#include "lib/i18n.h"
+#include "store/db.h"
+
+struct MHD_Connection;
+struct route;
+struct server;
+
+struct header {
+	const char *name, *value;
+	struct header *next;
+};
+
+typedef struct req {
+	struct MHD_Connection *conn;
+	const struct server *srv;   /* configuration and keys, read-only */
+	arena a;
+	int64_t start_us;
+
+	/* the request */
+	const char *method;
+	const char *path;           /* percent-decoded, no query string */
+	const struct route *route;
+	const char *params[ROUTER_MAX_PARAMS];
+	int nparams;
+	buf body;                   /* raw request body */
+	long body_limit;            /* bytes, from the route */
+	int body_too_large;
+	json_t *json;               /* parsed JSON body (API routes), owned */
+	json_t *form;               /* parsed form body (form routes), owned */
+	enum lang lang;
+	db *db;                     /* this worker thread's connection */
+
+	/* the participant's browser session, when the route loads it */
+	int64_t session_id;         /* 0 when none */
+
+	/* the CSRF cookie and the form token derived from it */
+	const char *csrf_cookie;
+	const char *csrf_token;
+
+	/* the response being built */
+	int status;
+	buf out;
+	const char *content_type;
+	struct header *headers;     /* extra response headers, arena-allocated */
+	size_t bytes_sent;
+	int responded;
+} req;
+
+/* A request header's value, or NULL. */
+const char *req_header(req *r, const char *name);
+/* A query-string argument's value, or NULL. */
+const char *req_query(req *r, const char *name);
+/* A cookie's value, or NULL. */
+const char *req_cookie(req *r, const char *name);
+/* A form field (after the dispatcher parsed the body), or NULL. */
+const char *req_form(req *r, const char *name);
+/* Add a response header; name and value are copied into the arena. */
+void req_add_header(req *r, const char *name, const char *value);
+/* Add a Set-Cookie header: HttpOnly, SameSite=Lax, Path=/; Secure and the
+ * __Host- prefix when the service runs behind https. max_age in seconds
+ * (-1 for a browser-session cookie). */
+void req_set_cookie(req *r, const char *name, const char *value, long max_age);
+/* The cookie name as sent to the browser (with __Host- when secure). */
+const char *req_cookie_name(req *r, const char *name);
+/* Parse an application/x-www-form-urlencoded body into a JSON object of
+ * strings (a repeated field keeps its first value). NULL when malformed
+ * (bad percent escape, invalid UTF-8, too many fields). Caller owns it. */
+json_t *req_parse_form(const char *body, size_t len);
+/* Send a 303 redirect to a path of this service. */
+void req_redirect(req *r, const char *location);
+
+#endif

@@ -1,0 +1,241 @@
+/*
+ * server.c — libmicrohttpd glue: the daemon and its limits, the request life
+ * cycle (context, body, dispatch, send) and the access log.
+ *
+ * Life of a request:
+ *   1. first callback: allocate struct req, let the web layer match the
+ *      route (srv->body_limit) and check URL and header sizes; answer at
+ *      once when that already failed or Content-Length exceeds the limit;
+ *   2. body callbacks: append to r->body up to the limit (413 beyond);
+ *   3. last callback: srv->dispatch(r) runs the gatekeeping and the handler,
+ *      then the response is queued with the security headers;
+ *   4. completion callback: one access-log line, then the arena is freed.
+ */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/timeutil.h"
+
+/* Content-Security-Policy for every response: no inline script or style, no
+ * plugins, no framing, forms only to ourselves. */
+static const char CSP[] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+			  "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/* Queue r's response with the security headers; the body buffer moves into
+ * the MHD response. */
+static void send_response(req *r)
+{
+	if (r->responded)
+		return;
+	r->responded = 1;
+	if (!r->status)
+		r->status = 500;
+	r->bytes_sent = r->out.len;
+	size_t len = r->out.len;
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(len, buf_detach(&r->out), MHD_RESPMEM_MUST_FREE);
+	if (!resp)
+		return;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				r->content_type ? r->content_type : "text/plain; charset=utf-8");
+	MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
+	int has_cache = 0;
+	for (struct header *h = r->headers; h; h = h->next) {
+		MHD_add_response_header(resp, h->name, h->value);
+		has_cache |= strcasecmp(h->name, "Cache-Control") == 0;
+	}
+	if (!has_cache)
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_queue_response(r->conn, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+}
+
+/* Sum of the sizes of all request headers (name, value and separators). */
+static enum MHD_Result add_size(void *cls, enum MHD_ValueKind kind, const char *k, const char *v)
+{
+	(void)kind;
+	*(size_t *)cls += strlen(k) + (v ? strlen(v) : 0) + 4;
+	return MHD_YES;
+}
+
+/* Checks that need no route: URL length (414) and header size (431). */
+static void check_sizes(req *r, const char *url)
+{
+	const config *c = &r->srv->cfg;
+	size_t hsize = 0;
+	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, add_size, &hsize);
+	if (strlen(url) > (size_t)c->max_url)
+		r->status = 414;
+	else if (hsize > (size_t)c->max_header)
+		r->status = 431;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	(void)version;
+	struct server *srv = cls;
+	req *r = *con_cls;
+	if (!r) {
+		r = calloc(1, sizeof *r);
+		if (!r)
+			return MHD_NO;
+		*con_cls = r;
+		r->conn = conn;
+		r->srv = srv;
+		r->start_us = time_mono_us();
+		r->method = arena_strdup(&r->a, method);
+		r->path = arena_strndup(&r->a, url, strnlen(url, 65536));
+		check_sizes(r, url);
+		r->body_limit = r->status ? 0 : srv->body_limit(r);
+		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (!r->status && cl && strtoll(cl, NULL, 10) > r->body_limit)
+			r->status = 413;
+		if (r->status) {
+			srv->dispatch(r);
+			send_response(r);
+		}
+		return MHD_YES;
+	}
+	if (r->responded) {
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (r->body.len + *upload_size > (size_t)r->body_limit)
+			r->body_too_large = 1;
+		else
+			buf_append(&r->body, upload, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (r->body_too_large)
+		r->status = 413;
+	srv->dispatch(r);
+	send_response(r);
+	return MHD_YES;
+}
+
+/* Append s to b as the inside of a JSON string. */
+static void json_escape(buf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			buf_printf(b, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			buf_printf(b, "\\u%04x", c);
+		else
+			buf_putc(b, (char)c);
+	}
+}
+
+/* Completion: write the access-log line and free the request. */
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)conn;
+	struct server *srv = cls;
+	req *r = *con_cls;
+	if (!r)
+		return;
+	if (srv->cfg.access_log) {
+		char when[40];
+		time_format_iso_utc(time_now_ms(), when, sizeof when);
+		buf line = BUF_INIT;
+		buf_printf(&line, "{\"time\":\"%s\",\"method\":\"", when);
+		json_escape(&line, r->method ? r->method : "");
+		buf_puts(&line, "\",\"path\":\"");
+		json_escape(&line, r->path ? r->path : "");
+		buf_printf(&line, "\",\"status\":%d,\"bytes\":%zu,\"ms\":%.3f%s}\n", r->status,
+			   r->responded ? r->bytes_sent : 0, (double)(time_mono_us() - r->start_us) / 1000.0,
+			   toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : ",\"aborted\":true");
+		fwrite(line.data, 1, line.len, stderr);
+		buf_free(&line);
+	}
+	json_decref(r->json);
+	json_decref(r->form);
+	buf_free(&r->body);
+	buf_free(&r->out);
+	arena_free(&r->a);
+	free(r);
+	*con_cls = NULL;
+}
+
+/* Resolve "ADDR:PORT" (IPv6 as "[ADDR]:PORT") into storage. */
+static int resolve(const char *listen, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char host[128], port[16];
+	const char *colon = strrchr(listen, ':');
+	if (!colon || strlen(colon + 1) >= sizeof port)
+		return -1;
+	size_t hl = (size_t)(colon - listen);
+	if (hl >= sizeof host)
+		return -1;
+	memcpy(host, listen, hl);
+	host[hl] = '\0';
+	strcpy(port, colon + 1);
+	char *h = host;
+	if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
+		h[hl - 1] = '\0';
+		h++;
+	}
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *res;
+	if (getaddrinfo(h, port, &hints, &res) != 0)
+		return -1;
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+int server_start(struct server *srv)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	const config *c = &srv->cfg;
+	if (resolve(c->listen, &ss, &sl) != 0) {
+		fprintf(stderr, "stamprally: cannot resolve listen address '%s'\n", c->listen);
+		return -1;
+	}
+	unsigned threads = c->threads > 0 ? (unsigned)c->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	srv->daemon = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, srv,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_THREAD_POOL_SIZE, threads,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)c->max_connections_per_ip,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->connection_timeout,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)c->connection_memory,
+		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		MHD_OPTION_END);
+	if (!srv->daemon) {
+		fprintf(stderr, "stamprally: cannot listen on %s\n", c->listen);
+		return -1;
+	}
+	return 0;
+}
+
+void server_stop(struct server *srv)
+{
+	if (!srv->daemon)
+		return;
+	MHD_quiesce_daemon(srv->daemon);
+	MHD_stop_daemon(srv->daemon);
+	srv->daemon = NULL;
+}

@@ -1,0 +1,30 @@
+/*
+ * server.h — the libmicrohttpd daemon: limits, the request life cycle, the
+ * access log.  Route gatekeeping and handlers live in src/web/; the server
+ * calls one dispatch function per complete request.
+ */
+#ifndef SR_SERVER_H
+#define SR_SERVER_H
+
+#include "http/req.h"
+#include "lib/config.h"
+
+struct server {
+	config cfg;
+	unsigned char secret[32];   /* CSRF HMAC key */
+	/* Called once per request, when the body (if any) has arrived, on a
+	 * worker thread.  Fills r->status/out/headers; the server sends it. */
+	void (*dispatch)(req *r);
+	/* Called for the first bytes of a request: returns the body limit for
+	 * its route, or a status (404, 405, 414, 431...) to answer at once via
+	 * dispatch with r->status preset.  */
+	long (*body_limit)(req *r);
+	struct MHD_Daemon *daemon;
+};
+
+/* Start listening on srv->cfg.listen; 0 on success, -1 with a message. */
+int server_start(struct server *srv);
+/* Stop accepting, finish the requests in flight, and release the daemon. */
+void server_stop(struct server *srv);
+
+#endif

@@ -1,0 +1,211 @@
+/*
+ * config.c — one table describes every configuration key: its type, where it
+ * lives in struct config, its default and its documentation.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum kind { K_STR, K_INT, K_LONG, K_BOOL };
+
+struct key {
+	const char *name;
+	enum kind kind;
+	size_t off, size;
+	const char *def;
+	long min, max;
+	const char *doc;
+};
+
+#define S(n, f, d, doc) {n, K_STR, offsetof(config, f), sizeof(((config *)0)->f), d, 0, 0, doc}
+#define I(n, f, d, lo, hi, doc) {n, K_INT, offsetof(config, f), 0, d, lo, hi, doc}
+#define L(n, f, d, lo, hi, doc) {n, K_LONG, offsetof(config, f), 0, d, lo, hi, doc}
+#define B(n, f, d, doc) {n, K_BOOL, offsetof(config, f), 0, d, 0, 1, doc}
+
+static const struct key keys[] = {
+	S("server.listen", listen, "127.0.0.1:8080", "address and port to listen on (IPv4, [IPv6] or a name)"),
+	S("server.public_url", public_url, "", "URL participants reach the service at, used in QR codes; default http://LISTEN"),
+	I("server.threads", threads, "0", 0, 256, "worker threads; 0 means one per CPU"),
+	S("server.assets_dir", assets_dir, "", "development: read templates, CSS, JS and catalogs from this directory at start"),
+	B("server.access_log", access_log, "1", "write one JSON access-log line per request to stderr"),
+	I("limits.max_connections", max_connections, "1024", 1, 1000000, "open connections at most"),
+	I("limits.max_connections_per_ip", max_connections_per_ip, "64", 1, 1000000, "open connections per client address at most"),
+	I("limits.connection_timeout", connection_timeout, "30", 1, 3600, "seconds of inactivity before a connection is closed"),
+	L("limits.connection_memory", connection_memory, "65536", 16384, 16777216, "bytes of buffer per connection (request line and headers must fit)"),
+	L("limits.max_body", max_body, "65536", 1024, 104857600, "request body bytes at most (413 beyond)"),
+	L("limits.max_url", max_url, "2048", 64, 16384, "request URL bytes at most (414 beyond)"),
+	L("limits.max_header", max_header, "16384", 1024, 1048576, "request header bytes at most, all together (431 beyond)"),
+	S("store.data_dir", data_dir, "./data", "directory for the database and keys"),
+	S("store.database", database, "", "SQLite database file; default DATA_DIR/stamprally.db"),
+	S("store.durability", durability, "normal", "normal: acknowledged writes survive a killed process; full: also power loss (fsync per commit)"),
+	I("store.busy_timeout", busy_timeout, "5000", 0, 600000, "milliseconds to wait for a database lock"),
+	S("security.secret_key_file", secret_key_file, "", "32-byte key for CSRF tokens; default DATA_DIR/secret.key, created on first start"),
+	I("security.session_days", session_days, "180", 1, 3650, "days a participant's session cookie lives"),
+	I("security.secure_cookies", secure_cookies, "-1", -1, 1, "1: Secure cookies with the __Host- prefix; 0: plain; -1: when public_url is https"),
+};
+
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+static const struct key *find(const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+int config_set(config *c, const char *name, const char *value, char *err, size_t errsz)
+{
+	const struct key *k = find(name);
+	if (!k) {
+		snprintf(err, errsz, "unknown configuration key '%s'", name);
+		return -1;
+	}
+	char *field = (char *)c + k->off;
+	if (k->kind == K_STR) {
+		if (strlen(value) >= k->size) {
+			snprintf(err, errsz, "%s: value too long", name);
+			return -1;
+		}
+		strcpy(field, value);
+		return 0;
+	}
+	char *end;
+	errno = 0;
+	long v = strtol(value, &end, 10);
+	if (k->kind == K_BOOL && (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 || strcmp(value, "on") == 0))
+		v = 1, end = (char *)value + strlen(value);
+	else if (k->kind == K_BOOL && (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 || strcmp(value, "off") == 0))
+		v = 0, end = (char *)value + strlen(value);
+	if (errno || end == value || *end || v < k->min || v > k->max) {
+		snprintf(err, errsz, "%s: '%s' is not a number from %ld to %ld", name, value, k->min, k->max);
+		return -1;
+	}
+	if (k->kind == K_LONG)
+		*(long *)field = v;
+	else
+		*(int *)field = (int)v;
+	return 0;
+}
+
+void config_defaults(config *c)
+{
+	char err[128];
+	memset(c, 0, sizeof *c);
+	for (size_t i = 0; i < NKEYS; i++)
+		config_set(c, keys[i].name, keys[i].def, err, sizeof err);
+}
+
+/* Strip leading and trailing white space in place. */
+static char *strip(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+int config_load_file(config *c, const char *path, char *err, size_t errsz)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	char line[1024], section[64] = "", key[160];
+	int lineno = 0, rc = 0;
+	while (rc == 0 && fgets(line, sizeof line, f)) {
+		lineno++;
+		char *s = strip(line);
+		if (!*s || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			char *e = strchr(s, ']');
+			if (!e || e[1] || e - s - 1 >= (long)sizeof section) {
+				snprintf(err, errsz, "%s:%d: bad section header", path, lineno);
+				rc = -1;
+				break;
+			}
+			*e = '\0';
+			snprintf(section, sizeof section, "%s", strip(s + 1));
+			continue;
+		}
+		char *eq = strchr(s, '=');
+		if (!eq) {
+			snprintf(err, errsz, "%s:%d: expected key = value", path, lineno);
+			rc = -1;
+			break;
+		}
+		*eq = '\0';
+		snprintf(key, sizeof key, "%s%s%s", section, *section ? "." : "", strip(s));
+		char *value = strip(eq + 1);
+		size_t vn = strlen(value);
+		if (vn >= 2 && value[0] == '"' && value[vn - 1] == '"') {
+			value[vn - 1] = '\0';
+			value++;
+		}
+		char e2[256];
+		if (config_set(c, key, value, e2, sizeof e2) != 0) {
+			snprintf(err, errsz, "%s:%d: %s", path, lineno, e2);
+			rc = -1;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+int config_load_env(config *c, char **envp, char *err, size_t errsz)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		char var[160] = "STAMPRALLY_";
+		size_t n = strlen(var);
+		for (const char *p = keys[i].name; *p && n + 1 < sizeof var; p++)
+			var[n++] = *p == '.' ? '_' : (char)toupper((unsigned char)*p);
+		var[n] = '\0';
+		for (char **e = envp; e && *e; e++) {
+			if (strncmp(*e, var, n) == 0 && (*e)[n] == '=') {
+				if (config_set(c, keys[i].name, *e + n + 1, err, errsz) != 0)
+					return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+void config_finish(config *c)
+{
+	if (!c->database[0])
+		snprintf(c->database, sizeof c->database, "%.400s/stamprally.db", c->data_dir);
+	if (!c->secret_key_file[0])
+		snprintf(c->secret_key_file, sizeof c->secret_key_file, "%.400s/secret.key", c->data_dir);
+	if (!c->public_url[0]) {
+		const char *l = c->listen;
+		/* Wildcard and loopback addresses are shown as localhost. */
+		static const char *local[] = {"0.0.0.0:", "127.0.0.1:", "[::]:", "[::1]:"};
+		const char *port = NULL;
+		for (size_t i = 0; i < sizeof local / sizeof local[0] && !port; i++)
+			if (strncmp(l, local[i], strlen(local[i])) == 0)
+				port = l + strlen(local[i]);
+		if (port)
+			snprintf(c->public_url, sizeof c->public_url, "http://localhost:%s", port);
+		else
+			snprintf(c->public_url, sizeof c->public_url, "http://%s", l);
+	}
+	size_t n = strlen(c->public_url);
+	while (n && c->public_url[n - 1] == '/')
+		c->public_url[--n] = '\0';
+	if (c->secure_cookies < 0)
+		c->secure_cookies = strncmp(c->public_url, "https://", 8) == 0;
+}
+
+void config_describe(void (*emit)(const char *, const char *, const char *, void *), void *ud)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		emit(keys[i].name, keys[i].def, keys[i].doc, ud);
+}

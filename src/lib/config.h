@@ -1,0 +1,51 @@
+/*
+ * config.h — the service's configuration: built-in defaults, then an
+ * INI-style file, then STAMPRALLY_* environment variables, then command-line
+ * flags.  Every key is listed, with its default and meaning, in config.c's
+ * table (and in docs/configuration.md, which `stamprally config` reproduces).
+ */
+#ifndef SR_CONFIG_H
+#define SR_CONFIG_H
+
+#include <stddef.h>
+
+typedef struct config {
+	/* [server] */
+	char listen[128];          /* ADDR:PORT */
+	char public_url[256];      /* e.g. https://stamp.example.jp; derived from listen when empty */
+	int threads;               /* worker threads; 0 = number of CPUs */
+	char assets_dir[512];      /* development: read assets from here instead of the binary */
+	int access_log;            /* 1 = one JSON line per request on stderr */
+	/* [limits] */
+	int max_connections;
+	int max_connections_per_ip;
+	int connection_timeout;    /* seconds */
+	long connection_memory;    /* bytes per connection (headers + buffers) */
+	long max_body;             /* bytes, default for routes without their own */
+	long max_url;              /* bytes */
+	long max_header;           /* bytes, all request headers together */
+	/* [store] */
+	char data_dir[512];
+	char database[512];        /* SQLite file; default DATA_DIR/stamprally.db */
+	char durability[16];       /* normal | full */
+	int busy_timeout;          /* milliseconds */
+	/* [security] */
+	char secret_key_file[512]; /* default DATA_DIR/secret.key, created on first start */
+	int session_days;          /* participant session lifetime */
+	int secure_cookies;        /* 1 = Secure + __Host- prefix; default: when public_url is https */
+} config;
+
+/* Fill c with the built-in defaults. */
+void config_defaults(config *c);
+/* Read an INI file over c. Returns 0, or -1 and a message in err. */
+int config_load_file(config *c, const char *path, char *err, size_t errsz);
+/* Apply STAMPRALLY_<SECTION>_<KEY> variables from envp over c. */
+int config_load_env(config *c, char **envp, char *err, size_t errsz);
+/* Set one key ("section.key") from text; -1 with a message on bad input. */
+int config_set(config *c, const char *key, const char *value, char *err, size_t errsz);
+/* Fill the derived values (database path, public_url, ...). Call last. */
+void config_finish(config *c);
+/* Write every key with its default and description (for docs and --help). */
+void config_describe(void (*emit)(const char *key, const char *def, const char *doc, void *ud), void *ud);
+
+#endif

@@ -1,0 +1,317 @@
+/*
+ * main.c — the stamprally binary: parse the subcommand and its flags, build
+ * the configuration, and run one of serve, migrate, demo, rally import,
+ * config, version.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/demo.h"
+#include "core/import.h"
+#include "http/server.h"
+#include "lib/assets.h"
+#include "lib/config.h"
+#include "lib/timeutil.h"
+#include "lib/token.h"
+#include "store/db.h"
+#include "store/migrate.h"
+#include "web/web.h"
+
+#ifndef STAMPRALLY_VERSION
+#define STAMPRALLY_VERSION "0.1.0"
+#endif
+
+extern char **environ;
+
+struct cmd {
+	const char *name;
+	int (*run)(struct server *srv, int argc, char **argv);
+	const char *usage;
+	const char *help;
+};
+
+static const char COMMON_FLAGS[] =
+	"  --config FILE   read configuration from FILE (also STAMPRALLY_CONFIG)\n"
+	"  --data DIR      data directory (default ./data; also STAMPRALLY_STORE_DATA_DIR)\n";
+
+/* Create dir (one level) if missing. */
+static int ensure_dir(const char *dir)
+{
+	if (mkdir(dir, 0700) == 0 || errno == EEXIST)
+		return 0;
+	fprintf(stderr, "stamprally: cannot create %s: %s\n", dir, strerror(errno));
+	return -1;
+}
+
+/* Open the store, apply migrations; the connection (caller closes) or NULL. */
+static db *open_store(const config *c, int *applied)
+{
+	if (ensure_dir(c->data_dir) != 0)
+		return NULL;
+	struct db_options o = {c->database, strcmp(c->durability, "full") == 0, c->busy_timeout};
+	db_configure(&o);
+	db *d = db_open();
+	int n = 0;
+	if (!d || migrate_run(d, &n) != 0) {
+		fprintf(stderr, "stamprally: cannot open the database %s\n", c->database);
+		db_close(d);
+		return NULL;
+	}
+	if (applied)
+		*applied = n;
+	return d;
+}
+
+/* Read the 32-byte CSRF key, creating it (mode 0600) on first start. */
+static int load_secret(struct server *srv)
+{
+	const char *path = srv->cfg.secret_key_file;
+	int fd = open(path, O_RDONLY);
+	if (fd < 0 && errno == ENOENT) {
+		unsigned char k[32];
+		randombytes_buf(k, sizeof k);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		if (fd >= 0 && write(fd, k, sizeof k) == (ssize_t)sizeof k && fsync(fd) == 0) {
+			close(fd);
+			fd = open(path, O_RDONLY);
+		}
+	}
+	if (fd < 0 || read(fd, srv->secret, sizeof srv->secret) != (ssize_t)sizeof srv->secret) {
+		fprintf(stderr, "stamprally: cannot read the secret key %s\n", path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static void print_demo_urls(const config *c, json_t *demo)
+{
+	size_t i;
+	json_t *s;
+	printf("\n  stamprally is running.\n\n  Open on your phone or browser:\n    %s/r/%s\n\n  The demo spots' QR codes point at:\n",
+	       c->public_url, json_string_value(json_object_get(demo, "rally")));
+	json_array_foreach(json_object_get(demo, "spots"), i, s)
+		printf("    %s  %s\n", json_string_value(json_object_get(s, "qr_url")),
+		       json_string_value(json_object_get(s, "name")));
+	printf("\n  Stop with Ctrl-C.\n\n");
+	fflush(stdout);
+}
+
+static int cmd_serve(struct server *srv, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	config *c = &srv->cfg;
+	db *d = open_store(c, NULL);
+	if (!d || load_secret(srv) != 0 || web_init() != 0)
+		return 1;
+	char err[256];
+	json_t *demo = NULL;
+	if (db_int1(d, 0, "SELECT count(*) FROM tenants", NULL) == 0 &&
+	    demo_seed(d, c->public_url, time_now_ms(), &demo, err, sizeof err) != 0) {
+		fprintf(stderr, "stamprally: demo: %s\n", err);
+		return 1;
+	}
+	db_close(d);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	srv->dispatch = web_dispatch;
+	srv->body_limit = web_body_limit;
+	if (server_start(srv) != 0)
+		return 1;
+	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"listening\",\"listen\":\"%s\",\"public_url\":\"%s\"}\n", c->listen,
+		c->public_url);
+	if (demo)
+		print_demo_urls(c, demo);
+	else
+		printf("stamprally is running at %s\n", c->public_url), fflush(stdout);
+	json_decref(demo);
+	int sig;
+	sigwait(&set, &sig);
+	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"shutting down\",\"signal\":%d}\n", sig);
+	server_stop(srv);
+	return 0;
+}
+
+static int cmd_migrate(struct server *srv, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	int n;
+	db *d = open_store(&srv->cfg, &n);
+	if (!d)
+		return 1;
+	printf("schema version %d (%d migration%s applied)\n", migrate_version(d), n, n == 1 ? "" : "s");
+	db_close(d);
+	return 0;
+}
+
+static int cmd_demo(struct server *srv, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	db *d = open_store(&srv->cfg, NULL);
+	json_t *out = NULL;
+	char err[256];
+	if (!d)
+		return 1;
+	int rc = demo_seed(d, srv->cfg.public_url, time_now_ms(), &out, err, sizeof err);
+	db_close(d);
+	if (rc != 0) {
+		fprintf(stderr, "stamprally: demo: %s\n", err);
+		return 1;
+	}
+	json_dumpf(out, stdout, JSON_INDENT(2));
+	putchar('\n');
+	json_decref(out);
+	return 0;
+}
+
+static int cmd_rally(struct server *srv, int argc, char **argv)
+{
+	if (argc != 2 || strcmp(argv[0], "import") != 0) {
+		fprintf(stderr, "usage: stamprally rally import FILE.json [--data DIR]\n");
+		return 2;
+	}
+	json_error_t je;
+	json_t *doc = json_load_file(argv[1], JSON_REJECT_DUPLICATES, &je);
+	if (!doc) {
+		fprintf(stderr, "stamprally: %s:%d: %s\n", argv[1], je.line, je.text);
+		return 1;
+	}
+	db *d = open_store(&srv->cfg, NULL);
+	json_t *out = NULL;
+	char err[256];
+	int rc = d ? rally_import(d, doc, srv->cfg.public_url, time_now_ms(), &out, err, sizeof err) : -1;
+	db_close(d);
+	json_decref(doc);
+	if (rc != 0) {
+		if (d)
+			fprintf(stderr, "stamprally: %s: %s\n", argv[1], err);
+		return 1;
+	}
+	json_dumpf(out, stdout, JSON_INDENT(2));
+	putchar('\n');
+	json_decref(out);
+	return 0;
+}
+
+static void describe_key(const char *key, const char *def, const char *doc, void *ud)
+{
+	(void)ud;
+	printf("%-32s %-16s %s\n", key, *def ? def : "\"\"", doc);
+}
+
+static int cmd_config(struct server *srv, int argc, char **argv)
+{
+	(void)srv, (void)argc, (void)argv;
+	printf("%-32s %-16s %s\n", "KEY", "DEFAULT", "MEANING");
+	config_describe(describe_key, NULL);
+	return 0;
+}
+
+static int cmd_version(struct server *srv, int argc, char **argv)
+{
+	(void)srv;
+	printf("stamprally %s\n", STAMPRALLY_VERSION);
+	if (argc > 0 && strcmp(argv[0], "--deps") == 0)
+		printf("libmicrohttpd %s\nsqlite %s\nlibsodium %s\njansson %s\n", MHD_get_version(), db_version(),
+		       sodium_version_string(), jansson_version_str());
+	return 0;
+}
+
+static const struct cmd cmds[] = {
+	{"serve", cmd_serve, "serve [--config FILE] [--data DIR] [--listen ADDR:PORT]",
+	 "Run the web service. Applies migrations and, on an empty database, seeds the demo rally."},
+	{"migrate", cmd_migrate, "migrate [--config FILE] [--data DIR]", "Apply pending schema migrations."},
+	{"demo", cmd_demo, "demo [--config FILE] [--data DIR]",
+	 "Seed the demo tenant and its Japanese demo rally (idempotent); prints the spots' QR URLs as JSON."},
+	{"rally", cmd_rally, "rally import FILE.json [--config FILE] [--data DIR]",
+	 "Create or update a rally and its spots from FILE.json (docs/import-format.md); prints the QR URLs as JSON."},
+	{"config", cmd_config, "config", "List every configuration key with its default."},
+	{"version", cmd_version, "version [--deps]", "Print the version (and the linked libraries' versions)."},
+};
+
+#define NCMDS (sizeof cmds / sizeof cmds[0])
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: stamprally COMMAND [FLAGS]\n\ncommands:\n");
+	for (size_t i = 0; i < NCMDS; i++)
+		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].help);
+	fprintf(f, "\nstamprally COMMAND --help shows a command's flags.\n");
+}
+
+/* Pull the common flags out of argv (compacting it); apply config sources in
+ * order: defaults, file, environment, flags. */
+static int build_config(config *c, int *argc, char **argv)
+{
+	const char *file = getenv("STAMPRALLY_CONFIG"), *data = NULL, *listen = NULL;
+	int out = 0;
+	for (int i = 0; i < *argc; i++) {
+		const char *a = argv[i];
+		if ((strcmp(a, "--config") == 0 || strcmp(a, "--data") == 0 || strcmp(a, "--listen") == 0)) {
+			if (i + 1 >= *argc) {
+				fprintf(stderr, "stamprally: %s needs a value\n", a);
+				return -1;
+			}
+			const char *v = argv[++i];
+			*(a[2] == 'c' ? &file : a[2] == 'd' ? &data : &listen) = v;
+		} else {
+			argv[out++] = argv[i];
+		}
+	}
+	*argc = out;
+	char err[256];
+	config_defaults(c);
+	if ((file && config_load_file(c, file, err, sizeof err) != 0) || config_load_env(c, environ, err, sizeof err) != 0 ||
+	    (data && config_set(c, "store.data_dir", data, err, sizeof err) != 0) ||
+	    (listen && config_set(c, "server.listen", listen, err, sizeof err) != 0)) {
+		fprintf(stderr, "stamprally: %s\n", err);
+		return -1;
+	}
+	config_finish(c);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	const struct cmd *cmd = NULL;
+	for (size_t i = 0; i < NCMDS; i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			cmd = &cmds[i];
+	if (!cmd) {
+		fprintf(stderr, "stamprally: unknown command '%s'\n", argv[1]);
+		usage(stderr);
+		return 2;
+	}
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("usage: stamprally %s\n\n%s\n\n%s", cmd->usage, cmd->help,
+			       strcmp(cmd->name, "version") && strcmp(cmd->name, "config") ? COMMON_FLAGS : "");
+			if (strcmp(cmd->name, "serve") == 0)
+				printf("  --listen ADDR:PORT  address to listen on (default 127.0.0.1:8080)\n");
+			return 0;
+		}
+	static struct server srv;
+	int n = argc - 2;
+	if (token_init() != 0 || build_config(&srv.cfg, &n, argv + 2) != 0 || assets_init(srv.cfg.assets_dir) != 0)
+		return 1;
+	return cmd->run(&srv, n, argv + 2);
+}

@@ -1,0 +1,89 @@
+/*
+ * db.h — the one database interface all domain code uses.
+ *
+ * SQL is written once, with numbered parameters $1, $2, ... (the PostgreSQL
+ * spelling; the SQLite backend maps them to ?1, ?2).  Values are bound by a
+ * type string, never pasted into SQL:
+ *     'i' int64_t   't' const char * (NULL binds NULL)
+ *     'b' const void *, size_t (blob)   'n' nothing (binds NULL)
+ * Portable types only: INTEGER ids, integer UTC milliseconds for times,
+ * TEXT, BLOB.
+ *
+ * A db is one connection, used by one thread at a time; each worker thread
+ * has its own (db_thread()).  Statements are prepared once per connection
+ * and cached by SQL text.
+ *
+ *     db_stmt *st = db_query(db, "SELECT title FROM rallies WHERE slug = $1", "t", slug);
+ *     while (db_row(st) == DB_ROW) use(db_text(st, 0));
+ *     db_done(st);
+ */
+#ifndef SR_DB_H
+#define SR_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct db db;
+typedef struct db_stmt db_stmt;
+
+enum { DB_DONE = 0, DB_ROW = 1, DB_ERROR = -1, DB_CONSTRAINT = -2, DB_BUSY = -3 };
+
+/* Global settings for every connection the process opens. */
+struct db_options {
+	const char *path;     /* SQLite file */
+	int durability_full;  /* 1: synchronous=FULL; 0: NORMAL (survives a killed process) */
+	int busy_timeout_ms;
+};
+
+/* Remember the options for db_thread(); call once at start. */
+void db_configure(const struct db_options *o);
+/* Open a new connection with the configured options; NULL on error (logged). */
+db *db_open(void);
+/* The calling thread's connection, opened on first use; NULL on error. */
+db *db_thread(void);
+/* Close the calling thread's connection (a no-op when there is none). */
+void db_thread_close(void);
+/* Close a connection and its cached statements. */
+void db_close(db *d);
+
+/* Prepare (or reuse) sql, bind the arguments described by types, and return
+ * the statement. NULL on error (logged with the SQL). The statement belongs
+ * to the connection; hand it back with db_done(). */
+db_stmt *db_query(db *d, const char *sql, const char *types, ...);
+/* Step: DB_ROW, DB_DONE, DB_CONSTRAINT or DB_ERROR. */
+int db_row(db_stmt *st);
+/* Column getters for the current row; text and blob pointers are valid until
+ * the next db_row() or db_done(). */
+int64_t db_int(db_stmt *st, int col);
+const char *db_text(db_stmt *st, int col);     /* "" for NULL */
+const void *db_blob(db_stmt *st, int col, size_t *len);
+int db_is_null(db_stmt *st, int col);
+/* Reset the statement and return it to the cache. NULL is fine. */
+void db_done(db_stmt *st);
+
+/* One-liners. db_exec runs a statement to completion and returns DB_DONE,
+ * DB_CONSTRAINT or DB_ERROR. db_int1 returns the first column of the first
+ * row, or dflt when there is none. db_changes: rows changed by the last
+ * statement. db_text1 returns a heap copy (caller frees) or NULL. */
+int db_exec(db *d, const char *sql, const char *types, ...);
+int64_t db_int1(db *d, int64_t dflt, const char *sql, const char *types, ...);
+char *db_text1(db *d, const char *sql, const char *types, ...);
+int64_t db_changes(db *d);
+
+/* Write transactions, nestable: the outermost db_begin is BEGIN IMMEDIATE
+ * (a write lock up front), inner ones are savepoints. Every db_begin is
+ * matched by db_commit or db_rollback. Return 0 or DB_ERROR. */
+int db_begin(db *d);
+int db_commit(db *d);
+int db_rollback(db *d);
+
+/* Run a script of several statements (migrations only; no parameters). */
+int db_exec_script(db *d, const char *sql);
+/* The backend library's version text. */
+const char *db_version(void);
+/* The backend's name: "sqlite". */
+const char *db_backend(void);
+/* Check that the database answers (for /readyz). 0 when healthy. */
+int db_ping(db *d);
+
+#endif

@@ -1,0 +1,358 @@
+/*
+ * db_sqlite.c — the SQLite backend of db.h.
+ *
+ * WAL journal, foreign keys on, a busy timeout, synchronous NORMAL (a commit
+ * is in the WAL before we answer, so a killed process loses nothing) or FULL
+ * (fsync per commit, survives power loss).  Write transactions inside this
+ * process are serialised by a mutex before BEGIN IMMEDIATE, so worker threads
+ * queue on a lock instead of spinning in SQLite's busy handler.
+ */
+#include "db.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STMT_CACHE 64
+
+struct db_stmt {
+	sqlite3_stmt *st;
+	db *owner;
+	const char *sql;   /* the caller's SQL text (static), the cache key */
+	int busy;          /* handed out and not yet done */
+};
+
+struct db {
+	sqlite3 *h;
+	int depth;          /* transaction nesting */
+	db_stmt cache[STMT_CACHE];
+	int ncache;
+};
+
+static struct db_options opts;
+static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local db *thread_db;
+
+void db_configure(const struct db_options *o)
+{
+	opts = *o;
+}
+
+const char *db_version(void)
+{
+	return sqlite3_libversion();
+}
+
+const char *db_backend(void)
+{
+	return "sqlite";
+}
+
+static void log_err(db *d, const char *what, const char *sql)
+{
+	fprintf(stderr, "{\"level\":\"error\",\"msg\":\"db %s\",\"error\":\"%s\",\"sql\":\"%.120s\"}\n",
+		what, d && d->h ? sqlite3_errmsg(d->h) : "?", sql ? sql : "");
+}
+
+db *db_open(void)
+{
+	db *d = calloc(1, sizeof *d);
+	if (!d)
+		return NULL;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+	if (sqlite3_open_v2(opts.path, &d->h, flags, NULL) != SQLITE_OK) {
+		log_err(d, "open", opts.path);
+		db_close(d);
+		return NULL;
+	}
+	sqlite3_busy_timeout(d->h, opts.busy_timeout_ms);
+	sqlite3_extended_result_codes(d->h, 1);
+	const char *pragmas = opts.durability_full
+		? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+		: "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+	if (db_exec_script(d, pragmas) != 0) {
+		db_close(d);
+		return NULL;
+	}
+	return d;
+}
+
+db *db_thread(void)
+{
+	if (!thread_db)
+		thread_db = db_open();
+	return thread_db;
+}
+
+void db_thread_close(void)
+{
+	db_close(thread_db);
+	thread_db = NULL;
+}
+
+void db_close(db *d)
+{
+	if (!d)
+		return;
+	for (int i = 0; i < d->ncache; i++)
+		sqlite3_finalize(d->cache[i].st);
+	sqlite3_close(d->h);
+	free(d);
+}
+
+/* Rewrite $N parameters to ?N (outside quotes) into out. */
+static void translate(const char *sql, char *out, size_t outsz)
+{
+	size_t o = 0;
+	char quote = 0;
+	for (const char *p = sql; *p && o + 1 < outsz; p++) {
+		if (quote) {
+			if (*p == quote)
+				quote = 0;
+		} else if (*p == '\'' || *p == '"') {
+			quote = *p;
+		} else if (*p == '$' && p[1] >= '1' && p[1] <= '9') {
+			out[o++] = '?';
+			continue;
+		}
+		out[o++] = *p;
+	}
+	out[o] = '\0';
+}
+
+/* Find or prepare the statement for sql; NULL on error. */
+static db_stmt *prepare(db *d, const char *sql)
+{
+	for (int i = 0; i < d->ncache; i++)
+		if (d->cache[i].sql == sql && !d->cache[i].busy)
+			return &d->cache[i];
+	char tsql[8192];
+	translate(sql, tsql, sizeof tsql);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(d->h, tsql, -1, &st, NULL) != SQLITE_OK) {
+		log_err(d, "prepare", sql);
+		return NULL;
+	}
+	int slot = d->ncache < STMT_CACHE ? d->ncache++ : -1;
+	if (slot < 0) {
+		/* Cache full: evict the first idle entry. */
+		for (int i = 0; i < d->ncache && slot < 0; i++)
+			if (!d->cache[i].busy)
+				slot = i;
+		if (slot < 0) {
+			sqlite3_finalize(st);
+			log_err(d, "statement cache exhausted", sql);
+			return NULL;
+		}
+		sqlite3_finalize(d->cache[slot].st);
+	}
+	d->cache[slot] = (db_stmt){st, d, sql, 0};
+	return &d->cache[slot];
+}
+
+static db_stmt *vquery(db *d, const char *sql, const char *types, va_list ap)
+{
+	if (!d)
+		return NULL;
+	db_stmt *s = prepare(d, sql);
+	if (!s)
+		return NULL;
+	s->busy = 1;
+	int rc = SQLITE_OK;
+	for (int i = 0; types && types[i] && rc == SQLITE_OK; i++) {
+		int idx = i + 1;
+		switch (types[i]) {
+		case 'i':
+			rc = sqlite3_bind_int64(s->st, idx, va_arg(ap, int64_t));
+			break;
+		case 't': {
+			const char *t = va_arg(ap, const char *);
+			rc = t ? sqlite3_bind_text(s->st, idx, t, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s->st, idx);
+			break;
+		}
+		case 'b': {
+			const void *p = va_arg(ap, const void *);
+			size_t n = va_arg(ap, size_t);
+			rc = sqlite3_bind_blob64(s->st, idx, p ? p : "", n, SQLITE_TRANSIENT);
+			break;
+		}
+		case 'n':
+			rc = sqlite3_bind_null(s->st, idx);
+			break;
+		default:
+			rc = SQLITE_MISUSE;
+		}
+	}
+	if (rc != SQLITE_OK) {
+		log_err(d, "bind", sql);
+		db_done(s);
+		return NULL;
+	}
+	return s;
+}
+
+db_stmt *db_query(db *d, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	va_start(ap, types);
+	db_stmt *s = vquery(d, sql, types, ap);
+	va_end(ap);
+	return s;
+}
+
+int db_row(db_stmt *s)
+{
+	if (!s)
+		return DB_ERROR;
+	int rc = sqlite3_step(s->st);
+	if (rc == SQLITE_ROW)
+		return DB_ROW;
+	if (rc == SQLITE_DONE)
+		return DB_DONE;
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return DB_CONSTRAINT;
+	log_err(s->owner, "step", s->sql);
+	return (rc & 0xff) == SQLITE_BUSY ? DB_BUSY : DB_ERROR;
+}
+
+int64_t db_int(db_stmt *s, int col)
+{
+	return sqlite3_column_int64(s->st, col);
+}
+
+const char *db_text(db_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s->st, col);
+	return t ? (const char *)t : "";
+}
+
+const void *db_blob(db_stmt *s, int col, size_t *len)
+{
+	const void *p = sqlite3_column_blob(s->st, col);
+	*len = (size_t)sqlite3_column_bytes(s->st, col);
+	return p;
+}
+
+int db_is_null(db_stmt *s, int col)
+{
+	return sqlite3_column_type(s->st, col) == SQLITE_NULL;
+}
+
+void db_done(db_stmt *s)
+{
+	if (!s)
+		return;
+	sqlite3_reset(s->st);
+	sqlite3_clear_bindings(s->st);
+	s->busy = 0;
+}
+
+int db_exec(db *d, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	va_start(ap, types);
+	db_stmt *s = vquery(d, sql, types, ap);
+	va_end(ap);
+	if (!s)
+		return DB_ERROR;
+	int rc;
+	while ((rc = db_row(s)) == DB_ROW)
+		;
+	db_done(s);
+	return rc;
+}
+
+int64_t db_int1(db *d, int64_t dflt, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	va_start(ap, types);
+	db_stmt *s = vquery(d, sql, types, ap);
+	va_end(ap);
+	int64_t v = dflt;
+	if (s && db_row(s) == DB_ROW && !db_is_null(s, 0))
+		v = db_int(s, 0);
+	db_done(s);
+	return v;
+}
+
+char *db_text1(db *d, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	va_start(ap, types);
+	db_stmt *s = vquery(d, sql, types, ap);
+	va_end(ap);
+	char *v = NULL;
+	if (s && db_row(s) == DB_ROW && !db_is_null(s, 0))
+		v = strdup(db_text(s, 0));
+	db_done(s);
+	return v;
+}
+
+int64_t db_changes(db *d)
+{
+	return sqlite3_changes64(d->h);
+}
+
+int db_exec_script(db *d, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(d->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"db script\",\"error\":\"%s\"}\n", msg ? msg : "?");
+		sqlite3_free(msg);
+		return DB_ERROR;
+	}
+	return 0;
+}
+
+int db_begin(db *d)
+{
+	if (d->depth > 0) {
+		if (db_exec(d, "SAVEPOINT sp", NULL) != DB_DONE)
+			return DB_ERROR;
+		d->depth++;
+		return 0;
+	}
+	pthread_mutex_lock(&write_lock);
+	if (db_exec(d, "BEGIN IMMEDIATE", NULL) != DB_DONE) {
+		pthread_mutex_unlock(&write_lock);
+		return DB_ERROR;
+	}
+	d->depth = 1;
+	return 0;
+}
+
+int db_commit(db *d)
+{
+	if (d->depth > 1) {
+		d->depth--;
+		return db_exec(d, "RELEASE sp", NULL) == DB_DONE ? 0 : DB_ERROR;
+	}
+	int rc = db_exec(d, "COMMIT", NULL) == DB_DONE ? 0 : DB_ERROR;
+	if (rc != 0)
+		db_exec(d, "ROLLBACK", NULL);
+	d->depth = 0;
+	pthread_mutex_unlock(&write_lock);
+	return rc;
+}
+
+int db_rollback(db *d)
+{
+	if (d->depth > 1) {
+		d->depth--;
+		int rc = db_exec(d, "ROLLBACK TO sp", NULL);
+		db_exec(d, "RELEASE sp", NULL);
+		return rc == DB_DONE ? 0 : DB_ERROR;
+	}
+	int rc = db_exec(d, "ROLLBACK", NULL) == DB_DONE ? 0 : DB_ERROR;
+	d->depth = 0;
+	pthread_mutex_unlock(&write_lock);
+	return rc;
+}
+
+int db_ping(db *d)
+{
+	return db_int1(d, -1, "SELECT 1", NULL) == 1 ? 0 : -1;
+}

@@ -1,0 +1,17 @@
+/*
+ * migrate.h — versioned schema migrations, one directory per backend
+ * (src/store/migrations/<backend>/NNNN_name.sql, embedded as assets).
+ */
+#ifndef SR_MIGRATE_H
+#define SR_MIGRATE_H
+
+#include "db.h"
+
+/* Apply every migration newer than the database's version, each in its own
+ * transaction, in version order. Stores the count applied in *applied.
+ * Returns 0, or -1 (logged) leaving the failed migration unapplied. */
+int migrate_run(db *d, int *applied);
+/* The database's schema version (0 when empty). */
+int migrate_version(db *d);
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * api.c — the participant JSON API (docs/api.md).  Same core calls as the
+ * HTML pages, answered with the view models as JSON.
+ */
+#include <string.h>
+
+#include "core/rally.h"
+#include "core/stamp.h"
+#include "lib/timeutil.h"
+#include "lib/token.h"
+#include "web/common.h"
+#include "web/page.h"
+#include "web/view.h"
+#include "web/web.h"
+
+void api_rally(req *r)
+{
+	struct rally ra;
+	struct card c;
+	if (!web_rally(r, r->params[0], &ra))
+		return;
+	if (card_load(r->db, &r->a, ra.id, 0, &c) != 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	json_t *spots = json_array();
+	for (size_t i = 0; i < c.n; i++)
+		json_array_append_new(spots, json_pack("{s:s, s:s, s:s, s:i}", "id", c.spots[i].public_id, "name",
+						       c.spots[i].name, "description", c.spots[i].description,
+						       "position", c.spots[i].position));
+	json_respond(r, 200, json_pack("{s:o, s:o}", "rally", view_rally(&ra, time_now_ms()), "spots", spots));
+}
+
+static json_t *participant_json(const struct participant *p)
+{
+	char t[40];
+	time_format_iso_jst(p->created_at, t, sizeof t);
+	return json_pack("{s:s, s:s}", "id", p->public_id, "joined_at", t);
+}
+
+void api_join(req *r)
+{
+	struct rally ra;
+	struct participant p;
+	int created;
+	if (web_rally(r, r->params[0], &ra) && web_join(r, &ra, &p, &created))
+		json_respond(r, created ? 201 : 200,
+			     json_pack("{s:s, s:o, s:b}", "rally", ra.slug, "participant", participant_json(&p),
+				       "created", created));
+}
+
+void api_stamp(req *r)
+{
+	const char *token = json_string_value(json_object_get(r->json, "qr_token"));
+	struct spot s;
+	struct rally ra;
+	struct participant p;
+	struct claim cl;
+	if (!token) {
+		web_error(r, 400, "invalid_request", "error.qr_token_required", NULL);
+		return;
+	}
+	if (!web_spot(r, token, &s, &ra))
+		return;
+	int joined = participant_find(r->db, &r->a, r->session_id, ra.id, &p);
+	if (joined != 1) {
+		if (joined < 0)
+			web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		else
+			web_error(r, 403, "not_joined", "error.not_joined", NULL);
+		return;
+	}
+	stamp_claim(r->db, &ra, &p, &s, time_now_ms(), "qr", &cl);
+	if (cl.status == CLAIM_REFUSED) {
+		web_refuse(r, cl.state, &ra);
+		return;
+	}
+	if (cl.status == CLAIM_ERROR) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	char at[40];
+	time_format_iso_jst(cl.collected_at, at, sizeof at);
+	json_respond(r, cl.status == CLAIM_NEW ? 201 : 200,
+		     json_pack("{s:{s:s, s:s, s:s, s:s}, s:{s:I, s:I}, s:b, s:b, s:b}", "stamp", "spot_id", s.public_id,
+			       "spot_name", s.name, "method", "qr", "collected_at", at, "progress", "collected",
+			       (json_int_t)cl.collected, "total", (json_int_t)cl.total, "completed", cl.completed,
+			       "just_completed", cl.just_completed, "already_collected", cl.status == CLAIM_ALREADY));
+}
+
+void api_card(req *r)
+{
+	struct rally ra;
+	struct participant p;
+	struct card c;
+	if (!web_rally(r, r->params[0], &ra))
+		return;
+	int joined = participant_find(r->db, &r->a, r->session_id, ra.id, &p);
+	if (joined != 1) {
+		if (joined < 0)
+			web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		else
+			web_error(r, 403, "not_joined", "error.not_joined", NULL);
+		return;
+	}
+	if (card_load(r->db, &r->a, ra.id, p.id, &c) != 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	json_t *card = view_card(&c);
+	char t[40];
+	time_format_iso_jst(p.completed_at, t, sizeof t);
+	json_object_set_new(card, "completed_at", p.completed_at ? json_string(t) : json_null());
+	json_object_set_new(card, "rally", view_rally(&ra, time_now_ms()));
+	json_object_set_new(card, "participant", participant_json(&p));
+	json_respond(r, 200, card);
+}

@@ -1,0 +1,101 @@
+/*
+ * common.c — see common.h.
+ */
+#include "web/common.h"
+
+#include <string.h>
+
+#include "core/session.h"
+#include "http/server.h"
+#include "lib/timeutil.h"
+#include "lib/token.h"
+#include "web/page.h"
+#include "web/view.h"
+
+int web_rally(req *r, const char *slug, struct rally *ra)
+{
+	int rc = rally_slug_valid(slug) ? rally_by_slug(r->db, &r->a, slug, ra) : 0;
+	if (rc < 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return 0;
+	}
+	if (rc == 0 || rally_state(ra, 0) == RALLY_DRAFT) {
+		web_error(r, 404, "rally_not_found", "error.rally_not_found", NULL);
+		return 0;
+	}
+	return 1;
+}
+
+int web_spot(req *r, const char *token, struct spot *s, struct rally *ra)
+{
+	int rc = token_valid(token) ? spot_by_token(r->db, &r->a, token, s, ra) : 0;
+	if (rc < 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return 0;
+	}
+	if (rc == 0 || rally_state(ra, 0) == RALLY_DRAFT) {
+		web_error(r, 404, "unknown_qr_token", "error.unknown_qr_token", NULL);
+		return 0;
+	}
+	return 1;
+}
+
+int web_session(req *r)
+{
+	if (r->session_id > 0)
+		return 1;
+	char token[64];
+	int64_t life = (int64_t)r->srv->cfg.session_days * 86400 * 1000;
+	r->session_id = session_create(r->db, time_now_ms(), life, token, sizeof token);
+	if (r->session_id <= 0) {
+		r->session_id = 0;
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return 0;
+	}
+	req_set_cookie(r, "sid", token, (long)r->srv->cfg.session_days * 86400);
+	return 1;
+}
+
+void web_refuse(req *r, enum rally_state st, const struct rally *ra)
+{
+	json_t *vars = json_pack("{s:s}", "back", arena_printf(&r->a, "/r/%s", ra->slug));
+	switch (st) {
+	case RALLY_NOT_STARTED:
+		json_object_set_new(vars, "when", json_string(view_time(r, ra->starts_at)));
+		web_error(r, 409, "not_started", "error.not_started", vars);
+		break;
+	case RALLY_ENDED:
+		json_object_set_new(vars, "when", json_string(view_time(r, ra->ends_at)));
+		web_error(r, 409, "ended", "error.ended", vars);
+		break;
+	case RALLY_CLOSED:
+		web_error(r, 409, "closed", "error.closed", vars);
+		break;
+	case RALLY_DRAFT:
+		json_decref(vars);
+		web_error(r, 404, "rally_not_found", "error.rally_not_found", NULL);
+		break;
+	default:
+		json_decref(vars);
+		web_error(r, 500, "internal", "error.internal", NULL);
+	}
+}
+
+int web_join(req *r, const struct rally *ra, struct participant *p, int *created)
+{
+	enum rally_state st;
+	*created = 0;
+	if (r->session_id <= 0 && rally_state(ra, time_now_ms()) != RALLY_OPEN &&
+	    rally_state(ra, time_now_ms()) != RALLY_NOT_STARTED) {
+		web_refuse(r, rally_state(ra, time_now_ms()), ra);
+		return 0;
+	}
+	if (!web_session(r))
+		return 0;
+	int rc = participant_join(r->db, &r->a, r->session_id, ra, time_now_ms(), p, created, &st);
+	if (rc < 0)
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+	else if (rc == 0)
+		web_refuse(r, st, ra);
+	return rc == 1;
+}

@@ -1,0 +1,27 @@
+/*
+ * common.h — steps shared by the participant pages and the API: find a
+ * visible rally, make sure the browser has a session, explain a refusal.
+ * Each answers the request itself when it fails and returns 0.
+ */
+#ifndef SR_COMMON_H
+#define SR_COMMON_H
+
+#include "core/rally.h"
+#include "core/stamp.h"
+#include "http/req.h"
+
+/* Load the rally named by slug into *ra. A missing or draft rally answers
+ * 404. Returns 1 when the rally may be shown. */
+int web_rally(req *r, const char *slug, struct rally *ra);
+/* Load the spot with this QR token and its rally; 404 when unknown or its
+ * rally is a draft. Returns 1 on success. */
+int web_spot(req *r, const char *token, struct spot *s, struct rally *ra);
+/* Give the browser a session when it has none (sets the cookie). 1 or 0. */
+int web_session(req *r);
+/* Answer 409 (or 404 for a draft) explaining why the rally refuses now. */
+void web_refuse(req *r, enum rally_state st, const struct rally *ra);
+/* Find or create the session's participant in the rally (creating the
+ * session first when needed). 1 on success; otherwise answered. */
+int web_join(req *r, const struct rally *ra, struct participant *p, int *created);
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * page.c — see page.h.  Templates are compiled once at start and only read
+ * afterwards, so rendering needs no lock.
+ */
+#include "web/page.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/assets.h"
+#include "lib/tpl.h"
+#include "web/web.h"
+
+#define MAX_TEMPLATES 64
+
+static struct {
+	char name[48];
+	tpl *t;
+} templates[MAX_TEMPLATES];
+static int ntemplates;
+static char asset_version[20];
+
+static const tpl *find_template(void *ud, const char *name)
+{
+	(void)ud;
+	for (int i = 0; i < ntemplates; i++)
+		if (strcmp(templates[i].name, name) == 0)
+			return templates[i].t;
+	return NULL;
+}
+
+static const char *translate(void *ud, const char *key)
+{
+	return i18n_text(((req *)ud)->lang, key);
+}
+
+int page_init(void)
+{
+	crypto_generichash_state h;
+	crypto_generichash_init(&h, NULL, 0, 8);
+	for (size_t i = 0; asset_at(i); i++) {
+		const struct asset *a = asset_at(i);
+		if (strncmp(a->name, "static/", 7) == 0)
+			crypto_generichash_update(&h, a->data, a->len);
+		if (strncmp(a->name, "templates/", 10) != 0)
+			continue;
+		const char *base = a->name + 10, *dot = strrchr(base, '.');
+		size_t n = dot ? (size_t)(dot - base) : strlen(base);
+		if (ntemplates == MAX_TEMPLATES || n >= sizeof templates[0].name) {
+			fprintf(stderr, "stamprally: too many templates or name too long: %s\n", a->name);
+			return -1;
+		}
+		char err[200];
+		if (tpl_compile((const char *)a->data, a->len, &templates[ntemplates].t, err, sizeof err) != 0) {
+			fprintf(stderr, "stamprally: template %s: %s\n", a->name, err);
+			return -1;
+		}
+		memcpy(templates[ntemplates].name, base, n);
+		templates[ntemplates].name[n] = '\0';
+		ntemplates++;
+	}
+	unsigned char v[8];
+	crypto_generichash_final(&h, v, sizeof v);
+	sodium_bin2hex(asset_version, sizeof asset_version, v, sizeof v);
+	return 0;
+}
+
+const char *page_asset_version(void)
+{
+	return asset_version;
+}
+
+const char *web_text(req *r, const char *key)
+{
+	const char *s = i18n_text(r->lang, key);
+	return s ? s : key;
+}
+
+void page_render(req *r, int status, const char *name, json_t *view)
+{
+	const tpl *t = find_template(NULL, name);
+	if (!view)
+		view = json_object();
+	enum lang other = r->lang == LANG_JA ? LANG_EN : LANG_JA;
+	json_object_set_new(view, "lang", json_string(i18n_code(r->lang)));
+	json_object_set_new(view, "other_lang", json_string(i18n_code(other)));
+	json_object_set_new(view, "other_lang_label", json_string(i18n_text(other, "lang.self")));
+	json_object_set_new(view, "path", json_string(r->path));
+	json_object_set_new(view, "asset_v", json_string(asset_version));
+	if (r->csrf_token)
+		json_object_set_new(view, "csrf", json_string(r->csrf_token));
+	r->status = status;
+	r->content_type = "text/html; charset=utf-8";
+	buf_reset(&r->out);
+	if (t) {
+		tpl_env env = {find_template, translate, r};
+		tpl_render(t, view, &env, &r->out);
+	} else {
+		r->status = 500;
+		buf_puts(&r->out, "template missing");
+	}
+	json_decref(view);
+}
+
+void json_respond(req *r, int status, json_t *body)
+{
+	r->status = status;
+	r->content_type = "application/json; charset=utf-8";
+	buf_reset(&r->out);
+	size_t n = json_dumpb(body, NULL, 0, JSON_COMPACT);
+	buf_grow(&r->out, n);
+	r->out.len = json_dumpb(body, r->out.data, n, JSON_COMPACT);
+	buf_putc(&r->out, '\n');
+	json_decref(body);
+}
+
+void web_error(req *r, int status, const char *code, const char *key, json_t *vars)
+{
+	buf msg = BUF_INIT;
+	tpl_fill(web_text(r, key), vars, 0, &msg);
+	if ((r->route && (r->route->flags & R_API)) || strncmp(r->path, "/api/", 5) == 0) {
+		json_respond(r, status, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", buf_str(&msg)));
+	} else {
+		json_t *view = json_pack("{s:i, s:s, s:s}", "status", status, "code", code, "message", buf_str(&msg));
+		if (vars && json_object_get(vars, "back"))
+			json_object_set(view, "back", json_object_get(vars, "back"));
+		page_render(r, status, "error", view);
+	}
+	json_decref(vars);
+	buf_free(&msg);
+}

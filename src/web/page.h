@@ -1,0 +1,30 @@
+/*
+ * page.h — answering a request: HTML pages from templates, JSON bodies, and
+ * errors in the client's language (an HTML page or the JSON error shape
+ * {"error": {"code": ..., "message": ...}}, depending on the route).
+ */
+#ifndef SR_PAGE_H
+#define SR_PAGE_H
+
+#include <jansson.h>
+
+#include "http/req.h"
+
+/* Compile every template asset (templates/NAME.html). 0, or -1 with a message. */
+int page_init(void);
+/* Render template name (e.g. "card") with view as the HTML response. The
+ * view gains the fields every page uses (lang, csrf, asset version, the
+ * language switch). Takes ownership of view. */
+void page_render(req *r, int status, const char *name, json_t *view);
+/* Send body as the JSON response. Takes ownership of body. */
+void json_respond(req *r, int status, json_t *body);
+/* Answer with an error. code is a stable machine-readable code; key is the
+ * catalog key of the message, whose {placeholders} come from vars (may be
+ * NULL; ownership taken). JSON for API routes, an HTML page otherwise. */
+void web_error(req *r, int status, const char *code, const char *key, json_t *vars);
+/* The catalog text for key in the request's language (the key when missing). */
+const char *web_text(req *r, const char *key);
+/* A version string for static asset URLs (changes when any asset changes). */
+const char *page_asset_version(void);
+
+#endif

@@ -1,0 +1,197 @@
+/*
+ * participant.c — the participant's HTML pages: the home page, the rally
+ * page, joining, the stamp card, the completion screen, and the QR landing
+ * page with its claim and result.  Each handler: parse → load → act (core)
+ * → render.
+ */
+#include <string.h>
+
+#include "core/rally.h"
+#include "core/stamp.h"
+#include "lib/timeutil.h"
+#include "web/common.h"
+#include "web/page.h"
+#include "web/view.h"
+#include "web/web.h"
+
+#define HOME_MAX 50
+
+void page_home(req *r)
+{
+	struct rally list[HOME_MAX];
+	int n = rally_list_public(r->db, &r->a, list, HOME_MAX);
+	if (n < 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	json_t *rallies = json_array();
+	int64_t now = time_now_ms();
+	for (int i = 0; i < n; i++) {
+		json_t *v = view_rally(&list[i], now);
+		view_decorate_rally(r, v, &list[i]);
+		json_array_append_new(rallies, v);
+	}
+	page_render(r, 200, "home", json_pack("{s:o}", "rallies", rallies));
+}
+
+/* The rally and card view models for the current participant (if any),
+ * merged into one page view: {"rally", "card", "joined", "state_*"}. */
+static json_t *rally_page_view(req *r, const struct rally *ra, const struct participant *p, int joined,
+			       struct card *c)
+{
+	int64_t now = time_now_ms();
+	json_t *rv = view_rally(ra, now);
+	view_decorate_rally(r, rv, ra);
+	json_t *cv = view_card(c);
+	view_decorate_card(r, cv, c);
+	json_t *view = json_pack("{s:o, s:o, s:b}", "rally", rv, "card", cv, "joined", joined);
+	json_object_set_new(view, arena_printf(&r->a, "state_%s", rally_state_code(rally_state(ra, now))), json_true());
+	if (joined && p->completed_at)
+		json_object_set_new(view, "completed_text", json_string(view_time(r, p->completed_at)));
+	return view;
+}
+
+/* Load the rally, the session's participant and the card; answered on error. */
+static int load_card(req *r, struct rally *ra, struct participant *p, int *joined, struct card *c)
+{
+	if (!web_rally(r, r->params[0], ra))
+		return 0;
+	*joined = participant_find(r->db, &r->a, r->session_id, ra->id, p);
+	if (*joined < 0 || card_load(r->db, &r->a, ra->id, *joined == 1 ? p->id : 0, c) != 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return 0;
+	}
+	return 1;
+}
+
+void page_rally(req *r)
+{
+	struct rally ra;
+	struct participant p;
+	struct card c;
+	int joined;
+	if (load_card(r, &ra, &p, &joined, &c))
+		page_render(r, 200, "rally", rally_page_view(r, &ra, &p, joined, &c));
+}
+
+void page_rally_join(req *r)
+{
+	struct rally ra;
+	struct participant p;
+	int created;
+	if (web_rally(r, r->params[0], &ra) && web_join(r, &ra, &p, &created))
+		req_redirect(r, arena_printf(&r->a, "/r/%s/card", ra.slug));
+}
+
+void page_card(req *r)
+{
+	struct rally ra;
+	struct participant p;
+	struct card c;
+	int joined;
+	if (!load_card(r, &ra, &p, &joined, &c))
+		return;
+	if (!joined) {
+		req_redirect(r, arena_printf(&r->a, "/r/%s", ra.slug));
+		return;
+	}
+	page_render(r, 200, "card", rally_page_view(r, &ra, &p, joined, &c));
+}
+
+void page_complete(req *r)
+{
+	struct rally ra;
+	struct participant p;
+	struct card c;
+	int joined;
+	if (!load_card(r, &ra, &p, &joined, &c))
+		return;
+	if (!joined || !p.completed_at) {
+		req_redirect(r, arena_printf(&r->a, "/r/%s/card", ra.slug));
+		return;
+	}
+	page_render(r, 200, "complete", rally_page_view(r, &ra, &p, joined, &c));
+}
+
+/* The view of one spot for the QR pages: {"spot", "rally", "qr_token", ...}. */
+static json_t *spot_view(req *r, const struct spot *s, const struct rally *ra, int64_t collected_at)
+{
+	int64_t now = time_now_ms();
+	json_t *rv = view_rally(ra, now);
+	view_decorate_rally(r, rv, ra);
+	json_t *sv = json_pack("{s:s, s:s, s:o}", "name", s->name, "description", s->description, "hanko",
+			       view_hanko(s->name));
+	if (collected_at)
+		json_object_set_new(sv, "collected_text", json_string(view_time(r, collected_at)));
+	json_t *view = json_pack("{s:o, s:o, s:s, s:b}", "spot", sv, "rally", rv, "qr_token", s->qr_token,
+				 "collected", collected_at != 0);
+	json_object_set_new(view, arena_printf(&r->a, "state_%s", rally_state_code(rally_state(ra, now))), json_true());
+	return view;
+}
+
+/* When the session's participant collected spot s: its time, or 0. */
+static int64_t collected_at(req *r, const struct rally *ra, const struct spot *s, struct participant *p)
+{
+	if (participant_find(r->db, &r->a, r->session_id, ra->id, p) != 1)
+		return 0;
+	return db_int1(r->db, 0, "SELECT created_at FROM stamps WHERE participant_id = $1 AND spot_id = $2", "ii",
+		       p->id, s->id);
+}
+
+void page_qr(req *r)
+{
+	struct spot s;
+	struct rally ra;
+	struct participant p;
+	if (web_spot(r, r->params[0], &s, &ra))
+		page_render(r, 200, "qr", spot_view(r, &s, &ra, collected_at(r, &ra, &s, &p)));
+}
+
+void page_qr_claim(req *r)
+{
+	struct spot s;
+	struct rally ra;
+	struct participant p;
+	struct claim cl;
+	int created;
+	if (!web_spot(r, r->params[0], &s, &ra))
+		return;
+	enum rally_state st = rally_state(&ra, time_now_ms());
+	if (st != RALLY_OPEN) {
+		web_refuse(r, st, &ra);
+		return;
+	}
+	if (!web_join(r, &ra, &p, &created))
+		return;
+	stamp_claim(r->db, &ra, &p, &s, time_now_ms(), "qr", &cl);
+	if (cl.status == CLAIM_REFUSED)
+		web_refuse(r, cl.state, &ra);
+	else if (cl.status == CLAIM_ERROR)
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+	else
+		req_redirect(r, arena_printf(&r->a, "/q/%s/result%s", s.qr_token, cl.status == CLAIM_NEW ? "?new=1" : ""));
+}
+
+void page_qr_result(req *r)
+{
+	struct spot s;
+	struct rally ra;
+	struct participant p;
+	struct card c;
+	if (!web_spot(r, r->params[0], &s, &ra))
+		return;
+	int64_t at = collected_at(r, &ra, &s, &p);
+	if (!at) {
+		req_redirect(r, arena_printf(&r->a, "/q/%s", s.qr_token));
+		return;
+	}
+	if (card_load(r->db, &r->a, ra.id, p.id, &c) != 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	json_t *view = spot_view(r, &s, &ra, at);
+	const char *fresh = req_query(r, "new");
+	json_object_set_new(view, "new", json_boolean(fresh && strcmp(fresh, "1") == 0));
+	json_object_set_new(view, "card", view_card(&c));
+	page_render(r, 200, "result", view);
+}

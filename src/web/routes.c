@@ -1,0 +1,210 @@
+/*
+ * routes.c — every URL of the service, and the gatekeeping that runs before
+ * any handler (after cgit's process_request and Redis' processCommand).
+ *
+ * Read the table top to bottom to know what the service answers. A handler
+ * runs only after the dispatcher has matched its method, bounded its body,
+ * chosen the language, opened the database, loaded the session, and checked
+ * CSRF, Origin and content type as its flags demand.
+ */
+#include <microhttpd.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/session.h"
+#include "http/server.h"
+#include "lib/timeutil.h"
+#include "lib/token.h"
+#include "web/page.h"
+#include "web/web.h"
+
+#define KB 1024
+
+static const struct route routes[] = {
+	/* participant pages (HTML) */
+	{"GET", "/", page_home, R_PAGE, 0},
+	{"GET", "/r/{slug}", page_rally, R_PAGE | R_SESSION, 0},
+	{"POST", "/r/{slug}/join", page_rally_join, R_FORM | R_SESSION, 4 * KB},
+	{"GET", "/r/{slug}/card", page_card, R_PAGE | R_SESSION, 0},
+	{"GET", "/r/{slug}/complete", page_complete, R_PAGE | R_SESSION, 0},
+	{"GET", "/q/{token}", page_qr, R_PAGE | R_SESSION, 0},
+	{"POST", "/q/{token}", page_qr_claim, R_FORM | R_SESSION, 4 * KB},
+	{"GET", "/q/{token}/result", page_qr_result, R_PAGE | R_SESSION, 0},
+	/* participant API (JSON), docs/api.md */
+	{"GET", "/api/v1/rallies/{slug}", api_rally, R_API, 0},
+	{"POST", "/api/v1/rallies/{slug}/join", api_join, R_API | R_SESSION, 4 * KB},
+	{"POST", "/api/v1/stamps", api_stamp, R_API | R_NEED_SESSION, 4 * KB},
+	{"GET", "/api/v1/rallies/{slug}/card", api_card, R_API | R_NEED_SESSION, 0},
+	/* operations */
+	{"GET", "/healthz", sys_healthz, R_NO_DB, 0},
+	{"GET", "/readyz", sys_readyz, 0, 0},
+	{"GET", "/static/{file}", sys_static, R_NO_DB, 0},
+};
+
+#define NROUTES (sizeof routes / sizeof routes[0])
+
+long web_body_limit(req *r)
+{
+	char *scratch = arena_alloc(&r->a, strlen(r->path) + 1);
+	char allow[64];
+	int i = router_match(routes, NROUTES, sizeof routes[0], r->method, r->path, scratch, r->params, &r->nparams,
+			     allow, sizeof allow);
+	if (i == ROUTER_NOT_FOUND) {
+		r->status = 404;
+		return 0;
+	}
+	if (i == ROUTER_BAD_METHOD) {
+		r->status = 405;
+		req_add_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+		return 0;
+	}
+	r->route = &routes[i];
+	if (strcmp(r->route->method, "GET") == 0)
+		return 0;
+	return r->route->max_body ? r->route->max_body : r->srv->cfg.max_body;
+}
+
+/* Answer the status the server or the router already decided. */
+static void preset_error(req *r)
+{
+	switch (r->status) {
+	case 404: web_error(r, 404, "not_found", "error.not_found", NULL); break;
+	case 405: web_error(r, 405, "method_not_allowed", "error.method_not_allowed", NULL); break;
+	case 413: web_error(r, 413, "body_too_large", "error.body_too_large", NULL); break;
+	case 414: web_error(r, 414, "url_too_long", "error.url_too_long", NULL); break;
+	case 431: web_error(r, 431, "headers_too_large", "error.headers_too_large", NULL); break;
+	default: web_error(r, r->status, "error", "error.internal", NULL);
+	}
+}
+
+/* Choose the language; an explicit ?lang= is remembered in a cookie. */
+static void choose_lang(req *r)
+{
+	const char *q = req_query(r, "lang");
+	r->lang = i18n_choose(q, req_cookie(r, "lang"), req_header(r, MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
+	if (i18n_parse(q) >= 0)
+		req_set_cookie(r, "lang", i18n_code(r->lang), 365L * 86400);
+}
+
+/* True when the Origin header is absent or names this service: the
+ * configured public URL, or the Host the request was sent to. */
+static int origin_ok(req *r)
+{
+	const char *o = req_header(r, "Origin");
+	if (!o)
+		return 1;
+	if (strcmp(o, r->srv->cfg.public_url) == 0)
+		return 1;
+	const char *host = req_header(r, MHD_HTTP_HEADER_HOST);
+	if (!host)
+		return 0;
+	const char *rest = strncmp(o, "https://", 8) == 0 ? o + 8 : strncmp(o, "http://", 7) == 0 ? o + 7 : NULL;
+	return rest && strcmp(rest, host) == 0;
+}
+
+/* Make sure the browser has a CSRF cookie and derive the form token. */
+static void prepare_csrf(req *r)
+{
+	const char *c = req_cookie(r, "csrf");
+	if (!token_valid(c)) {
+		char fresh[48];
+		token_new(fresh, sizeof fresh, 16);
+		c = arena_strdup(&r->a, fresh);
+		req_set_cookie(r, "csrf", c, -1);
+	}
+	char mac[48];
+	char *msg = arena_printf(&r->a, "csrf:%s", c);
+	token_hmac(r->srv->secret, msg, mac, sizeof mac);
+	r->csrf_cookie = c;
+	r->csrf_token = arena_strdup(&r->a, mac);
+}
+
+static int content_type_is(req *r, const char *type)
+{
+	const char *ct = req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+	size_t n = strlen(type);
+	return ct && strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* CSRF, Origin and body parsing for an HTML form POST. 0 when it may go on. */
+static int check_form(req *r)
+{
+	if (!origin_ok(r)) {
+		web_error(r, 403, "bad_origin", "error.bad_origin", NULL);
+		return -1;
+	}
+	if (r->body.len && !content_type_is(r, "application/x-www-form-urlencoded")) {
+		web_error(r, 415, "unsupported_media_type", "error.form_type", NULL);
+		return -1;
+	}
+	r->form = req_parse_form(buf_str(&r->body), r->body.len);
+	if (!r->form) {
+		web_error(r, 400, "malformed_form", "error.malformed_form", NULL);
+		return -1;
+	}
+	const char *sent = req_form(r, "_csrf");
+	if (!req_cookie(r, "csrf") || !sent || !token_equal(sent, r->csrf_token)) {
+		web_error(r, 403, "csrf", "error.csrf", NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* Origin, content type and JSON parsing for an API POST. */
+static int check_api_post(req *r)
+{
+	if (!origin_ok(r)) {
+		web_error(r, 403, "bad_origin", "error.bad_origin", NULL);
+		return -1;
+	}
+	int has_cookie = req_cookie(r, "sid") != NULL;
+	if ((r->body.len || has_cookie) && !content_type_is(r, "application/json")) {
+		web_error(r, 415, "unsupported_media_type", "error.json_type", NULL);
+		return -1;
+	}
+	if (r->body.len) {
+		json_error_t e;
+		r->json = json_loadb(buf_str(&r->body), r->body.len, JSON_REJECT_DUPLICATES, &e);
+		if (!json_is_object(r->json)) {
+			web_error(r, 400, "malformed_json", "error.malformed_json", NULL);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void web_dispatch(req *r)
+{
+	choose_lang(r);
+	if (r->status) {
+		preset_error(r);
+		return;
+	}
+	unsigned f = r->route->flags;
+	int post = strcmp(r->method, "POST") == 0;
+	if (!(f & R_NO_DB) && !(r->db = db_thread())) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	if (f & (R_PAGE | R_FORM))
+		prepare_csrf(r);
+	if ((f & R_FORM) && post && check_form(r) != 0)
+		return;
+	if ((f & R_API) && post && check_api_post(r) != 0)
+		return;
+	if (f & (R_SESSION | R_NEED_SESSION)) {
+		r->session_id = session_find(r->db, req_cookie(r, "sid"), time_now_ms());
+		if (r->session_id < 0) {
+			web_error(r, 503, "unavailable", "error.unavailable", NULL);
+			return;
+		}
+		if ((f & R_NEED_SESSION) && r->session_id == 0) {
+			web_error(r, 401, "no_session", "error.no_session", NULL);
+			return;
+		}
+	}
+	r->route->handler(r);
+	if (!r->status)
+		web_error(r, 500, "internal", "error.internal", NULL);
+}

@@ -1,0 +1,57 @@
+/*
+ * sys.c — operations endpoints and static files: /healthz (alive, no
+ * database), /readyz (the database answers), /static/{file}.
+ */
+#include <microhttpd.h>
+#include <string.h>
+
+#include "lib/assets.h"
+#include "web/page.h"
+#include "web/web.h"
+
+void sys_healthz(req *r)
+{
+	r->status = 200;
+	buf_puts(&r->out, "ok\n");
+}
+
+void sys_readyz(req *r)
+{
+	int ok = db_ping(r->db) == 0;
+	r->status = ok ? 200 : 503;
+	buf_puts(&r->out, ok ? "ready\n" : "database unavailable\n");
+}
+
+static const char *mime(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	static const char *types[][2] = {
+		{".css", "text/css; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+		{".svg", "image/svg+xml"},           {".png", "image/png"},
+		{".ico", "image/x-icon"},            {".txt", "text/plain; charset=utf-8"},
+	};
+	for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
+		if (strcmp(dot, types[i][0]) == 0)
+			return types[i][1];
+	return "application/octet-stream";
+}
+
+void sys_static(req *r)
+{
+	const struct asset *a = asset_find(arena_printf(&r->a, "static/%s", r->params[0]));
+	if (!a) {
+		web_error(r, 404, "not_found", "error.not_found", NULL);
+		return;
+	}
+	const char *etag = arena_printf(&r->a, "\"%s\"", page_asset_version());
+	req_add_header(r, MHD_HTTP_HEADER_ETAG, etag);
+	req_add_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "public, max-age=86400");
+	const char *inm = req_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	if (inm && strcmp(inm, etag) == 0) {
+		r->status = 304;
+		return;
+	}
+	r->status = 200;
+	r->content_type = mime(a->name);
+	buf_append(&r->out, a->data, a->len);
+}

@@ -1,0 +1,135 @@
+/*
+ * view.c — see view.h.
+ */
+#include "web/view.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "lib/timeutil.h"
+#include "lib/utf8.h"
+#include "web/page.h"
+
+static json_t *iso_or_null(int64_t ms)
+{
+	char t[40];
+	if (!ms)
+		return json_null();
+	time_format_iso_jst(ms, t, sizeof t);
+	return json_string(t);
+}
+
+json_t *view_rally(const struct rally *ra, int64_t now)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "slug", ra->slug, "title", ra->title, "description",
+			 ra->description, "status", ra->status, "state", rally_state_code(rally_state(ra, now)),
+			 "starts_at", iso_or_null(ra->starts_at), "ends_at", iso_or_null(ra->ends_at));
+}
+
+json_t *view_card(const struct card *c)
+{
+	json_t *spots = json_array();
+	for (size_t i = 0; i < c->n; i++) {
+		const struct spot *s = &c->spots[i];
+		json_array_append_new(spots, json_pack("{s:s, s:s, s:s, s:i, s:b, s:o}", "id", s->public_id, "name", s->name,
+						       "description", s->description, "position", s->position,
+						       "collected", c->collected_at[i] != 0, "collected_at",
+						       iso_or_null(c->collected_at[i])));
+	}
+	int completed = c->n > 0 && c->collected == (int64_t)c->n;
+	return json_pack("{s:{s:I, s:I}, s:b, s:o}", "progress", "collected", (json_int_t)c->collected, "total",
+			 (json_int_t)c->n, "completed", completed, "spots", spots);
+}
+
+const char *view_time(req *r, int64_t ms)
+{
+	char out[64];
+	time_format_jst(ms, web_text(r, "fmt.datetime"), out, sizeof out);
+	return arena_strdup(&r->a, out);
+}
+
+void view_decorate_rally(req *r, json_t *rally, const struct rally *ra)
+{
+	json_object_set_new(rally, "starts_text", json_string(view_time(r, ra->starts_at)));
+	json_object_set_new(rally, "ends_text", json_string(view_time(r, ra->ends_at)));
+}
+
+void view_decorate_card(req *r, json_t *card, const struct card *c)
+{
+	json_t *spots = json_object_get(card, "spots");
+	for (size_t i = 0; i < c->n; i++) {
+		json_t *s = json_array_get(spots, i);
+		if (c->collected_at[i])
+			json_object_set_new(s, "collected_text", json_string(view_time(r, c->collected_at[i])));
+		json_object_set_new(s, "hanko", view_hanko(c->spots[i].name));
+		json_object_set_new(s, "number", json_integer((json_int_t)i + 1));
+	}
+}
+
+/* Lay out a Latin name as up to three centred lines of at most 10 chars. */
+static json_t *hanko_lines(const char *name, json_t *glyphs)
+{
+	char lines[3][64] = {{0}};
+	int nl = 0;
+	size_t maxlen = 1;
+	for (const char *p = name; *p;) {
+		p += strspn(p, " ");
+		size_t take = strcspn(p, " "), word = take;
+		if (!take)
+			break;
+		if (take > 12)
+			take = 12;
+		if (lines[nl][0] && strlen(lines[nl]) + 1 + take > 10) {
+			if (nl == 2)
+				break;
+			nl++;
+		}
+		if (lines[nl][0])
+			strcat(lines[nl], " ");
+		strncat(lines[nl], p, take);
+		if (strlen(lines[nl]) > maxlen)
+			maxlen = strlen(lines[nl]);
+		p += word;
+	}
+	int count = lines[nl][0] ? nl + 1 : (nl ? nl : 1);
+	double fs = fmin(20.0, 70.0 / ((double)maxlen * 0.62));
+	for (int i = 0; i < count; i++) {
+		double y = 50 + ((double)i - (count - 1) / 2.0) * fs * 1.1 + fs * 0.35;
+		json_array_append_new(glyphs, json_pack("{s:i, s:f, s:s}", "x", 50, "y", round(y * 10) / 10, "t", lines[i]));
+	}
+	return json_pack("{s:f, s:o}", "fs", round(fs * 10) / 10, "glyphs", glyphs);
+}
+
+json_t *view_hanko(const char *name)
+{
+	json_t *glyphs = json_array();
+	int ascii = 1;
+	for (const char *p = name; *p; p++)
+		ascii &= (unsigned char)*p < 0x80;
+	if (ascii)
+		return hanko_lines(name, glyphs);
+	/* Vertical columns, right to left, as a seal is read. */
+	char chars[12][8];
+	size_t n = 0;
+	for (const char *p = name; *p && n < 12;) {
+		size_t l = utf8_len(p);
+		if (!(l == 1 && (*p == ' ' || *p == '\t'))) {
+			memcpy(chars[n], p, l);
+			chars[n++][l] = '\0';
+		}
+		p += l;
+	}
+	if (n == 0)
+		return json_pack("{s:i, s:o}", "fs", 20, "glyphs", glyphs);
+	int cols = n <= 4 ? 1 : n <= 8 ? 2 : 3;
+	int rows = (int)((n + (size_t)cols - 1) / (size_t)cols);
+	double fs = fmin(26.0, fmin(66.0 / rows, 66.0 / cols));
+	for (size_t i = 0; i < n; i++) {
+		int c = (int)i / rows, row = (int)i % rows;
+		double x = 50 + ((cols - 1) / 2.0 - c) * fs * 1.05;
+		double y = 50 + (row - (rows - 1) / 2.0) * fs + fs * 0.36;
+		json_array_append_new(glyphs, json_pack("{s:f, s:f, s:s}", "x", round(x * 10) / 10, "y", round(y * 10) / 10,
+							"t", chars[i]));
+	}
+	return json_pack("{s:f, s:o}", "fs", round(fs * 10) / 10, "glyphs", glyphs);
+}

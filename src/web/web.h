@@ -1,0 +1,58 @@
+/*
+ * web.h — the route table's row type, the flags the dispatcher enforces, and
+ * the entry points the HTTP server calls.
+ */
+#ifndef SR_WEB_H
+#define SR_WEB_H
+
+#include "http/req.h"
+
+struct server;
+
+typedef void (*handler_fn)(req *r);
+
+/* Route flags: what the dispatcher checks or prepares before the handler. */
+enum {
+	R_API = 1 << 0,          /* JSON API: JSON errors; POST bodies must be application/json */
+	R_FORM = 1 << 1,         /* HTML form POST: urlencoded body, CSRF token and Origin checked */
+	R_SESSION = 1 << 2,      /* load the browser session when the cookie names a live one */
+	R_NEED_SESSION = 1 << 3, /* ... and answer 401 without one */
+	R_NO_DB = 1 << 4,        /* never touches the database (/healthz, static files) */
+	R_PAGE = 1 << 5,         /* an HTML page that may contain forms: prepare the CSRF token */
+};
+
+struct route {
+	const char *method;   /* first two members as in struct route_key */
+	const char *pattern;
+	handler_fn handler;
+	unsigned flags;
+	long max_body;        /* bytes; 0 = the configured default */
+};
+
+/* Load templates, catalogs and static-file metadata. 0 or -1. */
+int web_init(void);
+/* Server hook: match the route, remember it in r, return its body limit.
+ * Sets r->status (404, 405) when no route fits. */
+long web_body_limit(req *r);
+/* Server hook: gatekeeping, then the handler (or the error preset in
+ * r->status). */
+void web_dispatch(req *r);
+
+/* Handlers, one file per page area. */
+void page_home(req *r);
+void page_rally(req *r);
+void page_rally_join(req *r);
+void page_card(req *r);
+void page_complete(req *r);
+void page_qr(req *r);
+void page_qr_claim(req *r);
+void page_qr_result(req *r);
+void api_rally(req *r);
+void api_join(req *r);
+void api_stamp(req *r);
+void api_card(req *r);
+void sys_healthz(req *r);
+void sys_readyz(req *r);
+void sys_static(req *r);
+
+#endif
