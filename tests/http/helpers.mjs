@@ -1,0 +1,150 @@
+// helpers.mjs — start the real stamprally binary on a free loopback port with
+// a fresh data directory, and talk to it over HTTP with a small cookie jar.
+// Traffic goes to 127.0.0.1 only.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(here, '../..');
+export const BIN = process.env.STAMPRALLY_BIN || path.join(ROOT, 'build/stamprally');
+
+/** Ask the kernel for a free loopback port. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+/** Run a stamprally subcommand synchronously; returns {status, stdout, stderr}. */
+export function cli(args, env = {}) {
+  const r = spawnSync(BIN, args, { encoding: 'utf8', env: { ...process.env, ...env } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Write doc as JSON into dir and import it; returns the parsed output. */
+export function importRally(dir, doc, env = {}) {
+  const file = path.join(dir, `import-${doc.slug}-${Date.now()}-${Math.random()}.json`);
+  fs.writeFileSync(file, JSON.stringify(doc));
+  const r = cli(['rally', 'import', file, '--data', path.join(dir, 'data')], env);
+  if (r.status !== 0) throw new Error(`import failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/** An ISO 8601 time in JST, offset ms from now. */
+export function jst(offsetMs) {
+  const d = new Date(Date.now() + offsetMs + 9 * 3600e3);
+  return d.toISOString().replace(/\.\d+Z$/, '+09:00');
+}
+
+/** A rally document with n spots, open now unless told otherwise. */
+export function rallyDoc(slug, over = {}) {
+  const n = over.nspots ?? 3;
+  return {
+    tenant: 'test-tenant', slug, title: `Rally ${slug}`, description: 'A test rally',
+    starts_at: jst(-86400e3), ends_at: jst(86400e3), status: 'published',
+    spots: Array.from({ length: n }, (_, i) => ({ name: `Spot ${i + 1}`, description: `Spot number ${i + 1}` })),
+    ...over,
+  };
+}
+
+/** Start a server; returns a handle with base URL, stop(), kill9(), restart(). */
+export async function startServer({ env = {}, dir } = {}) {
+  const workdir = dir || fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-test-'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const handle = { dir: workdir, data: path.join(workdir, 'data'), port, base, stderr: '', proc: null };
+  const fullEnv = { ...process.env, STAMPRALLY_SERVER_PUBLIC_URL: base, ...env };
+  handle.start = async () => {
+    handle.proc = spawn(BIN, ['serve', '--data', handle.data, '--listen', `127.0.0.1:${port}`],
+      { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    handle.proc.stderr.on('data', (d) => { handle.stderr += d.toString(); });
+    handle.proc.stdout.on('data', () => {});
+    handle.exited = new Promise((resolve) => handle.proc.on('exit', (code, sig) => resolve({ code, sig })));
+    for (let i = 0; i < 200; i++) {
+      try { const r = await request(base, 'GET', '/healthz'); if (r.status === 200) return; } catch { /* not yet */ }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`server did not start:\n${handle.stderr}`);
+  };
+  handle.stop = async () => {
+    if (!handle.proc || handle.proc.exitCode !== null) return handle.exited;
+    handle.proc.kill('SIGTERM');
+    const r = await handle.exited;
+    handle.proc = null;
+    return r;
+  };
+  handle.kill9 = async () => { handle.proc.kill('SIGKILL'); await handle.exited; handle.proc = null; };
+  handle.import = (doc) => importRally(workdir, doc);
+  handle.client = (opts) => new Client(base, opts);
+  await handle.start();
+  return handle;
+}
+
+/** One raw HTTP request; resolves {status, headers, body, text, json}. */
+export function request(base, method, p, { headers = {}, body } = {}) {
+  const u = new URL(p, base);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers,
+      agent: false }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const buf = Buffer.concat(chunks);
+        const text = buf.toString('utf8');
+        let json;
+        try { json = JSON.parse(text); } catch { json = undefined; }
+        resolve({ status: res.statusCode, headers: res.headers, text, json, raw: buf });
+      });
+    });
+    req.on('error', reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+/** A browser-like client: keeps cookies, follows nothing automatically. */
+export class Client {
+  constructor(base, { lang } = {}) { this.base = base; this.cookies = new Map(); this.lang = lang; }
+  cookieHeader() { return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '); }
+  remember(res) {
+    for (const sc of res.headers['set-cookie'] || []) {
+      const [kv] = sc.split(';');
+      const i = kv.indexOf('=');
+      this.cookies.set(kv.slice(0, i).trim(), kv.slice(i + 1).trim());
+    }
+  }
+  async send(method, p, { headers = {}, body } = {}) {
+    const h = { ...headers };
+    if (this.cookies.size && !('Cookie' in h)) h.Cookie = this.cookieHeader();
+    if (this.lang && !('Accept-Language' in h)) h['Accept-Language'] = this.lang;
+    const res = await request(this.base, method, p, { headers: h, body });
+    this.remember(res);
+    return res;
+  }
+  get(p, opts) { return this.send('GET', p, opts); }
+  /** POST a form with the CSRF token from the page at `from` (or given fields). */
+  postForm(p, fields, { headers = {} } = {}) {
+    const body = new URLSearchParams(fields).toString();
+    return this.send('POST', p, { headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body });
+  }
+  postJson(p, obj, { headers = {} } = {}) {
+    const body = obj === undefined ? undefined : JSON.stringify(obj);
+    const h = { ...headers };
+    if (body !== undefined || this.cookies.size) h['Content-Type'] = h['Content-Type'] || 'application/json';
+    return this.send('POST', p, { headers: h, body });
+  }
+  /** GET a page and return the CSRF token of its first form. */
+  async csrfFrom(p) {
+    const res = await this.get(p);
+    const m = res.text.match(/name="_csrf" value="([^"]+)"/);
+    if (!m) throw new Error(`no CSRF token on ${p} (status ${res.status})`);
+    return m[1];
+  }
+}

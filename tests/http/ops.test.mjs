@@ -1,0 +1,93 @@
+// Health, readiness, static files, the access log, language choice, cookies.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { request, startServer } from './helpers.mjs';
+
+let srv;
+before(async () => { srv = await startServer(); });
+after(async () => { await srv.stop(); });
+
+describe('health', () => {
+  test('/healthz answers ok; /readyz checks the database', async () => {
+    const h = await request(srv.base, 'GET', '/healthz');
+    assert.equal(h.status, 200);
+    assert.equal(h.text, 'ok\n');
+    const r = await request(srv.base, 'GET', '/readyz');
+    assert.equal(r.status, 200);
+  });
+
+  test('/healthz does not touch the database; /readyz notices it is gone', async () => {
+    const other = await startServer();
+    try {
+      fs.rmSync(other.data, { recursive: true, force: true });
+      const h = await request(other.base, 'GET', '/healthz');
+      assert.equal(h.status, 200);
+      const r = await request(other.base, 'GET', '/readyz');
+      assert.equal(r.status, 503);
+    } finally {
+      await other.stop();
+    }
+  });
+});
+
+describe('static files', () => {
+  test('CSS with caching and a content type; 304 on a matching ETag', async () => {
+    const r = await request(srv.base, 'GET', '/static/app.css');
+    assert.equal(r.status, 200);
+    assert.match(r.headers['content-type'], /^text\/css/);
+    assert.ok(r.headers.etag);
+    const again = await request(srv.base, 'GET', '/static/app.css', { headers: { 'If-None-Match': r.headers.etag } });
+    assert.equal(again.status, 304);
+    assert.equal((await request(srv.base, 'GET', '/static/nope.css')).status, 404);
+    assert.equal((await request(srv.base, 'GET', '/static/..%2fi18n%2fja.json')).status, 404);
+  });
+});
+
+describe('access log', () => {
+  test('one JSON line per request with time, method, path, status, bytes, duration', async () => {
+    await request(srv.base, 'GET', '/r/nothing-here?x=1');
+    await new Promise((r) => setTimeout(r, 100));
+    const line = srv.stderr.split('\n').filter((l) => l.includes('/r/nothing-here')).pop();
+    const j = JSON.parse(line);
+    assert.equal(j.method, 'GET');
+    assert.equal(j.path, '/r/nothing-here');
+    assert.equal(j.status, 404);
+    assert.ok(j.bytes > 0);
+    assert.equal(typeof j.ms, 'number');
+    assert.match(j.time, /^\d{4}-\d\d-\d\dT/);
+  });
+});
+
+describe('languages', () => {
+  test('Japanese by default, English by Accept-Language, switch remembered in a cookie', async () => {
+    const ja = await srv.client().get('/');
+    assert.match(ja.text, /<html lang="ja">/);
+    const en = await srv.client({ lang: 'en-GB,en;q=0.8,ja;q=0.5' }).get('/');
+    assert.match(en.text, /<html lang="en">/);
+    assert.match(en.text, /Stamp rallies/);
+    const c = srv.client();
+    const sw = await c.get('/?lang=en');
+    assert.match(sw.text, /<html lang="en">/);
+    assert.equal(c.cookies.get('lang'), 'en');
+    const next = await c.get('/');
+    assert.match(next.text, /<html lang="en">/);
+    const back = await c.get('/?lang=ja');
+    assert.match(back.text, /<html lang="ja">/);
+  });
+});
+
+describe('secure cookies', () => {
+  test('behind https the cookies get Secure and the __Host- prefix', async () => {
+    const s = await startServer({ env: { STAMPRALLY_SECURITY_SECURE_COOKIES: '1' } });
+    try {
+      const c = s.client();
+      const r = await c.get('/');
+      const sc = r.headers['set-cookie'].join('\n');
+      assert.match(sc, /__Host-csrf=[^;]+; Path=\/; HttpOnly; SameSite=Lax; Secure/);
+      const j = await c.postJson('/api/v1/rallies/minato-walk/join');
+      assert.equal(j.status, 201);
+      assert.match(j.headers['set-cookie'].join('\n'), /__Host-sid=.*Secure/);
+    } finally { await s.stop(); }
+  });
+});
