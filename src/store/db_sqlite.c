@@ -34,7 +34,20 @@ struct db {
 
 static struct db_options opts;
 static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
-static _Thread_local db *thread_db;
+/* Each worker thread's connection; closed by the key's destructor when the
+ * thread ends (libmicrohttpd's pool threads end in MHD_stop_daemon). */
+static pthread_key_t thread_key;
+static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
+
+static void close_thread_db(void *d)
+{
+	db_close(d);
+}
+
+static void make_key(void)
+{
+	pthread_key_create(&thread_key, close_thread_db);
+}
 
 void db_configure(const struct db_options *o)
 {
@@ -82,15 +95,18 @@ db *db_open(void)
 
 db *db_thread(void)
 {
-	if (!thread_db)
-		thread_db = db_open();
-	return thread_db;
+	pthread_once(&thread_once, make_key);
+	db *d = pthread_getspecific(thread_key);
+	if (!d && (d = db_open()))
+		pthread_setspecific(thread_key, d);
+	return d;
 }
 
 void db_thread_close(void)
 {
-	db_close(thread_db);
-	thread_db = NULL;
+	pthread_once(&thread_once, make_key);
+	db_close(pthread_getspecific(thread_key));
+	pthread_setspecific(thread_key, NULL);
 }
 
 void db_close(db *d)

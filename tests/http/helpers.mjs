@@ -78,6 +78,11 @@ export async function startServer({ env = {}, dir } = {}) {
     handle.proc.kill('SIGTERM');
     const r = await handle.exited;
     handle.proc = null;
+    // Under ASan/UBSan any report fails the suite, even one printed at exit.
+    if (/ERROR: (Address|Leak)Sanitizer|runtime error:/.test(handle.stderr)) {
+      throw new Error(`sanitizer report from the server:\n${handle.stderr.slice(-4000)}`);
+    }
+    if (r.code !== 0) throw new Error(`server exited with ${r.code} ${r.sig}:\n${handle.stderr.slice(-2000)}`);
     return r;
   };
   handle.kill9 = async () => { handle.proc.kill('SIGKILL'); await handle.exited; handle.proc = null; };

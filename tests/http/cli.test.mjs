@@ -1,0 +1,124 @@
+// The command line: help on every subcommand, version, migrate, demo, rally import.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { cli, rallyDoc } from './helpers.mjs';
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-cli-'));
+
+function importFile(dir, doc) {
+  const f = path.join(dir, 'rally.json');
+  fs.writeFileSync(f, typeof doc === 'string' ? doc : JSON.stringify(doc));
+  return cli(['rally', 'import', f, '--data', path.join(dir, 'data')]);
+}
+
+describe('help and version', () => {
+  test('every subcommand has --help', () => {
+    for (const c of ['serve', 'migrate', 'demo', 'rally', 'version', 'config']) {
+      const r = cli([c, '--help']);
+      assert.equal(r.status, 0, c);
+      assert.match(r.stdout, new RegExp(`usage: stamprally ${c}`));
+    }
+    assert.match(cli(['serve', '--help']).stdout, /--listen/);
+    assert.match(cli(['rally', '--help']).stdout, /--data DIR/);
+  });
+  test('no command or an unknown one exits 2 with usage', () => {
+    assert.equal(cli([]).status, 2);
+    const r = cli(['frobnicate']);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /unknown command/);
+  });
+  test('version, and --deps lists the linked libraries', () => {
+    assert.match(cli(['version']).stdout, /^stamprally \d+\.\d+\.\d+/);
+    const d = cli(['version', '--deps']).stdout;
+    for (const lib of ['libmicrohttpd', 'sqlite', 'libsodium', 'jansson']) assert.match(d, new RegExp(lib));
+  });
+  test('config lists every key with its default', () => {
+    const r = cli(['config']).stdout;
+    for (const k of ['server.listen', 'store.data_dir', 'limits.max_body', 'store.durability']) assert.match(r, new RegExp(k));
+  });
+});
+
+describe('migrate and demo', () => {
+  test('migrate creates the schema once', () => {
+    const dir = tmp();
+    const a = cli(['migrate', '--data', path.join(dir, 'data')]);
+    assert.equal(a.status, 0, a.stderr);
+    assert.match(a.stdout, /schema version 1 \(1 migration applied\)/);
+    const b = cli(['migrate', '--data', path.join(dir, 'data')]);
+    assert.match(b.stdout, /\(0 migrations applied\)/);
+  });
+  test('demo is idempotent and keeps the QR tokens', () => {
+    const dir = tmp();
+    const a = JSON.parse(cli(['demo', '--data', path.join(dir, 'data')]).stdout);
+    const b = JSON.parse(cli(['demo', '--data', path.join(dir, 'data')]).stdout);
+    assert.equal(a.rally, 'minato-walk');
+    assert.equal(a.spots.length, 5);
+    assert.deepEqual(a.spots, b.spots);
+  });
+  test('a bad configuration file is reported', () => {
+    const dir = tmp();
+    const f = path.join(dir, 'bad.ini');
+    fs.writeFileSync(f, '[limits]\nmax_body = lots\n');
+    const r = cli(['migrate', '--config', f, '--data', path.join(dir, 'data')]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /bad.ini:2: limits.max_body/);
+  });
+});
+
+describe('rally import', () => {
+  test('prints the rally and each spot with its QR URL and token (≥128 bits)', () => {
+    const dir = tmp();
+    const r = importFile(dir, rallyDoc('imp', { nspots: 2 }));
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.rally, 'imp');
+    assert.equal(out.spots.length, 2);
+    for (const s of out.spots) {
+      assert.match(s.qr_token, /^[A-Za-z0-9_-]{22,}$/);
+      assert.ok(Buffer.from(s.qr_token, 'base64url').length >= 16);
+      assert.equal(s.qr_url, `http://localhost:8080/q/${s.qr_token}`);
+    }
+  });
+
+  test('re-importing updates in place and keeps tokens; a removed spot without stamps goes', () => {
+    const dir = tmp();
+    const first = JSON.parse(importFile(dir, rallyDoc('upd', { nspots: 3 })).stdout);
+    const doc = rallyDoc('upd', { nspots: 2, title: 'New title' });
+    const second = JSON.parse(importFile(dir, doc).stdout);
+    assert.equal(second.spots.length, 2);
+    assert.deepEqual(second.spots.map((s) => s.qr_token), first.spots.slice(0, 2).map((s) => s.qr_token));
+  });
+
+  test('invalid documents are refused with a message and change nothing', () => {
+    const dir = tmp();
+    const cases = [
+      ['{', /rally.json:1/],
+      [{ ...rallyDoc('x'), status: 'open' }, /status/],
+      [{ ...rallyDoc('x'), starts_at: '2026-01-01 10:00' }, /starts_at/],
+      [{ ...rallyDoc('x'), ends_at: '2000-01-01T00:00:00Z' }, /ends_at must be after/],
+      [{ ...rallyDoc('Bad Slug') }, /slug/],
+      [{ ...rallyDoc('x'), spots: [] }, /spots/],
+      [{ ...rallyDoc('x'), spots: [{ name: 'a' }, { name: 'a' }] }, /appears twice/],
+      [{ ...rallyDoc('x'), title: '' }, /title/],
+      [{ ...rallyDoc('x'), title: 'a\u0001b' }, /control characters/],
+    ];
+    for (const [doc, re] of cases) {
+      const r = importFile(dir, doc);
+      assert.equal(r.status, 1, JSON.stringify(doc));
+      assert.match(r.stderr, re);
+    }
+    const ok = importFile(dir, rallyDoc('x', { nspots: 1 }));
+    assert.equal(ok.status, 0);
+  });
+
+  test('a slug owned by another tenant is refused', () => {
+    const dir = tmp();
+    importFile(dir, rallyDoc('shared'));
+    const r = importFile(dir, { ...rallyDoc('shared'), tenant: 'someone-else' });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /taken by another tenant/);
+  });
+});

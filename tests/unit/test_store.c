@@ -1,0 +1,320 @@
+/* test_store.c — the database interface (SQLite backend), migrations, and
+ * the core rules that sit right on it: join, claim, card, import, time. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/import.h"
+#include "core/rally.h"
+#include "core/session.h"
+#include "core/stamp.h"
+#include "lib/timeutil.h"
+#include "lib/token.h"
+#include "store/db.h"
+#include "store/migrate.h"
+
+static char path[64];
+
+static int setup(void **state)
+{
+	strcpy(path, "/tmp/stamprally-store-XXXXXX");
+	int fd = mkstemp(path);
+	close(fd);
+	struct db_options o = {path, 0, 2000};
+	db_configure(&o);
+	db *d = db_open();
+	int n;
+	assert_non_null(d);
+	assert_int_equal(migrate_run(d, &n), 0);
+	assert_true(n >= 1);
+	*state = d;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	db_close(*state);
+	char p[80];
+	unlink(path);
+	snprintf(p, sizeof p, "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof p, "%s-shm", path);
+	unlink(p);
+	return 0;
+}
+
+static void parameters_bind_by_number_and_type(void **state)
+{
+	db *d = *state;
+	assert_int_equal(db_exec(d, "CREATE TABLE t(a INTEGER, b TEXT, c BLOB)", NULL), DB_DONE);
+	assert_int_equal(db_exec(d, "INSERT INTO t VALUES ($1, $2, $3)", "itb", (int64_t)7, "it's \"$1\"", "\0x", (size_t)2), DB_DONE);
+	assert_int_equal(db_exec(d, "INSERT INTO t VALUES ($2, $1, $3)", "tin", "second", (int64_t)8), DB_DONE);
+	db_stmt *st = db_query(d, "SELECT a, b, c FROM t WHERE b = $1", "t", "it's \"$1\"");
+	assert_int_equal(db_row(st), DB_ROW);
+	assert_int_equal(db_int(st, 0), 7);
+	assert_string_equal(db_text(st, 1), "it's \"$1\"");
+	size_t n;
+	const unsigned char *b = db_blob(st, 2, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(b[0], 0);
+	assert_int_equal(db_row(st), DB_DONE);
+	db_done(st);
+	assert_int_equal(db_int1(d, -1, "SELECT a FROM t WHERE b = $1", "t", "second"), 8);
+	assert_int_equal(db_int1(d, -1, "SELECT a FROM t WHERE b = $1", "t", "none"), -1);
+	char *t = db_text1(d, "SELECT b FROM t WHERE a = $1", "i", (int64_t)8);
+	assert_string_equal(t, "second");
+	free(t);
+	st = db_query(d, "SELECT c FROM t WHERE a = $1", "i", (int64_t)8);
+	assert_int_equal(db_row(st), DB_ROW);
+	assert_true(db_is_null(st, 0));
+	db_done(st);
+}
+
+static void injection_attempts_are_just_data(void **state)
+{
+	db *d = *state;
+	const char *evil = "x'); DROP TABLE tenants; --";
+	assert_int_equal(db_exec(d, "INSERT INTO tenants(slug, name, created_at) VALUES ($1, $1, 0)", "t", evil), DB_DONE);
+	assert_int_equal(db_int1(d, 0, "SELECT count(*) FROM tenants WHERE slug = $1", "t", evil), 1);
+}
+
+static void constraints_and_errors_are_reported(void **state)
+{
+	db *d = *state;
+	assert_int_equal(db_exec(d, "INSERT INTO tenants(slug, name, created_at) VALUES ('a', 'a', 0)", NULL), DB_DONE);
+	assert_int_equal(db_exec(d, "INSERT INTO tenants(slug, name, created_at) VALUES ('a', 'a', 0)", NULL), DB_CONSTRAINT);
+	assert_null(db_query(d, "SELECT nonsense FROM nowhere", NULL));
+	assert_int_equal(db_exec(d, "INSERT INTO rallies(tenant_id, slug, title, starts_at, ends_at, status, created_at, updated_at)"
+				    " VALUES (999, 's', 't', 0, 1, 'published', 0, 0)", NULL), DB_CONSTRAINT);
+}
+
+static void nested_transactions_roll_back_inner_only(void **state)
+{
+	db *d = *state;
+	assert_int_equal(db_begin(d), 0);
+	db_exec(d, "INSERT INTO tenants(slug, name, created_at) VALUES ('outer', 'o', 0)", NULL);
+	assert_int_equal(db_begin(d), 0);
+	db_exec(d, "INSERT INTO tenants(slug, name, created_at) VALUES ('inner', 'i', 0)", NULL);
+	assert_int_equal(db_rollback(d), 0);
+	assert_int_equal(db_commit(d), 0);
+	assert_int_equal(db_int1(d, 0, "SELECT count(*) FROM tenants WHERE slug = 'outer'", NULL), 1);
+	assert_int_equal(db_int1(d, 0, "SELECT count(*) FROM tenants WHERE slug = 'inner'", NULL), 0);
+	assert_int_equal(db_begin(d), 0);
+	db_exec(d, "INSERT INTO tenants(slug, name, created_at) VALUES ('gone', 'g', 0)", NULL);
+	assert_int_equal(db_rollback(d), 0);
+	assert_int_equal(db_int1(d, 0, "SELECT count(*) FROM tenants WHERE slug = 'gone'", NULL), 0);
+}
+
+static void migrations_are_recorded_once(void **state)
+{
+	db *d = *state;
+	int n;
+	int v = migrate_version(d);
+	assert_true(v >= 1);
+	assert_int_equal(migrate_run(d, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(migrate_version(d), v);
+	assert_int_equal(db_int1(d, 0, "PRAGMA foreign_keys", NULL), 1);
+	char *mode = db_text1(d, "PRAGMA journal_mode", NULL);
+	assert_string_equal(mode, "wal");
+	free(mode);
+}
+
+/* Import a rally open now with nspots spots; returns its slug's rally. */
+static void make_rally(db *d, const char *slug, int nspots, struct rally *ra, arena *a)
+{
+	char starts[40], ends[40];
+	time_format_iso_jst(time_now_ms() - 3600000, starts, sizeof starts);
+	time_format_iso_jst(time_now_ms() + 3600000, ends, sizeof ends);
+	json_t *spots = json_array();
+	for (int i = 0; i < nspots; i++)
+		json_array_append_new(spots, json_pack("{s:s+}", "name", "spot ", (char[]){(char)('A' + i), 0}));
+	json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "tenant", "t1", "slug", slug, "title", "T",
+				"description", "D", "starts_at", starts, "ends_at", ends, "status", "published", "spots", spots);
+	json_t *out;
+	char err[128];
+	assert_int_equal(rally_import(d, doc, "http://x", time_now_ms(), &out, err, sizeof err), 0);
+	json_decref(out);
+	json_decref(doc);
+	assert_int_equal(rally_by_slug(d, a, slug, ra), 1);
+}
+
+static void claims_are_unique_and_complete_the_card(void **state)
+{
+	db *d = *state;
+	arena a = {0};
+	struct rally ra;
+	make_rally(d, "claims", 2, &ra, &a);
+	char tok[64];
+	int64_t sid = session_create(d, time_now_ms(), 60000, tok, sizeof tok);
+	assert_true(sid > 0);
+	assert_int_equal(session_find(d, tok, time_now_ms()), sid);
+	assert_int_equal(session_find(d, tok, time_now_ms() + 120000), 0);
+	assert_int_equal(session_find(d, "not-a-session", time_now_ms()), 0);
+	unsigned char h[32];
+	token_hash(tok, h);
+	assert_int_equal(db_int1(d, 0, "SELECT count(*) FROM sessions WHERE token_hash = $1", "b", h, sizeof h), 1);
+
+	struct participant p;
+	int created;
+	enum rally_state st;
+	assert_int_equal(participant_join(d, &a, sid, &ra, time_now_ms(), &p, &created, &st), 1);
+	assert_true(created);
+	assert_int_equal(participant_join(d, &a, sid, &ra, time_now_ms(), &p, &created, &st), 1);
+	assert_false(created);
+
+	struct spot *spots;
+	size_t n;
+	assert_int_equal(rally_spots(d, &a, ra.id, &spots, &n), 0);
+	assert_int_equal(n, 2);
+	struct claim c;
+	stamp_claim(d, &ra, &p, &spots[0], time_now_ms(), "qr", &c);
+	assert_int_equal(c.status, CLAIM_NEW);
+	assert_int_equal(c.collected, 1);
+	assert_false(c.completed);
+	stamp_claim(d, &ra, &p, &spots[0], time_now_ms(), "qr", &c);
+	assert_int_equal(c.status, CLAIM_ALREADY);
+	stamp_claim(d, &ra, &p, &spots[1], time_now_ms(), "qr", &c);
+	assert_int_equal(c.status, CLAIM_NEW);
+	assert_true(c.completed);
+	assert_true(c.just_completed);
+	assert_int_equal(db_int1(d, 0, "SELECT count(*) FROM stamps WHERE participant_id = $1", "i", p.id), 2);
+	assert_int_equal(db_exec(d, "INSERT INTO stamps(participant_id, spot_id, method, created_at) VALUES ($1, $2, 'qr', 0)",
+				 "ii", p.id, spots[0].id), DB_CONSTRAINT);
+
+	struct card card;
+	assert_int_equal(card_load(d, &a, ra.id, p.id, &card), 0);
+	assert_int_equal(card.collected, 2);
+	assert_true(card.collected_at[0] > 0 && card.collected_at[1] > 0);
+
+	/* After the end, claims are refused and nothing is written. */
+	stamp_claim(d, &ra, &p, &spots[0], ra.ends_at, "qr", &c);
+	assert_int_equal(c.status, CLAIM_REFUSED);
+	assert_int_equal(c.state, RALLY_ENDED);
+	stamp_claim(d, &ra, &p, &spots[0], ra.starts_at - 1, "qr", &c);
+	assert_int_equal(c.state, RALLY_NOT_STARTED);
+	arena_free(&a);
+}
+
+struct racer {
+	int64_t pid, spot_id, rally_id;
+	int result;
+};
+
+static void *race(void *arg)
+{
+	struct racer *r = arg;
+	db *d = db_open();
+	arena a = {0};
+	struct rally ra = {.id = r->rally_id, .status = "published", .starts_at = 0, .ends_at = INT64_MAX};
+	struct participant p = {.id = r->pid, .rally_id = r->rally_id};
+	struct spot s = {.id = r->spot_id};
+	struct claim c;
+	stamp_claim(d, &ra, &p, &s, time_now_ms(), "qr", &c);
+	r->result = c.status;
+	db_close(d);
+	arena_free(&a);
+	return NULL;
+}
+
+static void concurrent_claims_on_separate_connections_write_one_stamp(void **state)
+{
+	db *d = *state;
+	arena a = {0};
+	struct rally ra;
+	make_rally(d, "race", 1, &ra, &a);
+	char tok[64];
+	int64_t sid = session_create(d, time_now_ms(), 60000, tok, sizeof tok);
+	struct participant p;
+	int created;
+	enum rally_state st;
+	participant_join(d, &a, sid, &ra, time_now_ms(), &p, &created, &st);
+	struct spot *spots;
+	size_t n;
+	rally_spots(d, &a, ra.id, &spots, &n);
+	enum { N = 8 };
+	pthread_t th[N];
+	struct racer rs[N];
+	for (int i = 0; i < N; i++) {
+		rs[i] = (struct racer){p.id, spots[0].id, ra.id, -1};
+		pthread_create(&th[i], NULL, race, &rs[i]);
+	}
+	int news = 0;
+	for (int i = 0; i < N; i++) {
+		pthread_join(th[i], NULL);
+		news += rs[i].result == CLAIM_NEW;
+		assert_true(rs[i].result == CLAIM_NEW || rs[i].result == CLAIM_ALREADY);
+	}
+	assert_int_equal(news, 1);
+	assert_int_equal(db_int1(d, 0, "SELECT count(*) FROM stamps WHERE participant_id = $1", "i", p.id), 1);
+	arena_free(&a);
+}
+
+static void rally_states(void **state)
+{
+	(void)state;
+	struct rally r = {.status = "published", .starts_at = 1000, .ends_at = 2000};
+	assert_int_equal(rally_state(&r, 999), RALLY_NOT_STARTED);
+	assert_int_equal(rally_state(&r, 1000), RALLY_OPEN);
+	assert_int_equal(rally_state(&r, 1999), RALLY_OPEN);
+	assert_int_equal(rally_state(&r, 2000), RALLY_ENDED);
+	r.status = "draft";
+	assert_int_equal(rally_state(&r, 1500), RALLY_DRAFT);
+	r.status = "closed";
+	assert_int_equal(rally_state(&r, 1500), RALLY_CLOSED);
+	r.status = "archived";
+	assert_int_equal(rally_state(&r, 1500), RALLY_CLOSED);
+	assert_true(rally_slug_valid("minato-walk-2026"));
+	assert_false(rally_slug_valid("-x"));
+	assert_false(rally_slug_valid("A"));
+	assert_false(rally_slug_valid(""));
+	assert_false(rally_slug_valid("a/b"));
+}
+
+static void iso_times_parse_with_offsets(void **state)
+{
+	(void)state;
+	int64_t t;
+	assert_int_equal(time_parse_iso("2026-04-01T10:00:00+09:00", &t), 0);
+	assert_int_equal(t, 1775005200000LL);
+	assert_int_equal(time_parse_iso("2026-04-01T01:00:00Z", &t), 0);
+	assert_int_equal(t, 1775005200000LL);
+	assert_int_equal(time_parse_iso("2026-04-01T01:00:00.250Z", &t), 0);
+	assert_int_equal(t, 1775005200250LL);
+	assert_int_equal(time_parse_iso("2026-03-31T20:00-05:00", &t), 0);
+	assert_int_equal(t, 1775005200000LL);
+	assert_int_equal(time_parse_iso("2024-02-29T00:00:00Z", &t), 0);
+	const char *bad[] = {"2026-04-01T10:00:00", "2026-13-01T00:00:00Z", "2025-02-29T00:00:00Z", "2026-04-01",
+			     "2026-04-01T24:00:00Z", "x", "", "2026-04-01T10:00:00+9:00", "2026-04-01T10:00:00Zjunk"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_int_equal(time_parse_iso(bad[i], &t), -1);
+	char out[40];
+	time_format_iso_jst(1775005200000LL, out, sizeof out);
+	assert_string_equal(out, "2026-04-01T10:00:00+09:00");
+	time_format_jst(1775005200000LL - 36000000LL, "%Y-%m-%d %H:%M", out, sizeof out);
+	assert_string_equal(out, "2026-04-01 00:00");
+}
+
+int main(void)
+{
+	assert_int_equal(token_init(), 0);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(parameters_bind_by_number_and_type, setup, teardown),
+		cmocka_unit_test_setup_teardown(injection_attempts_are_just_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(constraints_and_errors_are_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(nested_transactions_roll_back_inner_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(migrations_are_recorded_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(claims_are_unique_and_complete_the_card, setup, teardown),
+		cmocka_unit_test_setup_teardown(concurrent_claims_on_separate_connections_write_one_stamp, setup, teardown),
+		cmocka_unit_test(rally_states),
+		cmocka_unit_test(iso_times_parse_with_offsets),
+	};
+	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
