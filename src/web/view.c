@@ -41,11 +41,17 @@ json_t *view_card(const struct card *c)
 			 (json_int_t)c->n, "completed", completed, "spots", spots);
 }
 
-const char *view_time(req *r, int64_t ms)
+/* ms in JST with the catalog's format `key`; an arena string. */
+static const char *time_text(req *r, int64_t ms, const char *key)
 {
 	char out[64];
-	time_format_jst(ms, web_text(r, "fmt.datetime"), out, sizeof out);
+	time_format_jst(ms, web_text(r, key), out, sizeof out);
 	return arena_strdup(&r->a, out);
+}
+
+const char *view_time(req *r, int64_t ms)
+{
+	return time_text(r, ms, "fmt.datetime");
 }
 
 void view_decorate_rally(req *r, json_t *rally, const struct rally *ra)
@@ -60,7 +66,7 @@ void view_decorate_card(req *r, json_t *card, const struct card *c)
 	for (size_t i = 0; i < c->n; i++) {
 		json_t *s = json_array_get(spots, i);
 		if (c->collected_at[i])
-			json_object_set_new(s, "collected_text", json_string(view_time(r, c->collected_at[i])));
+			json_object_set_new(s, "collected_text", json_string(time_text(r, c->collected_at[i], "fmt.short")));
 		json_object_set_new(s, "hanko", view_hanko(c->spots[i].name));
 		json_object_set_new(s, "number", json_integer((json_int_t)i + 1));
 	}
@@ -123,7 +129,7 @@ json_t *view_hanko(const char *name)
 		return json_pack("{s:i, s:o}", "fs", 20, "glyphs", glyphs);
 	int cols = n <= 4 ? 1 : n <= 8 ? 2 : 3;
 	int rows = (int)((n + (size_t)cols - 1) / (size_t)cols);
-	double fs = fmin(26.0, fmin(66.0 / rows, 66.0 / cols));
+	double fs = fmin(26.0, fmin(60.0 / rows, 62.0 / cols));
 	for (size_t i = 0; i < n; i++) {
 		int c = (int)i / rows, row = (int)i % rows;
 		double x = 50 + ((cols - 1) / 2.0 - c) * fs * 1.05;
