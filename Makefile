@@ -25,6 +25,8 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 REL_OBJ  := $(patsubst src/%.c,build/rel/%.o,$(LIB_SRC)) build/rel/assets_data.o
 ASAN_OBJ := $(patsubst src/%.c,build/asan/%.o,$(LIB_SRC)) build/asan/assets_data.o
 
+# V=1 shows the full commands.
+Q := $(if $(V),,@)
 .PHONY: all run test test-unit test-http test-browser bench deps clean asan
 all: build/stamprally
 
@@ -33,43 +35,50 @@ deps:
 
 build/embed: tools/embed.c
 	@mkdir -p build
-	$(CC) -O1 -Wall -Wextra -Werror -o $@ $<
+	$(Q)$(CC) -O1 -Wall -Wextra -Werror -o $@ $<
 
 # Each asset is stored under its path below assets/ (migrations below src/store/).
 build/assets_data.c: build/embed $(ASSETS)
-	build/embed $(foreach f,$(ASSETS),$(patsubst src/store/%,%,$(patsubst assets/%,%,$(f)))=$(f)) > $@.tmp && mv $@.tmp $@
+	@echo "  EMBED   $(words $(ASSETS)) files"
+	$(Q)build/embed $(foreach f,$(ASSETS),$(patsubst src/store/%,%,$(patsubst assets/%,%,$(f)))=$(f)) > $@.tmp && mv $@.tmp $@
 
 build/rel/assets_data.o: build/assets_data.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_RELEASE) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS_RELEASE) -c -o $@ $<
 build/asan/assets_data.o: build/assets_data.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ASAN) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS_ASAN) -c -o $@ $<
 
 build/rel/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_RELEASE) -MMD -MP -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS_RELEASE) -MMD -MP -c -o $@ $<
 build/asan/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ASAN) -MMD -MP -c -o $@ $<
+	@echo "  CC asan $<"
+	$(Q)$(CC) $(CFLAGS_ASAN) -MMD -MP -c -o $@ $<
 
 build/rel/libsr.a: $(REL_OBJ)
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 build/asan/libsr.a: $(ASAN_OBJ)
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 build/stamprally: build/rel/main.o build/rel/libsr.a
-	$(CC) $(LDFLAGS_RELEASE) -o $@ $^ $(PKG_LIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS_RELEASE) -o $@ $^ $(PKG_LIBS)
 build/asan/stamprally: build/asan/main.o build/asan/libsr.a
-	$(CC) $(LDFLAGS_ASAN) -o $@ $^ $(PKG_LIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS_ASAN) -o $@ $^ $(PKG_LIBS)
 asan: build/asan/stamprally
 
 build/rel/unit/%: tests/unit/%.c build/rel/libsr.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_RELEASE) -Wno-unused-parameter $(LDFLAGS_RELEASE) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs cmocka)
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(CFLAGS_RELEASE) -Wno-unused-parameter $(LDFLAGS_RELEASE) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs cmocka)
 build/asan/unit/%: tests/unit/%.c build/asan/libsr.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ASAN) -Wno-unused-parameter $(LDFLAGS_ASAN) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs cmocka)
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(CFLAGS_ASAN) -Wno-unused-parameter $(LDFLAGS_ASAN) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs cmocka)
 
 UNIT_REL  := $(patsubst tests/unit/%.c,build/rel/unit/%,$(UNIT_SRC))
 UNIT_ASAN := $(patsubst tests/unit/%.c,build/asan/unit/%,$(UNIT_SRC))

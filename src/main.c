@@ -20,6 +20,7 @@
 #include "http/server.h"
 #include "lib/assets.h"
 #include "lib/config.h"
+#include "lib/jsonmem.h"
 #include "lib/timeutil.h"
 #include "lib/token.h"
 #include "store/db.h"
@@ -311,6 +312,7 @@ int main(int argc, char **argv)
 		}
 	static struct server srv;
 	int n = argc - 2;
+	jsonmem_init();
 	if (token_init() != 0 || build_config(&srv.cfg, &n, argv + 2) != 0 || assets_init(srv.cfg.assets_dir) != 0)
 		return 1;
 	return cmd->run(&srv, n, argv + 2);

@@ -79,6 +79,20 @@ int spot_by_token(db *d, arena *a, const char *token, struct spot *spot, struct 
 	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
 }
 
+int spot_by_public_id(db *d, arena *a, const char *public_id, struct spot *spot, struct rally *rally)
+{
+	db_stmt *st = db_query(d, "SELECT " SPOT_COLS ", " RALLY_COLS
+				  " FROM spots s JOIN rallies r ON r.id = s.rally_id WHERE s.public_id = $1",
+			       "t", public_id);
+	int rc = db_row(st);
+	if (rc == DB_ROW) {
+		read_spot(st, a, 0, spot);
+		read_rally(st, a, 7, rally);
+	}
+	db_done(st);
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+}
+
 int64_t rally_spot_count(db *d, int64_t rally_id)
 {
 	return db_int1(d, 0, "SELECT count(*) FROM spots WHERE rally_id = $1", "i", rally_id);

@@ -40,6 +40,8 @@ int rally_by_slug(db *d, arena *a, const char *slug, struct rally *out);
 int rally_spots(db *d, arena *a, int64_t rally_id, struct spot **out, size_t *n);
 /* Load the spot with this QR token and its rally. 1 found, 0 not, -1 error. */
 int spot_by_token(db *d, arena *a, const char *token, struct spot *spot, struct rally *rally);
+/* Load the spot with this public id and its rally. 1/0/-1. */
+int spot_by_public_id(db *d, arena *a, const char *public_id, struct spot *spot, struct rally *rally);
 /* Count the rally's spots. */
 int64_t rally_spot_count(db *d, int64_t rally_id);
 /* The rally's state at time now (UTC ms). */

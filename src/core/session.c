@@ -10,10 +10,18 @@ int64_t session_create(db *d, int64_t now, int64_t lifetime_ms, char *token, siz
 	unsigned char h[32];
 	token_new(token, tokensz, TOKEN_SESSION_BYTES);
 	token_hash(token, h);
+	if (db_begin(d) != 0)
+		return -1;
 	db_stmt *st = db_query(d, "INSERT INTO sessions(token_hash, created_at, expires_at) VALUES ($1, $2, $3) RETURNING id",
 			       "bii", h, sizeof h, now, now + lifetime_ms);
 	int64_t id = db_row(st) == DB_ROW ? db_int(st, 0) : -1;
 	db_done(st);
+	if (id < 0 || db_commit(d) != 0) {
+		if (id >= 0)
+			return -1;
+		db_rollback(d);
+		return -1;
+	}
 	return id;
 }
 

@@ -35,7 +35,7 @@ static const struct key keys[] = {
 	I("limits.max_connections", max_connections, "1024", 1, 1000000, "open connections at most"),
 	I("limits.max_connections_per_ip", max_connections_per_ip, "64", 1, 1000000, "open connections per client address at most"),
 	I("limits.connection_timeout", connection_timeout, "30", 1, 3600, "seconds of inactivity before a connection is closed"),
-	L("limits.connection_memory", connection_memory, "65536", 16384, 16777216, "bytes of buffer per connection (request line and headers must fit)"),
+	L("limits.connection_memory", connection_memory, "32768", 16384, 16777216, "bytes of buffer per connection (request line and headers must fit)"),
 	L("limits.max_body", max_body, "65536", 1024, 104857600, "request body bytes at most (413 beyond)"),
 	L("limits.max_url", max_url, "2048", 64, 16384, "request URL bytes at most (414 beyond)"),
 	L("limits.max_header", max_header, "16384", 1024, 1048576, "request header bytes at most, all together (431 beyond)"),

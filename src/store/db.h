@@ -74,6 +74,14 @@ int64_t db_changes(db *d);
  * (a write lock up front), inner ones are savepoints. Every db_begin is
  * matched by db_commit or db_rollback. Return 0 or DB_ERROR. */
 int db_begin(db *d);
+/* A read transaction (BEGIN DEFERRED): one consistent snapshot and one lock
+ * for several reads. Ended by db_commit or db_rollback. A write inside it
+ * (db_begin, or any statement that is not read-only) fails with DB_ERROR
+ * and sets db_wants_write(), so the caller can roll back and run the work
+ * again in a write transaction. */
+int db_begin_read(db *d);
+/* True when the current read transaction refused a write. */
+int db_wants_write(db *d);
 int db_commit(db *d);
 int db_rollback(db *d);
 

@@ -28,6 +28,8 @@ struct db_stmt {
 struct db {
 	sqlite3 *h;
 	int depth;          /* transaction nesting */
+	int read_only;      /* the outermost transaction is a read transaction */
+	int wants_write;    /* a write was attempted inside the read transaction */
 	db_stmt cache[STMT_CACHE];
 	int ncache;
 };
@@ -223,6 +225,10 @@ int db_row(db_stmt *s)
 {
 	if (!s)
 		return DB_ERROR;
+	if (s->owner->read_only && !sqlite3_stmt_readonly(s->st)) {
+		s->owner->wants_write = 1;
+		return DB_ERROR;
+	}
 	int rc = sqlite3_step(s->st);
 	if (rc == SQLITE_ROW)
 		return DB_ROW;
@@ -323,8 +329,29 @@ int db_exec_script(db *d, const char *sql)
 	return 0;
 }
 
+int db_begin_read(db *d)
+{
+	if (d->depth > 0)
+		return DB_ERROR;
+	if (db_exec(d, "BEGIN", NULL) != DB_DONE)
+		return DB_ERROR;
+	d->depth = 1;
+	d->read_only = 1;
+	d->wants_write = 0;
+	return 0;
+}
+
+int db_wants_write(db *d)
+{
+	return d->wants_write;
+}
+
 int db_begin(db *d)
 {
+	if (d->depth > 0 && d->read_only) {
+		d->wants_write = 1;
+		return DB_ERROR;
+	}
 	if (d->depth > 0) {
 		if (db_exec(d, "SAVEPOINT sp", NULL) != DB_DONE)
 			return DB_ERROR;
@@ -350,7 +377,9 @@ int db_commit(db *d)
 	if (rc != 0)
 		db_exec(d, "ROLLBACK", NULL);
 	d->depth = 0;
-	pthread_mutex_unlock(&write_lock);
+	if (!d->read_only)
+		pthread_mutex_unlock(&write_lock);
+	d->read_only = 0;
 	return rc;
 }
 
@@ -364,7 +393,9 @@ int db_rollback(db *d)
 	}
 	int rc = db_exec(d, "ROLLBACK", NULL) == DB_DONE ? 0 : DB_ERROR;
 	d->depth = 0;
-	pthread_mutex_unlock(&write_lock);
+	if (!d->read_only)
+		pthread_mutex_unlock(&write_lock);
+	d->read_only = 0;
 	return rc;
 }
 

@@ -41,7 +41,7 @@ int page_init(void)
 	crypto_generichash_init(&h, NULL, 0, 8);
 	for (size_t i = 0; asset_at(i); i++) {
 		const struct asset *a = asset_at(i);
-		if (strncmp(a->name, "static/", 7) == 0)
+		if (strncmp(a->name, "static/", 7) == 0 || strncmp(a->name, "templates/", 10) == 0)
 			crypto_generichash_update(&h, a->data, a->len);
 		if (strncmp(a->name, "templates/", 10) != 0)
 			continue;
@@ -79,6 +79,11 @@ const char *web_text(req *r, const char *key)
 
 void page_render(req *r, int status, const char *name, json_t *view)
 {
+	page_render_as(r, status, name, "text/html; charset=utf-8", view);
+}
+
+void page_render_as(req *r, int status, const char *name, const char *content_type, json_t *view)
+{
 	const tpl *t = find_template(NULL, name);
 	if (!view)
 		view = json_object();
@@ -91,7 +96,7 @@ void page_render(req *r, int status, const char *name, json_t *view)
 	if (r->csrf_token)
 		json_object_set_new(view, "csrf", json_string(r->csrf_token));
 	r->status = status;
-	r->content_type = "text/html; charset=utf-8";
+	r->content_type = content_type;
 	buf_reset(&r->out);
 	if (t) {
 		tpl_env env = {find_template, translate, r};

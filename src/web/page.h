@@ -16,6 +16,8 @@ int page_init(void);
  * view gains the fields every page uses (lang, csrf, asset version, the
  * language switch). Takes ownership of view. */
 void page_render(req *r, int status, const char *name, json_t *view);
+/* The same for any text template (e.g. "stamp", an SVG) with its content type. */
+void page_render_as(req *r, int status, const char *name, const char *content_type, json_t *view);
 /* Send body as the JSON response. Takes ownership of body. */
 void json_respond(req *r, int status, json_t *body);
 /* Answer with an error. code is a stable machine-readable code; key is the

@@ -4,11 +4,13 @@
  * page with its claim and result.  Each handler: parse → load → act (core)
  * → render.
  */
+#include <microhttpd.h>
 #include <string.h>
 
 #include "core/rally.h"
 #include "core/stamp.h"
 #include "lib/timeutil.h"
+#include "lib/token.h"
 #include "web/common.h"
 #include "web/page.h"
 #include "web/view.h"
@@ -119,8 +121,8 @@ static json_t *spot_view(req *r, const struct spot *s, const struct rally *ra, i
 	int64_t now = time_now_ms();
 	json_t *rv = view_rally(ra, now);
 	view_decorate_rally(r, rv, ra);
-	json_t *sv = json_pack("{s:s, s:s, s:o}", "name", s->name, "description", s->description, "hanko",
-			       view_hanko(s->name));
+	json_t *sv = json_pack("{s:s, s:s, s:s, s:s}", "id", s->public_id, "name", s->name, "description",
+			       s->description, "stamp_v", view_stamp_version(r, s->name));
 	if (collected_at)
 		json_object_set_new(sv, "collected_text", json_string(view_time(r, collected_at)));
 	json_t *view = json_pack("{s:o, s:o, s:s, s:b}", "spot", sv, "rally", rv, "qr_token", s->qr_token,
@@ -194,4 +196,34 @@ void page_qr_result(req *r)
 	json_object_set_new(view, "new", json_boolean(fresh && strcmp(fresh, "1") == 0));
 	json_object_set_new(view, "card", view_card(&c));
 	page_render(r, 200, "result", view);
+}
+
+/* GET /stamps/{id}.svg — the spot's default stamp art, a generated hanko.
+ * Cacheable: the URL's ?v= changes when the name or the templates change. */
+void page_stamp_svg(req *r)
+{
+	struct spot s;
+	struct rally ra;
+	const char *file = r->params[0];
+	size_t n = strlen(file);
+	char *id = n > 4 && strcmp(file + n - 4, ".svg") == 0 ? arena_strndup(&r->a, file, n - 4) : NULL;
+	int rc = id && token_valid(id) ? spot_by_public_id(r->db, &r->a, id, &s, &ra) : 0;
+	if (rc < 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	if (rc == 0 || rally_state(&ra, 0) == RALLY_DRAFT) {
+		web_error(r, 404, "not_found", "error.not_found", NULL);
+		return;
+	}
+	const char *etag = arena_printf(&r->a, "\"%s\"", view_stamp_version(r, s.name));
+	req_add_header(r, MHD_HTTP_HEADER_ETAG, etag);
+	req_add_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "public, max-age=86400");
+	const char *inm = req_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	if (inm && strcmp(inm, etag) == 0) {
+		r->status = 304;
+		return;
+	}
+	page_render_as(r, 200, "stamp", "image/svg+xml",
+		       json_pack("{s:s, s:o}", "name", s.name, "hanko", view_hanko(s.name)));
 }

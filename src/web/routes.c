@@ -14,6 +14,7 @@
 
 #include "core/session.h"
 #include "http/server.h"
+#include "lib/jsonmem.h"
 #include "lib/timeutil.h"
 #include "lib/token.h"
 #include "web/page.h"
@@ -31,6 +32,7 @@ static const struct route routes[] = {
 	{"GET", "/q/{token}", page_qr, R_PAGE | R_SESSION, 0},
 	{"POST", "/q/{token}", page_qr_claim, R_FORM | R_SESSION, 4 * KB},
 	{"GET", "/q/{token}/result", page_qr_result, R_PAGE | R_SESSION, 0},
+	{"GET", "/stamps/{file}", page_stamp_svg, 0, 0},
 	/* participant API (JSON), docs/api.md */
 	{"GET", "/api/v1/rallies/{slug}", api_rally, R_API, 0},
 	{"POST", "/api/v1/rallies/{slug}/join", api_join, R_API | R_SESSION, 4 * KB},
@@ -43,6 +45,10 @@ static const struct route routes[] = {
 };
 
 #define NROUTES (sizeof routes / sizeof routes[0])
+
+static void run_handler(req *r);
+static void dispatch(req *r);
+static void run_in_transaction(req *r);
 
 long web_body_limit(req *r)
 {
@@ -176,6 +182,14 @@ static int check_api_post(req *r)
 
 void web_dispatch(req *r)
 {
+	jsonmem_use(&r->a);
+	dispatch(r);
+	jsonmem_use(NULL);
+}
+
+/* The gatekeeping, in order; see the file comment. */
+static void dispatch(req *r)
+{
 	choose_lang(r);
 	if (r->status) {
 		preset_error(r);
@@ -193,6 +207,16 @@ void web_dispatch(req *r)
 		return;
 	if ((f & R_API) && post && check_api_post(r) != 0)
 		return;
+	if (!(f & R_NO_DB))
+		run_in_transaction(r);
+	else
+		run_handler(r);
+}
+
+/* Session, then the handler. */
+static void run_handler(req *r)
+{
+	unsigned f = r->route->flags;
 	if (f & (R_SESSION | R_NEED_SESSION)) {
 		r->session_id = session_find(r->db, req_cookie(r, "sid"), time_now_ms());
 		if (r->session_id < 0) {
@@ -207,4 +231,44 @@ void web_dispatch(req *r)
 	r->route->handler(r);
 	if (!r->status)
 		web_error(r, 500, "internal", "error.internal", NULL);
+}
+
+/* Forget what a handler wrote into the response, to run it again. */
+static void reset_response(req *r, struct header *saved)
+{
+	r->status = 0;
+	r->headers = saved;
+	r->content_type = NULL;
+	buf_reset(&r->out);
+}
+
+/* Run the request as one transaction, so a refused request changes nothing
+ * and an accepted one is committed before its answer is sent. Every request
+ * runs first in a read transaction (one snapshot, no write lock: a repeated
+ * stamp claim never waits for writers); when it tries to write, it is rolled
+ * back and run again in a write transaction. */
+static void run_in_transaction(req *r)
+{
+	struct header *saved = r->headers;
+	if (db_begin_read(r->db) != 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	run_handler(r);
+	int again = db_wants_write(r->db);
+	db_rollback(r->db);
+	if (!again)
+		return;
+	reset_response(r, saved);
+	if (db_begin(r->db) != 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	run_handler(r);
+	if (r->status >= 400) {
+		db_rollback(r->db);
+	} else if (db_commit(r->db) != 0) {
+		reset_response(r, saved);
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+	}
 }

@@ -4,6 +4,7 @@
 #include "web/view.h"
 
 #include <math.h>
+#include <sodium.h>
 #include <string.h>
 
 #include "lib/timeutil.h"
@@ -67,9 +68,19 @@ void view_decorate_card(req *r, json_t *card, const struct card *c)
 		json_t *s = json_array_get(spots, i);
 		if (c->collected_at[i])
 			json_object_set_new(s, "collected_text", json_string(time_text(r, c->collected_at[i], "fmt.short")));
-		json_object_set_new(s, "hanko", view_hanko(c->spots[i].name));
+		json_object_set_new(s, "stamp_v", json_string(view_stamp_version(r, c->spots[i].name)));
 		json_object_set_new(s, "number", json_integer((json_int_t)i + 1));
 	}
+}
+
+const char *view_stamp_version(req *r, const char *name)
+{
+	unsigned char h[6];
+	char hex[13];
+	crypto_generichash(h, sizeof h, (const unsigned char *)name, strlen(name),
+			   (const unsigned char *)page_asset_version(), strlen(page_asset_version()));
+	sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+	return arena_strdup(&r->a, hex);
 }
 
 /* Lay out a Latin name as up to three centred lines of at most 10 chars. */

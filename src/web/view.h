@@ -23,6 +23,9 @@ json_t *view_card(const struct card *c);
  * ("*_text"), the hanko drawing of each spot, the period. */
 void view_decorate_rally(req *r, json_t *rally, const struct rally *ra);
 void view_decorate_card(req *r, json_t *card, const struct card *c);
+/* A short version for a spot's stamp image URL: changes with its name and
+ * with the templates, so browsers may cache the image for long. Arena string. */
+const char *view_stamp_version(req *r, const char *name);
 /* The hanko drawing of a name: {"fs": font size, "glyphs": [{"x","y","t"}]}. */
 json_t *view_hanko(const char *name);
 /* A time formatted for people in the request's language (JST). Arena string. */

@@ -47,6 +47,7 @@ void page_complete(req *r);
 void page_qr(req *r);
 void page_qr_claim(req *r);
 void page_qr_result(req *r);
+void page_stamp_svg(req *r);
 void api_rally(req *r);
 void api_join(req *r);
 void api_stamp(req *r);
