@@ -25,6 +25,7 @@
 #include "lib/token.h"
 #include "store/db.h"
 #include "store/migrate.h"
+#include "store/writer.h"
 #include "web/web.h"
 
 #ifndef STAMPRALLY_VERSION
@@ -54,11 +55,11 @@ static int ensure_dir(const char *dir)
 }
 
 /* Open the store, apply migrations; the connection (caller closes) or NULL. */
-static db *open_store(const config *c, int *applied)
+static db *open_store(const config *c, int *applied, int serving)
 {
 	if (ensure_dir(c->data_dir) != 0)
 		return NULL;
-	struct db_options o = {c->database, strcmp(c->durability, "full") == 0, c->busy_timeout};
+	struct db_options o = {c->database, strcmp(c->durability, "full") == 0, c->busy_timeout, serving};
 	db_configure(&o);
 	db *d = db_open();
 	int n = 0;
@@ -113,7 +114,7 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 {
 	(void)argc, (void)argv;
 	config *c = &srv->cfg;
-	db *d = open_store(c, NULL);
+	db *d = open_store(c, NULL, 1);
 	if (!d || load_secret(srv) != 0 || web_init() != 0)
 		return 1;
 	char err[256];
@@ -132,7 +133,7 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	srv->dispatch = web_dispatch;
 	srv->body_limit = web_body_limit;
-	if (server_start(srv) != 0)
+	if (db_writer_start() != 0 || server_start(srv) != 0)
 		return 1;
 	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"listening\",\"listen\":\"%s\",\"public_url\":\"%s\"}\n", c->listen,
 		c->public_url);
@@ -145,6 +146,7 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 	sigwait(&set, &sig);
 	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"shutting down\",\"signal\":%d}\n", sig);
 	server_stop(srv);
+	db_writer_stop();
 	return 0;
 }
 
@@ -152,7 +154,7 @@ static int cmd_migrate(struct server *srv, int argc, char **argv)
 {
 	(void)argc, (void)argv;
 	int n;
-	db *d = open_store(&srv->cfg, &n);
+	db *d = open_store(&srv->cfg, &n, 0);
 	if (!d)
 		return 1;
 	printf("schema version %d (%d migration%s applied)\n", migrate_version(d), n, n == 1 ? "" : "s");
@@ -163,7 +165,7 @@ static int cmd_migrate(struct server *srv, int argc, char **argv)
 static int cmd_demo(struct server *srv, int argc, char **argv)
 {
 	(void)argc, (void)argv;
-	db *d = open_store(&srv->cfg, NULL);
+	db *d = open_store(&srv->cfg, NULL, 0);
 	json_t *out = NULL;
 	char err[256];
 	if (!d)
@@ -192,7 +194,7 @@ static int cmd_rally(struct server *srv, int argc, char **argv)
 		fprintf(stderr, "stamprally: %s:%d: %s\n", argv[1], je.line, je.text);
 		return 1;
 	}
-	db *d = open_store(&srv->cfg, NULL);
+	db *d = open_store(&srv->cfg, NULL, 0);
 	json_t *out = NULL;
 	char err[256];
 	int rc = d ? rally_import(d, doc, srv->cfg.public_url, time_now_ms(), &out, err, sizeof err) : -1;

@@ -16,13 +16,11 @@ int64_t session_create(db *d, int64_t now, int64_t lifetime_ms, char *token, siz
 			       "bii", h, sizeof h, now, now + lifetime_ms);
 	int64_t id = db_row(st) == DB_ROW ? db_int(st, 0) : -1;
 	db_done(st);
-	if (id < 0 || db_commit(d) != 0) {
-		if (id >= 0)
-			return -1;
+	if (id < 0) {
 		db_rollback(d);
 		return -1;
 	}
-	return id;
+	return db_commit(d) == 0 ? id : -1;
 }
 
 int64_t session_find(db *d, const char *token, int64_t now)

@@ -2,15 +2,16 @@
  * stamp.c — see stamp.h.
  *
  * A claim reads first (no lock) so a repeat costs no write; a new stamp is
- * inserted in a write transaction with ON CONFLICT DO NOTHING, so the
- * database's UNIQUE (participant_id, spot_id) settles any race, and the
- * completion is recorded in the same transaction.
+ * inserted through the group-commit writer (store/writer.h) with ON CONFLICT
+ * DO NOTHING, so the database's UNIQUE (participant_id, spot_id) settles any
+ * race, and the completion is recorded in the same transaction.
  */
 #include "core/stamp.h"
 
 #include <string.h>
 
 #include "lib/token.h"
+#include "store/writer.h"
 
 static void read_participant(db_stmt *st, arena *a, struct participant *out)
 {
@@ -70,6 +71,46 @@ static int progress(db *d, const struct participant *p, struct claim *out)
 	return out->collected < 0 ? -1 : 0;
 }
 
+struct claim_job {
+	const struct participant *p;
+	const struct spot *s;
+	int64_t now;
+	const char *method;
+	struct claim *out;
+};
+
+/* The write half of a claim, run inside a write transaction (on the group
+ * commit writer's connection, or the caller's). Returns 0, or DB_ERROR. */
+static int claim_write(db *d, void *arg)
+{
+	struct claim_job *j = arg;
+	struct claim *out = j->out;
+	int rc = db_exec(d, "INSERT INTO stamps(participant_id, spot_id, method, created_at) VALUES ($1, $2, $3, $4)"
+			    " ON CONFLICT (participant_id, spot_id) DO NOTHING",
+			 "iiti", j->p->id, j->s->id, j->method, j->now);
+	if (rc != DB_DONE)
+		return DB_ERROR;
+	if (db_changes(d) == 0) {
+		/* Another request for the same stamp won the race. */
+		out->collected_at = db_int1(d, j->now, "SELECT created_at FROM stamps WHERE participant_id = $1 AND spot_id = $2",
+					    "ii", j->p->id, j->s->id);
+		out->status = CLAIM_ALREADY;
+		return progress(d, j->p, out);
+	}
+	out->status = CLAIM_NEW;
+	out->collected_at = j->now;
+	if (progress(d, j->p, out) != 0)
+		return DB_ERROR;
+	if (out->completed) {
+		rc = db_exec(d, "UPDATE participants SET completed_at = $1 WHERE id = $2 AND completed_at IS NULL",
+			     "ii", j->now, j->p->id);
+		if (rc != DB_DONE)
+			return DB_ERROR;
+		out->just_completed = db_changes(d) == 1;
+	}
+	return 0;
+}
+
 void stamp_claim(db *d, const struct rally *r, const struct participant *p, const struct spot *s,
 		 int64_t now, const char *method, struct claim *out)
 {
@@ -85,40 +126,11 @@ void stamp_claim(db *d, const struct rally *r, const struct participant *p, cons
 		out->status = progress(d, p, out) == 0 ? CLAIM_ALREADY : CLAIM_ERROR;
 		return;
 	}
-	out->status = CLAIM_ERROR;
-	if (db_begin(d) != 0)
-		return;
-	int rc = db_exec(d, "INSERT INTO stamps(participant_id, spot_id, method, created_at) VALUES ($1, $2, $3, $4)"
-			    " ON CONFLICT (participant_id, spot_id) DO NOTHING",
-			 "iiti", p->id, s->id, method, now);
-	if (rc != DB_DONE) {
-		db_rollback(d);
-		return;
+	struct claim_job job = {p, s, now, method, out};
+	if (db_write(d, claim_write, &job) != 0) {
+		memset(out, 0, sizeof *out);
+		out->status = CLAIM_ERROR;
 	}
-	if (db_changes(d) == 0) {
-		/* Another request for the same stamp won the race. */
-		db_rollback(d);
-		out->collected_at = db_int1(d, now, "SELECT created_at FROM stamps WHERE participant_id = $1 AND spot_id = $2",
-					    "ii", p->id, s->id);
-		out->status = progress(d, p, out) == 0 ? CLAIM_ALREADY : CLAIM_ERROR;
-		return;
-	}
-	out->collected_at = now;
-	if (progress(d, p, out) != 0) {
-		db_rollback(d);
-		return;
-	}
-	if (out->completed) {
-		rc = db_exec(d, "UPDATE participants SET completed_at = $1 WHERE id = $2 AND completed_at IS NULL",
-			     "ii", now, p->id);
-		out->just_completed = rc == DB_DONE && db_changes(d) == 1;
-		if (rc != DB_DONE) {
-			db_rollback(d);
-			return;
-		}
-	}
-	if (db_commit(d) == 0)
-		out->status = CLAIM_NEW;
 }
 
 int card_load(db *d, arena *a, int64_t rally_id, int64_t participant_id, struct card *out)

@@ -209,7 +209,9 @@ int server_start(struct server *srv)
 		fprintf(stderr, "stamprally: cannot resolve listen address '%s'\n", c->listen);
 		return -1;
 	}
-	unsigned threads = c->threads > 0 ? (unsigned)c->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+	/* Handlers block while the group-commit writer commits their stamp, so
+	 * more threads than CPUs keep the CPUs busy and the batches larger. */
+	unsigned threads = c->threads > 0 ? (unsigned)c->threads : 4 * (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;

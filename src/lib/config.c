@@ -29,7 +29,7 @@ struct key {
 static const struct key keys[] = {
 	S("server.listen", listen, "127.0.0.1:8080", "address and port to listen on (IPv4, [IPv6] or a name)"),
 	S("server.public_url", public_url, "", "URL participants reach the service at, used in QR codes; default http://LISTEN"),
-	I("server.threads", threads, "0", 0, 256, "worker threads; 0 means one per CPU"),
+	I("server.threads", threads, "0", 0, 256, "worker threads; 0 means four per CPU"),
 	S("server.assets_dir", assets_dir, "", "development: read templates, CSS, JS and catalogs from this directory at start"),
 	B("server.access_log", access_log, "1", "write one JSON access-log line per request to stderr"),
 	I("limits.max_connections", max_connections, "1024", 1, 1000000, "open connections at most"),

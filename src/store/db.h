@@ -33,6 +33,7 @@ struct db_options {
 	const char *path;     /* SQLite file */
 	int durability_full;  /* 1: synchronous=FULL; 0: NORMAL (survives a killed process) */
 	int busy_timeout_ms;
+	int manual_checkpoint; /* 1: connections never checkpoint; db_checkpoint() does (serve) */
 };
 
 /* Remember the options for db_thread(); call once at start. */
@@ -82,6 +83,8 @@ int db_begin(db *d);
 int db_begin_read(db *d);
 /* True when the current read transaction refused a write. */
 int db_wants_write(db *d);
+/* True inside a write transaction (db_begin). */
+int db_in_write(db *d);
 int db_commit(db *d);
 int db_rollback(db *d);
 
@@ -91,6 +94,10 @@ int db_exec_script(db *d, const char *sql);
 const char *db_version(void);
 /* The backend's name: "sqlite". */
 const char *db_backend(void);
+/* Copy committed WAL pages into the database without blocking readers or
+ * the writer (SQLite PASSIVE checkpoint). Returns the pages left in the
+ * WAL, or -1. */
+int db_checkpoint(db *d);
 /* Check that the database answers (for /readyz). 0 when healthy. */
 int db_ping(db *d);
 

@@ -92,6 +92,10 @@ db *db_open(void)
 		db_close(d);
 		return NULL;
 	}
+	/* With a background checkpointer, commits never pay for checkpoints
+	 * (and their fsyncs) themselves. */
+	if (opts.manual_checkpoint)
+		sqlite3_wal_autocheckpoint(d->h, 0);
 	return d;
 }
 
@@ -346,6 +350,11 @@ int db_wants_write(db *d)
 	return d->wants_write;
 }
 
+int db_in_write(db *d)
+{
+	return d && d->depth > 0 && !d->read_only;
+}
+
 int db_begin(db *d)
 {
 	if (d->depth > 0 && d->read_only) {
@@ -397,6 +406,13 @@ int db_rollback(db *d)
 		pthread_mutex_unlock(&write_lock);
 	d->read_only = 0;
 	return rc;
+}
+
+int db_checkpoint(db *d)
+{
+	int logged = 0, done = 0;
+	int rc = sqlite3_wal_checkpoint_v2(d->h, NULL, SQLITE_CHECKPOINT_PASSIVE, &logged, &done);
+	return rc == SQLITE_OK || rc == SQLITE_BUSY ? logged - done : -1;
 }
 
 int db_ping(db *d)

@@ -74,3 +74,22 @@ test('pages have no inline script and stay light', async () => {
     assert.ok(r.raw.length < 100 * 1024, `${p} is ${r.raw.length} bytes`);
   }
 });
+
+test('the generated stamp art is an escaped, cacheable SVG image', async () => {
+  const c = srv.client();
+  const card = await c.get('/r/evil');
+  assert.equal(card.status, 200);
+  const api = await c.get('/api/v1/rallies/evil');
+  for (const s of api.json.spots) {
+    const r = await request(srv.base, 'GET', `/stamps/${s.id}.svg`);
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['content-type'], 'image/svg+xml');
+    assert.match(r.text, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    assert.doesNotMatch(r.text, /<script|<svg onload|<img/);
+    assert.match(r.headers['cache-control'], /max-age=/);
+    const again = await request(srv.base, 'GET', `/stamps/${s.id}.svg`, { headers: { 'If-None-Match': r.headers.etag } });
+    assert.equal(again.status, 304);
+  }
+  assert.equal((await request(srv.base, 'GET', '/stamps/nope.svg')).status, 404);
+  assert.equal((await request(srv.base, 'GET', `/stamps/${api.json.spots[0].id}`)).status, 404);
+});

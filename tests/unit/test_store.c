@@ -19,6 +19,7 @@
 #include "lib/token.h"
 #include "store/db.h"
 #include "store/migrate.h"
+#include "store/writer.h"
 
 static char path[64];
 
@@ -27,7 +28,7 @@ static int setup(void **state)
 	strcpy(path, "/tmp/stamprally-store-XXXXXX");
 	int fd = mkstemp(path);
 	close(fd);
-	struct db_options o = {path, 0, 2000};
+	struct db_options o = {path, 0, 2000, 0};
 	db_configure(&o);
 	db *d = db_open();
 	int n;
@@ -257,6 +258,61 @@ static void concurrent_claims_on_separate_connections_write_one_stamp(void **sta
 	arena_free(&a);
 }
 
+/* Insert tenant arg; a name starting with "bad" fails after writing. */
+static int write_tenant(db *d, void *arg)
+{
+	const char *slug = arg;
+	if (db_exec(d, "INSERT INTO tenants(slug, name, created_at) VALUES ($1, $1, 0)", "t", slug) != DB_DONE)
+		return DB_ERROR;
+	return strncmp(slug, "bad", 3) == 0 ? -5 : 0;
+}
+
+static void *submit(void *arg)
+{
+	db *d = db_open();
+	db_begin_read(d); /* as a request does: the write goes to the writer */
+	intptr_t rc = db_write(d, write_tenant, arg);
+	db_rollback(d);
+	db_close(d);
+	return (void *)rc;
+}
+
+static void group_commit_keeps_each_write_apart(void **state)
+{
+	db *d = *state;
+	assert_int_equal(db_writer_start(), 0);
+	enum { N = 24 };
+	pthread_t th[N];
+	char names[N][32];
+	for (int i = 0; i < N; i++) {
+		snprintf(names[i], sizeof names[i], "%s-%d", i % 4 == 0 ? "bad" : "good", i);
+		pthread_create(&th[i], NULL, submit, names[i]);
+	}
+	for (int i = 0; i < N; i++) {
+		void *rc;
+		pthread_join(th[i], &rc);
+		assert_int_equal((intptr_t)rc, i % 4 == 0 ? -5 : 0);
+	}
+	db_writer_stop();
+	assert_int_equal(db_int1(d, 0, "SELECT count(*) FROM tenants WHERE slug LIKE 'good-%'", NULL), N - N / 4);
+	assert_int_equal(db_int1(d, 0, "SELECT count(*) FROM tenants WHERE slug LIKE 'bad-%'", NULL), 0);
+	/* Without a writer, db_write runs on the caller's connection. */
+	assert_int_equal(db_write(d, write_tenant, "inline"), 0);
+	assert_int_equal(db_int1(d, 0, "SELECT count(*) FROM tenants WHERE slug = 'inline'", NULL), 1);
+}
+
+static void a_read_transaction_refuses_writes_and_says_so(void **state)
+{
+	db *d = *state;
+	assert_int_equal(db_begin_read(d), 0);
+	assert_false(db_wants_write(d));
+	assert_int_equal(db_exec(d, "INSERT INTO tenants(slug, name, created_at) VALUES ('x', 'x', 0)", NULL), DB_ERROR);
+	assert_true(db_wants_write(d));
+	assert_int_equal(db_begin(d), DB_ERROR);
+	assert_int_equal(db_rollback(d), 0);
+	assert_int_equal(db_int1(d, 0, "SELECT count(*) FROM tenants WHERE slug = 'x'", NULL), 0);
+}
+
 static void rally_states(void **state)
 {
 	(void)state;
@@ -313,6 +369,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(migrations_are_recorded_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(claims_are_unique_and_complete_the_card, setup, teardown),
 		cmocka_unit_test_setup_teardown(concurrent_claims_on_separate_connections_write_one_stamp, setup, teardown),
+		cmocka_unit_test_setup_teardown(group_commit_keeps_each_write_apart, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_read_transaction_refuses_writes_and_says_so, setup, teardown),
 		cmocka_unit_test(rally_states),
 		cmocka_unit_test(iso_times_parse_with_offsets),
 	};

@@ -1,0 +1,179 @@
+/*
+ * writer.c — see writer.h.  A singly linked queue under one mutex; callers
+ * wait on a condition variable until the batch holding their item is done.
+ */
+#include "store/writer.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <time.h>
+
+#define BATCH_MAX 256
+#define CHECKPOINT_MS 500
+
+struct item {
+	db_write_fn fn;
+	void *arg;
+	int rc, done;
+	struct item *next;
+};
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t work, done, tick;
+	struct item *head, *tail;
+	int running, stopping;
+	pthread_t thread, checkpointer;
+	db *conn;
+} w = {.mu = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER, .done = PTHREAD_COND_INITIALIZER,
+     .tick = PTHREAD_COND_INITIALIZER};
+
+/* Run one item inside the batch transaction, in its own savepoint. */
+static void run_item(struct item *it)
+{
+	if (db_exec(w.conn, "SAVEPOINT item", NULL) != DB_DONE) {
+		it->rc = DB_ERROR;
+		return;
+	}
+	it->rc = it->fn(w.conn, it->arg);
+	if (it->rc < 0)
+		db_exec(w.conn, "ROLLBACK TO item", NULL);
+	db_exec(w.conn, "RELEASE item", NULL);
+}
+
+/* Apply a batch of items in one transaction. */
+static void run_batch(struct item *batch)
+{
+	int ok = db_begin(w.conn) == 0;
+	for (struct item *it = batch; it; it = it->next) {
+		if (ok)
+			run_item(it);
+		else
+			it->rc = DB_ERROR;
+	}
+	if (ok && db_commit(w.conn) != 0)
+		for (struct item *it = batch; it; it = it->next)
+			it->rc = DB_ERROR;
+}
+
+static void *writer_main(void *unused)
+{
+	(void)unused;
+	pthread_mutex_lock(&w.mu);
+	for (;;) {
+		while (!w.head && !w.stopping)
+			pthread_cond_wait(&w.work, &w.mu);
+		if (!w.head)
+			break;
+		/* Take up to BATCH_MAX items off the queue. */
+		struct item *batch = w.head, *last = batch;
+		for (int n = 1; n < BATCH_MAX && last->next; n++)
+			last = last->next;
+		w.head = last->next;
+		if (!w.head)
+			w.tail = NULL;
+		last->next = NULL;
+		pthread_mutex_unlock(&w.mu);
+		run_batch(batch);
+		pthread_mutex_lock(&w.mu);
+		for (struct item *it = batch; it; it = it->next)
+			it->done = 1;
+		pthread_cond_broadcast(&w.done);
+	}
+	pthread_mutex_unlock(&w.mu);
+	return NULL;
+}
+
+/* Checkpoint on a timer with a connection of its own until told to stop. */
+static void *checkpointer_main(void *unused)
+{
+	(void)unused;
+	db *d = db_open();
+	pthread_mutex_lock(&w.mu);
+	while (!w.stopping) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += CHECKPOINT_MS * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&w.tick, &w.mu, &until);
+		if (w.stopping)
+			break;
+		pthread_mutex_unlock(&w.mu);
+		if (d)
+			db_checkpoint(d);
+		pthread_mutex_lock(&w.mu);
+	}
+	pthread_mutex_unlock(&w.mu);
+	if (d)
+		db_checkpoint(d);
+	db_close(d);
+	return NULL;
+}
+
+int db_writer_start(void)
+{
+	if (w.running)
+		return 0;
+	if (!(w.conn = db_open()))
+		return -1;
+	w.stopping = 0;
+	if (pthread_create(&w.thread, NULL, writer_main, NULL) != 0) {
+		db_close(w.conn);
+		return -1;
+	}
+	if (pthread_create(&w.checkpointer, NULL, checkpointer_main, NULL) != 0) {
+		db_writer_stop();
+		return -1;
+	}
+	w.running = 1;
+	return 0;
+}
+
+void db_writer_stop(void)
+{
+	if (!w.running)
+		return;
+	pthread_mutex_lock(&w.mu);
+	w.stopping = 1;
+	pthread_cond_signal(&w.work);
+	pthread_cond_signal(&w.tick);
+	pthread_mutex_unlock(&w.mu);
+	pthread_join(w.thread, NULL);
+	pthread_join(w.checkpointer, NULL);
+	db_close(w.conn);
+	w.conn = NULL;
+	w.running = 0;
+}
+
+/* Run fn on the caller's own connection, in its own (possibly nested)
+ * transaction. */
+static int write_inline(db *d, db_write_fn fn, void *arg)
+{
+	if (db_begin(d) != 0)
+		return DB_ERROR;
+	int rc = fn(d, arg);
+	if (rc < 0) {
+		db_rollback(d);
+		return rc;
+	}
+	return db_commit(d) == 0 ? rc : DB_ERROR;
+}
+
+int db_write(db *caller, db_write_fn fn, void *arg)
+{
+	if (!w.running || db_in_write(caller))
+		return write_inline(caller, fn, arg);
+	struct item it = {fn, arg, 0, 0, NULL};
+	pthread_mutex_lock(&w.mu);
+	if (w.tail)
+		w.tail->next = &it;
+	else
+		w.head = &it;
+	w.tail = &it;
+	pthread_cond_signal(&w.work);
+	while (!it.done)
+		pthread_cond_wait(&w.done, &w.mu);
+	pthread_mutex_unlock(&w.mu);
+	return it.rc;
+}

@@ -1,0 +1,29 @@
+/*
+ * writer.h — group commit: one writer thread applies the write work of many
+ * concurrent requests in one transaction, and answers each request only
+ * once that transaction is committed (so acknowledged still means durable).
+ *
+ * Each piece of work runs in its own savepoint, so one that fails does not
+ * undo the others. Many small transactions cost one commit instead of many,
+ * and request threads never queue on the database's write lock.
+ */
+#ifndef SR_WRITER_H
+#define SR_WRITER_H
+
+#include "store/db.h"
+
+typedef int (*db_write_fn)(db *d, void *arg);
+
+/* Start the writer thread with its own connection. 0 or -1. */
+int db_writer_start(void);
+/* Finish the queued work and stop the thread. */
+void db_writer_stop(void);
+/* Run fn(d, arg) in a committed write transaction and return its result
+ * (negative results roll back fn's changes). With a writer running and the
+ * caller not itself inside a write transaction, fn runs on the writer's
+ * connection in the next batch; otherwise on the caller's connection
+ * (nested in its transaction, or in a new one). DB_ERROR when the batch
+ * could not commit. */
+int db_write(db *caller, db_write_fn fn, void *arg);
+
+#endif
