@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/account.h"
 #include "core/demo.h"
 #include "core/import.h"
 #include "http/server.h"
@@ -97,7 +98,7 @@ static int load_secret(struct server *srv)
 	return 0;
 }
 
-static void print_demo_urls(const config *c, json_t *demo)
+static void print_demo_urls(const config *c, json_t *demo, const char *owner_pw)
 {
 	size_t i;
 	json_t *s;
@@ -106,6 +107,9 @@ static void print_demo_urls(const config *c, json_t *demo)
 	json_array_foreach(json_object_get(demo, "spots"), i, s)
 		printf("    %s  %s\n", json_string_value(json_object_get(s, "qr_url")),
 		       json_string_value(json_object_get(s, "name")));
+	if (*owner_pw)
+		printf("\n  Organizer console: %s/console/login\n    login ID: demo-owner\n    password: %s   (shown only now)\n",
+		       c->public_url, owner_pw);
 	printf("\n  Stop with Ctrl-C.\n\n");
 	fflush(stdout);
 }
@@ -115,14 +119,26 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 	(void)argc, (void)argv;
 	config *c = &srv->cfg;
 	db *d = open_store(c, NULL, 1);
-	if (!d || load_secret(srv) != 0 || web_init() != 0)
+	if (!d || load_secret(srv) != 0 || web_init() != 0 || account_init() != 0)
 		return 1;
+	if (c->password_blocklist[0] && password_blocklist_load(c->password_blocklist) < 0) {
+		fprintf(stderr, "stamprally: cannot read the password blocklist %s (install john-data, or set "
+				"security.password_blocklist)\n", c->password_blocklist);
+		return 1;
+	}
 	char err[256];
 	json_t *demo = NULL;
-	if (db_int1(d, 0, "SELECT count(*) FROM tenants", NULL) == 0 &&
-	    demo_seed(d, c->public_url, time_now_ms(), &demo, err, sizeof err) != 0) {
-		fprintf(stderr, "stamprally: demo: %s\n", err);
-		return 1;
+	char owner_pw[32] = "";
+	if (db_int1(d, 0, "SELECT count(*) FROM tenants", NULL) == 0) {
+		if (demo_seed(d, c->public_url, time_now_ms(), &demo, err, sizeof err) != 0) {
+			fprintf(stderr, "stamprally: demo: %s\n", err);
+			return 1;
+		}
+		/* The demo tenant's owner, so the console can be tried at once. */
+		password_random(owner_pw, sizeof owner_pw);
+		int64_t tid = db_int1(d, 0, "SELECT id FROM tenants WHERE slug = 'demo'", NULL);
+		if (account_create(d, tid, "demo-owner", "owner", owner_pw, time_now_ms()) <= 0)
+			owner_pw[0] = '\0';
 	}
 	db_close(d);
 	sigset_t set;
@@ -138,7 +154,7 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"listening\",\"listen\":\"%s\",\"public_url\":\"%s\"}\n", c->listen,
 		c->public_url);
 	if (demo)
-		print_demo_urls(c, demo);
+		print_demo_urls(c, demo, owner_pw);
 	else
 		printf("stamprally is running at %s\n", c->public_url), fflush(stdout);
 	json_decref(demo);
@@ -211,6 +227,49 @@ static int cmd_rally(struct server *srv, int argc, char **argv)
 	return 0;
 }
 
+/* stamprally user create --tenant T --login L --role R: prints a random
+ * initial password (for the first owner of a tenant). */
+static int cmd_user(struct server *srv, int argc, char **argv)
+{
+	const char *tenant = NULL, *login = NULL, *role = NULL;
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--tenant") == 0)
+			tenant = argv[i + 1];
+		else if (strcmp(argv[i], "--login") == 0)
+			login = argv[i + 1];
+		else if (strcmp(argv[i], "--role") == 0)
+			role = argv[i + 1];
+	}
+	if (argc < 1 || strcmp(argv[0], "create") != 0 || !tenant || !login || !role) {
+		fprintf(stderr, "usage: stamprally user create --tenant T --login L --role R [--data DIR]\n");
+		return 2;
+	}
+	if (!login_valid(login) || !role_valid(role)) {
+		fprintf(stderr, "stamprally: login must be 3-64 of a-z 0-9 . _ @ -; role one of owner, admin, editor, desk, viewer\n");
+		return 2;
+	}
+	db *d = open_store(&srv->cfg, NULL, 0);
+	if (!d)
+		return 1;
+	int64_t tid = db_int1(d, 0, "SELECT id FROM tenants WHERE slug = $1", "t", tenant);
+	char pw[32];
+	password_random(pw, sizeof pw);
+	int64_t id = tid ? account_create(d, tid, login, role, pw, time_now_ms()) : -1;
+	if (id > 0)
+		security_event(d, tid, id, "account_created", "", "{\"by\":\"command line\"}", time_now_ms());
+	db_close(d);
+	if (!tid) {
+		fprintf(stderr, "stamprally: no tenant '%s'\n", tenant);
+		return 1;
+	}
+	if (id <= 0) {
+		fprintf(stderr, "stamprally: %s\n", id == 0 ? "that login ID is taken" : "cannot create the account");
+		return 1;
+	}
+	printf("%s\n", pw);
+	return 0;
+}
+
 static void describe_key(const char *key, const char *def, const char *doc, void *ud)
 {
 	(void)ud;
@@ -243,6 +302,8 @@ static const struct cmd cmds[] = {
 	 "Seed the demo tenant and its Japanese demo rally (idempotent); prints the spots' QR URLs as JSON."},
 	{"rally", cmd_rally, "rally import FILE.json [--config FILE] [--data DIR]",
 	 "Create or update a rally and its spots from FILE.json (docs/import-format.md); prints the QR URLs as JSON."},
+	{"user", cmd_user, "user create --tenant T --login L --role R [--config FILE] [--data DIR]",
+	 "Create a staff account and print its random initial password (e.g. a tenant's first owner)."},
 	{"config", cmd_config, "config", "List every configuration key with its default."},
 	{"version", cmd_version, "version [--deps]", "Print the version (and the linked libraries' versions)."},
 };

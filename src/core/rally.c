@@ -129,6 +129,26 @@ int rally_list_public(db *d, arena *a, struct rally *out, int max)
 	return rc == DB_DONE ? n : -1;
 }
 
+int rally_list_tenant(db *d, arena *a, int64_t tenant_id, struct rally **out)
+{
+	int cap = 16, n = 0, rc;
+	struct rally *v = arena_alloc(a, (size_t)cap * sizeof *v);
+	db_stmt *st = db_query(d, "SELECT " RALLY_COLS " FROM rallies r WHERE r.tenant_id = $1"
+				  " ORDER BY r.starts_at DESC, r.id DESC", "i", tenant_id);
+	while ((rc = db_row(st)) == DB_ROW) {
+		if (n == cap) {
+			struct rally *nv = arena_alloc(a, (size_t)cap * 2 * sizeof *nv);
+			memcpy(nv, v, (size_t)cap * sizeof *v);
+			v = nv;
+			cap *= 2;
+		}
+		read_rally(st, a, 0, &v[n++]);
+	}
+	db_done(st);
+	*out = v;
+	return rc == DB_DONE ? n : -1;
+}
+
 int rally_slug_valid(const char *s)
 {
 	size_t n = 0;

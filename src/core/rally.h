@@ -51,6 +51,8 @@ const char *rally_state_code(enum rally_state s);
 /* List published, closed and archived rallies, newest first, at most max.
  * Returns the count, or -1. */
 int rally_list_public(db *d, arena *a, struct rally *out, int max);
+/* All rallies of a tenant, newest first, into a new arena array. Count or -1. */
+int rally_list_tenant(db *d, arena *a, int64_t tenant_id, struct rally **out);
 /* True when s is a valid slug: 1-64 of [a-z0-9-], not starting with '-'. */
 int rally_slug_valid(const char *s);
 

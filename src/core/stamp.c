@@ -10,8 +10,11 @@
 
 #include <string.h>
 
+#include "lib/metrics.h"
 #include "lib/token.h"
 #include "store/writer.h"
+
+static int stats_add(db *d, int64_t rally_id, int64_t now, const char *what);
 
 static void read_participant(db_stmt *st, arena *a, struct participant *out)
 {
@@ -54,12 +57,34 @@ int participant_join(db *d, arena *a, int64_t session_id, const struct rally *r,
 			    " VALUES ($1, $2, $3, $4) ON CONFLICT (session_id, rally_id) DO NOTHING",
 			 "tiii", pid, r->id, session_id, now);
 	*created = rc == DB_DONE && db_changes(d) == 1;
+	if (*created)
+		rc = stats_add(d, r->id, now, "joins");
 	if (rc != DB_DONE || db_commit(d) != 0) {
 		if (rc != DB_DONE)
 			db_rollback(d);
 		return -1;
 	}
 	return participant_find(d, a, session_id, r->id, out) == 1 ? 1 : -1;
+}
+
+/* Add one to the dashboard counter `what` of the rally's hour of `now`. */
+static int stats_add(db *d, int64_t rally_id, int64_t now, const char *what)
+{
+	/* One statement per counter: SQL is never assembled from names. */
+	static const char *sql[][2] = {
+		{"joins", "INSERT INTO rally_hourly(rally_id, hour, joins) VALUES ($1, $2, 1)"
+			  " ON CONFLICT (rally_id, hour) DO UPDATE SET joins = joins + 1"},
+		{"first_stamps", "INSERT INTO rally_hourly(rally_id, hour, first_stamps) VALUES ($1, $2, 1)"
+				 " ON CONFLICT (rally_id, hour) DO UPDATE SET first_stamps = first_stamps + 1"},
+		{"stamps", "INSERT INTO rally_hourly(rally_id, hour, stamps) VALUES ($1, $2, 1)"
+			   " ON CONFLICT (rally_id, hour) DO UPDATE SET stamps = stamps + 1"},
+		{"completions", "INSERT INTO rally_hourly(rally_id, hour, completions) VALUES ($1, $2, 1)"
+				" ON CONFLICT (rally_id, hour) DO UPDATE SET completions = completions + 1"},
+	};
+	for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++)
+		if (strcmp(sql[i][0], what) == 0)
+			return db_exec(d, sql[i][1], "ii", rally_id, now / 3600000);
+	return DB_ERROR;
 }
 
 /* Fill progress counts for p into out. */
@@ -101,12 +126,20 @@ static int claim_write(db *d, void *arg)
 	out->collected_at = j->now;
 	if (progress(d, j->p, out) != 0)
 		return DB_ERROR;
+	int64_t rally = j->p->rally_id;
+	if (stats_add(d, rally, j->now, "stamps") != DB_DONE ||
+	    (out->collected == 1 && stats_add(d, rally, j->now, "first_stamps") != DB_DONE) ||
+	    db_exec(d, "INSERT INTO spot_totals(spot_id, stamps) VALUES ($1, 1)"
+		       " ON CONFLICT (spot_id) DO UPDATE SET stamps = stamps + 1", "i", j->s->id) != DB_DONE)
+		return DB_ERROR;
 	if (out->completed) {
 		rc = db_exec(d, "UPDATE participants SET completed_at = $1 WHERE id = $2 AND completed_at IS NULL",
 			     "ii", j->now, j->p->id);
 		if (rc != DB_DONE)
 			return DB_ERROR;
 		out->just_completed = db_changes(d) == 1;
+		if (out->just_completed && stats_add(d, rally, j->now, "completions") != DB_DONE)
+			return DB_ERROR;
 	}
 	return 0;
 }
@@ -130,6 +163,8 @@ void stamp_claim(db *d, const struct rally *r, const struct participant *p, cons
 	if (db_write(d, claim_write, &job) != 0) {
 		memset(out, 0, sizeof *out);
 		out->status = CLAIM_ERROR;
+	} else if (out->status == CLAIM_NEW) {
+		metric_add(M_STAMPS, 1);
 	}
 }
 

@@ -3,7 +3,9 @@
  */
 #include "http/req.h"
 
+#include <arpa/inet.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -52,6 +54,23 @@ void req_set_cookie(req *r, const char *name, const char *value, long max_age)
 	req_add_header(r, MHD_HTTP_HEADER_SET_COOKIE,
 		       arena_printf(&r->a, "%s=%s; Path=/; HttpOnly; SameSite=Lax%s%s",
 				    req_cookie_name(r, name), value, age, secure ? "; Secure" : ""));
+}
+
+const char *req_client_ip(req *r)
+{
+	if (r->client_ip)
+		return r->client_ip;
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char host[INET6_ADDRSTRLEN] = "";
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, host, sizeof host);
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, host, sizeof host);
+	}
+	r->client_ip = arena_strdup(&r->a, host);
+	return r->client_ip;
 }
 
 void req_redirect(req *r, const char *location)

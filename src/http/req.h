@@ -49,6 +49,10 @@ typedef struct req {
 
 	/* the participant's browser session, when the route loads it */
 	int64_t session_id;         /* 0 when none */
+	/* the staff account, on console routes */
+	struct account *staff;      /* NULL when none; arena-allocated */
+	const char *client_ip;      /* text form of the peer address */
+	int keep_changes;           /* commit even though the answer is an error (failed logins) */
 
 	/* the CSRF cookie and the form token derived from it */
 	const char *csrf_cookie;
@@ -83,6 +87,8 @@ const char *req_cookie_name(req *r, const char *name);
  * strings (a repeated field keeps its first value). NULL when malformed
  * (bad percent escape, invalid UTF-8, too many fields). Caller owns it. */
 json_t *req_parse_form(const char *body, size_t len);
+/* The client's address as text (arena string). */
+const char *req_client_ip(req *r);
 /* Send a 303 redirect to a path of this service. */
 void req_redirect(req *r, const char *location);
 

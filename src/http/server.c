@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/metrics.h"
 #include "lib/timeutil.h"
 
 /* Content-Security-Policy for every response: no inline script or style, no
@@ -38,6 +39,7 @@ static void send_response(req *r)
 	if (!r->status)
 		r->status = 500;
 	r->bytes_sent = r->out.len;
+	metric_status(r->status);
 	size_t len = r->out.len;
 	struct MHD_Response *resp =
 		MHD_create_response_from_buffer(len, buf_detach(&r->out), MHD_RESPMEM_MUST_FREE);

@@ -45,6 +45,9 @@ static const struct key keys[] = {
 	I("store.busy_timeout", busy_timeout, "5000", 0, 600000, "milliseconds to wait for a database lock"),
 	S("security.secret_key_file", secret_key_file, "", "32-byte key for CSRF tokens; default DATA_DIR/secret.key, created on first start"),
 	I("security.session_days", session_days, "180", 1, 3650, "days a participant's session cookie lives"),
+	I("security.staff_idle_minutes", staff_idle_minutes, "30", 1, 1440, "minutes of inactivity after which a console session ends"),
+	I("security.staff_session_hours", staff_session_hours, "12", 1, 720, "hours after login after which a console session ends"),
+	S("security.password_blocklist", password_blocklist, "/usr/share/john/password.lst", "list of common passwords refused for staff accounts (Debian package john-data)"),
 	I("security.secure_cookies", secure_cookies, "-1", -1, 1, "1: Secure cookies with the __Host- prefix; 0: plain; -1: when public_url is https"),
 };
 

@@ -33,6 +33,9 @@ typedef struct config {
 	char secret_key_file[512]; /* default DATA_DIR/secret.key, created on first start */
 	int session_days;          /* participant session lifetime */
 	int secure_cookies;        /* 1 = Secure + __Host- prefix; default: when public_url is https */
+	int staff_idle_minutes;    /* console session ends after this much inactivity */
+	int staff_session_hours;   /* console session ends this long after login, whatever happens */
+	char password_blocklist[512]; /* common passwords refused for staff accounts */
 } config;
 
 /* Fill c with the built-in defaults. */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/account.h"
 #include "core/session.h"
 #include "http/server.h"
 #include "lib/jsonmem.h"
@@ -24,30 +25,45 @@
 
 static const struct route routes[] = {
 	/* participant pages (HTML) */
-	{"GET", "/", page_home, R_PAGE, 0},
-	{"GET", "/r/{slug}", page_rally, R_PAGE | R_SESSION, 0},
-	{"POST", "/r/{slug}/join", page_rally_join, R_FORM | R_SESSION, 4 * KB},
-	{"GET", "/r/{slug}/card", page_card, R_PAGE | R_SESSION, 0},
-	{"GET", "/r/{slug}/complete", page_complete, R_PAGE | R_SESSION, 0},
-	{"GET", "/q/{token}", page_qr, R_PAGE | R_SESSION, 0},
-	{"POST", "/q/{token}", page_qr_claim, R_FORM | R_SESSION, 4 * KB},
-	{"GET", "/q/{token}/result", page_qr_result, R_PAGE | R_SESSION, 0},
-	{"GET", "/stamps/{file}", page_stamp_svg, 0, 0},
+	{"GET", "/", page_home, R_PAGE, 0, 0},
+	{"GET", "/r/{slug}", page_rally, R_PAGE | R_SESSION, 0, 0},
+	{"POST", "/r/{slug}/join", page_rally_join, R_FORM | R_SESSION, 4 * KB, 0},
+	{"GET", "/r/{slug}/card", page_card, R_PAGE | R_SESSION, 0, 0},
+	{"GET", "/r/{slug}/complete", page_complete, R_PAGE | R_SESSION, 0, 0},
+	{"GET", "/q/{token}", page_qr, R_PAGE | R_SESSION, 0, 0},
+	{"POST", "/q/{token}", page_qr_claim, R_FORM | R_SESSION, 4 * KB, 0},
+	{"GET", "/q/{token}/result", page_qr_result, R_PAGE | R_SESSION, 0, 0},
+	{"GET", "/stamps/{file}", page_stamp_svg, 0, 0, 0},
 	/* participant API (JSON), docs/api.md */
-	{"GET", "/api/v1/rallies/{slug}", api_rally, R_API, 0},
-	{"POST", "/api/v1/rallies/{slug}/join", api_join, R_API | R_SESSION, 4 * KB},
-	{"POST", "/api/v1/stamps", api_stamp, R_API | R_NEED_SESSION, 4 * KB},
-	{"GET", "/api/v1/rallies/{slug}/card", api_card, R_API | R_NEED_SESSION, 0},
+	{"GET", "/api/v1/rallies/{slug}", api_rally, R_API, 0, 0},
+	{"POST", "/api/v1/rallies/{slug}/join", api_join, R_API | R_SESSION, 4 * KB, 0},
+	{"POST", "/api/v1/stamps", api_stamp, R_API | R_NEED_SESSION, 4 * KB, 0},
+	{"GET", "/api/v1/rallies/{slug}/card", api_card, R_API | R_NEED_SESSION, 0, 0},
+	/* organizer console (HTML); R_STAFF routes name the permissions they need */
+	{"GET", "/console/login", console_login_form, R_PAGE, 0, 0},
+	{"POST", "/console/login", console_login, R_FORM, 4 * KB, 0},
+	{"POST", "/console/logout", console_logout, R_FORM | R_STAFF, 4 * KB, 0},
+	{"GET", "/console", console_home, R_PAGE | R_STAFF, 0, PERM_VIEW},
+	{"GET", "/console/password", console_password_form, R_PAGE | R_STAFF, 0, 0},
+	{"POST", "/console/password", console_password, R_FORM | R_STAFF, 4 * KB, 0},
+	{"GET", "/console/users", console_users, R_PAGE | R_STAFF, 0, PERM_USERS},
+	{"POST", "/console/users", console_user_create, R_FORM | R_STAFF, 4 * KB, PERM_USERS},
+	{"POST", "/console/users/{id}/role", console_user_role, R_FORM | R_STAFF, 4 * KB, PERM_USERS},
+	{"POST", "/console/users/{id}/disable", console_user_disable, R_FORM | R_STAFF, 4 * KB, PERM_USERS},
+	{"POST", "/console/users/{id}/enable", console_user_enable, R_FORM | R_STAFF, 4 * KB, PERM_USERS},
+	{"POST", "/console/users/{id}/reset", console_user_reset, R_FORM | R_STAFF, 4 * KB, PERM_USERS},
 	/* operations */
-	{"GET", "/healthz", sys_healthz, R_NO_DB, 0},
-	{"GET", "/readyz", sys_readyz, 0, 0},
-	{"GET", "/static/{file}", sys_static, R_NO_DB, 0},
+	{"GET", "/metrics", sys_metrics, R_NO_DB, 0, 0},
+	{"GET", "/healthz", sys_healthz, R_NO_DB, 0, 0},
+	{"GET", "/readyz", sys_readyz, 0, 0, 0},
+	{"GET", "/static/{file}", sys_static, R_NO_DB, 0, 0},
 };
 
 #define NROUTES (sizeof routes / sizeof routes[0])
 
 static void run_handler(req *r);
 static void dispatch(req *r);
+static int load_staff(req *r);
 static void run_in_transaction(req *r);
 
 long web_body_limit(req *r)
@@ -228,9 +244,38 @@ static void run_handler(req *r)
 			return;
 		}
 	}
+	if ((f & R_STAFF) && !load_staff(r))
+		return;
 	r->route->handler(r);
 	if (!r->status)
 		web_error(r, 500, "internal", "error.internal", NULL);
+}
+
+/* Console routes: the staff session and the route's permissions. Answers
+ * (login page, 401, 403) and returns 0 when the request may not go on. */
+static int load_staff(req *r)
+{
+	const config *c = &r->srv->cfg;
+	struct staff_limits lim = {(int64_t)c->staff_idle_minutes * 60000, (int64_t)c->staff_session_hours * 3600000};
+	struct account *a = arena_alloc(&r->a, sizeof *a);
+	int rc = staff_session_find(r->db, &r->a, req_cookie(r, "ssid"), time_now_ms(), &lim, a);
+	if (rc < 0) {
+		web_error(r, db_wants_write(r->db) ? 409 : 503, "unavailable", "error.unavailable", NULL);
+		return 0;
+	}
+	if (rc == 0) {
+		if (strcmp(r->method, "GET") == 0 && !(r->route->flags & R_API))
+			req_redirect(r, "/console/login");
+		else
+			web_error(r, 401, "login_required", "error.login_required", NULL);
+		return 0;
+	}
+	if ((a->perms & r->route->need) != r->route->need) {
+		web_error(r, 403, "forbidden", "error.forbidden", NULL);
+		return 0;
+	}
+	r->staff = a;
+	return 1;
 }
 
 /* Forget what a handler wrote into the response, to run it again. */
@@ -265,7 +310,7 @@ static void run_in_transaction(req *r)
 		return;
 	}
 	run_handler(r);
-	if (r->status >= 400) {
+	if (r->status >= 400 && !r->keep_changes) {
 		db_rollback(r->db);
 	} else if (db_commit(r->db) != 0) {
 		reset_response(r, saved);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lib/assets.h"
+#include "lib/metrics.h"
 #include "web/page.h"
 #include "web/web.h"
 
@@ -20,6 +21,20 @@ void sys_readyz(req *r)
 	int ok = db_ping(r->db) == 0;
 	r->status = ok ? 200 : 503;
 	buf_puts(&r->out, ok ? "ready\n" : "database unavailable\n");
+}
+
+/* Prometheus text; only for scrapers on this machine (the operator's
+ * monitoring reaches it through the host, not through the public side). */
+void sys_metrics(req *r)
+{
+	const char *ip = req_client_ip(r);
+	if (strncmp(ip, "127.", 4) != 0 && strcmp(ip, "::1") != 0) {
+		web_error(r, 404, "not_found", "error.not_found", NULL);
+		return;
+	}
+	r->status = 200;
+	r->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	metrics_write(&r->out);
 }
 
 static const char *mime(const char *name)

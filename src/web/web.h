@@ -19,6 +19,7 @@ enum {
 	R_NEED_SESSION = 1 << 3, /* ... and answer 401 without one */
 	R_NO_DB = 1 << 4,        /* never touches the database (/healthz, static files) */
 	R_PAGE = 1 << 5,         /* an HTML page that may contain forms: prepare the CSRF token */
+	R_STAFF = 1 << 6,        /* console: a staff session is required (login page / 401 otherwise) */
 };
 
 struct route {
@@ -27,6 +28,7 @@ struct route {
 	handler_fn handler;
 	unsigned flags;
 	long max_body;        /* bytes; 0 = the configured default */
+	unsigned need;        /* R_STAFF routes: the permission bits (enum perm) required */
 };
 
 /* Load templates, catalogs and static-file metadata. 0 or -1. */
@@ -52,6 +54,19 @@ void api_rally(req *r);
 void api_join(req *r);
 void api_stamp(req *r);
 void api_card(req *r);
+void console_login_form(req *r);
+void console_login(req *r);
+void console_logout(req *r);
+void console_home(req *r);
+void console_users(req *r);
+void console_user_create(req *r);
+void console_user_role(req *r);
+void console_user_disable(req *r);
+void console_user_enable(req *r);
+void console_user_reset(req *r);
+void console_password_form(req *r);
+void console_password(req *r);
+void sys_metrics(req *r);
 void sys_healthz(req *r);
 void sys_readyz(req *r);
 void sys_static(req *r);

@@ -1,0 +1,397 @@
+/*
+ * account.c — see account.h.
+ *
+ * Throttling (NIST SP 800-63B §5.2.2): an account is locked for a backoff
+ * that doubles from 30 s after its 5th consecutive failure, up to 15 min; an
+ * address is locked for 15 min after 20 failures within 15 min.
+ */
+#include "core/account.h"
+
+#include <ctype.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lib/token.h"
+#include "lib/utf8.h"
+
+#define ACCOUNT_FREE_FAILURES 4
+#define ACCOUNT_BACKOFF_MS 30000LL
+#define ACCOUNT_BACKOFF_MAX_MS (15 * 60000LL)
+#define IP_WINDOW_MS (15 * 60000LL)
+#define IP_MAX_FAILURES 20
+#define IP_LOCK_MS (15 * 60000LL)
+
+static const struct {
+	const char *role;
+	int rank;
+	unsigned perms;
+} roles[] = {
+	{"owner", 5, PERM_VIEW | PERM_EDIT | PERM_PUBLISH | PERM_EXPORT | PERM_USERS | PERM_DESK},
+	{"admin", 4, PERM_VIEW | PERM_EDIT | PERM_PUBLISH | PERM_EXPORT | PERM_USERS | PERM_DESK},
+	{"editor", 3, PERM_VIEW | PERM_EDIT | PERM_PUBLISH | PERM_EXPORT | PERM_DESK},
+	{"desk", 2, PERM_DESK},
+	{"viewer", 1, PERM_VIEW},
+};
+
+unsigned perm_for_role(const char *role)
+{
+	for (size_t i = 0; role && i < sizeof roles / sizeof roles[0]; i++)
+		if (strcmp(roles[i].role, role) == 0)
+			return roles[i].perms;
+	return 0;
+}
+
+int role_valid(const char *role)
+{
+	return perm_for_role(role) != 0;
+}
+
+int role_rank(const char *role)
+{
+	for (size_t i = 0; role && i < sizeof roles / sizeof roles[0]; i++)
+		if (strcmp(roles[i].role, role) == 0)
+			return roles[i].rank;
+	return 0;
+}
+
+/* ---- passwords ---- */
+
+static char **blocklist;
+static size_t nblock;
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcasecmp(*(char *const *)a, *(char *const *)b);
+}
+
+int password_blocklist_load(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	char line[256];
+	size_t cap = 4096;
+	char **list = malloc(cap * sizeof *list);
+	size_t n = 0;
+	while (list && fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (!line[0] || strncmp(line, "#!comment", 9) == 0)
+			continue;
+		if (n == cap) {
+			char **nl = realloc(list, 2 * cap * sizeof *list);
+			if (!nl)
+				break;
+			list = nl;
+			cap *= 2;
+		}
+		list[n++] = strdup(line);
+	}
+	fclose(f);
+	if (!list)
+		return -1;
+	qsort(list, n, sizeof *list, cmp_str);
+	blocklist = list;
+	nblock = n;
+	return (int)n;
+}
+
+const char *password_policy(const char *pw, const char *login)
+{
+	size_t n = utf8_chars(pw);
+	if (n < PASSWORD_MIN_CHARS)
+		return "password.too_short";
+	if (n > PASSWORD_MAX_CHARS)
+		return "password.too_long";
+	if (login && strcasecmp(pw, login) == 0)
+		return "password.same_as_login";
+	if (nblock && bsearch(&pw, blocklist, nblock, sizeof *blocklist, cmp_str))
+		return "password.too_common";
+	return NULL;
+}
+
+int password_hash(const char *pw, char *out, size_t outsz)
+{
+	if (outsz < crypto_pwhash_STRBYTES)
+		return -1;
+	return crypto_pwhash_str_alg(out, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+				     crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13);
+}
+
+int password_verify(const char *hash, const char *pw)
+{
+	return hash && *hash && crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
+}
+
+void password_random(char *out, size_t outsz)
+{
+	/* No 0/O, 1/l/I: easy to read out and type. */
+	static const char alphabet[] = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+	size_t n = outsz - 1 < 20 ? outsz - 1 : 20;
+	for (size_t i = 0; i < n; i++)
+		out[i] = alphabet[randombytes_uniform(sizeof alphabet - 1)];
+	out[n] = '\0';
+}
+
+/* A hash of a random password, verified against when the login ID is
+ * unknown so that both cases cost the same argon2id time. */
+static char dummy_hash[crypto_pwhash_STRBYTES];
+
+int account_init(void)
+{
+	char pw[24];
+	password_random(pw, sizeof pw);
+	return password_hash(pw, dummy_hash, sizeof dummy_hash);
+}
+
+int account_password_matches(db *d, int64_t account_id, const char *password)
+{
+	char *hash = account_id ? db_text1(d, "SELECT password_hash FROM accounts WHERE id = $1", "i", account_id) : NULL;
+	int ok = password_verify(hash ? hash : dummy_hash, password) && hash;
+	if (hash) {
+		sodium_memzero(hash, strlen(hash));
+		free(hash);
+	}
+	return ok;
+}
+
+int login_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 3 || n > LOGIN_MAX_CHARS)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || strchr("._@-", s[i])))
+			return 0;
+	return 1;
+}
+
+/* ---- accounts ---- */
+
+#define ACCOUNT_COLS "a.id, a.tenant_id, a.disabled_at, a.locked_until, a.failed_logins, a.created_at, " \
+		     "a.public_id, a.login, a.role, t.slug, t.name"
+
+static void read_account(db_stmt *st, arena *a, struct account *out)
+{
+	out->id = db_int(st, 0);
+	out->tenant_id = db_int(st, 1);
+	out->disabled_at = db_int(st, 2);
+	out->locked_until = db_int(st, 3);
+	out->failed_logins = db_int(st, 4);
+	out->created_at = db_int(st, 5);
+	out->public_id = arena_strdup(a, db_text(st, 6));
+	out->login = arena_strdup(a, db_text(st, 7));
+	out->role = arena_strdup(a, db_text(st, 8));
+	out->tenant_slug = arena_strdup(a, db_text(st, 9));
+	out->tenant_name = arena_strdup(a, db_text(st, 10));
+	out->perms = out->disabled_at ? 0 : perm_for_role(out->role);
+}
+
+/* Run st and read one account. 1/0/-1. */
+static int one_account(db_stmt *st, arena *a, struct account *out)
+{
+	int rc = db_row(st);
+	if (rc == DB_ROW)
+		read_account(st, a, out);
+	db_done(st);
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+}
+
+int64_t account_create(db *d, int64_t tenant_id, const char *login, const char *role, const char *password, int64_t now)
+{
+	char hash[crypto_pwhash_STRBYTES], pid[48];
+	if (password_hash(password, hash, sizeof hash) != 0)
+		return -1;
+	token_new(pid, sizeof pid, TOKEN_PUBLIC_BYTES);
+	if (db_begin(d) != 0)
+		return -1;
+	db_stmt *st = db_query(d, "INSERT INTO accounts(public_id, tenant_id, login, password_hash, role, created_at, updated_at)"
+				  " VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (login) DO NOTHING RETURNING id",
+			       "tittti", pid, tenant_id, login, hash, role, now);
+	int rc = db_row(st);
+	int64_t id = rc == DB_ROW ? db_int(st, 0) : rc == DB_DONE ? 0 : -1;
+	db_done(st);
+	sodium_memzero(hash, sizeof hash);
+	if (id <= 0) {
+		db_rollback(d);
+		return id;
+	}
+	return db_commit(d) == 0 ? id : -1;
+}
+
+int account_by_login(db *d, arena *a, const char *login, struct account *out)
+{
+	return one_account(db_query(d, "SELECT " ACCOUNT_COLS " FROM accounts a JOIN tenants t ON t.id = a.tenant_id"
+				       " WHERE a.login = $1", "t", login), a, out);
+}
+
+int account_by_public_id(db *d, arena *a, int64_t tenant_id, const char *public_id, struct account *out)
+{
+	return one_account(db_query(d, "SELECT " ACCOUNT_COLS " FROM accounts a JOIN tenants t ON t.id = a.tenant_id"
+				       " WHERE a.public_id = $1 AND a.tenant_id = $2", "ti", public_id, tenant_id), a, out);
+}
+
+int account_list(db *d, arena *a, int64_t tenant_id, struct account **out)
+{
+	int cap = 16, n = 0, rc;
+	struct account *v = arena_alloc(a, (size_t)cap * sizeof *v);
+	db_stmt *st = db_query(d, "SELECT " ACCOUNT_COLS " FROM accounts a JOIN tenants t ON t.id = a.tenant_id"
+				  " WHERE a.tenant_id = $1 ORDER BY a.login", "i", tenant_id);
+	while ((rc = db_row(st)) == DB_ROW) {
+		if (n == cap) {
+			struct account *nv = arena_alloc(a, (size_t)cap * 2 * sizeof *nv);
+			memcpy(nv, v, (size_t)cap * sizeof *v);
+			v = nv;
+			cap *= 2;
+		}
+		read_account(st, a, &v[n++]);
+	}
+	db_done(st);
+	*out = v;
+	return rc == DB_DONE ? n : -1;
+}
+
+/* 0 when a statement ran to completion, else -1. */
+static int done(int rc)
+{
+	return rc == DB_DONE ? 0 : -1;
+}
+
+int account_set_role(db *d, int64_t id, const char *role, int64_t now)
+{
+	return done(db_exec(d, "UPDATE accounts SET role = $1, updated_at = $2 WHERE id = $3", "tii", role, now, id));
+}
+
+int account_set_disabled(db *d, int64_t id, int disabled, int64_t now)
+{
+	if (db_begin(d) != 0)
+		return -1;
+	int rc = disabled ? db_exec(d, "UPDATE accounts SET disabled_at = $1, updated_at = $1 WHERE id = $2", "ii", now, id)
+			  : db_exec(d, "UPDATE accounts SET disabled_at = NULL, failed_logins = 0, locked_until = 0,"
+				       " updated_at = $1 WHERE id = $2", "ii", now, id);
+	if (rc == DB_DONE && disabled)
+		rc = db_exec(d, "DELETE FROM staff_sessions WHERE account_id = $1", "i", id);
+	if (rc != DB_DONE) {
+		db_rollback(d);
+		return -1;
+	}
+	return db_commit(d);
+}
+
+int account_set_password(db *d, int64_t id, const char *password, int64_t now)
+{
+	char hash[crypto_pwhash_STRBYTES];
+	if (password_hash(password, hash, sizeof hash) != 0 || db_begin(d) != 0)
+		return -1;
+	int rc = db_exec(d, "UPDATE accounts SET password_hash = $1, failed_logins = 0, locked_until = 0, updated_at = $2"
+			    " WHERE id = $3", "tii", hash, now, id);
+	sodium_memzero(hash, sizeof hash);
+	if (rc == DB_DONE)
+		rc = db_exec(d, "DELETE FROM staff_sessions WHERE account_id = $1", "i", id);
+	if (rc != DB_DONE) {
+		db_rollback(d);
+		return -1;
+	}
+	return db_commit(d);
+}
+
+/* ---- staff sessions ---- */
+
+int staff_session_create(db *d, int64_t account_id, int64_t now, const struct staff_limits *l, char *token, size_t n)
+{
+	unsigned char h[32];
+	token_new(token, n, TOKEN_SESSION_BYTES);
+	token_hash(token, h);
+	return done(db_exec(d, "INSERT INTO staff_sessions(token_hash, account_id, created_at, last_seen_at, expires_at)"
+				    " VALUES ($1, $2, $3, $3, $4)", "biii", h, sizeof h, account_id, now, now + l->absolute_ms));
+}
+
+int staff_session_find(db *d, arena *a, const char *token, int64_t now, const struct staff_limits *l,
+		       struct account *out)
+{
+	unsigned char h[32];
+	if (!token_valid(token))
+		return 0;
+	token_hash(token, h);
+	db_stmt *st = db_query(d, "SELECT " ACCOUNT_COLS ", s.id, s.last_seen_at FROM staff_sessions s"
+				  " JOIN accounts a ON a.id = s.account_id JOIN tenants t ON t.id = a.tenant_id"
+				  " WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3 AND a.disabled_at IS NULL",
+			       "bii", h, sizeof h, now, now - l->idle_ms);
+	int rc = db_row(st);
+	int64_t sid = 0, seen = 0;
+	if (rc == DB_ROW) {
+		read_account(st, a, out);
+		sid = db_int(st, 11);
+		seen = db_int(st, 12);
+	}
+	db_done(st);
+	if (rc != DB_ROW)
+		return rc == DB_DONE ? 0 : -1;
+	if (now - seen > 60000 &&
+	    db_exec(d, "UPDATE staff_sessions SET last_seen_at = $1 WHERE id = $2", "ii", now, sid) != DB_DONE)
+		return -1;
+	return 1;
+}
+
+int staff_session_end(db *d, const char *token)
+{
+	unsigned char h[32];
+	if (!token_valid(token))
+		return 0;
+	token_hash(token, h);
+	return done(db_exec(d, "DELETE FROM staff_sessions WHERE token_hash = $1", "b", h, sizeof h));
+}
+
+/* ---- throttling ---- */
+
+int login_allowed(db *d, const char *ip, const struct account *acct, int64_t now, int64_t *wait_s)
+{
+	int64_t until = db_int1(d, 0, "SELECT locked_until FROM login_throttle WHERE ip = $1", "t", ip);
+	if (acct && acct->locked_until > until)
+		until = acct->locked_until;
+	*wait_s = until > now ? (until - now + 999) / 1000 : 0;
+	return until <= now;
+}
+
+int login_failed(db *d, const char *ip, const struct account *acct, int64_t now)
+{
+	int rc = db_exec(d, "INSERT INTO login_throttle(ip, failures, window_start) VALUES ($1, 1, $2)"
+			    " ON CONFLICT (ip) DO UPDATE SET"
+			    " failures = CASE WHEN window_start < $3 THEN 1 ELSE failures + 1 END,"
+			    " window_start = CASE WHEN window_start < $3 THEN $2 ELSE window_start END",
+			 "tii", ip, now, now - IP_WINDOW_MS);
+	if (rc == DB_DONE)
+		rc = db_exec(d, "UPDATE login_throttle SET locked_until = $1 WHERE ip = $2 AND failures >= $3",
+			     "iti", now + IP_LOCK_MS, ip, (int64_t)IP_MAX_FAILURES);
+	if (rc == DB_DONE && acct) {
+		int64_t fails = acct->failed_logins + 1, lock = 0;
+		if (fails > ACCOUNT_FREE_FAILURES) {
+			int shift = (int)(fails - ACCOUNT_FREE_FAILURES - 1);
+			lock = shift > 10 ? ACCOUNT_BACKOFF_MAX_MS : ACCOUNT_BACKOFF_MS << shift;
+			if (lock > ACCOUNT_BACKOFF_MAX_MS)
+				lock = ACCOUNT_BACKOFF_MAX_MS;
+		}
+		rc = db_exec(d, "UPDATE accounts SET failed_logins = $1, locked_until = $2 WHERE id = $3", "iii", fails,
+			     lock ? now + lock : 0, acct->id);
+	}
+	return rc == DB_DONE ? 0 : -1;
+}
+
+int login_succeeded(db *d, const char *ip, const struct account *acct, int64_t now)
+{
+	(void)now;
+	int rc = db_exec(d, "UPDATE accounts SET failed_logins = 0, locked_until = 0 WHERE id = $1", "i", acct->id);
+	if (rc == DB_DONE)
+		rc = db_exec(d, "DELETE FROM login_throttle WHERE ip = $1 AND locked_until = 0", "t", ip);
+	return rc == DB_DONE ? 0 : -1;
+}
+
+int security_event(db *d, int64_t tenant_id, int64_t account_id, const char *kind, const char *ip, const char *detail,
+		   int64_t now)
+{
+	return done(db_exec(d, "INSERT INTO security_events(at, tenant_id, account_id, kind, ip, detail)"
+				    " VALUES ($1, $2, $3, $4, $5, $6)",
+				 "iiitt" "t", now, tenant_id, account_id, kind, ip ? ip : "", detail ? detail : "{}"));
+}

@@ -1,0 +1,103 @@
+/*
+ * account.h — staff accounts of a tenant: roles and what they permit,
+ * passwords (argon2id, NIST SP 800-63B rules), staff sessions with idle and
+ * absolute timeouts, brute-force throttling, and the security event log.
+ */
+#ifndef SR_ACCOUNT_H
+#define SR_ACCOUNT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/arena.h"
+#include "store/db.h"
+
+/* What a role may do. Filled once per request from the account's role;
+ * handlers and the route table test these bits, never role names. */
+enum perm {
+	PERM_VIEW = 1 << 0,         /* dashboards */
+	PERM_EDIT = 1 << 1,         /* rallies, spots, posters */
+	PERM_PUBLISH = 1 << 2,      /* change a rally's status */
+	PERM_EXPORT = 1 << 3,       /* CSV exports */
+	PERM_USERS = 1 << 4,        /* manage the tenant's staff accounts */
+	PERM_DESK = 1 << 5,         /* desk mode */
+};
+
+struct account {
+	int64_t id, tenant_id, disabled_at, locked_until, failed_logins, created_at;
+	const char *public_id, *login, *role, *tenant_slug, *tenant_name;
+	unsigned perms;
+};
+
+#define PASSWORD_MIN_CHARS 8
+#define PASSWORD_MAX_CHARS 128
+#define LOGIN_MAX_CHARS 64
+
+/* The permission bits of a role; 0 for an unknown role. */
+unsigned perm_for_role(const char *role);
+/* True for owner, admin, editor, desk, viewer. */
+int role_valid(const char *role);
+/* The rank of a role (owner 5 … viewer 1), to stop an admin making an owner. */
+int role_rank(const char *role);
+
+/* Load the list of common passwords (one per line, '#!comment' lines
+ * skipped). Returns the count, or -1 when the file cannot be read. */
+int password_blocklist_load(const char *path);
+/* Check a new password against the rules: NULL when acceptable, else the
+ * catalog key of the reason (too short, too long, too common, same as the
+ * login). */
+const char *password_policy(const char *password, const char *login);
+/* argon2id hash of password into out (crypto_pwhash_STRBYTES). 0 or -1. */
+int password_hash(const char *password, char *out, size_t outsz);
+/* True when password matches hash (compared exactly as typed). */
+int password_verify(const char *hash, const char *password);
+/* A random strong password (20 characters, ~110 bits) into out (≥ 24 bytes). */
+void password_random(char *out, size_t outsz);
+/* Prepare the stand-in hash used for unknown login IDs. Call once at start. */
+int account_init(void);
+/* True when password is the account's (account_id 0: never, after the same
+ * argon2id work, so unknown IDs cannot be told apart by timing). */
+int account_password_matches(db *d, int64_t account_id, const char *password);
+/* True when login is 3–64 of [a-z0-9._@-]. */
+int login_valid(const char *login);
+
+/* Create an account. Returns its id, 0 when the login is taken, -1 on error. */
+int64_t account_create(db *d, int64_t tenant_id, const char *login, const char *role, const char *password, int64_t now);
+/* Load the account with this login (any tenant). 1/0/-1. */
+int account_by_login(db *d, arena *a, const char *login, struct account *out);
+/* Load the account with this public id in tenant_id. 1/0/-1. */
+int account_by_public_id(db *d, arena *a, int64_t tenant_id, const char *public_id, struct account *out);
+/* The tenant's accounts in login order into a new arena array. Count or -1. */
+int account_list(db *d, arena *a, int64_t tenant_id, struct account **out);
+/* Change role / disabled state / password. 0 or -1. Disabling and password
+ * resets end every session of the account. */
+int account_set_role(db *d, int64_t account_id, const char *role, int64_t now);
+int account_set_disabled(db *d, int64_t account_id, int disabled, int64_t now);
+int account_set_password(db *d, int64_t account_id, const char *password, int64_t now);
+
+/* Staff sessions. Lifetimes in ms: idle (since the last request) and
+ * absolute (since login). */
+struct staff_limits {
+	int64_t idle_ms, absolute_ms;
+};
+/* Create a session for the account; token into out (≥ 48 bytes). 0 or -1. */
+int staff_session_create(db *d, int64_t account_id, int64_t now, const struct staff_limits *l, char *token, size_t n);
+/* The live session's account (enabled) into *out. 1/0/-1. Refreshes
+ * last_seen_at at most once a minute. */
+int staff_session_find(db *d, arena *a, const char *token, int64_t now, const struct staff_limits *l,
+		       struct account *out);
+/* End one session (logout). */
+int staff_session_end(db *d, const char *token);
+
+/* Throttling. login_allowed: 0 when the address or the account must wait;
+ * *wait_s says how long. login_failed / login_succeeded record the result. */
+int login_allowed(db *d, const char *ip, const struct account *acct, int64_t now, int64_t *wait_s);
+int login_failed(db *d, const char *ip, const struct account *acct, int64_t now);
+int login_succeeded(db *d, const char *ip, const struct account *acct, int64_t now);
+
+/* Append to the security event log. detail is a JSON object text (no
+ * secrets), or NULL. 0 or -1. */
+int security_event(db *d, int64_t tenant_id, int64_t account_id, const char *kind, const char *ip, const char *detail,
+		   int64_t now);
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * metrics.h — process-wide counters, exported at /metrics in the Prometheus
+ * text format. Lock-free (atomic adds); one enum entry per counter.
+ */
+#ifndef SR_METRICS_H
+#define SR_METRICS_H
+
+#include "lib/buf.h"
+
+enum metric {
+	M_REQUESTS_2XX, M_REQUESTS_3XX, M_REQUESTS_4XX, M_REQUESTS_5XX,
+	M_STAMPS,              /* new stamps acknowledged */
+	M_LOGIN_OK, M_LOGIN_FAILED, M_LOGIN_THROTTLED,
+	M_EXPORTS,
+	M_COUNT
+};
+
+/* Add n to a counter. */
+void metric_add(enum metric m, long n);
+/* Count a response by its status class. */
+void metric_status(int status);
+/* The current value. */
+long metric_get(enum metric m);
+/* Append every counter in the Prometheus text exposition format. */
+void metrics_write(buf *out);
+
+#endif

@@ -1,0 +1,23 @@
+/*
+ * console.h — helpers shared by the console's pages.
+ */
+#ifndef SR_CONSOLE_H
+#define SR_CONSOLE_H
+
+#include <jansson.h>
+
+#include "core/rally.h"
+#include "http/req.h"
+
+/* A new view with what every console page shows: the staff account, its
+ * tenant, and what it may do ("can.edit", "can.users", ...). */
+json_t *console_view(req *r);
+/* Load the tenant's rally named by slug; answers 404 (other tenants'
+ * rallies included) and returns 0 when there is none. */
+int console_rally(req *r, const char *slug, struct rally *ra);
+/* Add {"errors": {field: message}} for a form that failed validation. */
+void console_field_error(req *r, json_t *view, const char *field, const char *key);
+/* Record a security event for the acting staff account (detail: JSON text or NULL). */
+void console_event(req *r, const char *kind, const char *detail);
+
+#endif

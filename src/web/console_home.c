@@ -1,0 +1,72 @@
+/*
+ * console_home.c — the console's start page (the tenant's rallies) and the
+ * helpers every console page shares.
+ */
+#include <string.h>
+
+#include "core/account.h"
+#include "lib/timeutil.h"
+#include "web/console.h"
+#include "web/page.h"
+#include "web/view.h"
+#include "web/web.h"
+
+json_t *console_view(req *r)
+{
+	const struct account *a = r->staff;
+	unsigned p = a->perms;
+	return json_pack("{s:{s:s, s:s, s:s}, s:{s:b, s:b, s:b, s:b, s:b, s:b}}", "staff", "login", a->login, "role",
+			 a->role, "tenant", a->tenant_name, "can", "view", (p & PERM_VIEW) != 0, "edit",
+			 (p & PERM_EDIT) != 0, "publish", (p & PERM_PUBLISH) != 0, "export", (p & PERM_EXPORT) != 0,
+			 "users", (p & PERM_USERS) != 0, "desk", (p & PERM_DESK) != 0);
+}
+
+int console_rally(req *r, const char *slug, struct rally *ra)
+{
+	int rc = rally_slug_valid(slug) ? rally_by_slug(r->db, &r->a, slug, ra) : 0;
+	if (rc < 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return 0;
+	}
+	if (rc == 0 || ra->tenant_id != r->staff->tenant_id) {
+		web_error(r, 404, "rally_not_found", "error.rally_not_found", NULL);
+		return 0;
+	}
+	return 1;
+}
+
+void console_field_error(req *r, json_t *view, const char *field, const char *key)
+{
+	json_t *errors = json_object_get(view, "errors");
+	if (!errors) {
+		errors = json_object();
+		json_object_set_new(view, "errors", errors);
+	}
+	json_object_set_new(errors, field, json_string(web_text(r, key)));
+}
+
+void console_event(req *r, const char *kind, const char *detail)
+{
+	security_event(r->db, r->staff->tenant_id, r->staff->id, kind, req_client_ip(r), detail, time_now_ms());
+}
+
+void console_home(req *r)
+{
+	struct rally *list;
+	int n = rally_list_tenant(r->db, &r->a, r->staff->tenant_id, &list);
+	if (n < 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	json_t *rallies = json_array();
+	int64_t now = time_now_ms();
+	for (int i = 0; i < n; i++) {
+		json_t *v = view_rally(&list[i], now);
+		view_decorate_rally(r, v, &list[i]);
+		json_object_set_new(v, arena_printf(&r->a, "status_%s", list[i].status), json_true());
+		json_array_append_new(rallies, v);
+	}
+	json_t *view = console_view(r);
+	json_object_set_new(view, "rallies", rallies);
+	page_render(r, 200, "console_home", view);
+}

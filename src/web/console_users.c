@@ -1,0 +1,220 @@
+/*
+ * console_users.c — the tenant's admins manage their own staff accounts:
+ * create (a random initial password shown once), change role, disable
+ * (every session ends at once), enable, reset the password. Nobody acts on
+ * an account that outranks them, or on their own account's role or state.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/account.h"
+#include "lib/timeutil.h"
+#include "web/console.h"
+#include "web/page.h"
+#include "web/view.h"
+#include "web/web.h"
+
+static const char *ROLES[] = {"owner", "admin", "editor", "desk", "viewer"};
+
+/* The users page view: accounts, the roles the actor may grant. */
+static json_t *users_view(req *r)
+{
+	struct account *list;
+	int n = account_list(r->db, &r->a, r->staff->tenant_id, &list);
+	json_t *view = console_view(r), *users = json_array(), *grantable = json_array();
+	int my_rank = role_rank(r->staff->role);
+	for (int i = 0; i < n; i++) {
+		const struct account *a = &list[i];
+		int self = a->id == r->staff->id, manageable = !self && role_rank(a->role) <= my_rank;
+		json_t *roles = json_array();
+		for (size_t k = 0; k < sizeof ROLES / sizeof ROLES[0]; k++)
+			if (role_rank(ROLES[k]) <= my_rank)
+				json_array_append_new(roles, json_pack("{s:s, s:s, s:b}", "role", ROLES[k], "label",
+								       web_text(r, arena_printf(&r->a, "role.%s", ROLES[k])),
+								       "selected", strcmp(ROLES[k], a->role) == 0));
+		json_array_append_new(users, json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:o}", "id", a->public_id, "login",
+						       a->login, "role_label",
+						       web_text(r, arena_printf(&r->a, "role.%s", a->role)), "disabled",
+						       a->disabled_at != 0, "self", self, "manageable", manageable, "roles", roles));
+	}
+	for (size_t k = 0; k < sizeof ROLES / sizeof ROLES[0]; k++)
+		if (role_rank(ROLES[k]) <= my_rank)
+			json_array_append_new(grantable, json_pack("{s:s, s:s, s:b}", "role", ROLES[k], "label",
+								   web_text(r, arena_printf(&r->a, "role.%s", ROLES[k])),
+								   "selected", strcmp(ROLES[k], "editor") == 0));
+	json_object_set_new(view, "users", users);
+	json_object_set_new(view, "grantable", grantable);
+	return view;
+}
+
+void console_users(req *r)
+{
+	page_render(r, 200, "users", users_view(r));
+}
+
+/* Show a one-time password page for login. */
+static void show_password(req *r, const char *login, const char *password, const char *title_key)
+{
+	json_t *view = console_view(r);
+	json_object_set_new(view, "login", json_string(login));
+	json_object_set_new(view, "password", json_string(password));
+	json_object_set_new(view, "title_key", json_string(title_key));
+	json_object_set_new(view, arena_printf(&r->a, "is_%s", title_key), json_true());
+	page_render(r, 200, "password_once", view);
+}
+
+static char *event_detail(req *r, const char *login, const char *role)
+{
+	json_t *j = role ? json_pack("{s:s, s:s}", "login", login, "role", role) : json_pack("{s:s}", "login", login);
+	char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	char *out = arena_strdup(&r->a, s);
+	free(s);
+	json_decref(j);
+	return out;
+}
+
+void console_user_create(req *r)
+{
+	const char *login = req_form(r, "login"), *role = req_form(r, "role");
+	json_t *view = NULL;
+	if (!login || !login_valid(login)) {
+		view = users_view(r);
+		console_field_error(r, view, "login", "user.login_invalid");
+	} else if (!role || !role_valid(role) || role_rank(role) > role_rank(r->staff->role)) {
+		view = users_view(r);
+		console_field_error(r, view, "role", "user.role_invalid");
+	}
+	if (view) {
+		json_object_set_new(view, "form_login", json_string(login ? login : ""));
+		page_render(r, 422, "users", view);
+		return;
+	}
+	char pw[32];
+	password_random(pw, sizeof pw);
+	int64_t id = account_create(r->db, r->staff->tenant_id, login, role, pw, time_now_ms());
+	if (id == 0) {
+		view = users_view(r);
+		console_field_error(r, view, "login", "user.login_taken");
+		json_object_set_new(view, "form_login", json_string(login));
+		page_render(r, 409, "users", view);
+		return;
+	}
+	if (id < 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	console_event(r, "account_created", event_detail(r, login, role));
+	show_password(r, login, pw, "created");
+}
+
+/* The target account of /console/users/{id}/...; answers 404 (other
+ * tenants included) or 403 (outranks the actor, or is the actor). */
+static int target(req *r, struct account *a)
+{
+	int rc = account_by_public_id(r->db, &r->a, r->staff->tenant_id, r->params[0], a);
+	if (rc != 1) {
+		web_error(r, rc < 0 ? 503 : 404, rc < 0 ? "unavailable" : "not_found",
+			  rc < 0 ? "error.unavailable" : "error.not_found", NULL);
+		return 0;
+	}
+	if (a->id == r->staff->id || role_rank(a->role) > role_rank(r->staff->role)) {
+		web_error(r, 403, "forbidden", "error.forbidden", NULL);
+		return 0;
+	}
+	return 1;
+}
+
+void console_user_role(req *r)
+{
+	struct account a;
+	const char *role = req_form(r, "role");
+	if (!target(r, &a))
+		return;
+	if (!role || !role_valid(role) || role_rank(role) > role_rank(r->staff->role)) {
+		json_t *view = users_view(r);
+		console_field_error(r, view, arena_printf(&r->a, "role_%s", a.public_id), "user.role_invalid");
+		page_render(r, 422, "users", view);
+		return;
+	}
+	if (account_set_role(r->db, a.id, role, time_now_ms()) != 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	console_event(r, "account_role_changed", event_detail(r, a.login, role));
+	req_redirect(r, "/console/users");
+}
+
+static void set_disabled(req *r, int disabled)
+{
+	struct account a;
+	if (!target(r, &a))
+		return;
+	if (account_set_disabled(r->db, a.id, disabled, time_now_ms()) != 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	console_event(r, disabled ? "account_disabled" : "account_enabled", event_detail(r, a.login, NULL));
+	req_redirect(r, "/console/users");
+}
+
+void console_user_disable(req *r)
+{
+	set_disabled(r, 1);
+}
+
+void console_user_enable(req *r)
+{
+	set_disabled(r, 0);
+}
+
+void console_user_reset(req *r)
+{
+	struct account a;
+	char pw[32];
+	if (!target(r, &a))
+		return;
+	password_random(pw, sizeof pw);
+	if (account_set_password(r->db, a.id, pw, time_now_ms()) != 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	console_event(r, "account_password_reset", event_detail(r, a.login, NULL));
+	show_password(r, a.login, pw, "reset");
+}
+
+void console_password_form(req *r)
+{
+	page_render(r, 200, "password", console_view(r));
+}
+
+/* Change one's own password: the current one, then the new one twice. */
+void console_password(req *r)
+{
+	const char *cur = req_form(r, "current"), *pw = req_form(r, "password"), *again = req_form(r, "password_again");
+	json_t *view = console_view(r);
+	const char *problem = NULL;
+	if (!cur || !account_password_matches(r->db, r->staff->id, cur)) {
+		console_field_error(r, view, "current", "password.current_wrong");
+		page_render(r, 422, "password", view);
+		return;
+	}
+	if (!pw || (problem = password_policy(pw, r->staff->login)) != NULL) {
+		console_field_error(r, view, "password", problem ? problem : "password.too_short");
+	} else if (!again || strcmp(pw, again) != 0) {
+		console_field_error(r, view, "password_again", "password.mismatch");
+	}
+	if (json_object_get(view, "errors")) {
+		page_render(r, 422, "password", view);
+		return;
+	}
+	json_decref(view);
+	if (account_set_password(r->db, r->staff->id, pw, time_now_ms()) != 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	console_event(r, "password_changed", NULL);
+	/* Every session ended with the change, this one too: log in again. */
+	req_set_cookie(r, "ssid", "", 0);
+	req_redirect(r, "/console/login?changed=1");
+}
