@@ -37,14 +37,9 @@ void console_login_form(req *r)
 	login_page(r, 200, NULL, NULL, NULL);
 }
 
-static char *detail_login(req *r, const char *login)
+static const char *detail_login(req *r, const char *login)
 {
-	json_t *j = json_pack("{s:s}", "login", login);
-	char *s = json_dumps(j, JSON_COMPACT);
-	char *out = arena_strdup(&r->a, s);
-	free(s);
-	json_decref(j);
-	return out;
+	return web_json_text(r, json_pack("{s:s}", "login", login));
 }
 
 void console_login(req *r)

@@ -64,14 +64,10 @@ static void show_password(req *r, const char *login, const char *password, const
 	page_render(r, 200, "password_once", view);
 }
 
-static char *event_detail(req *r, const char *login, const char *role)
+static const char *event_detail(req *r, const char *login, const char *role)
 {
-	json_t *j = role ? json_pack("{s:s, s:s}", "login", login, "role", role) : json_pack("{s:s}", "login", login);
-	char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-	char *out = arena_strdup(&r->a, s);
-	free(s);
-	json_decref(j);
-	return out;
+	return web_json_text(r, role ? json_pack("{s:s, s:s}", "login", login, "role", role)
+				     : json_pack("{s:s}", "login", login));
 }
 
 void console_user_create(req *r)

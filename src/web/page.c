@@ -135,3 +135,13 @@ void web_error(req *r, int status, const char *code, const char *key, json_t *va
 	json_decref(vars);
 	buf_free(&msg);
 }
+
+const char *web_json_text(req *r, json_t *j)
+{
+	size_t n = json_dumpb(j, NULL, 0, JSON_COMPACT | JSON_SORT_KEYS);
+	char *out = arena_alloc(&r->a, n + 1);
+	json_dumpb(j, out, n, JSON_COMPACT | JSON_SORT_KEYS);
+	out[n] = '\0';
+	json_decref(j);
+	return out;
+}

@@ -24,6 +24,9 @@ void json_respond(req *r, int status, json_t *body);
  * catalog key of the message, whose {placeholders} come from vars (may be
  * NULL; ownership taken). JSON for API routes, an HTML page otherwise. */
 void web_error(req *r, int status, const char *code, const char *key, json_t *vars);
+/* j as compact JSON text in the arena (takes ownership of j). Never free()
+ * jansson's own json_dumps() results: during a request they live in the arena. */
+const char *web_json_text(req *r, json_t *j);
 /* The catalog text for key in the request's language (the key when missing). */
 const char *web_text(req *r, const char *key);
 /* A version string for static asset URLs (changes when any asset changes). */

@@ -87,6 +87,26 @@ export async function startServer({ env = {}, dir } = {}) {
   };
   handle.kill9 = async () => { handle.proc.kill('SIGKILL'); await handle.exited; handle.proc = null; };
   handle.import = (doc) => importRally(workdir, doc);
+  /** Run one read-only SQL query on the data directory's database (sqlite3 CLI). */
+  handle.sql = (query) => {
+    const r = spawnSync('sqlite3', ['-readonly', path.join(handle.data, 'stamprally.db'), query], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`sqlite3: ${r.stderr}`);
+    return r.stdout.trim();
+  };
+  /** Create a staff account with the CLI; returns its password. */
+  handle.user = (tenant, login, role) => {
+    const r = cli(['user', 'create', '--tenant', tenant, '--login', login, '--role', role, '--data', handle.data]);
+    if (r.status !== 0) throw new Error(`user create: ${r.stderr}`);
+    return r.stdout.trim();
+  };
+  /** A client logged in to the console as login/password. */
+  handle.staff = async (login, password) => {
+    const c = new Client(base);
+    const t = await c.csrfFrom('/console/login');
+    const r = await c.postForm('/console/login', { _csrf: t, login, password });
+    if (r.status !== 303) throw new Error(`login ${login}: ${r.status} ${r.text.slice(0, 300)}`);
+    return c;
+  };
   handle.client = (opts) => new Client(base, opts);
   await handle.start();
   return handle;
@@ -144,6 +164,11 @@ export class Client {
     const h = { ...headers };
     if (body !== undefined || this.cookies.size) h['Content-Type'] = h['Content-Type'] || 'application/json';
     return this.send('POST', p, { headers: h, body });
+  }
+  /** POST a console form with the CSRF token this client's cookie yields. */
+  async submit(p, fields = {}, from = '/console/login') {
+    if (!this.csrf) this.csrf = await this.csrfFrom(from);
+    return this.postForm(p, { _csrf: this.csrf, ...fields });
   }
   /** GET a page and return the CSRF token of its first form. */
   async csrfFrom(p) {
