@@ -20,7 +20,10 @@ static void read_rally(db_stmt *st, arena *a, int col, struct rally *out)
 	out->ends_at = db_int(st, col + 7);
 }
 
-#define SPOT_COLS "s.id, s.rally_id, s.public_id, s.name, s.description, s.qr_token, s.position"
+#define SPOT_COLS "s.id, s.rally_id, s.public_id, s.name, s.description, s.qr_token, s.position, " \
+		  "(SELECT public_id FROM images WHERE id = s.image_id), " \
+		  "(SELECT public_id FROM images WHERE id = s.stamp_image_id)"
+#define SPOT_NCOLS 9
 
 static void read_spot(db_stmt *st, arena *a, int col, struct spot *out)
 {
@@ -31,6 +34,8 @@ static void read_spot(db_stmt *st, arena *a, int col, struct spot *out)
 	out->description = arena_strdup(a, db_text(st, col + 4));
 	out->qr_token = arena_strdup(a, db_text(st, col + 5));
 	out->position = (int)db_int(st, col + 6);
+	out->image = db_is_null(st, col + 7) ? NULL : arena_strdup(a, db_text(st, col + 7));
+	out->stamp_image = db_is_null(st, col + 8) ? NULL : arena_strdup(a, db_text(st, col + 8));
 }
 
 int rally_by_slug(db *d, arena *a, const char *slug, struct rally *out)
@@ -73,7 +78,7 @@ int spot_by_token(db *d, arena *a, const char *token, struct spot *spot, struct 
 	int rc = db_row(st);
 	if (rc == DB_ROW) {
 		read_spot(st, a, 0, spot);
-		read_rally(st, a, 7, rally);
+		read_rally(st, a, SPOT_NCOLS, rally);
 	}
 	db_done(st);
 	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
@@ -87,7 +92,7 @@ int spot_by_public_id(db *d, arena *a, const char *public_id, struct spot *spot,
 	int rc = db_row(st);
 	if (rc == DB_ROW) {
 		read_spot(st, a, 0, spot);
-		read_rally(st, a, 7, rally);
+		read_rally(st, a, SPOT_NCOLS, rally);
 	}
 	db_done(st);
 	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;

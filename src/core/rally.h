@@ -21,6 +21,7 @@ struct rally {
 struct spot {
 	int64_t id, rally_id;
 	const char *public_id, *name, *description, *qr_token;
+	const char *image, *stamp_image; /* public ids of uploaded images, or NULL */
 	int position;
 };
 

@@ -154,3 +154,74 @@ bad:
 	json_decref(o);
 	return NULL;
 }
+
+struct mp {
+	req *r;
+	char key[64];
+	buf val;
+	int file, bad;
+};
+
+/* Store the text field being collected into r->form. */
+static void mp_flush(struct mp *m)
+{
+	if (!m->key[0] || m->file)
+		return;
+	json_t *v = memchr(buf_str(&m->val), '\0', m->val.len) ? NULL : json_stringn(buf_str(&m->val), m->val.len);
+	if (!v)
+		m->bad = 1;
+	else if (json_object_get(m->r->form, m->key))
+		json_decref(v);
+	else
+		json_object_set_new(m->r->form, m->key, v);
+	m->key[0] = '\0';
+	buf_reset(&m->val);
+}
+
+static enum MHD_Result mp_iter(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+			       const char *content_type, const char *transfer_encoding, const char *data, uint64_t off,
+			       size_t size)
+{
+	(void)kind, (void)content_type, (void)transfer_encoding;
+	struct mp *m = cls;
+	if (!key || strlen(key) >= sizeof m->key) {
+		m->bad = 1;
+		return MHD_NO;
+	}
+	if (off == 0 || strcmp(key, m->key) != 0) {
+		mp_flush(m);
+		snprintf(m->key, sizeof m->key, "%s", key);
+		m->file = filename != NULL;
+		if (m->file) {
+			if (m->r->upload_field) {
+				m->bad = 1; /* one file per form */
+				return MHD_NO;
+			}
+			m->r->upload_field = arena_strdup(&m->r->a, key);
+		}
+	}
+	if (m->file)
+		buf_append(&m->r->upload, data, size);
+	else if (m->val.len + size > 64 * 1024)
+		m->bad = 1;
+	else
+		buf_append(&m->val, data, size);
+	return m->bad ? MHD_NO : MHD_YES;
+}
+
+int req_parse_multipart(req *r)
+{
+	struct mp m = {r, "", BUF_INIT, 0, 0};
+	r->form = json_object();
+	struct MHD_PostProcessor *pp = MHD_create_post_processor(r->conn, 16 * 1024, mp_iter, &m);
+	if (!pp) {
+		buf_free(&m.val);
+		return -1;
+	}
+	enum MHD_Result ok = MHD_post_process(pp, buf_str(&r->body), r->body.len);
+	mp_flush(&m);
+	if (MHD_destroy_post_processor(pp) != MHD_YES)
+		m.bad = 1;
+	buf_free(&m.val);
+	return ok == MHD_YES && !m.bad ? 0 : -1;
+}

@@ -44,6 +44,8 @@ typedef struct req {
 	int body_too_large;
 	json_t *json;               /* parsed JSON body (API routes), owned */
 	json_t *form;               /* parsed form body (form routes), owned */
+	buf upload;                 /* the file of a multipart form (one file field) */
+	const char *upload_field;   /* its field name, arena string */
 	enum lang lang;
 	db *db;                     /* this worker thread's connection */
 
@@ -89,6 +91,10 @@ const char *req_cookie_name(req *r, const char *name);
 json_t *req_parse_form(const char *body, size_t len);
 /* The client's address as text (arena string). */
 const char *req_client_ip(req *r);
+/* Parse a multipart/form-data body with libmicrohttpd's post processor:
+ * text fields into r->form, the (one) file into r->upload. 0, or -1 when
+ * malformed or a text field is not UTF-8. */
+int req_parse_multipart(req *r);
 /* Send a 303 redirect to a path of this service. */
 void req_redirect(req *r, const char *location);
 

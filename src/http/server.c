@@ -169,6 +169,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	json_decref(r->json);
 	json_decref(r->form);
 	buf_free(&r->body);
+	buf_free(&r->upload);
 	buf_free(&r->out);
 	arena_free(&r->a);
 	free(r);

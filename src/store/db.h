@@ -5,7 +5,7 @@
  * spelling; the SQLite backend maps them to ?1, ?2).  Values are bound by a
  * type string, never pasted into SQL:
  *     'i' int64_t   't' const char * (NULL binds NULL)
- *     'b' const void *, size_t (blob)   'n' nothing (binds NULL)
+ *     'b' const void *, size_t (blob)   'd' double   'n' nothing (binds NULL)
  * Portable types only: INTEGER ids, integer UTC milliseconds for times,
  * TEXT, BLOB.
  *
@@ -56,6 +56,7 @@ int db_row(db_stmt *st);
 /* Column getters for the current row; text and blob pointers are valid until
  * the next db_row() or db_done(). */
 int64_t db_int(db_stmt *st, int col);
+double db_double(db_stmt *st, int col);
 const char *db_text(db_stmt *st, int col);     /* "" for NULL */
 const void *db_blob(db_stmt *st, int col, size_t *len);
 int db_is_null(db_stmt *st, int col);

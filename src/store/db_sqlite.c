@@ -201,6 +201,9 @@ static db_stmt *vquery(db *d, const char *sql, const char *types, va_list ap)
 			rc = sqlite3_bind_blob64(s->st, idx, p ? p : "", n, SQLITE_TRANSIENT);
 			break;
 		}
+		case 'd':
+			rc = sqlite3_bind_double(s->st, idx, va_arg(ap, double));
+			break;
 		case 'n':
 			rc = sqlite3_bind_null(s->st, idx);
 			break;
@@ -247,6 +250,11 @@ int db_row(db_stmt *s)
 int64_t db_int(db_stmt *s, int col)
 {
 	return sqlite3_column_int64(s->st, col);
+}
+
+double db_double(db_stmt *s, int col)
+{
+	return sqlite3_column_double(s->st, col);
 }
 
 const char *db_text(db_stmt *s, int col)

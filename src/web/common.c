@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "core/account.h"
+#include "core/editor.h"
 #include "core/session.h"
 #include "http/server.h"
 #include "lib/timeutil.h"
@@ -81,10 +83,50 @@ void web_refuse(req *r, enum rally_state st, const struct rally *ra)
 	}
 }
 
+/* A passcode-protected rally: check the passcode sent with the join (form
+ * field or JSON member "passcode"), throttled per address like logins.
+ * Answers and returns 0 when it is missing or wrong. */
+static int passcode_ok(req *r, const struct rally *ra)
+{
+	if (!rally_has_passcode(r->db, ra->id))
+		return 1;
+	const char *sent = r->json ? json_string_value(json_object_get(r->json, "passcode")) : req_form(r, "passcode");
+	const char *key = arena_printf(&r->a, "passcode:%s", req_client_ip(r));
+	int64_t now = time_now_ms(), wait;
+	json_t *back = json_pack("{s:s}", "back", arena_printf(&r->a, "/r/%s", ra->slug));
+	if (!login_allowed(r->db, key, NULL, now, &wait)) {
+		json_object_set_new(back, "seconds", json_integer(wait));
+		web_error(r, 429, "too_many_attempts", "error.passcode_throttled", back);
+		return 0;
+	}
+	if (!sent || !*sent) {
+		web_error(r, 403, "passcode_required", "error.passcode_required", back);
+		return 0;
+	}
+	if (strlen(sent) > 256 || !rally_passcode_ok(r->db, ra->id, sent)) {
+		r->keep_changes = 1;
+		login_failed(r->db, key, NULL, now);
+		web_error(r, 403, "wrong_passcode", "error.wrong_passcode", back);
+		return 0;
+	}
+	json_decref(back);
+	return 1;
+}
+
 int web_join(req *r, const struct rally *ra, struct participant *p, int *created)
 {
 	enum rally_state st;
 	*created = 0;
+	if (r->session_id > 0) {
+		int have = participant_find(r->db, &r->a, r->session_id, ra->id, p);
+		if (have != 0) {
+			if (have < 0)
+				web_error(r, 503, "unavailable", "error.unavailable", NULL);
+			return have == 1;
+		}
+	}
+	if (!passcode_ok(r, ra))
+		return 0;
 	if (r->session_id <= 0 && rally_state(ra, time_now_ms()) != RALLY_OPEN &&
 	    rally_state(ra, time_now_ms()) != RALLY_NOT_STARTED) {
 		web_refuse(r, rally_state(ra, time_now_ms()), ra);

@@ -7,6 +7,8 @@
 #include <microhttpd.h>
 #include <string.h>
 
+#include "core/editor.h"
+#include "core/image.h"
 #include "core/rally.h"
 #include "core/stamp.h"
 #include "lib/timeutil.h"
@@ -72,8 +74,14 @@ void page_rally(req *r)
 	struct participant p;
 	struct card c;
 	int joined;
-	if (load_card(r, &ra, &p, &joined, &c))
-		page_render(r, 200, "rally", rally_page_view(r, &ra, &p, joined, &c));
+	if (!load_card(r, &ra, &p, &joined, &c))
+		return;
+	json_t *view = rally_page_view(r, &ra, &p, joined, &c);
+	json_object_set_new(view, "has_passcode", json_boolean(rally_has_passcode(r->db, ra.id)));
+	const char *cover = image_public_id(r->db, &r->a, rally_cover_image(r->db, ra.id));
+	if (cover)
+		json_object_set_new(view, "cover", json_string(cover));
+	page_render(r, 200, "rally", view);
 }
 
 void page_rally_join(req *r)
@@ -123,6 +131,10 @@ static json_t *spot_view(req *r, const struct spot *s, const struct rally *ra, i
 	view_decorate_rally(r, rv, ra);
 	json_t *sv = json_pack("{s:s, s:s, s:s, s:s}", "id", s->public_id, "name", s->name, "description",
 			       s->description, "stamp_v", view_stamp_version(r, s->name));
+	if (s->stamp_image)
+		json_object_set_new(sv, "stamp_image", json_string(s->stamp_image));
+	if (s->image)
+		json_object_set_new(sv, "image", json_string(s->image));
 	if (collected_at)
 		json_object_set_new(sv, "collected_text", json_string(view_time(r, collected_at)));
 	json_t *view = json_pack("{s:o, s:o, s:s, s:b}", "spot", sv, "rally", rv, "qr_token", s->qr_token,

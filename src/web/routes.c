@@ -22,6 +22,8 @@
 #include "web/web.h"
 
 #define KB 1024
+/* An image upload: the 5 MB image plus the multipart envelope. */
+#define UPLOAD_MAX (5 * 1024 * KB + 64 * KB)
 
 static const struct route routes[] = {
 	/* participant pages (HTML) */
@@ -52,6 +54,21 @@ static const struct route routes[] = {
 	{"POST", "/console/users/{id}/disable", console_user_disable, R_FORM | R_STAFF, 4 * KB, PERM_USERS},
 	{"POST", "/console/users/{id}/enable", console_user_enable, R_FORM | R_STAFF, 4 * KB, PERM_USERS},
 	{"POST", "/console/users/{id}/reset", console_user_reset, R_FORM | R_STAFF, 4 * KB, PERM_USERS},
+	{"GET", "/console/rallies/new", console_rally_new, R_PAGE | R_STAFF, 0, PERM_EDIT},
+	{"POST", "/console/rallies", console_rally_create, R_FORM | R_STAFF, 32 * KB, PERM_EDIT},
+	{"GET", "/console/rallies/{slug}", console_rally_edit, R_PAGE | R_STAFF, 0, PERM_EDIT},
+	{"POST", "/console/rallies/{slug}", console_rally_update, R_FORM | R_STAFF, 32 * KB, PERM_EDIT},
+	{"POST", "/console/rallies/{slug}/status", console_rally_status, R_FORM | R_STAFF, 4 * KB, PERM_PUBLISH},
+	{"POST", "/console/rallies/{slug}/cover", console_rally_cover, R_FORM | R_STAFF, UPLOAD_MAX, PERM_EDIT},
+	{"GET", "/console/rallies/{slug}/spots/new", console_spot_new, R_PAGE | R_STAFF, 0, PERM_EDIT},
+	{"POST", "/console/rallies/{slug}/spots", console_spot_create, R_FORM | R_STAFF, 16 * KB, PERM_EDIT},
+	{"GET", "/console/rallies/{slug}/spots/{spot}", console_spot_edit, R_PAGE | R_STAFF, 0, PERM_EDIT},
+	{"POST", "/console/rallies/{slug}/spots/{spot}", console_spot_update, R_FORM | R_STAFF, 16 * KB, PERM_EDIT},
+	{"POST", "/console/rallies/{slug}/spots/{spot}/regenerate", console_spot_regenerate, R_FORM | R_STAFF, 4 * KB, PERM_EDIT},
+	{"POST", "/console/rallies/{slug}/spots/{spot}/image", console_spot_image, R_FORM | R_STAFF, UPLOAD_MAX, PERM_EDIT},
+	/* uploaded images and rally themes, public */
+	{"GET", "/images/{id}", page_image, 0, 0, 0},
+	{"GET", "/r/{slug}/theme.css", page_theme_css, 0, 0, 0},
 	/* operations */
 	{"GET", "/metrics", sys_metrics, R_NO_DB, 0, 0},
 	{"GET", "/healthz", sys_healthz, R_NO_DB, 0, 0},
@@ -156,12 +173,12 @@ static int check_form(req *r)
 		web_error(r, 403, "bad_origin", "error.bad_origin", NULL);
 		return -1;
 	}
-	if (r->body.len && !content_type_is(r, "application/x-www-form-urlencoded")) {
+	int multipart = content_type_is(r, "multipart/form-data");
+	if (r->body.len && !multipart && !content_type_is(r, "application/x-www-form-urlencoded")) {
 		web_error(r, 415, "unsupported_media_type", "error.form_type", NULL);
 		return -1;
 	}
-	r->form = req_parse_form(buf_str(&r->body), r->body.len);
-	if (!r->form) {
+	if (multipart ? req_parse_multipart(r) != 0 : !(r->form = req_parse_form(buf_str(&r->body), r->body.len))) {
 		web_error(r, 400, "malformed_form", "error.malformed_form", NULL);
 		return -1;
 	}

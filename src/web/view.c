@@ -69,6 +69,10 @@ void view_decorate_card(req *r, json_t *card, const struct card *c)
 		if (c->collected_at[i])
 			json_object_set_new(s, "collected_text", json_string(time_text(r, c->collected_at[i], "fmt.short")));
 		json_object_set_new(s, "stamp_v", json_string(view_stamp_version(r, c->spots[i].name)));
+		if (c->spots[i].stamp_image)
+			json_object_set_new(s, "stamp_image", json_string(c->spots[i].stamp_image));
+		if (c->spots[i].image)
+			json_object_set_new(s, "image", json_string(c->spots[i].image));
 		json_object_set_new(s, "number", json_integer((json_int_t)i + 1));
 	}
 }

@@ -1,0 +1,73 @@
+/*
+ * editor.h — organizers' changes to rallies and spots: validation rules,
+ * status transitions, theme colours and their contrast, passcodes.
+ * Validation returns per-field catalog keys so pages can show each error
+ * next to its field; nothing is written unless everything is valid.
+ */
+#ifndef SR_EDITOR_H
+#define SR_EDITOR_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/rally.h"
+#include "store/db.h"
+
+struct rally_form {
+	const char *slug, *title, *description;
+	int64_t starts_at, ends_at;
+	const char *primary, *accent, *background; /* #rrggbb */
+	const char *passcode;       /* NULL or "": keep; otherwise set */
+	int clear_passcode;
+};
+
+struct spot_form {
+	const char *name, *description, *category;
+	int has_position;           /* latitude/longitude given */
+	double latitude, longitude;
+	int64_t radius_m, position;
+};
+
+/* Problems go into errors as {field: catalog key}. Return 0 when none. */
+int rally_form_check(const struct rally_form *f, int creating, json_t *errors);
+int spot_form_check(const struct spot_form *f, json_t *errors);
+/* True for "#rrggbb". */
+int colour_valid(const char *c);
+/* WCAG 2 contrast ratio of two "#rrggbb" colours (1 … 21). */
+double colour_contrast(const char *a, const char *b);
+/* Parse "YYYY-MM-DDTHH:MM" as Japan time (the datetime-local inputs). */
+int parse_jst_local(const char *s, int64_t *out);
+
+/* Create a draft rally for the tenant; its id, 0 when the slug is taken, -1. */
+int64_t rally_create(db *d, int64_t tenant_id, const struct rally_form *f, int64_t now);
+/* Update a rally's texts, period, colours and passcode. 0 or -1. */
+int rally_update(db *d, int64_t rally_id, const struct rally_form *f, int64_t now);
+/* Whether status may go from `from` to `to`. */
+int rally_transition_allowed(const char *from, const char *to);
+int rally_set_status(db *d, int64_t rally_id, const char *status, int64_t now);
+/* True when the rally asks for a passcode; rally_passcode_ok checks one. */
+int rally_has_passcode(db *d, int64_t rally_id);
+int rally_passcode_ok(db *d, int64_t rally_id, const char *passcode);
+/* The rally's theme colours into out[3][8] (primary, accent, background). */
+int rally_theme(db *d, int64_t rally_id, char out[3][8]);
+/* The image ids of a rally's cover / a spot's image and stamp (0: none). */
+int64_t rally_cover_image(db *d, int64_t rally_id);
+int rally_set_cover(db *d, int64_t rally_id, int64_t image_id, int64_t now);
+
+/* Spots. spot_create returns the new id or -1. */
+int64_t spot_create(db *d, int64_t rally_id, const struct spot_form *f, int64_t now);
+int spot_update(db *d, int64_t spot_id, const struct spot_form *f, int64_t now);
+/* A new QR token: the old poster stops working at once. 0 or -1. */
+int spot_regenerate_qr(db *d, int64_t spot_id, int64_t now);
+/* which: "image" or "stamp". */
+int spot_set_image(db *d, int64_t spot_id, const char *which, int64_t image_id, int64_t now);
+/* Extra spot fields for the editor and the participant pages. */
+struct spot_extra {
+	int has_position;
+	double latitude, longitude;
+	int64_t radius_m, image_id, stamp_image_id;
+	const char *category;
+};
+int spot_extra_load(db *d, arena *a, int64_t spot_id, struct spot_extra *out);
+
+#endif

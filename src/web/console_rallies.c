@@ -1,0 +1,312 @@
+/*
+ * console_rallies.c — the rally editor: create, edit (texts, period in
+ * JST, theme colours with a contrast warning, passcode), status changes,
+ * cover image; the participant-side theme stylesheet and uploaded images.
+ */
+#include <microhttpd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/account.h"
+#include "core/editor.h"
+#include "core/image.h"
+#include "core/stamp.h"
+#include "lib/timeutil.h"
+#include "lib/token.h"
+#include "web/console.h"
+#include "web/page.h"
+#include "web/view.h"
+#include "web/web.h"
+
+#define WCAG_AA 4.5
+
+/* JST "YYYY-MM-DDTHH:MM" for a datetime-local input (arena string). */
+static const char *local_input(req *r, int64_t ms)
+{
+	char out[32];
+	time_format_jst(ms, "%Y-%m-%dT%H:%M", out, sizeof out);
+	return arena_strdup(&r->a, out);
+}
+
+/* Read the rally form from the request. */
+static void read_form(req *r, struct rally_form *f)
+{
+	memset(f, 0, sizeof *f);
+	f->slug = req_form(r, "slug");
+	f->title = req_form(r, "title");
+	f->description = req_form(r, "description");
+	if (parse_jst_local(req_form(r, "starts_at"), &f->starts_at) != 0)
+		f->starts_at = 0;
+	if (parse_jst_local(req_form(r, "ends_at"), &f->ends_at) != 0)
+		f->ends_at = 0;
+	f->primary = req_form(r, "primary");
+	f->accent = req_form(r, "accent");
+	f->background = req_form(r, "background");
+	f->passcode = req_form(r, "passcode");
+	const char *clear = req_form(r, "clear_passcode");
+	f->clear_passcode = clear && strcmp(clear, "1") == 0;
+}
+
+/* Contrast warnings for a theme: white text on primary buttons, body text
+ * on the background. */
+static void contrast_warnings(req *r, json_t *view, const char *primary, const char *bg)
+{
+	json_t *w = json_array();
+	if (colour_valid(primary) && colour_contrast(primary, "#ffffff") < WCAG_AA)
+		json_array_append_new(w, json_string(web_text(r, "theme.low_contrast_primary")));
+	if (colour_valid(bg) && colour_contrast(bg, "#222222") < WCAG_AA)
+		json_array_append_new(w, json_string(web_text(r, "theme.low_contrast_background")));
+	json_object_set_new(view, "warnings", w);
+}
+
+/* The view of the editor: the form's values (as sent, after an error). */
+static json_t *form_view(req *r, const struct rally_form *f, json_t *errors)
+{
+	json_t *view = console_view(r);
+	json_object_set_new(view, "form", json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "slug", f->slug ? f->slug : "",
+						    "title", f->title ? f->title : "", "description",
+						    f->description ? f->description : "", "starts_at",
+						    f->starts_at ? local_input(r, f->starts_at) : (req_form(r, "starts_at") ? req_form(r, "starts_at") : ""),
+						    "ends_at",
+						    f->ends_at ? local_input(r, f->ends_at) : (req_form(r, "ends_at") ? req_form(r, "ends_at") : ""),
+						    "primary", colour_valid(f->primary) ? f->primary : "#c62828", "accent",
+						    colour_valid(f->accent) ? f->accent : "#f9a825", "background",
+						    colour_valid(f->background) ? f->background : "#fffaf3"));
+	if (errors) {
+		json_t *e = json_object();
+		const char *k;
+		json_t *v;
+		json_object_foreach(errors, k, v)
+			json_object_set_new(e, k, json_string(web_text(r, json_string_value(v))));
+		json_object_set_new(view, "errors", e);
+		json_decref(errors);
+	}
+	contrast_warnings(r, view, f->primary, f->background);
+	return view;
+}
+
+void console_rally_new(req *r)
+{
+	int64_t now = time_now_ms();
+	struct rally_form f = {.title = "", .starts_at = now - now % 3600000 + 3600000,
+			       .ends_at = now - now % 3600000 + 31LL * 86400000, .primary = "#c62828",
+			       .accent = "#f9a825", .background = "#fffaf3"};
+	json_t *view = form_view(r, &f, NULL);
+	json_object_set_new(view, "creating", json_true());
+	page_render(r, 200, "rally_edit", view);
+}
+
+void console_rally_create(req *r)
+{
+	struct rally_form f;
+	json_t *errors = json_object();
+	read_form(r, &f);
+	if (rally_form_check(&f, 1, errors) != 0) {
+		json_t *view = form_view(r, &f, errors);
+		json_object_set_new(view, "creating", json_true());
+		page_render(r, 422, "rally_edit", view);
+		return;
+	}
+	int64_t id = rally_create(r->db, r->staff->tenant_id, &f, time_now_ms());
+	if (id == 0) {
+		json_object_set_new(errors, "slug", json_string("rally.slug_taken"));
+		json_t *view = form_view(r, &f, errors);
+		json_object_set_new(view, "creating", json_true());
+		page_render(r, 409, "rally_edit", view);
+		return;
+	}
+	json_decref(errors);
+	if (id < 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	console_event(r, "rally_created", web_json_text(r, json_pack("{s:s}", "rally", f.slug)));
+	req_redirect(r, arena_printf(&r->a, "/console/rallies/%s", f.slug));
+}
+
+/* Everything the edit page shows besides the form: status, spots, cover. */
+static void edit_extras(req *r, json_t *view, const struct rally *ra)
+{
+	static const char *statuses[] = {"draft", "published", "closed", "archived"};
+	json_t *next = json_array();
+	for (size_t i = 0; i < 4; i++)
+		if (rally_transition_allowed(ra->status, statuses[i]))
+			json_array_append_new(next, json_pack("{s:s, s:s}", "status", statuses[i], "label",
+							      web_text(r, arena_printf(&r->a, "status.to_%s", statuses[i]))));
+	struct card c;
+	card_load(r->db, &r->a, ra->id, 0, &c);
+	json_t *spots = json_array();
+	for (size_t i = 0; i < c.n; i++)
+		json_array_append_new(spots, json_pack("{s:s, s:s, s:i}", "id", c.spots[i].public_id, "name", c.spots[i].name,
+						       "position", c.spots[i].position));
+	json_object_set_new(view, "rally", json_pack("{s:s, s:s, s:s, s:b}", "slug", ra->slug, "title", ra->title, "status_label",
+						     web_text(r, arena_printf(&r->a, "status.%s", ra->status)), "has_passcode",
+						     rally_has_passcode(r->db, ra->id)));
+	json_object_set_new(view, "transitions", next);
+	json_object_set_new(view, "spots", spots);
+	const char *cover = image_public_id(r->db, &r->a, rally_cover_image(r->db, ra->id));
+	if (cover)
+		json_object_set_new(view, "cover", json_string(cover));
+}
+
+/* The form values of an existing rally. */
+static void rally_values(req *r, const struct rally *ra, struct rally_form *f, char theme[3][8])
+{
+	memset(f, 0, sizeof *f);
+	rally_theme(r->db, ra->id, theme);
+	f->slug = ra->slug;
+	f->title = ra->title;
+	f->description = ra->description;
+	f->starts_at = ra->starts_at;
+	f->ends_at = ra->ends_at;
+	f->primary = theme[0];
+	f->accent = theme[1];
+	f->background = theme[2];
+}
+
+void console_rally_edit(req *r)
+{
+	struct rally ra;
+	struct rally_form f;
+	char theme[3][8];
+	if (!console_rally(r, r->params[0], &ra))
+		return;
+	rally_values(r, &ra, &f, theme);
+	json_t *view = form_view(r, &f, NULL);
+	edit_extras(r, view, &ra);
+	if (req_query(r, "saved"))
+		json_object_set_new(view, "saved", json_true());
+	page_render(r, 200, "rally_edit", view);
+}
+
+void console_rally_update(req *r)
+{
+	struct rally ra;
+	struct rally_form f;
+	json_t *errors = json_object();
+	if (!console_rally(r, r->params[0], &ra)) {
+		json_decref(errors);
+		return;
+	}
+	read_form(r, &f);
+	f.slug = ra.slug;
+	if (rally_form_check(&f, 0, errors) != 0) {
+		json_t *view = form_view(r, &f, errors);
+		edit_extras(r, view, &ra);
+		page_render(r, 422, "rally_edit", view);
+		return;
+	}
+	json_decref(errors);
+	if (rally_update(r->db, ra.id, &f, time_now_ms()) != 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	console_event(r, "rally_updated", web_json_text(r, json_pack("{s:s}", "rally", ra.slug)));
+	req_redirect(r, arena_printf(&r->a, "/console/rallies/%s?saved=1", ra.slug));
+}
+
+void console_rally_status(req *r)
+{
+	struct rally ra;
+	const char *to = req_form(r, "status");
+	if (!console_rally(r, r->params[0], &ra))
+		return;
+	if (!to || !rally_transition_allowed(ra.status, to) ||
+	    (strcmp(to, "draft") == 0 &&
+	     db_int1(r->db, 0, "SELECT count(*) FROM participants WHERE rally_id = $1", "i", ra.id) > 0)) {
+		web_error(r, 409, "bad_transition", "rally.bad_transition",
+			  json_pack("{s:s}", "back", arena_printf(&r->a, "/console/rallies/%s", ra.slug)));
+		return;
+	}
+	if (rally_set_status(r->db, ra.id, to, time_now_ms()) != 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	console_event(r, "rally_status", web_json_text(r, json_pack("{s:s, s:s, s:s}", "rally", ra.slug, "from", ra.status,
+								     "to", to)));
+	req_redirect(r, arena_printf(&r->a, "/console/rallies/%s?saved=1", ra.slug));
+}
+
+/* Check and store r->upload as an image; answers and returns 0 on refusal. */
+int64_t console_store_upload(req *r, const char *back)
+{
+	struct image_info info;
+	enum image_check c = image_check((const unsigned char *)buf_str(&r->upload), r->upload.len, &info);
+	if (c != IMAGE_OK) {
+		web_error(r, c == IMAGE_TOO_LARGE ? 413 : 422, "bad_image", image_check_key(c),
+			  json_pack("{s:s}", "back", back));
+		return 0;
+	}
+	int64_t id = image_store(r->db, r->staff->tenant_id, (const unsigned char *)buf_str(&r->upload), r->upload.len, &info,
+				 time_now_ms());
+	if (id <= 0)
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+	return id > 0 ? id : 0;
+}
+
+void console_rally_cover(req *r)
+{
+	struct rally ra;
+	if (!console_rally(r, r->params[0], &ra))
+		return;
+	const char *back = arena_printf(&r->a, "/console/rallies/%s", ra.slug);
+	int64_t id = console_store_upload(r, back);
+	if (!id)
+		return;
+	if (rally_set_cover(r->db, ra.id, id, time_now_ms()) != 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	req_redirect(r, arena_printf(&r->a, "%s?saved=1", back));
+}
+
+/* GET /images/{id}: an uploaded image, with its stored content type, nosniff
+ * (on every response), and long caching: an image's id never changes. */
+void page_image(req *r)
+{
+	if (!token_valid(r->params[0])) {
+		web_error(r, 404, "not_found", "error.not_found", NULL);
+		return;
+	}
+	const char *etag = arena_printf(&r->a, "\"%s\"", r->params[0]);
+	const char *inm = req_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	req_add_header(r, MHD_HTTP_HEADER_ETAG, etag);
+	req_add_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "public, max-age=31536000, immutable");
+	req_add_header(r, "Content-Disposition", "inline");
+	if (inm && strcmp(inm, etag) == 0) {
+		r->status = 304;
+		return;
+	}
+	db_stmt *st = db_query(r->db, "SELECT content_type, bytes FROM images WHERE public_id = $1", "t", r->params[0]);
+	if (db_row(st) != DB_ROW) {
+		db_done(st);
+		r->headers = NULL;
+		web_error(r, 404, "not_found", "error.not_found", NULL);
+		return;
+	}
+	size_t n;
+	const void *p = db_blob(st, 1, &n);
+	r->content_type = arena_strdup(&r->a, db_text(st, 0));
+	buf_append(&r->out, p, n);
+	db_done(st);
+	r->status = 200;
+}
+
+/* GET /r/{slug}/theme.css: the rally's colours as CSS custom properties
+ * (the Content-Security-Policy allows no inline style). */
+void page_theme_css(req *r)
+{
+	struct rally ra;
+	char theme[3][8];
+	if (!rally_slug_valid(r->params[0]) || rally_by_slug(r->db, &r->a, r->params[0], &ra) != 1 ||
+	    rally_theme(r->db, ra.id, theme) != 0) {
+		web_error(r, 404, "not_found", "error.not_found", NULL);
+		return;
+	}
+	r->status = 200;
+	r->content_type = "text/css; charset=utf-8";
+	req_add_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "public, max-age=300");
+	/* Colours were validated as #rrggbb when saved; checked again here. */
+	buf_printf(&r->out, ":root{--primary:%s;--accent:%s;--bg:%s}\n", colour_valid(theme[0]) ? theme[0] : "#c62828",
+		   colour_valid(theme[1]) ? theme[1] : "#f9a825", colour_valid(theme[2]) ? theme[2] : "#fffaf3");
+}

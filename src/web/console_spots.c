@@ -1,0 +1,217 @@
+/*
+ * console_spots.c — the spot editor: name, description, images, position
+ * and radius, category, order, and regenerating the QR token.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/account.h"
+#include "core/editor.h"
+#include "core/image.h"
+#include "http/server.h"
+#include "lib/timeutil.h"
+#include "lib/token.h"
+#include "web/console.h"
+#include "web/page.h"
+#include "web/view.h"
+#include "web/web.h"
+
+int64_t console_store_upload(req *r, const char *back);
+
+/* The tenant's spot {spot} of rally {slug}; 404 otherwise. */
+static int load_spot(req *r, struct rally *ra, struct spot *s)
+{
+	if (!console_rally(r, r->params[0], ra))
+		return 0;
+	struct rally owner;
+	int rc = token_valid(r->params[1]) ? spot_by_public_id(r->db, &r->a, r->params[1], s, &owner) : 0;
+	if (rc != 1 || owner.id != ra->id) {
+		web_error(r, rc < 0 ? 503 : 404, "not_found", rc < 0 ? "error.unavailable" : "error.not_found", NULL);
+		return 0;
+	}
+	return 1;
+}
+
+/* Parse a decimal number; NAN when absent or malformed. */
+static double number(const char *s)
+{
+	if (!s || !*s)
+		return NAN;
+	char *end;
+	double v = strtod(s, &end);
+	return *end ? NAN : v;
+}
+
+static int64_t integer(const char *s, int64_t dflt)
+{
+	if (!s || !*s)
+		return dflt;
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	return *end ? -1 : v;
+}
+
+static void read_form(req *r, struct spot_form *f, int64_t default_position)
+{
+	memset(f, 0, sizeof *f);
+	f->name = req_form(r, "name");
+	f->description = req_form(r, "description");
+	f->category = req_form(r, "category");
+	const char *la = req_form(r, "latitude"), *lo = req_form(r, "longitude");
+	f->has_position = (la && *la) || (lo && *lo);
+	f->latitude = number(la);
+	f->longitude = number(lo);
+	f->radius_m = integer(req_form(r, "radius_m"), 50);
+	f->position = integer(req_form(r, "position"), default_position);
+}
+
+static json_t *form_view(req *r, const struct rally *ra, const struct spot_form *f, json_t *errors)
+{
+	json_t *view = console_view(r);
+	char la[32] = "", lo[32] = "";
+	if (f->has_position && isfinite(f->latitude))
+		snprintf(la, sizeof la, "%.6f", f->latitude);
+	if (f->has_position && isfinite(f->longitude))
+		snprintf(lo, sizeof lo, "%.6f", f->longitude);
+	json_object_set_new(view, "rally", json_pack("{s:s, s:s}", "slug", ra->slug, "title", ra->title));
+	json_object_set_new(view, "form", json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "name", f->name ? f->name : "",
+						    "description", f->description ? f->description : "", "category",
+						    f->category ? f->category : "", "latitude", la, "longitude", lo,
+						    "radius_m", (json_int_t)f->radius_m, "position", (json_int_t)f->position));
+	if (errors) {
+		json_t *e = json_object();
+		const char *k;
+		json_t *v;
+		json_object_foreach(errors, k, v)
+			json_object_set_new(e, k, json_string(web_text(r, json_string_value(v))));
+		json_object_set_new(view, "errors", e);
+		json_decref(errors);
+	}
+	return view;
+}
+
+void console_spot_new(req *r)
+{
+	struct rally ra;
+	if (!console_rally(r, r->params[0], &ra))
+		return;
+	struct spot_form f = {.radius_m = 50, .position = rally_spot_count(r->db, ra.id) + 1};
+	json_t *view = form_view(r, &ra, &f, NULL);
+	json_object_set_new(view, "creating", json_true());
+	page_render(r, 200, "spot_edit", view);
+}
+
+void console_spot_create(req *r)
+{
+	struct rally ra;
+	struct spot_form f;
+	if (!console_rally(r, r->params[0], &ra))
+		return;
+	read_form(r, &f, rally_spot_count(r->db, ra.id) + 1);
+	json_t *errors = json_object();
+	if (spot_form_check(&f, errors) != 0) {
+		json_t *view = form_view(r, &ra, &f, errors);
+		json_object_set_new(view, "creating", json_true());
+		page_render(r, 422, "spot_edit", view);
+		return;
+	}
+	json_decref(errors);
+	int64_t id = spot_create(r->db, ra.id, &f, time_now_ms());
+	if (id <= 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	char *pid = db_text1(r->db, "SELECT public_id FROM spots WHERE id = $1", "i", id);
+	const char *loc = arena_printf(&r->a, "/console/rallies/%s/spots/%s?saved=1", ra.slug, pid ? pid : "");
+	free(pid);
+	console_event(r, "spot_created", web_json_text(r, json_pack("{s:s, s:s}", "rally", ra.slug, "spot", f.name)));
+	req_redirect(r, loc);
+}
+
+/* The extras of the edit page: QR URL, images. */
+static void spot_extras(req *r, json_t *view, const struct spot *s, const struct spot_extra *x)
+{
+	json_object_set_new(view, "spot", json_pack("{s:s, s:s, s:s}", "id", s->public_id, "name", s->name, "qr_url",
+						    arena_printf(&r->a, "%s/q/%s", r->srv->cfg.public_url, s->qr_token)));
+	const char *img = image_public_id(r->db, &r->a, x->image_id), *stamp = image_public_id(r->db, &r->a, x->stamp_image_id);
+	if (img)
+		json_object_set_new(view, "image", json_string(img));
+	if (stamp)
+		json_object_set_new(view, "stamp_image", json_string(stamp));
+	json_object_set_new(view, "stamp_v", json_string(view_stamp_version(r, s->name)));
+}
+
+void console_spot_edit(req *r)
+{
+	struct rally ra;
+	struct spot s;
+	struct spot_extra x;
+	if (!load_spot(r, &ra, &s) || spot_extra_load(r->db, &r->a, s.id, &x) != 0)
+		return;
+	struct spot_form f = {s.name, s.description, x.category, x.has_position, x.latitude, x.longitude, x.radius_m,
+			      s.position};
+	json_t *view = form_view(r, &ra, &f, NULL);
+	spot_extras(r, view, &s, &x);
+	if (req_query(r, "saved"))
+		json_object_set_new(view, "saved", json_true());
+	page_render(r, 200, "spot_edit", view);
+}
+
+void console_spot_update(req *r)
+{
+	struct rally ra;
+	struct spot s;
+	struct spot_form f;
+	struct spot_extra x;
+	if (!load_spot(r, &ra, &s) || spot_extra_load(r->db, &r->a, s.id, &x) != 0)
+		return;
+	read_form(r, &f, s.position);
+	json_t *errors = json_object();
+	if (spot_form_check(&f, errors) != 0) {
+		json_t *view = form_view(r, &ra, &f, errors);
+		spot_extras(r, view, &s, &x);
+		page_render(r, 422, "spot_edit", view);
+		return;
+	}
+	json_decref(errors);
+	if (spot_update(r->db, s.id, &f, time_now_ms()) != 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	req_redirect(r, arena_printf(&r->a, "/console/rallies/%s/spots/%s?saved=1", ra.slug, s.public_id));
+}
+
+void console_spot_regenerate(req *r)
+{
+	struct rally ra;
+	struct spot s;
+	if (!load_spot(r, &ra, &s))
+		return;
+	if (spot_regenerate_qr(r->db, s.id, time_now_ms()) != 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	console_event(r, "spot_qr_regenerated", web_json_text(r, json_pack("{s:s, s:s}", "rally", ra.slug, "spot", s.name)));
+	req_redirect(r, arena_printf(&r->a, "/console/rallies/%s/spots/%s?saved=1", ra.slug, s.public_id));
+}
+
+/* POST .../spots/{spot}/image with a file field "image" or "stamp". */
+void console_spot_image(req *r)
+{
+	struct rally ra;
+	struct spot s;
+	if (!load_spot(r, &ra, &s))
+		return;
+	const char *back = arena_printf(&r->a, "/console/rallies/%s/spots/%s", ra.slug, s.public_id);
+	const char *which = r->upload_field && strcmp(r->upload_field, "stamp") == 0 ? "stamp" : "image";
+	int64_t id = console_store_upload(r, back);
+	if (!id)
+		return;
+	if (spot_set_image(r->db, s.id, which, id, time_now_ms()) != 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	req_redirect(r, arena_printf(&r->a, "%s?saved=1", back));
+}
