@@ -67,6 +67,11 @@ typedef struct req {
 	struct header *headers;     /* extra response headers, arena-allocated */
 	size_t bytes_sent;
 	int responded;
+	/* A streamed response (large exports): the server pulls the body from
+	 * stream_fill until it returns 0 bytes, then calls stream_free. */
+	long (*stream_fill)(void *cls, char *out, size_t max);
+	void (*stream_free)(void *cls);
+	void *stream_cls;
 } req;
 
 /* A request header's value, or NULL. */

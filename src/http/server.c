@@ -29,6 +29,49 @@
 static const char CSP[] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
 			  "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+struct stream {
+	long (*fill)(void *cls, char *out, size_t max);
+	void (*done)(void *cls);
+	void *cls;
+	size_t *bytes;
+};
+
+static ssize_t stream_reader(void *cls, uint64_t pos, char *out, size_t max)
+{
+	(void)pos;
+	struct stream *s = cls;
+	long n = s->fill(s->cls, out, max);
+	if (n <= 0)
+		return n < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : MHD_CONTENT_READER_END_OF_STREAM;
+	*s->bytes += (size_t)n;
+	return n;
+}
+
+static void stream_free(void *cls)
+{
+	struct stream *s = cls;
+	if (s->done)
+		s->done(s->cls);
+	free(s);
+}
+
+/* The MHD response for r: its buffer, or its stream. */
+static struct MHD_Response *make_response(req *r)
+{
+	if (!r->stream_fill) {
+		size_t len = r->out.len;
+		r->bytes_sent = len;
+		return MHD_create_response_from_buffer(len, buf_detach(&r->out), MHD_RESPMEM_MUST_FREE);
+	}
+	struct stream *s = malloc(sizeof *s);
+	if (!s)
+		return NULL;
+	*s = (struct stream){r->stream_fill, r->stream_free, r->stream_cls, &r->bytes_sent};
+	r->bytes_sent = 0;
+	r->stream_free = NULL;
+	return MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, stream_reader, s, stream_free);
+}
+
 /* Queue r's response with the security headers; the body buffer moves into
  * the MHD response. */
 static void send_response(req *r)
@@ -38,11 +81,8 @@ static void send_response(req *r)
 	r->responded = 1;
 	if (!r->status)
 		r->status = 500;
-	r->bytes_sent = r->out.len;
 	metric_status(r->status);
-	size_t len = r->out.len;
-	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(len, buf_detach(&r->out), MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *resp = make_response(r);
 	if (!resp)
 		return;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
@@ -166,6 +206,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		fwrite(line.data, 1, line.len, stderr);
 		buf_free(&line);
 	}
+	if (r->stream_free)
+		r->stream_free(r->stream_cls); /* never handed to libmicrohttpd */
 	json_decref(r->json);
 	json_decref(r->form);
 	buf_free(&r->body);

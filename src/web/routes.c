@@ -66,6 +66,11 @@ static const struct route routes[] = {
 	{"POST", "/console/rallies/{slug}/spots/{spot}", console_spot_update, R_FORM | R_STAFF, 16 * KB, PERM_EDIT},
 	{"POST", "/console/rallies/{slug}/spots/{spot}/regenerate", console_spot_regenerate, R_FORM | R_STAFF, 4 * KB, PERM_EDIT},
 	{"POST", "/console/rallies/{slug}/spots/{spot}/image", console_spot_image, R_FORM | R_STAFF, UPLOAD_MAX, PERM_EDIT},
+	{"GET", "/console/rallies/{slug}/posters", console_posters, R_PAGE | R_STAFF, 0, PERM_EDIT},
+	{"GET", "/console/rallies/{slug}/spots/{spot}/poster", console_poster, R_PAGE | R_STAFF, 0, PERM_EDIT},
+	{"GET", "/console/rallies/{slug}/dashboard", console_dashboard, R_PAGE | R_STAFF, 0, PERM_VIEW},
+	{"GET", "/console/rallies/{slug}/export/participants.csv", console_export_participants, R_STAFF, 0, PERM_EXPORT},
+	{"GET", "/console/rallies/{slug}/export/stamps.csv", console_export_stamps, R_STAFF, 0, PERM_EXPORT},
 	/* uploaded images and rally themes, public */
 	{"GET", "/images/{id}", page_image, 0, 0, 0},
 	{"GET", "/r/{slug}/theme.css", page_theme_css, 0, 0, 0},
@@ -298,6 +303,11 @@ static int load_staff(req *r)
 /* Forget what a handler wrote into the response, to run it again. */
 static void reset_response(req *r, struct header *saved)
 {
+	if (r->stream_free)
+		r->stream_free(r->stream_cls);
+	r->stream_fill = NULL;
+	r->stream_free = NULL;
+	r->stream_cls = NULL;
 	r->status = 0;
 	r->headers = saved;
 	r->content_type = NULL;

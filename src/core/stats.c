@@ -1,0 +1,66 @@
+/*
+ * stats.c — see stats.h.
+ */
+#include "core/stats.h"
+
+#include <string.h>
+
+int stats_totals(db *d, int64_t rally_id, struct rally_totals *out)
+{
+	db_stmt *st = db_query(d, "SELECT coalesce(sum(joins), 0), coalesce(sum(first_stamps), 0), coalesce(sum(stamps), 0),"
+				  " coalesce(sum(completions), 0) FROM rally_hourly WHERE rally_id = $1", "i", rally_id);
+	int rc = db_row(st);
+	memset(out, 0, sizeof *out);
+	if (rc == DB_ROW) {
+		out->participants = db_int(st, 0);
+		out->first_stamps = db_int(st, 1);
+		out->stamps = db_int(st, 2);
+		out->completions = db_int(st, 3);
+	}
+	db_done(st);
+	return rc == DB_ROW ? 0 : -1;
+}
+
+int stats_hours(db *d, int64_t rally_id, int64_t from, size_t n, int64_t *stamps, int64_t *joins)
+{
+	memset(stamps, 0, n * sizeof *stamps);
+	memset(joins, 0, n * sizeof *joins);
+	db_stmt *st = db_query(d, "SELECT hour, stamps, joins FROM rally_hourly WHERE rally_id = $1 AND hour >= $2 AND hour < $3",
+			       "iii", rally_id, from, from + (int64_t)n);
+	int rc;
+	while ((rc = db_row(st)) == DB_ROW) {
+		int64_t h = db_int(st, 0) - from;
+		stamps[h] = db_int(st, 1);
+		joins[h] = db_int(st, 2);
+	}
+	db_done(st);
+	return rc == DB_DONE ? 0 : -1;
+}
+
+int stats_spots(db *d, arena *a, int64_t rally_id, const char ***names, int64_t **counts, size_t *n)
+{
+	size_t cap = 16, k = 0;
+	const char **nv = arena_alloc(a, cap * sizeof *nv);
+	int64_t *cv = arena_alloc(a, cap * sizeof *cv);
+	db_stmt *st = db_query(d, "SELECT s.name, coalesce(t.stamps, 0) FROM spots s LEFT JOIN spot_totals t ON t.spot_id = s.id"
+				  " WHERE s.rally_id = $1 ORDER BY s.position, s.id", "i", rally_id);
+	int rc;
+	while ((rc = db_row(st)) == DB_ROW) {
+		if (k == cap) {
+			const char **nn = arena_alloc(a, 2 * cap * sizeof *nn);
+			int64_t *nc = arena_alloc(a, 2 * cap * sizeof *nc);
+			memcpy(nn, nv, cap * sizeof *nv);
+			memcpy(nc, cv, cap * sizeof *cv);
+			nv = nn;
+			cv = nc;
+			cap *= 2;
+		}
+		nv[k] = arena_strdup(a, db_text(st, 0));
+		cv[k++] = db_int(st, 1);
+	}
+	db_done(st);
+	*names = nv;
+	*counts = cv;
+	*n = k;
+	return rc == DB_DONE ? 0 : -1;
+}
