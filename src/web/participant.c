@@ -224,10 +224,12 @@ void page_stamp_svg(req *r)
 		web_error(r, 503, "unavailable", "error.unavailable", NULL);
 		return;
 	}
-	if (rc == 0 || rally_state(&ra, 0) == RALLY_DRAFT) {
+	if (rc == 0) {
 		web_error(r, 404, "not_found", "error.not_found", NULL);
 		return;
 	}
+	/* Served for draft rallies too: the console previews them; the random
+	 * spot id is known only to the organizers until the rally is public. */
 	const char *etag = arena_printf(&r->a, "\"%s\"", view_stamp_version(r, s.name));
 	req_add_header(r, MHD_HTTP_HEADER_ETAG, etag);
 	req_add_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "public, max-age=86400");
