@@ -5,7 +5,7 @@
 #   make test       install missing packages, build, run every test (also under ASan+UBSan)
 #   make bench      run the benchmark (bench/run)
 
-PKGS     := libmicrohttpd sqlite3 libsodium jansson libqrencode
+PKGS     := libmicrohttpd sqlite3 libsodium jansson libqrencode libcurl
 CC       ?= cc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread

@@ -3,6 +3,7 @@
  * the configuration, and run one of serve, migrate, demo, rally import,
  * config, version.
  */
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -22,11 +23,13 @@
 #include "lib/assets.h"
 #include "lib/config.h"
 #include "lib/jsonmem.h"
+#include "lib/seal.h"
 #include "lib/timeutil.h"
 #include "lib/token.h"
 #include "store/db.h"
 #include "store/migrate.h"
 #include "store/writer.h"
+#include "web/line_client.h"
 #include "web/web.h"
 
 #ifndef STAMPRALLY_VERSION
@@ -74,10 +77,10 @@ static db *open_store(const config *c, int *applied, int serving)
 	return d;
 }
 
-/* Read the 32-byte CSRF key, creating it (mode 0600) on first start. */
-static int load_secret(struct server *srv)
+/* Read a 32-byte key file into key, creating it (mode 0600, random) when
+ * missing. 0 or -1 with a message. */
+static int load_key_file(const char *path, unsigned char key[32])
 {
-	const char *path = srv->cfg.secret_key_file;
 	int fd = open(path, O_RDONLY);
 	if (fd < 0 && errno == ENOENT) {
 		unsigned char k[32];
@@ -88,13 +91,39 @@ static int load_secret(struct server *srv)
 			fd = open(path, O_RDONLY);
 		}
 	}
-	if (fd < 0 || read(fd, srv->secret, sizeof srv->secret) != (ssize_t)sizeof srv->secret) {
-		fprintf(stderr, "stamprally: cannot read the secret key %s\n", path);
+	if (fd < 0 || read(fd, key, 32) != 32) {
+		fprintf(stderr, "stamprally: cannot read the key file %s\n", path);
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
 	close(fd);
+	return 0;
+}
+
+/* The CSRF key and the data key (sealing personal data and secrets). */
+static int load_secret(struct server *srv)
+{
+	const config *c = &srv->cfg;
+	unsigned char dk[32];
+	size_t n = 0;
+	if (load_key_file(c->secret_key_file, srv->secret) != 0)
+		return -1;
+	if (c->data_key[0]) {
+		if (sodium_base642bin(dk, sizeof dk, c->data_key, strlen(c->data_key), NULL, &n, NULL,
+				      sodium_base64_VARIANT_ORIGINAL) != 0 || n != 32) {
+			fprintf(stderr, "stamprally: security.data_key must be 32 bytes in base64\n");
+			return -1;
+		}
+	} else if (load_key_file(c->data_key_file, dk) != 0) {
+		return -1;
+	}
+	seal_set_key(dk);
+	sodium_memzero(dk, sizeof dk);
+	if (!line_base_allowed(c->line_auth_base) || !line_base_allowed(c->line_api_base)) {
+		fprintf(stderr, "stamprally: line.auth_base and line.api_base must be https (http only to loopback)\n");
+		return -1;
+	}
 	return 0;
 }
 
@@ -376,6 +405,7 @@ int main(int argc, char **argv)
 	static struct server srv;
 	int n = argc - 2;
 	jsonmem_init();
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (token_init() != 0 || build_config(&srv.cfg, &n, argv + 2) != 0 || assets_init(srv.cfg.assets_dir) != 0)
 		return 1;
 	return cmd->run(&srv, n, argv + 2);

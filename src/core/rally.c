@@ -48,6 +48,16 @@ int rally_by_slug(db *d, arena *a, const char *slug, struct rally *out)
 	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
 }
 
+int rally_by_id(db *d, arena *a, int64_t id, struct rally *out)
+{
+	db_stmt *st = db_query(d, "SELECT " RALLY_COLS " FROM rallies r WHERE r.id = $1", "i", id);
+	int rc = db_row(st);
+	if (rc == DB_ROW)
+		read_rally(st, a, 0, out);
+	db_done(st);
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+}
+
 int rally_spots(db *d, arena *a, int64_t rally_id, struct spot **out, size_t *n)
 {
 	size_t cap = 16, k = 0;

@@ -36,6 +36,8 @@ enum rally_state {
 
 /* Load the rally with this slug into *out. 1 found, 0 not found, -1 error. */
 int rally_by_slug(db *d, arena *a, const char *slug, struct rally *out);
+/* Load the rally with this id. 1/0/-1. */
+int rally_by_id(db *d, arena *a, int64_t id, struct rally *out);
 /* Load the rally's spots in order into a new arena array (*out, *n).
  * Returns 0 or -1. */
 int rally_spots(db *d, arena *a, int64_t rally_id, struct spot **out, size_t *n);

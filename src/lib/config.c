@@ -48,6 +48,11 @@ static const struct key keys[] = {
 	I("security.staff_idle_minutes", staff_idle_minutes, "30", 1, 1440, "minutes of inactivity after which a console session ends"),
 	I("security.staff_session_hours", staff_session_hours, "12", 1, 720, "hours after login after which a console session ends"),
 	S("security.password_blocklist", password_blocklist, "/usr/share/john/password.lst", "list of common passwords refused for staff accounts (Debian package john-data)"),
+	S("security.data_key_file", data_key_file, "", "32-byte key sealing personal data and secrets; default DATA_DIR/data.key, created on first start"),
+	S("security.data_key", data_key, "", "the data key as base64 (32 bytes), e.g. from STAMPRALLY_SECURITY_DATA_KEY; wins over the file"),
+	S("line.auth_base", line_auth_base, "https://access.line.me", "LINE Login authorization host (tests point it at a loopback double)"),
+	S("line.api_base", line_api_base, "https://api.line.me", "LINE Login API host for the token and revoke endpoints"),
+	L("line.timeout_ms", line_timeout_ms, "5000", 100, 60000, "timeout for each call to LINE, in milliseconds"),
 	I("security.secure_cookies", secure_cookies, "-1", -1, 1, "1: Secure cookies with the __Host- prefix; 0: plain; -1: when public_url is https"),
 };
 
@@ -185,6 +190,8 @@ void config_finish(config *c)
 {
 	if (!c->database[0])
 		snprintf(c->database, sizeof c->database, "%.400s/stamprally.db", c->data_dir);
+	if (!c->data_key_file[0])
+		snprintf(c->data_key_file, sizeof c->data_key_file, "%.400s/data.key", c->data_dir);
 	if (!c->secret_key_file[0])
 		snprintf(c->secret_key_file, sizeof c->secret_key_file, "%.400s/secret.key", c->data_dir);
 	if (!c->public_url[0]) {

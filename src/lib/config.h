@@ -36,6 +36,12 @@ typedef struct config {
 	int staff_idle_minutes;    /* console session ends after this much inactivity */
 	int staff_session_hours;   /* console session ends this long after login, whatever happens */
 	char password_blocklist[512]; /* common passwords refused for staff accounts */
+	char data_key_file[512];   /* 32-byte key sealing personal data and secrets */
+	char data_key[128];        /* the same key as base64 (e.g. from the environment); wins over the file */
+	/* [line] */
+	char line_auth_base[256];  /* LINE authorization host */
+	char line_api_base[256];   /* LINE API host (token, revoke) */
+	long line_timeout_ms;
 } config;
 
 /* Fill c with the built-in defaults. */

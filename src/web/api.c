@@ -70,6 +70,8 @@ void api_stamp(req *r)
 			web_error(r, 403, "not_joined", "error.not_joined", NULL);
 		return;
 	}
+	if (!web_line_ok(r, &ra, &p))
+		return;
 	stamp_claim(r->db, &ra, &p, &s, time_now_ms(), "qr", &cl);
 	if (cl.status == CLAIM_REFUSED) {
 		web_refuse(r, cl.state, &ra);

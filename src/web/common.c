@@ -7,6 +7,7 @@
 
 #include "core/account.h"
 #include "core/editor.h"
+#include "core/line.h"
 #include "core/session.h"
 #include "http/server.h"
 #include "lib/timeutil.h"
@@ -113,6 +114,20 @@ static int passcode_ok(req *r, const struct rally *ra)
 	return 1;
 }
 
+void web_line_required(req *r, const struct rally *ra)
+{
+	web_error(r, 403, "line_required", "error.line_required",
+		  json_pack("{s:s}", "back", arena_printf(&r->a, "/auth/line/start?rally=%s", ra->slug)));
+}
+
+int web_line_ok(req *r, const struct rally *ra, const struct participant *p)
+{
+	if (participant_is_line(r->db, p->id) || strcmp(rally_join_policy(r->db, &r->a, ra->id), "line_required") != 0)
+		return 1;
+	web_line_required(r, ra);
+	return 0;
+}
+
 int web_join(req *r, const struct rally *ra, struct participant *p, int *created)
 {
 	enum rally_state st;
@@ -122,8 +137,12 @@ int web_join(req *r, const struct rally *ra, struct participant *p, int *created
 		if (have != 0) {
 			if (have < 0)
 				web_error(r, 503, "unavailable", "error.unavailable", NULL);
-			return have == 1;
+			return have == 1 && web_line_ok(r, ra, p);
 		}
+	}
+	if (strcmp(rally_join_policy(r->db, &r->a, ra->id), "line_required") == 0) {
+		web_line_required(r, ra);
+		return 0;
 	}
 	if (!passcode_ok(r, ra))
 		return 0;

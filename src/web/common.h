@@ -24,4 +24,9 @@ void web_refuse(req *r, enum rally_state st, const struct rally *ra);
  * session first when needed). 1 on success; otherwise answered. */
 int web_join(req *r, const struct rally *ra, struct participant *p, int *created);
 
+/* LINE-required rallies: 1 when participant p may collect stamps; else
+ * answers 403 line_required (with the LINE login link) and returns 0. */
+int web_line_ok(req *r, const struct rally *ra, const struct participant *p);
+void web_line_required(req *r, const struct rally *ra);
+
 #endif

@@ -10,6 +10,7 @@
 #include "core/account.h"
 #include "core/editor.h"
 #include "core/image.h"
+#include "core/line.h"
 #include "core/stamp.h"
 #include "lib/timeutil.h"
 #include "lib/token.h"
@@ -143,6 +144,13 @@ static void edit_extras(req *r, json_t *view, const struct rally *ra)
 						     web_text(r, arena_printf(&r->a, "status.%s", ra->status)), "has_passcode",
 						     rally_has_passcode(r->db, ra->id)));
 	json_object_set_new(view, "transitions", next);
+	const char *policy = rally_join_policy(r->db, &r->a, ra->id), *policies[] = {"anonymous", "line_optional", "line_required"};
+	json_t *pv = json_array();
+	for (size_t i = 0; i < 3; i++)
+		json_array_append_new(pv, json_pack("{s:s, s:s, s:b}", "value", policies[i], "label",
+						    web_text(r, arena_printf(&r->a, "line.policy_%s", policies[i])), "selected",
+						    strcmp(policy, policies[i]) == 0));
+	json_object_set_new(view, "policies", pv);
 	json_object_set_new(view, "spots", spots);
 	const char *cover = image_public_id(r->db, &r->a, rally_cover_image(r->db, ra->id));
 	if (cover)

@@ -9,6 +9,7 @@
 
 #include "core/editor.h"
 #include "core/image.h"
+#include "core/line.h"
 #include "core/rally.h"
 #include "core/stamp.h"
 #include "lib/timeutil.h"
@@ -78,6 +79,11 @@ void page_rally(req *r)
 		return;
 	json_t *view = rally_page_view(r, &ra, &p, joined, &c);
 	json_object_set_new(view, "has_passcode", json_boolean(rally_has_passcode(r->db, ra.id)));
+	const char *policy = rally_join_policy(r->db, &r->a, ra.id);
+	json_object_set_new(view, "line_login", json_boolean(strcmp(policy, "anonymous") != 0));
+	json_object_set_new(view, "line_required", json_boolean(strcmp(policy, "line_required") == 0));
+	if (joined == 1 && participant_is_line(r->db, p.id))
+		json_object_set_new(view, "line_user", json_true());
 	const char *cover = image_public_id(r->db, &r->a, rally_cover_image(r->db, ra.id));
 	if (cover)
 		json_object_set_new(view, "cover", json_string(cover));

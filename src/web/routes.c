@@ -36,6 +36,10 @@ static const struct route routes[] = {
 	{"POST", "/q/{token}", page_qr_claim, R_FORM | R_SESSION, 4 * KB, 0},
 	{"GET", "/q/{token}/result", page_qr_result, R_PAGE | R_SESSION, 0, 0},
 	{"GET", "/stamps/{file}", page_stamp_svg, 0, 0, 0},
+	/* LINE Login for participants (src/web/line.c) */
+	{"GET", "/auth/line/start", line_start, R_PAGE | R_SESSION, 0, 0},
+	{"GET", "/auth/line/callback", line_callback, R_PAGE | R_SESSION, 0, 0},
+	{"POST", "/auth/line/logout", line_logout, R_FORM | R_SESSION, 4 * KB, 0},
 	/* participant API (JSON), docs/api.md */
 	{"GET", "/api/v1/rallies/{slug}", api_rally, R_API, 0, 0},
 	{"POST", "/api/v1/rallies/{slug}/join", api_join, R_API | R_SESSION, 4 * KB, 0},
@@ -71,6 +75,9 @@ static const struct route routes[] = {
 	{"GET", "/console/rallies/{slug}/dashboard", console_dashboard, R_PAGE | R_STAFF, 0, PERM_VIEW},
 	{"GET", "/console/rallies/{slug}/export/participants.csv", console_export_participants, R_STAFF, 0, PERM_EXPORT},
 	{"GET", "/console/rallies/{slug}/export/stamps.csv", console_export_stamps, R_STAFF, 0, PERM_EXPORT},
+	{"POST", "/console/rallies/{slug}/join-policy", console_rally_join_policy, R_FORM | R_STAFF, 4 * KB, PERM_PUBLISH},
+	{"GET", "/console/line", console_line_form, R_PAGE | R_STAFF, 0, PERM_USERS},
+	{"POST", "/console/line", console_line_save, R_FORM | R_STAFF, 4 * KB, PERM_USERS},
 	/* uploaded images and rally themes, public */
 	{"GET", "/images/{id}", page_image, 0, 0, 0},
 	{"GET", "/r/{slug}/theme.css", page_theme_css, 0, 0, 0},

@@ -1,0 +1,160 @@
+/*
+ * line.c — see line.h.
+ */
+#include "core/line.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/seal.h"
+#include "lib/token.h"
+
+const char *rally_join_policy(db *d, arena *a, int64_t rally_id)
+{
+	char *p = db_text1(d, "SELECT join_policy FROM rallies WHERE id = $1", "i", rally_id);
+	const char *out = arena_strdup(a, p ? p : "anonymous");
+	free(p);
+	return out;
+}
+
+int join_policy_valid(const char *p)
+{
+	return p && (!strcmp(p, "anonymous") || !strcmp(p, "line_optional") || !strcmp(p, "line_required"));
+}
+
+int rally_set_join_policy(db *d, int64_t rally_id, const char *policy)
+{
+	return db_exec(d, "UPDATE rallies SET join_policy = $1 WHERE id = $2", "ti", policy, rally_id) == DB_DONE ? 0 : -1;
+}
+
+int line_channel(db *d, arena *a, int64_t tenant_id, const char **channel_id, const char **secret)
+{
+	db_stmt *st = db_query(d, "SELECT line_channel_id, line_channel_secret FROM tenants WHERE id = $1", "i", tenant_id);
+	int rc = db_row(st);
+	*channel_id = *secret = "";
+	if (rc == DB_ROW) {
+		*channel_id = arena_strdup(a, db_text(st, 0));
+		const char *s = db_text(st, 1);
+		const char *opened = *s ? unseal(a, s) : "";
+		*secret = opened ? opened : "";
+	}
+	db_done(st);
+	return rc == DB_ROW ? 0 : -1;
+}
+
+int line_set_channel(db *d, arena *a, int64_t tenant_id, const char *channel_id, const char *secret)
+{
+	int rc = db_exec(d, "UPDATE tenants SET line_channel_id = $1 WHERE id = $2", "ti", channel_id, tenant_id);
+	if (rc == DB_DONE && secret && *secret)
+		rc = db_exec(d, "UPDATE tenants SET line_channel_secret = $1 WHERE id = $2", "ti", seal(a, secret), tenant_id);
+	return rc == DB_DONE ? 0 : -1;
+}
+
+int line_login_begin(db *d, const char *browser, const struct line_login *l, int64_t now)
+{
+	unsigned char h[32];
+	token_hash(browser, h);
+	db_exec(d, "DELETE FROM oauth_states WHERE created_at < $1", "i", now - LINE_STATE_TTL_MS);
+	return db_exec(d, "INSERT INTO oauth_states(state, browser_hash, nonce, verifier, rally_id, created_at)"
+			  " VALUES ($1, $2, $3, $4, $5, $6)",
+		       "tbttii", l->state, h, sizeof h, l->nonce, l->verifier, l->rally_id, now) == DB_DONE ? 0 : -1;
+}
+
+int line_login_take(db *d, arena *a, const char *state, const char *browser, int64_t now, struct line_login *out)
+{
+	unsigned char h[32];
+	if (!token_valid(state) || !token_valid(browser))
+		return 0;
+	token_hash(browser, h);
+	db_stmt *st = db_query(d, "SELECT state, nonce, verifier, rally_id FROM oauth_states"
+				  " WHERE state = $1 AND browser_hash = $2 AND created_at >= $3",
+			       "tbi", state, h, sizeof h, now - LINE_STATE_TTL_MS);
+	int rc = db_row(st);
+	if (rc == DB_ROW) {
+		out->state = arena_strdup(a, db_text(st, 0));
+		out->nonce = arena_strdup(a, db_text(st, 1));
+		out->verifier = arena_strdup(a, db_text(st, 2));
+		out->rally_id = db_int(st, 3);
+	}
+	db_done(st);
+	if (rc != DB_ROW)
+		return rc == DB_DONE ? 0 : -1;
+	/* In a read transaction the delete is refused and the request runs
+	 * again as a write: the login counts as found for this pass. */
+	return db_exec(d, "DELETE FROM oauth_states WHERE state = $1", "t", state) == DB_DONE || db_wants_write(d) ? 1 : -1;
+}
+
+int participant_is_line(db *d, int64_t participant_id)
+{
+	return db_int1(d, 0, "SELECT line_sub IS NOT NULL FROM participants WHERE id = $1", "i", participant_id) == 1;
+}
+
+/* Move the anonymous participant's stamps into the LINE participant
+ * (skipping spots it already has), then remove the anonymous one. */
+static int merge(db *d, int64_t from, int64_t into)
+{
+	int rc = db_exec(d, "INSERT INTO stamps(participant_id, spot_id, method, created_at)"
+			    " SELECT $2, spot_id, method, created_at FROM stamps WHERE participant_id = $1 AND true"
+			    " ON CONFLICT (participant_id, spot_id) DO NOTHING", "ii", from, into);
+	if (rc == DB_DONE)
+		rc = db_exec(d, "DELETE FROM stamps WHERE participant_id = $1", "i", from);
+	if (rc == DB_DONE)
+		rc = db_exec(d, "DELETE FROM participants WHERE id = $1", "i", from);
+	return rc == DB_DONE ? 0 : -1;
+}
+
+/* Set completed_at when every spot is now collected (the earliest time the
+ * card was full is not known after a merge: the merge time is used). */
+static int recompute_completion(db *d, int64_t participant_id, int64_t rally_id, int64_t now)
+{
+	int64_t total = rally_spot_count(d, rally_id);
+	int64_t have = db_int1(d, 0, "SELECT count(*) FROM stamps WHERE participant_id = $1", "i", participant_id);
+	if (total > 0 && have >= total)
+		return db_exec(d, "UPDATE participants SET completed_at = $1 WHERE id = $2 AND completed_at IS NULL", "ii", now,
+			       participant_id) == DB_DONE ? 0 : -1;
+	return 0;
+}
+
+int line_link(db *d, arena *a, int64_t session_id, const struct rally *r, const char *sub, const char *name,
+	      int64_t now, struct participant *out)
+{
+	if (db_begin(d) != 0)
+		return -1;
+	int64_t line_id = db_int1(d, 0, "SELECT id FROM participants WHERE rally_id = $1 AND line_sub = $2", "it", r->id, sub);
+	int64_t anon_id = db_int1(d, 0, "SELECT id FROM participants WHERE rally_id = $1 AND session_id = $2", "ii", r->id,
+				  session_id);
+	const char *sealed = seal(a, name ? name : "");
+	int ok = 1;
+	if (line_id && anon_id && anon_id != line_id) {
+		int anon_is_line = participant_is_line(d, anon_id);
+		/* Another LINE user's card is not merged: this browser just switches. */
+		ok = anon_is_line ? db_exec(d, "UPDATE participants SET session_id = NULL WHERE id = $1", "i", anon_id) == DB_DONE
+				  : merge(d, anon_id, line_id) == 0;
+	} else if (!line_id && anon_id) {
+		if (participant_is_line(d, anon_id))
+			ok = db_exec(d, "UPDATE participants SET session_id = NULL WHERE id = $1", "i", anon_id) == DB_DONE;
+		else
+			line_id = anon_id;
+	}
+	if (ok && !line_id) {
+		char pid[48];
+		token_new(pid, sizeof pid, TOKEN_PUBLIC_BYTES);
+		line_id = db_int1(d, -1, "INSERT INTO participants(public_id, rally_id, created_at, line_sub) VALUES ($1, $2, $3, $4)"
+					 " RETURNING id", "tiit", pid, r->id, now, sub);
+		ok = line_id > 0 &&
+		     db_exec(d, "INSERT INTO rally_hourly(rally_id, hour, joins) VALUES ($1, $2, 1)"
+				" ON CONFLICT (rally_id, hour) DO UPDATE SET joins = joins + 1", "ii", r->id, now / 3600000) == DB_DONE;
+	}
+	/* This browser's session now holds the LINE participant (another phone's
+	 * session, if any, lets go of it). */
+	ok = ok && db_exec(d, "UPDATE participants SET line_sub = $1, line_name = $2, session_id = $3 WHERE id = $4", "ttii",
+			   sub, sealed, session_id, line_id) == DB_DONE;
+	ok = ok && recompute_completion(d, line_id, r->id, now) == 0;
+	if (!ok) {
+		db_rollback(d);
+		return -1;
+	}
+	if (db_commit(d) != 0)
+		return -1;
+	return participant_find(d, a, session_id, r->id, out) == 1 ? 1 : -1;
+}

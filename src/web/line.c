@@ -1,0 +1,192 @@
+/*
+ * line.c — LINE Login v2.1 for participants.
+ *
+ *   GET  /auth/line/start?rally=SLUG[&retry=1]  → 303 to LINE's authorization endpoint with
+ *        response_type=code, scope "openid profile", state (bound to this browser by the
+ *        lbind cookie), nonce and PKCE S256; retry adds disable_auto_login=true
+ *   GET  /auth/line/callback?code&state | ?error&state
+ *        → checks state, exchanges the code, verifies the ID token, links the participant
+ *   POST /auth/line/logout                       → revokes the access token, ends the session
+ *
+ * Failures answer a page in the participant's language and create or change
+ * nothing; details go to the server log without secrets or tokens.
+ */
+#include <curl/curl.h>
+#include <microhttpd.h>
+#include <stdlib.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/line.h"
+#include "core/session.h"
+#include "http/server.h"
+#include "lib/seal.h"
+#include "lib/timeutil.h"
+#include "lib/token.h"
+#include "web/common.h"
+#include "web/line_client.h"
+#include "web/page.h"
+#include "web/web.h"
+
+static struct line_endpoints endpoints(req *r)
+{
+	const config *c = &r->srv->cfg;
+	return (struct line_endpoints){c->line_auth_base, c->line_api_base, c->line_timeout_ms};
+}
+
+/* URL-encode s into the arena. */
+static char *curl_escape_arena(req *r, const char *s)
+{
+	char *e = curl_easy_escape(NULL, s, 0);
+	char *out = arena_strdup(&r->a, e ? e : "");
+	curl_free(e);
+	return out;
+}
+
+static const char *callback_url(req *r)
+{
+	return arena_printf(&r->a, "%s/auth/line/callback", r->srv->cfg.public_url);
+}
+
+/* Log a refused login for operators (never tokens, codes or secrets). */
+static void log_refusal(const char *why)
+{
+	fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"line login refused\",\"reason\":\"%s\"}\n", why);
+}
+
+/* The page for a refused or cancelled login, with a retry link. */
+static void refusal_page(req *r, int status, const char *key, const char *slug, int retry_without_auto)
+{
+	json_t *view = json_pack("{s:s, s:s}", "message", web_text(r, key), "retry",
+				 slug ? arena_printf(&r->a, "/auth/line/start?rally=%s%s", slug, retry_without_auto ? "&retry=1" : "")
+				      : "/");
+	if (slug)
+		json_object_set_new(view, "back", json_string(arena_printf(&r->a, "/r/%s", slug)));
+	page_render(r, status, "line_error", view);
+}
+
+/* base64url(SHA-256(verifier)): the PKCE S256 challenge. */
+static const char *challenge(req *r, const char *verifier)
+{
+	unsigned char h[32];
+	char out[48];
+	crypto_hash_sha256(h, (const unsigned char *)verifier, strlen(verifier));
+	sodium_bin2base64(out, sizeof out, h, sizeof h, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return arena_strdup(&r->a, out);
+}
+
+void line_start(req *r)
+{
+	struct rally ra;
+	const char *slug = req_query(r, "rally"), *cid, *secret;
+	if (!slug || !web_rally(r, slug, &ra))
+		return;
+	if (strcmp(rally_join_policy(r->db, &r->a, ra.id), "anonymous") == 0 ||
+	    line_channel(r->db, &r->a, ra.tenant_id, &cid, &secret) != 0 || !*cid || !*secret) {
+		refusal_page(r, 404, "line.not_available", ra.slug, 0);
+		return;
+	}
+	char state[48], nonce[48], verifier[64], bind[48];
+	token_new(state, sizeof state, 16);
+	token_new(nonce, sizeof nonce, 16);
+	token_new(verifier, sizeof verifier, 32);
+	const char *browser = req_cookie(r, "lbind");
+	if (!token_valid(browser)) {
+		browser = arena_strdup(&r->a, token_new(bind, sizeof bind, 16));
+		req_set_cookie(r, "lbind", browser, -1);
+	}
+	struct line_login l = {state, nonce, verifier, ra.id};
+	if (line_login_begin(r->db, browser, &l, time_now_ms()) != 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	req_set_cookie(r, "lrally", ra.slug, 3600);
+	const char *retry = req_query(r, "retry");
+	char *redirect = curl_escape_arena(r, callback_url(r));
+	req_redirect(r, arena_printf(&r->a,
+				     "%s/oauth2/v2.1/authorize?response_type=code&client_id=%s&redirect_uri=%s&state=%s"
+				     "&scope=openid%%20profile&nonce=%s&code_challenge=%s&code_challenge_method=S256%s",
+				     r->srv->cfg.line_auth_base, curl_escape_arena(r, cid), redirect, state, nonce,
+				     challenge(r, verifier), retry ? "&disable_auto_login=true" : ""));
+}
+
+void line_callback(req *r)
+{
+	const char *error = req_query(r, "error"), *code = req_query(r, "code"), *state = req_query(r, "state");
+	const char *slug = req_cookie(r, "lrally");
+	if (slug && !rally_slug_valid(slug))
+		slug = NULL;
+	if (error) {
+		log_refusal(strcmp(error, "access_denied") == 0 ? "user cancelled" : "authorization error");
+		refusal_page(r, 200, strcmp(error, "access_denied") == 0 ? "line.cancelled" : "line.failed", slug, 0);
+		return;
+	}
+	struct line_login l;
+	int got = code && state && strlen(code) < 512 ? line_login_take(r->db, &r->a, state, req_cookie(r, "lbind"), time_now_ms(), &l) : 0;
+	if (got != 1) {
+		log_refusal("state mismatch");
+		refusal_page(r, 400, "line.state_mismatch", slug, 1);
+		return;
+	}
+	struct rally ra;
+	const char *cid, *secret;
+	if (rally_by_id(r->db, &r->a, l.rally_id, &ra) != 1 || line_channel(r->db, &r->a, ra.tenant_id, &cid, &secret) != 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	struct line_endpoints e = endpoints(r);
+	json_t *tokens = r->carry, *claims = NULL;
+	char why[160] = "";
+	/* The code is exchanged once, in the read pass, outside the write lock;
+	 * the write pass (linking the participant) reuses the answer. */
+	if (!tokens && line_token(&e, code, callback_url(r), cid, secret, l.verifier, &tokens, why, sizeof why) != 0) {
+		log_refusal(why);
+		refusal_page(r, 502, "line.failed", ra.slug, 0);
+		return;
+	}
+	r->carry = tokens;
+	const char *bad = line_check_id_token(json_string_value(json_object_get(tokens, "id_token")), cid, secret, l.nonce,
+					      time_now_ms() / 1000, &claims);
+	if (bad) {
+		log_refusal(bad);
+		refusal_page(r, 400, "line.bad_token", ra.slug, 0);
+		return;
+	}
+	struct participant p;
+	if (!web_session(r) ||
+	    line_link(r->db, &r->a, r->session_id, &ra, json_string_value(json_object_get(claims, "sub")),
+		      json_string_value(json_object_get(claims, "name")), time_now_ms(), &p) != 1 ||
+	    db_exec(r->db, "UPDATE sessions SET line_access_token = $1 WHERE id = $2", "ti",
+		    seal(&r->a, json_string_value(json_object_get(tokens, "access_token"))), r->session_id) != DB_DONE) {
+		if (!r->status)
+			web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	req_set_cookie(r, "lrally", "", 0);
+	req_redirect(r, arena_printf(&r->a, "/r/%s/card", ra.slug));
+}
+
+void line_logout(req *r)
+{
+	const char *slug = req_form(r, "rally");
+	if (r->session_id > 0) {
+		char *sealed = db_text1(r->db, "SELECT line_access_token FROM sessions WHERE id = $1", "i", r->session_id);
+		const char *token = sealed ? unseal(&r->a, sealed) : NULL;
+		free(sealed);
+		/* End the session first: in the read pass this asks for the write
+		 * pass, so the revocation below is sent once. */
+		if (db_exec(r->db, "DELETE FROM sessions WHERE id = $1", "i", r->session_id) != DB_DONE)
+			return;
+		struct rally ra;
+		const char *cid, *secret;
+		if (token && slug && rally_slug_valid(slug) && rally_by_slug(r->db, &r->a, slug, &ra) == 1 &&
+		    line_channel(r->db, &r->a, ra.tenant_id, &cid, &secret) == 0 && *secret) {
+			struct line_endpoints e = endpoints(r);
+			if (line_revoke(&e, cid, secret, token) != 0)
+				log_refusal("token revocation failed");
+		}
+	}
+	req_set_cookie(r, "sid", "", 0);
+	req_redirect(r, slug && rally_slug_valid(slug) ? arena_printf(&r->a, "/r/%s", slug) : "/");
+}
