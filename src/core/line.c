@@ -9,14 +9,6 @@
 #include "lib/seal.h"
 #include "lib/token.h"
 
-const char *rally_join_policy(db *d, arena *a, int64_t rally_id)
-{
-	char *p = db_text1(d, "SELECT join_policy FROM rallies WHERE id = $1", "i", rally_id);
-	const char *out = arena_strdup(a, p ? p : "anonymous");
-	free(p);
-	return out;
-}
-
 int join_policy_valid(const char *p)
 {
 	return p && (!strcmp(p, "anonymous") || !strcmp(p, "line_optional") || !strcmp(p, "line_required"));

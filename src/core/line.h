@@ -15,8 +15,8 @@
 
 #define LINE_STATE_TTL_MS (10 * 60000LL)
 
-/* A rally's join policy: "anonymous", "line_optional", "line_required". */
-const char *rally_join_policy(db *d, arena *a, int64_t rally_id);
+/* Set a rally's join policy ("anonymous", "line_optional", "line_required";
+ * struct rally carries it when loaded). */
 int rally_set_join_policy(db *d, int64_t rally_id, const char *policy);
 int join_policy_valid(const char *p);
 

@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#define RALLY_COLS "r.id, r.tenant_id, r.slug, r.title, r.description, r.status, r.starts_at, r.ends_at"
+#define RALLY_COLS "r.id, r.tenant_id, r.slug, r.title, r.description, r.status, r.starts_at, r.ends_at, r.join_policy"
 
 /* Copy the RALLY_COLS columns starting at col into *out. */
 static void read_rally(db_stmt *st, arena *a, int col, struct rally *out)
@@ -18,6 +18,7 @@ static void read_rally(db_stmt *st, arena *a, int col, struct rally *out)
 	out->status = arena_strdup(a, db_text(st, col + 5));
 	out->starts_at = db_int(st, col + 6);
 	out->ends_at = db_int(st, col + 7);
+	out->join_policy = arena_strdup(a, db_text(st, col + 8));
 }
 
 #define SPOT_COLS "s.id, s.rally_id, s.public_id, s.name, s.description, s.qr_token, s.position, " \

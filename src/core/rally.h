@@ -15,6 +15,7 @@
 struct rally {
 	int64_t id, tenant_id;
 	const char *slug, *title, *description, *status;
+	const char *join_policy;    /* "anonymous", "line_optional", "line_required" */
 	int64_t starts_at, ends_at; /* UTC ms */
 };
 

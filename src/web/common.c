@@ -122,7 +122,7 @@ void web_line_required(req *r, const struct rally *ra)
 
 int web_line_ok(req *r, const struct rally *ra, const struct participant *p)
 {
-	if (participant_is_line(r->db, p->id) || strcmp(rally_join_policy(r->db, &r->a, ra->id), "line_required") != 0)
+	if (strcmp(ra->join_policy, "line_required") != 0 || participant_is_line(r->db, p->id))
 		return 1;
 	web_line_required(r, ra);
 	return 0;
@@ -140,7 +140,7 @@ int web_join(req *r, const struct rally *ra, struct participant *p, int *created
 			return have == 1 && web_line_ok(r, ra, p);
 		}
 	}
-	if (strcmp(rally_join_policy(r->db, &r->a, ra->id), "line_required") == 0) {
+	if (strcmp(ra->join_policy, "line_required") == 0) {
 		web_line_required(r, ra);
 		return 0;
 	}

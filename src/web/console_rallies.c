@@ -144,7 +144,7 @@ static void edit_extras(req *r, json_t *view, const struct rally *ra)
 						     web_text(r, arena_printf(&r->a, "status.%s", ra->status)), "has_passcode",
 						     rally_has_passcode(r->db, ra->id)));
 	json_object_set_new(view, "transitions", next);
-	const char *policy = rally_join_policy(r->db, &r->a, ra->id), *policies[] = {"anonymous", "line_optional", "line_required"};
+	const char *policy = ra->join_policy, *policies[] = {"anonymous", "line_optional", "line_required"};
 	json_t *pv = json_array();
 	for (size_t i = 0; i < 3; i++)
 		json_array_append_new(pv, json_pack("{s:s, s:s, s:b}", "value", policies[i], "label",
