@@ -335,6 +335,16 @@ int staff_session_find(db *d, arena *a, const char *token, int64_t now, const st
 	return 1;
 }
 
+int staff_session_exists(db *d, const char *token, int64_t now)
+{
+	unsigned char h[32];
+	if (!token_valid(token))
+		return 0;
+	token_hash(token, h);
+	return db_int1(d, 0, "SELECT count(*) FROM staff_sessions WHERE token_hash = $1 AND expires_at > $2", "bi", h,
+		       sizeof h, now) > 0;
+}
+
 int staff_session_end(db *d, const char *token)
 {
 	unsigned char h[32];

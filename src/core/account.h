@@ -86,6 +86,9 @@ int staff_session_create(db *d, int64_t account_id, int64_t now, const struct st
  * last_seen_at at most once a minute. */
 int staff_session_find(db *d, arena *a, const char *token, int64_t now, const struct staff_limits *l,
 		       struct account *out);
+/* True when token names a live staff session (read only; a cheap check
+ * before accepting a large upload body). */
+int staff_session_exists(db *d, const char *token, int64_t now);
 /* End one session (logout). */
 int staff_session_end(db *d, const char *token);
 

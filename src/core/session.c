@@ -31,3 +31,14 @@ int64_t session_find(db *d, const char *token, int64_t now)
 	token_hash(token, h);
 	return db_int1(d, 0, "SELECT id FROM sessions WHERE token_hash = $1 AND expires_at > $2", "bi", h, sizeof h, now);
 }
+
+int session_rotate(db *d, int64_t session_id, char *token, size_t tokensz)
+{
+	unsigned char h[32];
+	token_new(token, tokensz, TOKEN_SESSION_BYTES);
+	token_hash(token, h);
+	return db_exec(d, "UPDATE sessions SET token_hash = $1 WHERE id = $2", "bi", h, sizeof h, session_id) == DB_DONE &&
+			       db_changes(d) == 1
+		       ? 0
+		       : -1;
+}

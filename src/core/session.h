@@ -17,4 +17,9 @@ int64_t session_create(db *d, int64_t now, int64_t lifetime_ms, char *token, siz
 /* The id of the live session with this token, 0 when none, -1 on error. */
 int64_t session_find(db *d, const char *token, int64_t now);
 
+/* Give the session a new token (after a login, against session fixation):
+ * the old cookie stops working, everything attached to the session stays.
+ * The new token goes into token (at least 48 bytes). 0 or -1. */
+int session_rotate(db *d, int64_t session_id, char *token, size_t tokensz);
+
 #endif

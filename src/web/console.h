@@ -17,6 +17,9 @@ json_t *console_view(req *r);
 int console_rally(req *r, const char *slug, struct rally *ra);
 /* Add {"errors": {field: message}} for a form that failed validation. */
 void console_field_error(req *r, json_t *view, const char *field, const char *key);
+/* Set view.errors from a core validation result {field: catalog key}
+ * (takes ownership of errors). */
+void console_errors(req *r, json_t *view, json_t *errors);
 /* Record a security event for the acting staff account (detail: JSON text or NULL). */
 void console_event(req *r, const char *kind, const char *detail);
 

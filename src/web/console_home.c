@@ -45,6 +45,17 @@ void console_field_error(req *r, json_t *view, const char *field, const char *ke
 	json_object_set_new(errors, field, json_string(web_text(r, key)));
 }
 
+void console_errors(req *r, json_t *view, json_t *errors)
+{
+	json_t *e = json_object();
+	const char *k;
+	json_t *v;
+	json_object_foreach(errors, k, v)
+		json_object_set_new(e, k, json_string(web_text(r, json_string_value(v))));
+	json_object_set_new(view, "errors", e);
+	json_decref(errors);
+}
+
 void console_event(req *r, const char *kind, const char *detail)
 {
 	security_event(r->db, r->staff->tenant_id, r->staff->id, kind, req_client_ip(r), detail, time_now_ms());

@@ -73,15 +73,8 @@ static json_t *form_view(req *r, const struct rally_form *f, json_t *errors)
 						    "primary", colour_valid(f->primary) ? f->primary : "#c62828", "accent",
 						    colour_valid(f->accent) ? f->accent : "#f9a825", "background",
 						    colour_valid(f->background) ? f->background : "#fffaf3"));
-	if (errors) {
-		json_t *e = json_object();
-		const char *k;
-		json_t *v;
-		json_object_foreach(errors, k, v)
-			json_object_set_new(e, k, json_string(web_text(r, json_string_value(v))));
-		json_object_set_new(view, "errors", e);
-		json_decref(errors);
-	}
+	if (errors)
+		console_errors(r, view, errors);
 	contrast_warnings(r, view, f->primary, f->background);
 	return view;
 }

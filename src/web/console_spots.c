@@ -80,15 +80,8 @@ static json_t *form_view(req *r, const struct rally *ra, const struct spot_form 
 						    "description", f->description ? f->description : "", "category",
 						    f->category ? f->category : "", "latitude", la, "longitude", lo,
 						    "radius_m", (json_int_t)f->radius_m, "position", (json_int_t)f->position));
-	if (errors) {
-		json_t *e = json_object();
-		const char *k;
-		json_t *v;
-		json_object_foreach(errors, k, v)
-			json_object_set_new(e, k, json_string(web_text(r, json_string_value(v))));
-		json_object_set_new(view, "errors", e);
-		json_decref(errors);
-	}
+	if (errors)
+		console_errors(r, view, errors);
 	return view;
 }
 

@@ -154,6 +154,7 @@ void line_callback(req *r)
 		return;
 	}
 	struct participant p;
+	int had_session = r->session_id > 0;
 	if (!web_session(r) ||
 	    line_link(r->db, &r->a, r->session_id, &ra, json_string_value(json_object_get(claims, "sub")),
 		      json_string_value(json_object_get(claims, "name")), time_now_ms(), &p) != 1 ||
@@ -162,6 +163,16 @@ void line_callback(req *r)
 		if (!r->status)
 			web_error(r, 503, "unavailable", "error.unavailable", NULL);
 		return;
+	}
+	/* A session that existed before the login gets a new token (a session
+	 * made just now is new already). */
+	char fresh[64];
+	if (had_session) {
+		if (session_rotate(r->db, r->session_id, fresh, sizeof fresh) != 0) {
+			web_error(r, 503, "unavailable", "error.unavailable", NULL);
+			return;
+		}
+		req_set_cookie(r, "sid", fresh, (long)r->srv->cfg.session_days * 86400);
 	}
 	req_set_cookie(r, "lrally", "", 0);
 	req_redirect(r, arena_printf(&r->a, "/r/%s/card", ra.slug));

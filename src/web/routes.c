@@ -113,7 +113,17 @@ long web_body_limit(req *r)
 	r->route = &routes[i];
 	if (strcmp(r->route->method, "GET") == 0)
 		return 0;
-	return r->route->max_body ? r->route->max_body : r->srv->cfg.max_body;
+	long limit = r->route->max_body ? r->route->max_body : r->srv->cfg.max_body;
+	/* Large bodies (uploads) only from a logged-in staff member: checked
+	 * before a byte of the body is buffered. */
+	if (limit > 64 * KB && (r->route->flags & R_STAFF)) {
+		db *d = db_thread();
+		if (!d || !staff_session_exists(d, req_cookie(r, "ssid"), time_now_ms())) {
+			r->status = 401;
+			return 0;
+		}
+	}
+	return limit;
 }
 
 /* Answer the status the server or the router already decided. */
@@ -121,6 +131,7 @@ static void preset_error(req *r)
 {
 	switch (r->status) {
 	case 404: web_error(r, 404, "not_found", "error.not_found", NULL); break;
+	case 401: web_error(r, 401, "login_required", "error.login_required", NULL); break;
 	case 405: web_error(r, 405, "method_not_allowed", "error.method_not_allowed", NULL); break;
 	case 413: web_error(r, 413, "body_too_large", "error.body_too_large", NULL); break;
 	case 414: web_error(r, 414, "url_too_long", "error.url_too_long", NULL); break;

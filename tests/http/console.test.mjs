@@ -214,3 +214,13 @@ describe('dashboard and exports', () => {
     assert.equal(srv.sql("SELECT count(*) FROM security_events WHERE kind = 'export' AND detail LIKE '%tour%'"), '3');
   });
 });
+
+describe('upload limits before the body', () => {
+  test('an upload route refuses a large body from someone not logged in, before reading it', async () => {
+    const r = await request(srv.base, 'POST', '/console/rallies/tour/cover', {
+      headers: { 'Content-Type': 'multipart/form-data; boundary=x', 'Content-Length': String(5 * 1024 * 1024) },
+      body: Buffer.alloc(1024),
+    }).catch((e) => ({ status: 'closed', e }));
+    assert.equal(r.status, 401);
+  });
+});

@@ -134,7 +134,12 @@ describe('LINE Login', () => {
     await phone2.postJson('/api/v1/stamps', { qr_token: t[0] });
     await phone2.postJson('/api/v1/stamps', { qr_token: t[1] });
     const anonymous = count('SELECT count(*) FROM participants WHERE line_sub IS NULL');
+    const oldSid = phone2.cookies.get('sid');
     await loginWithLine(phone2, 'line-opt');
+    assert.notEqual(phone2.cookies.get('sid'), oldSid, 'the session token is rotated at login');
+    const stale = srv.client();
+    stale.cookies.set('sid', oldSid);
+    assert.equal((await stale.get('/api/v1/rallies/line-opt/card')).status, 401, 'the old token is dead');
     const card = await phone2.get('/api/v1/rallies/line-opt/card');
     assert.deepEqual(card.json.progress, { collected: 2, total: 3 });
     assert.equal(count("SELECT count(*) FROM stamps t JOIN participants p ON p.id = t.participant_id WHERE p.line_sub = 'U2222222222222222222222222222222b'"), 2);
