@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/rally.h"
+#include "core/methods.h"
 #include "core/stamp.h"
 #include "lib/timeutil.h"
 #include "lib/token.h"
@@ -49,19 +50,41 @@ void api_join(req *r)
 				       "created", created));
 }
 
+/* POST /api/v1/stamps: {"qr_token"} (QR, or QR + GPS with lat/lng/accuracy)
+ * or {"spot_id", "method": "gps"|"keyword"|"pin", ...}. */
 void api_stamp(req *r)
 {
 	const char *token = json_string_value(json_object_get(r->json, "qr_token"));
+	const char *spot_id = json_string_value(json_object_get(r->json, "spot_id"));
+	struct method_input in = {0};
 	struct spot s;
 	struct rally ra;
 	struct participant p;
 	struct claim cl;
-	if (!token) {
+	if (!token && !spot_id) {
 		web_error(r, 400, "invalid_request", "error.qr_token_required", NULL);
 		return;
 	}
-	if (!web_spot(r, token, &s, &ra))
+	if (!web_not_locked(r, NULL))
 		return;
+	if (token) {
+		if (!web_spot(r, token, &s, &ra)) {
+			web_failed_attempt(r, NULL);
+			return;
+		}
+		in.method = "qr";
+	} else {
+		if (!web_spot_by_id(r, spot_id, &s, &ra))
+			return;
+		in.method = json_string_value(json_object_get(r->json, "method"));
+		json_t *secret = json_object_get(r->json, in.method && !strcmp(in.method, "pin") ? "pin" : "keyword");
+		in.secret = json_string_value(secret);
+		if (!in.method || !strcmp(in.method, "qr") || !strcmp(in.method, "qr_gps")) {
+			web_error(r, 400, "invalid_request", "error.method_required", NULL);
+			return;
+		}
+	}
+	web_read_position(r, &in);
 	int joined = participant_find(r->db, &r->a, r->session_id, ra.id, &p);
 	if (joined != 1) {
 		if (joined < 0)
@@ -70,9 +93,9 @@ void api_stamp(req *r)
 			web_error(r, 403, "not_joined", "error.not_joined", NULL);
 		return;
 	}
-	if (!web_line_ok(r, &ra, &p))
+	if (!web_line_ok(r, &ra, &p) || !web_method_ok(r, &ra, &s, &p, &in))
 		return;
-	stamp_claim(r->db, &ra, &p, &s, time_now_ms(), "qr", &cl);
+	stamp_claim(r->db, &ra, &p, &s, time_now_ms(), in.method, &cl);
 	if (cl.status == CLAIM_REFUSED) {
 		web_refuse(r, cl.state, &ra);
 		return;
@@ -85,7 +108,7 @@ void api_stamp(req *r)
 	time_format_iso_jst(cl.collected_at, at, sizeof at);
 	json_respond(r, cl.status == CLAIM_NEW ? 201 : 200,
 		     json_pack("{s:{s:s, s:s, s:s, s:s}, s:{s:I, s:I}, s:b, s:b, s:b}", "stamp", "spot_id", s.public_id,
-			       "spot_name", s.name, "method", "qr", "collected_at", at, "progress", "collected",
+			       "spot_name", s.name, "method", in.method, "collected_at", at, "progress", "collected",
 			       (json_int_t)cl.collected, "total", (json_int_t)cl.total, "completed", cl.completed,
 			       "just_completed", cl.just_completed, "already_collected", cl.status == CLAIM_ALREADY));
 }

@@ -3,11 +3,13 @@
  */
 #include "web/common.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/account.h"
 #include "core/editor.h"
 #include "core/line.h"
+#include "core/methods.h"
 #include "core/session.h"
 #include "http/server.h"
 #include "lib/timeutil.h"
@@ -38,6 +40,20 @@ int web_spot(req *r, const char *token, struct spot *s, struct rally *ra)
 	}
 	if (rc == 0 || rally_state(ra, 0) == RALLY_DRAFT) {
 		web_error(r, 404, "unknown_qr_token", "error.unknown_qr_token", NULL);
+		return 0;
+	}
+	return 1;
+}
+
+int web_spot_by_id(req *r, const char *public_id, struct spot *s, struct rally *ra)
+{
+	int rc = token_valid(public_id) ? spot_by_public_id(r->db, &r->a, public_id, s, ra) : 0;
+	if (rc < 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return 0;
+	}
+	if (rc == 0 || rally_state(ra, 0) == RALLY_DRAFT) {
+		web_error(r, 404, "spot_not_found", "error.spot_not_found", NULL);
 		return 0;
 	}
 	return 1;
@@ -159,4 +175,88 @@ int web_join(req *r, const struct rally *ra, struct participant *p, int *created
 	else if (rc == 0)
 		web_refuse(r, st, ra);
 	return rc == 1;
+}
+
+/* Throttle keys of this claim: the participant and the address. */
+static const char *key_p(req *r, const struct participant *p)
+{
+	return arena_printf(&r->a, "p:%lld", (long long)p->id);
+}
+
+static const char *key_ip(req *r)
+{
+	return arena_printf(&r->a, "ip:%s", req_client_ip(r));
+}
+
+int web_not_locked(req *r, const struct participant *p)
+{
+	int64_t now = time_now_ms(), w1 = 0, w2 = 0;
+	int ok1 = p ? attempt_allowed(r->db, key_p(r, p), now, &w1) : 1, ok2 = attempt_allowed(r->db, key_ip(r), now, &w2);
+	if (ok1 && ok2)
+		return 1;
+	web_error(r, 429, "too_many_attempts", "error.too_many_attempts",
+		  json_pack("{s:I}", "seconds", (json_int_t)(w1 > w2 ? w1 : w2)));
+	return 0;
+}
+
+void web_failed_attempt(req *r, const struct participant *p)
+{
+	int64_t now = time_now_ms();
+	r->keep_changes = 1;
+	if (p)
+		attempt_failed(r->db, key_p(r, p), ATTEMPT_MAX_PER_PARTICIPANT, now);
+	attempt_failed(r->db, key_ip(r), ATTEMPT_MAX_PER_IP, now);
+}
+
+int web_method_ok(req *r, const struct rally *ra, const struct spot *s, const struct participant *p,
+		  struct method_input *in)
+{
+	struct spot_methods m;
+	double dist = 0;
+	int guess = in->method && (!strcmp(in->method, "keyword") || !strcmp(in->method, "pin"));
+	if (guess && !web_not_locked(r, p))
+		return 0;
+	if (spot_methods_load(r->db, &r->a, s->id, &m) != 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return 0;
+	}
+	/* A scanned QR code at a spot that wants QR + GPS is a QR + GPS claim. */
+	if (in->method && !strcmp(in->method, "qr") && !methods_has(m.methods, "qr") && methods_has(m.methods, "qr_gps"))
+		in->method = "qr_gps";
+	enum method_result res = method_verify(&m, in, &dist);
+	if (res == METHOD_OK)
+		return 1;
+	if (res == METHOD_WRONG_KEYWORD || res == METHOD_WRONG_PIN)
+		web_failed_attempt(r, p);
+	json_t *vars = json_pack("{s:s, s:I}", "back", arena_printf(&r->a, "/r/%s/spots/%s", ra->slug, s->public_id),
+				 "distance", (json_int_t)(dist + 0.5));
+	json_object_set_new(vars, "max_accuracy", json_integer((json_int_t)GPS_MAX_ACCURACY_M));
+	const char *code = method_result_code(res);
+	web_error(r, res == METHOD_NOT_ALLOWED ? 403 : 422, code, arena_printf(&r->a, "error.%s", code), vars);
+	return 0;
+}
+
+/* Read the position fields of a form or JSON body into in. */
+void web_read_position(req *r, struct method_input *in)
+{
+	const char *f[3] = {"lat", "lng", "accuracy"};
+	double v[3];
+	int have = 0;
+	for (int i = 0; i < 3; i++) {
+		json_t *j = r->json ? json_object_get(r->json, f[i]) : NULL;
+		const char *t = r->json ? NULL : req_form(r, f[i]);
+		char *end = NULL;
+		if (json_is_number(j)) {
+			v[i] = json_number_value(j);
+			have++;
+		} else if (t && *t && (v[i] = strtod(t, &end), end && !*end)) {
+			have++;
+		}
+	}
+	in->has_position = have == 3;
+	if (in->has_position) {
+		in->lat = v[0];
+		in->lon = v[1];
+		in->accuracy = v[2];
+	}
 }

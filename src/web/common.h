@@ -16,6 +16,9 @@ int web_rally(req *r, const char *slug, struct rally *ra);
 /* Load the spot with this QR token and its rally; 404 when unknown or its
  * rally is a draft. Returns 1 on success. */
 int web_spot(req *r, const char *token, struct spot *s, struct rally *ra);
+/* Load the spot with this public id and its rally; 404 when unknown or
+ * its rally is a draft. Returns 1 on success. */
+int web_spot_by_id(req *r, const char *public_id, struct spot *s, struct rally *ra);
 /* Give the browser a session when it has none (sets the cookie). 1 or 0. */
 int web_session(req *r);
 /* Answer 409 (or 404 for a draft) explaining why the rally refuses now. */
@@ -28,5 +31,20 @@ int web_join(req *r, const struct rally *ra, struct participant *p, int *created
  * answers 403 line_required (with the LINE login link) and returns 0. */
 int web_line_ok(req *r, const struct rally *ra, const struct participant *p);
 void web_line_required(req *r, const struct rally *ra);
+
+struct method_input;
+/* Check the proof of a claim (method, position, keyword, PIN) for spot s:
+ * throttles guesses per participant (p may be NULL before joining) and per
+ * address, answers 403/422/429 with a reason code and returns 0 when
+ * refused. */
+int web_method_ok(req *r, const struct rally *ra, const struct spot *s, const struct participant *p,
+		  struct method_input *in);
+/* Answer 429 (and return 0) when participant p (may be NULL) or this
+ * address is locked out after failed guesses. */
+int web_not_locked(req *r, const struct participant *p);
+/* Count a failed guess (keyword, PIN, unknown QR token) for the throttles. */
+void web_failed_attempt(req *r, const struct participant *p);
+/* Read lat/lng/accuracy from the JSON body or the form. */
+void web_read_position(req *r, struct method_input *in);
 
 #endif

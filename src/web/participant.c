@@ -10,6 +10,7 @@
 #include "core/editor.h"
 #include "core/image.h"
 #include "core/line.h"
+#include "core/methods.h"
 #include "core/rally.h"
 #include "core/stamp.h"
 #include "lib/timeutil.h"
@@ -149,6 +150,23 @@ static json_t *spot_view(req *r, const struct spot *s, const struct rally *ra, i
 	return view;
 }
 
+/* The spot page's view: the spot, what it accepts, and whether collected. */
+static json_t *spot_page_view(req *r, const struct spot *s, const struct rally *ra, int64_t at)
+{
+	struct spot_methods m;
+	json_t *view = spot_view(r, s, ra, at);
+	json_object_del(view, "qr_token"); /* the QR token is what a visit proves: never on other pages */
+	if (spot_methods_load(r->db, &r->a, s->id, &m) == 0) {
+		json_t *how = json_object();
+		static const char *names[] = {"qr", "gps", "qr_gps", "keyword", "pin"};
+		for (size_t i = 0; i < 5; i++)
+			if (methods_has(m.methods, names[i]))
+				json_object_set_new(how, names[i], json_true());
+		json_object_set_new(view, "how", how);
+	}
+	return view;
+}
+
 /* When the session's participant collected spot s: its time, or 0. */
 static int64_t collected_at(req *r, const struct rally *ra, const struct spot *s, struct participant *p)
 {
@@ -181,9 +199,11 @@ void page_qr_claim(req *r)
 		web_refuse(r, st, &ra);
 		return;
 	}
-	if (!web_join(r, &ra, &p, &created))
+	struct method_input in = {.method = "qr"};
+	web_read_position(r, &in);
+	if (!web_join(r, &ra, &p, &created) || !web_method_ok(r, &ra, &s, &p, &in))
 		return;
-	stamp_claim(r->db, &ra, &p, &s, time_now_ms(), "qr", &cl);
+	stamp_claim(r->db, &ra, &p, &s, time_now_ms(), in.method, &cl);
 	if (cl.status == CLAIM_REFUSED)
 		web_refuse(r, cl.state, &ra);
 	else if (cl.status == CLAIM_ERROR)
@@ -246,4 +266,61 @@ void page_stamp_svg(req *r)
 	}
 	page_render_as(r, 200, "stamp", "image/svg+xml",
 		       json_pack("{s:s, s:o}", "name", s.name, "hanko", view_hanko(s.name)));
+}
+
+/* GET /r/{slug}/spots/{id}: one spot, with a form for each way it gives a
+ * stamp besides its QR code (GPS, keyword, staff PIN); also the result page
+ * of those (?new=1). */
+void page_spot(req *r)
+{
+	struct spot s;
+	struct rally ra;
+	struct participant p;
+	if (!web_spot_by_id(r, r->params[1], &s, &ra))
+		return;
+	if (strcmp(ra.slug, r->params[0]) != 0) {
+		web_error(r, 404, "spot_not_found", "error.spot_not_found", NULL);
+		return;
+	}
+	json_t *view = spot_page_view(r, &s, &ra, collected_at(r, &ra, &s, &p));
+	const char *fresh = req_query(r, "new");
+	json_object_set_new(view, "new", json_boolean(fresh && strcmp(fresh, "1") == 0));
+	page_render(r, 200, "spot", view);
+}
+
+/* POST /r/{slug}/spots/{id}: claim by GPS, keyword or staff PIN. */
+void page_spot_claim(req *r)
+{
+	struct spot s;
+	struct rally ra;
+	struct participant p;
+	struct claim cl;
+	int created;
+	if (!web_spot_by_id(r, r->params[1], &s, &ra))
+		return;
+	if (strcmp(ra.slug, r->params[0]) != 0) {
+		web_error(r, 404, "spot_not_found", "error.spot_not_found", NULL);
+		return;
+	}
+	enum rally_state st = rally_state(&ra, time_now_ms());
+	if (st != RALLY_OPEN) {
+		web_refuse(r, st, &ra);
+		return;
+	}
+	struct method_input in = {.method = req_form(r, "method")};
+	in.secret = req_form(r, in.method && !strcmp(in.method, "pin") ? "pin" : "keyword");
+	if (!in.method || !strcmp(in.method, "qr") || !strcmp(in.method, "qr_gps")) {
+		web_error(r, 400, "invalid_request", "error.method_required", NULL);
+		return;
+	}
+	web_read_position(r, &in);
+	if (!web_join(r, &ra, &p, &created) || !web_method_ok(r, &ra, &s, &p, &in))
+		return;
+	stamp_claim(r->db, &ra, &p, &s, time_now_ms(), in.method, &cl);
+	if (cl.status == CLAIM_REFUSED)
+		web_refuse(r, cl.state, &ra);
+	else if (cl.status == CLAIM_ERROR)
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+	else
+		req_redirect(r, arena_printf(&r->a, "/r/%s/spots/%s%s", ra.slug, s.public_id, cl.status == CLAIM_NEW ? "?new=1" : ""));
 }

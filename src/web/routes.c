@@ -36,6 +36,8 @@ static const struct route routes[] = {
 	{"POST", "/q/{token}", page_qr_claim, R_FORM | R_SESSION, 4 * KB, 0},
 	{"GET", "/q/{token}/result", page_qr_result, R_PAGE | R_SESSION, 0, 0},
 	{"GET", "/stamps/{file}", page_stamp_svg, 0, 0, 0},
+	{"GET", "/r/{slug}/spots/{spot}", page_spot, R_PAGE | R_SESSION, 0, 0},
+	{"POST", "/r/{slug}/spots/{spot}", page_spot_claim, R_FORM | R_SESSION, 4 * KB, 0},
 	/* LINE Login for participants (src/web/line.c) */
 	{"GET", "/auth/line/start", line_start, R_PAGE | R_SESSION, 0, 0},
 	{"GET", "/auth/line/callback", line_callback, R_PAGE | R_SESSION, 0, 0},

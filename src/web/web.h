@@ -50,6 +50,8 @@ void page_qr(req *r);
 void page_qr_claim(req *r);
 void page_qr_result(req *r);
 void page_stamp_svg(req *r);
+void page_spot(req *r);
+void page_spot_claim(req *r);
 void api_rally(req *r);
 void api_join(req *r);
 void api_stamp(req *r);

@@ -1,0 +1,230 @@
+/*
+ * methods.c — see methods.h.
+ */
+#include "core/methods.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#define EARTH_RADIUS_M 6371008.8
+
+double haversine_m(double lat1, double lon1, double lat2, double lon2)
+{
+	double r = M_PI / 180.0;
+	double dlat = (lat2 - lat1) * r, dlon = (lon2 - lon1) * r;
+	double a = sin(dlat / 2) * sin(dlat / 2) + cos(lat1 * r) * cos(lat2 * r) * sin(dlon / 2) * sin(dlon / 2);
+	return 2 * EARTH_RADIUS_M * asin(fmin(1.0, sqrt(a)));
+}
+
+enum method_result gps_check(double slat, double slon, double radius, double lat, double lon, double acc, double *dist)
+{
+	*dist = 0;
+	if (!isfinite(lat) || !isfinite(lon) || !isfinite(acc) || lat < -90 || lat > 90 || lon < -180 || lon > 180 || acc < 0)
+		return METHOD_NEED_GPS;
+	if (acc > GPS_MAX_ACCURACY_M)
+		return METHOD_POOR_ACCURACY;
+	*dist = haversine_m(slat, slon, lat, lon);
+	return *dist - fmin(acc, radius) <= radius ? METHOD_OK : METHOD_TOO_FAR;
+}
+
+void keyword_normalise(const char *in, char *out, size_t outsz)
+{
+	size_t o = 0;
+	const unsigned char *p = (const unsigned char *)in;
+	while (*p && o + 4 < outsz) {
+		unsigned cp = *p, len = 1;
+		if (*p >= 0xE0 && *p < 0xF0 && p[1] && p[2]) {
+			cp = (unsigned)(*p & 0x0F) << 12 | (unsigned)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+			len = 3;
+		}
+		if (cp >= 0xFF01 && cp <= 0xFF5E) {
+			out[o++] = (char)(cp - 0xFEE0);
+		} else if (cp == 0x3000) {
+			out[o++] = ' ';
+		} else {
+			memcpy(out + o, p, len);
+			o += len;
+		}
+		p += len;
+	}
+	out[o] = '\0';
+	for (size_t i = 0; i < o; i++)
+		out[i] = (char)tolower((unsigned char)out[i]);
+	size_t s = 0;
+	while (out[s] == ' ' || out[s] == '\t' || out[s] == '\n' || out[s] == '\r')
+		s++;
+	memmove(out, out + s, o - s + 1);
+	o -= s;
+	while (o && (out[o - 1] == ' ' || out[o - 1] == '\t' || out[o - 1] == '\n' || out[o - 1] == '\r'))
+		out[--o] = '\0';
+}
+
+void keyword_hash(const char *keyword, char out[65])
+{
+	char norm[512];
+	unsigned char h[32];
+	keyword_normalise(keyword, norm, sizeof norm);
+	crypto_hash_sha256(h, (const unsigned char *)norm, strlen(norm));
+	sodium_bin2hex(out, 65, h, sizeof h);
+}
+
+int methods_has(const char *methods, const char *m)
+{
+	size_t n = strlen(m);
+	for (const char *p = methods; p && *p;) {
+		size_t k = strcspn(p, ",");
+		if (k == n && strncmp(p, m, n) == 0)
+			return 1;
+		p += k + (p[k] == ',');
+	}
+	return 0;
+}
+
+int methods_valid(const char *methods)
+{
+	static const char *known[] = {"qr", "gps", "qr_gps", "keyword", "pin"};
+	if (!methods || !*methods || strlen(methods) > 64)
+		return 0;
+	for (const char *p = methods; *p;) {
+		size_t k = strcspn(p, ","), ok = 0;
+		for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+			ok |= k == strlen(known[i]) && strncmp(p, known[i], k) == 0;
+		if (!ok)
+			return 0;
+		p += k + (p[k] == ',');
+	}
+	return 1;
+}
+
+int attempt_allowed(db *d, const char *key, int64_t now, int64_t *wait_s)
+{
+	int64_t until = db_int1(d, 0, "SELECT locked_until FROM attempt_throttle WHERE key = $1", "t", key);
+	*wait_s = until > now ? (until - now + 999) / 1000 : 0;
+	return until <= now;
+}
+
+int attempt_failed(db *d, const char *key, int max, int64_t now)
+{
+	int rc = db_exec(d, "INSERT INTO attempt_throttle(key, failures, window_start) VALUES ($1, 1, $2)"
+			    " ON CONFLICT (key) DO UPDATE SET"
+			    " failures = CASE WHEN window_start < $3 THEN 1 ELSE failures + 1 END,"
+			    " window_start = CASE WHEN window_start < $3 THEN $2 ELSE window_start END",
+			 "tii", key, now, now - ATTEMPT_WINDOW_MS);
+	if (rc == DB_DONE)
+		rc = db_exec(d, "UPDATE attempt_throttle SET locked_until = $1 WHERE key = $2 AND failures >= $3", "iti",
+			     now + ATTEMPT_LOCK_MS, key, (int64_t)max);
+	return rc == DB_DONE ? 0 : -1;
+}
+
+static const char ALPHABET[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"; /* 31 symbols */
+
+/* Weighted sum mod 31 of the 10 data symbols. */
+static char check_char(const char *data)
+{
+	unsigned sum = 0;
+	for (int i = 0; i < 10; i++)
+		sum += (unsigned)(i + 1) * (unsigned)(strchr(ALPHABET, data[i]) - ALPHABET);
+	return ALPHABET[sum % 31];
+}
+
+void recovery_new(char *out, size_t outsz)
+{
+	char data[11];
+	for (int i = 0; i < 10; i++)
+		data[i] = ALPHABET[randombytes_uniform(31)];
+	data[10] = '\0';
+	snprintf(out, outsz, "%.4s-%.4s-%.2s%c", data, data + 4, data + 8, check_char(data));
+}
+
+int recovery_parse(const char *typed, char *out, size_t outsz)
+{
+	char c[12];
+	size_t n = 0;
+	if (!typed || outsz < 12)
+		return -1;
+	for (const char *p = typed; *p; p++) {
+		char ch = (char)toupper((unsigned char)*p);
+		if (ch == ' ' || ch == '-')
+			continue;
+		if (n == 11 || !strchr(ALPHABET, ch) || !ch)
+			return -1;
+		c[n++] = ch;
+	}
+	c[n] = '\0';
+	if (n != 11 || check_char(c) != c[10])
+		return -1;
+	memcpy(out, c, 12);
+	return 0;
+}
+
+int spot_methods_load(db *d, arena *a, int64_t spot_id, struct spot_methods *out)
+{
+	db_stmt *st = db_query(d, "SELECT s.methods, s.keyword_hash, s.pin_hash, r.desk_pin_hash, s.latitude, s.longitude,"
+				  " s.radius_m FROM spots s JOIN rallies r ON r.id = s.rally_id WHERE s.id = $1", "i", spot_id);
+	int rc = db_row(st);
+	memset(out, 0, sizeof *out);
+	if (rc == DB_ROW) {
+		out->methods = arena_strdup(a, db_text(st, 0));
+		out->keyword_hash = arena_strdup(a, db_text(st, 1));
+		out->pin_hash = arena_strdup(a, db_text(st, 2));
+		out->desk_pin_hash = arena_strdup(a, db_text(st, 3));
+		out->has_position = !db_is_null(st, 4) && !db_is_null(st, 5);
+		out->lat = db_double(st, 4);
+		out->lon = db_double(st, 5);
+		out->radius_m = (double)db_int(st, 6);
+	}
+	db_done(st);
+	return rc == DB_ROW ? 0 : -1;
+}
+
+/* argon2id check of a PIN against a stored hash ("" never matches). */
+static int pin_matches(const char *hash, const char *pin)
+{
+	return hash && *hash && crypto_pwhash_str_verify(hash, pin, strlen(pin)) == 0;
+}
+
+enum method_result method_verify(const struct spot_methods *m, const struct method_input *in, double *distance_m)
+{
+	*distance_m = 0;
+	const char *method = in->method;
+	if (!method || !methods_has(m->methods, method))
+		return METHOD_NOT_ALLOWED;
+	if (!strcmp(method, "gps") || !strcmp(method, "qr_gps")) {
+		if (!m->has_position)
+			return METHOD_NO_POSITION;
+		if (!in->has_position)
+			return METHOD_NEED_GPS;
+		return gps_check(m->lat, m->lon, m->radius_m, in->lat, in->lon, in->accuracy, distance_m);
+	}
+	if (!strcmp(method, "keyword")) {
+		char h[65];
+		keyword_hash(in->secret ? in->secret : "", h);
+		return *m->keyword_hash && in->secret && strlen(m->keyword_hash) == 64 &&
+				       sodium_memcmp(h, m->keyword_hash, 64) == 0
+			       ? METHOD_OK
+			       : METHOD_WRONG_KEYWORD;
+	}
+	if (!strcmp(method, "pin")) {
+		const char *pin = in->secret ? in->secret : "";
+		return strlen(pin) <= 32 && (pin_matches(m->pin_hash, pin) || pin_matches(m->desk_pin_hash, pin))
+			       ? METHOD_OK
+			       : METHOD_WRONG_PIN;
+	}
+	return METHOD_OK; /* qr: the token itself was the proof */
+}
+
+const char *method_result_code(enum method_result r)
+{
+	static const char *codes[] = {"ok", "method_not_accepted", "gps_required", "poor_accuracy", "too_far",
+				      "spot_has_no_position", "wrong_keyword", "wrong_pin"};
+	return codes[r];
+}
+
+int pin_hash(const char *pin, char out[128])
+{
+	return crypto_pwhash_str_alg(out, pin, strlen(pin), crypto_pwhash_OPSLIMIT_INTERACTIVE, 8u << 20,
+				     crypto_pwhash_ALG_ARGON2ID13);
+}

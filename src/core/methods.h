@@ -1,0 +1,88 @@
+/*
+ * methods.h — how a stamp is earned at a spot, besides the printed QR code:
+ * GPS (the browser's position and its accuracy), QR + GPS, a keyword shown
+ * at the spot, a staff PIN; guessing throttles; and recovery codes.
+ *
+ * GPS rule: a reading whose accuracy is worse than GPS_MAX_ACCURACY_M is
+ * refused ("poor accuracy"); otherwise the stamp is given when
+ *     distance − min(accuracy, radius) ≤ radius
+ * i.e. the reported uncertainty may bridge the gap, but never by more than
+ * the spot's own radius (at most twice the radius in all).
+ */
+#ifndef SR_METHODS_H
+#define SR_METHODS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/arena.h"
+#include "store/db.h"
+
+#define GPS_MAX_ACCURACY_M 200.0
+#define ATTEMPT_MAX_PER_PARTICIPANT 5
+#define ATTEMPT_MAX_PER_IP 30
+#define ATTEMPT_WINDOW_MS (15 * 60000LL)
+#define ATTEMPT_LOCK_MS (15 * 60000LL)
+
+enum method_result {
+	METHOD_OK,
+	METHOD_NOT_ALLOWED,   /* the spot does not take this method */
+	METHOD_NEED_GPS,      /* QR + GPS: the position is missing */
+	METHOD_POOR_ACCURACY,
+	METHOD_TOO_FAR,       /* *distance_m says how far */
+	METHOD_NO_POSITION,   /* the spot has no coordinates set */
+	METHOD_WRONG_KEYWORD,
+	METHOD_WRONG_PIN,
+};
+
+/* Great-circle distance in metres (haversine, mean Earth radius). */
+double haversine_m(double lat1, double lon1, double lat2, double lon2);
+/* Apply the GPS rule. */
+enum method_result gps_check(double spot_lat, double spot_lon, double radius_m, double lat, double lon,
+			     double accuracy_m, double *distance_m);
+/* Normalise a keyword: full-width ASCII and the ideographic space folded to
+ * ASCII, ASCII letters lower-cased, surrounding white space removed. Into
+ * out (outsz bytes). */
+void keyword_normalise(const char *in, char *out, size_t outsz);
+/* Hex SHA-256 of the normalised keyword into out (65 bytes). */
+void keyword_hash(const char *keyword, char out[65]);
+/* True when methods (a comma list) contains m. */
+int methods_has(const char *methods, const char *m);
+/* True when every item of a comma list is a known method and the list is non-empty. */
+int methods_valid(const char *methods);
+
+/* Throttling: 0 when key may try now (else *wait_s), record failures. */
+int attempt_allowed(db *d, const char *key, int64_t now, int64_t *wait_s);
+int attempt_failed(db *d, const char *key, int max, int64_t now);
+
+/* Recovery codes: "XXXX-XXXX-XXC" from 23456789ABCDEFGHJKMNPQRSTUVWXYZ, the
+ * last character a check digit. recovery_new writes one into out (≥ 16). */
+void recovery_new(char *out, size_t outsz);
+/* Normalise what a person typed (case, spaces, hyphens, O→0 … as the
+ * alphabet has no such letters) and check the check digit; 0 and the
+ * canonical 11 characters in out (≥ 12) when valid. */
+int recovery_parse(const char *typed, char *out, size_t outsz);
+
+/* What a spot accepts (loaded per claim). */
+struct spot_methods {
+	const char *methods, *keyword_hash, *pin_hash, *desk_pin_hash;
+	int has_position;
+	double lat, lon, radius_m;
+};
+/* What the participant sent. */
+struct method_input {
+	const char *method;   /* "qr", "gps", "qr_gps", "keyword", "pin" */
+	int has_position;
+	double lat, lon, accuracy;
+	const char *secret;   /* keyword or PIN */
+};
+
+int spot_methods_load(db *d, arena *a, int64_t spot_id, struct spot_methods *out);
+/* Check one claim's proof against the spot (no throttling here). */
+enum method_result method_verify(const struct spot_methods *m, const struct method_input *in, double *distance_m);
+/* A stable code for the API ("too_far", "wrong_keyword", ...). */
+const char *method_result_code(enum method_result r);
+/* argon2id hash of a staff PIN (out ≥ crypto_pwhash_STRBYTES = 128). 0 or -1. */
+int pin_hash(const char *pin, char out[128]);
+
+#endif

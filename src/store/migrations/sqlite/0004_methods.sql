@@ -1,0 +1,41 @@
+-- 0004_methods.sql — stamp methods per spot (QR, GPS, QR + GPS, keyword,
+-- staff PIN), guessing throttles, and recovery codes for stamp cards.
+
+-- Stamps may now come from any method: rebuild the table with the new CHECK.
+CREATE TABLE stamps_new (
+  id              INTEGER PRIMARY KEY,
+  participant_id  INTEGER NOT NULL REFERENCES participants(id),
+  spot_id         INTEGER NOT NULL REFERENCES spots(id),
+  method          TEXT NOT NULL CHECK (method IN ('qr', 'gps', 'qr_gps', 'keyword', 'pin')),
+  created_at      INTEGER NOT NULL,
+  UNIQUE (participant_id, spot_id)
+);
+INSERT INTO stamps_new(id, participant_id, spot_id, method, created_at)
+  SELECT id, participant_id, spot_id, method, created_at FROM stamps;
+DROP TABLE stamps;
+ALTER TABLE stamps_new RENAME TO stamps;
+CREATE INDEX stamps_spot ON stamps(spot_id, created_at);
+CREATE INDEX stamps_time ON stamps(created_at);
+
+-- The methods a spot accepts: a comma-separated set of qr, gps, qr_gps,
+-- keyword, pin. The keyword is stored as the SHA-256 of its normalised form;
+-- PINs as argon2id. A rally may also have a desk PIN valid at every spot.
+ALTER TABLE spots ADD COLUMN methods TEXT NOT NULL DEFAULT 'qr';
+ALTER TABLE spots ADD COLUMN keyword_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE spots ADD COLUMN pin_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE rallies ADD COLUMN desk_pin_hash TEXT NOT NULL DEFAULT '';
+
+-- Failed keyword / PIN / token / recovery attempts per participant and per
+-- address, with a lockout.
+CREATE TABLE attempt_throttle (
+  key           TEXT PRIMARY KEY,
+  failures      INTEGER NOT NULL,
+  window_start  INTEGER NOT NULL,
+  locked_until  INTEGER NOT NULL DEFAULT 0
+);
+
+-- A participant's recovery code: sealed to show it again on the card, and
+-- hashed (SHA-256 of the normalised code) to find the card in another browser.
+ALTER TABLE participants ADD COLUMN recovery_sealed TEXT;
+ALTER TABLE participants ADD COLUMN recovery_hash BLOB;
+CREATE UNIQUE INDEX participants_recovery ON participants(recovery_hash) WHERE recovery_hash IS NOT NULL;
