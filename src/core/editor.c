@@ -16,6 +16,7 @@
 #include "lib/timeutil.h"
 #include "lib/token.h"
 #include "lib/utf8.h"
+#include "core/methods.h"
 
 static void err(json_t *errors, const char *field, const char *key)
 {
@@ -278,4 +279,35 @@ int spot_extra_load(db *d, arena *a, int64_t spot_id, struct spot_extra *out)
 	}
 	db_done(st);
 	return rc == DB_ROW ? 0 : -1;
+}
+
+int spot_set_methods(db *d, int64_t spot_id, const char *methods, const char *keyword, const char *pin)
+{
+	int rc = db_exec(d, "UPDATE spots SET methods = $1 WHERE id = $2", "ti", methods, spot_id);
+	if (rc == DB_DONE && keyword && *keyword) {
+		char h[65];
+		keyword_hash(keyword, h);
+		rc = db_exec(d, "UPDATE spots SET keyword_hash = $1 WHERE id = $2", "ti", h, spot_id);
+	}
+	if (rc == DB_DONE && pin && *pin) {
+		char h[128];
+		if (pin_hash(pin, h) != 0)
+			return -1;
+		rc = db_exec(d, "UPDATE spots SET pin_hash = $1 WHERE id = $2", "ti", h, spot_id);
+	}
+	return rc == DB_DONE ? 0 : -1;
+}
+
+int rally_set_desk_pin(db *d, int64_t rally_id, const char *pin)
+{
+	char h[128] = "";
+	if (pin && *pin && pin_hash(pin, h) != 0)
+		return -1;
+	return db_exec(d, "UPDATE rallies SET desk_pin_hash = $1 WHERE id = $2", "ti", h, rally_id) == DB_DONE ? 0 : -1;
+}
+
+int pin_valid(const char *pin)
+{
+	size_t n = pin ? strlen(pin) : 0;
+	return n >= 4 && n <= 8 && strspn(pin, "0123456789") == n;
 }

@@ -69,5 +69,12 @@ struct spot_extra {
 	const char *category;
 };
 int spot_extra_load(db *d, arena *a, int64_t spot_id, struct spot_extra *out);
+/* Set the methods (a valid comma list), and the keyword / PIN when given
+ * (stored hashed). 0 or -1. */
+int spot_set_methods(db *d, int64_t spot_id, const char *methods, const char *keyword, const char *pin);
+/* Set (or, with "" / NULL, remove) the rally's desk PIN. */
+int rally_set_desk_pin(db *d, int64_t rally_id, const char *pin);
+/* A staff PIN: 4 to 8 digits. */
+int pin_valid(const char *pin);
 
 #endif

@@ -245,6 +245,27 @@ int64_t console_store_upload(req *r, const char *back)
 	return id > 0 ? id : 0;
 }
 
+/* POST .../desk-pin: set or remove the rally's desk PIN (valid at every spot
+ * that takes staff PINs). */
+void console_rally_desk_pin(req *r)
+{
+	struct rally ra;
+	const char *pin = req_form(r, "desk_pin");
+	if (!console_rally(r, r->params[0], &ra))
+		return;
+	const char *back = arena_printf(&r->a, "/console/rallies/%s", ra.slug);
+	if (pin && *pin && !pin_valid(pin)) {
+		web_error(r, 422, "invalid_request", "spot.pin_invalid", json_pack("{s:s}", "back", back));
+		return;
+	}
+	if (rally_set_desk_pin(r->db, ra.id, pin) != 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	console_event(r, "rally_desk_pin", web_json_text(r, json_pack("{s:s, s:b}", "rally", ra.slug, "set", pin && *pin)));
+	req_redirect(r, arena_printf(&r->a, "%s?saved=1", back));
+}
+
 void console_rally_cover(req *r)
 {
 	struct rally ra;

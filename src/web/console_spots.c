@@ -10,9 +10,11 @@
 #include "core/account.h"
 #include "core/editor.h"
 #include "core/image.h"
+#include "core/methods.h"
 #include "http/server.h"
 #include "lib/timeutil.h"
 #include "lib/token.h"
+#include "lib/utf8.h"
 #include "web/console.h"
 #include "web/page.h"
 #include "web/view.h"
@@ -134,6 +136,16 @@ static void spot_extras(req *r, json_t *view, const struct spot *s, const struct
 	if (stamp)
 		json_object_set_new(view, "stamp_image", json_string(stamp));
 	json_object_set_new(view, "stamp_v", json_string(view_stamp_version(r, s->name)));
+	struct spot_methods m;
+	if (spot_methods_load(r->db, &r->a, s->id, &m) == 0) {
+		static const char *names[] = {"qr", "gps", "qr_gps", "keyword", "pin"};
+		json_t *on = json_object();
+		for (size_t i = 0; i < 5; i++)
+			json_object_set_new(on, names[i], json_boolean(methods_has(m.methods, names[i])));
+		json_object_set_new(view, "methods", on);
+		json_object_set_new(view, "keyword_set", json_boolean(*m.keyword_hash));
+		json_object_set_new(view, "pin_set", json_boolean(*m.pin_hash));
+	}
 }
 
 void console_spot_edit(req *r)
@@ -174,6 +186,51 @@ void console_spot_update(req *r)
 		return;
 	}
 	req_redirect(r, arena_printf(&r->a, "/console/rallies/%s/spots/%s?saved=1", ra.slug, s.public_id));
+}
+
+/* POST .../spots/{spot}/methods: which ways the spot gives a stamp. */
+void console_spot_methods(req *r)
+{
+	struct rally ra;
+	struct spot s;
+	struct spot_extra x;
+	struct spot_methods m;
+	if (!load_spot(r, &ra, &s) || spot_extra_load(r->db, &r->a, s.id, &x) != 0 ||
+	    spot_methods_load(r->db, &r->a, s.id, &m) != 0)
+		return;
+	static const char *names[] = {"qr", "gps", "qr_gps", "keyword", "pin"};
+	buf list = BUF_INIT;
+	for (size_t i = 0; i < 5; i++)
+		if (req_form(r, arena_printf(&r->a, "m_%s", names[i])))
+			buf_printf(&list, "%s%s", list.len ? "," : "", names[i]);
+	const char *methods = arena_strdup(&r->a, buf_str(&list));
+	buf_free(&list);
+	const char *keyword = req_form(r, "keyword"), *pin = req_form(r, "pin");
+	const char *problem = NULL;
+	if (!methods_valid(methods))
+		problem = "spot.methods_none";
+	else if ((methods_has(methods, "gps") || methods_has(methods, "qr_gps")) && !x.has_position)
+		problem = "spot.methods_need_position";
+	else if (methods_has(methods, "keyword") && !*m.keyword_hash && !(keyword && *keyword))
+		problem = "spot.methods_need_keyword";
+	else if (keyword && utf8_chars(keyword) > 100)
+		problem = "form.too_long";
+	else if (pin && *pin && !pin_valid(pin))
+		problem = "spot.pin_invalid";
+	else if (methods_has(methods, "pin") && !*m.pin_hash && !*m.desk_pin_hash && !(pin && *pin))
+		problem = "spot.methods_need_pin";
+	const char *back = arena_printf(&r->a, "/console/rallies/%s/spots/%s", ra.slug, s.public_id);
+	if (problem) {
+		web_error(r, 422, "invalid_request", problem, json_pack("{s:s}", "back", back));
+		return;
+	}
+	if (spot_set_methods(r->db, s.id, methods, keyword, pin) != 0) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	console_event(r, "spot_methods", web_json_text(r, json_pack("{s:s, s:s, s:s}", "rally", ra.slug, "spot", s.name,
+								     "methods", methods)));
+	req_redirect(r, arena_printf(&r->a, "%s?saved=1", back));
 }
 
 void console_spot_regenerate(req *r)

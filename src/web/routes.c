@@ -70,6 +70,8 @@ static const struct route routes[] = {
 	{"POST", "/console/rallies/{slug}/spots", console_spot_create, R_FORM | R_STAFF, 16 * KB, PERM_EDIT},
 	{"GET", "/console/rallies/{slug}/spots/{spot}", console_spot_edit, R_PAGE | R_STAFF, 0, PERM_EDIT},
 	{"POST", "/console/rallies/{slug}/spots/{spot}", console_spot_update, R_FORM | R_STAFF, 16 * KB, PERM_EDIT},
+	{"POST", "/console/rallies/{slug}/spots/{spot}/methods", console_spot_methods, R_FORM | R_STAFF, 4 * KB, PERM_EDIT},
+	{"POST", "/console/rallies/{slug}/desk-pin", console_rally_desk_pin, R_FORM | R_STAFF, 4 * KB, PERM_EDIT},
 	{"POST", "/console/rallies/{slug}/spots/{spot}/regenerate", console_spot_regenerate, R_FORM | R_STAFF, 4 * KB, PERM_EDIT},
 	{"POST", "/console/rallies/{slug}/spots/{spot}/image", console_spot_image, R_FORM | R_STAFF, UPLOAD_MAX, PERM_EDIT},
 	{"GET", "/console/rallies/{slug}/posters", console_posters, R_PAGE | R_STAFF, 0, PERM_EDIT},

@@ -79,6 +79,8 @@ void console_spot_create(req *r);
 void console_spot_edit(req *r);
 void console_spot_update(req *r);
 void console_spot_regenerate(req *r);
+void console_spot_methods(req *r);
+void console_rally_desk_pin(req *r);
 void console_spot_image(req *r);
 void console_posters(req *r);
 void console_poster(req *r);

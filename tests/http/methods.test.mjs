@@ -1,0 +1,132 @@
+// Stamp methods at their boundaries: GPS distance and accuracy, QR + GPS,
+// keyword normalisation, staff PINs, guessing throttles and lockout.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startServer } from './helpers.mjs';
+
+let srv;
+let owner;
+const SPOT = { lat: 35.4437, lng: 139.638 };
+const M_PER_DEG = 6371008.8 * Math.PI / 180;
+const north = (m) => ({ lat: SPOT.lat + m / M_PER_DEG, lng: SPOT.lng });
+const ids = {};
+
+before(async () => {
+  srv = await startServer();
+  srv.import({ tenant: 'm', slug: 'meth', title: 'Methods', description: 'x', starts_at: '2020-01-01T00:00:00Z',
+    ends_at: '2099-01-01T00:00:00Z', status: 'published',
+    spots: ['gps', 'qrgps', 'kw', 'pin', 'plain'].map((name) => ({ name })) });
+  owner = await srv.staff('m-owner', srv.user('m', 'm-owner', 'owner'));
+  const t = (await owner.get('/console')).text.match(/name="_csrf" value="([^"]+)"/)[1];
+  for (const name of ['gps', 'qrgps', 'kw', 'pin', 'plain']) ids[name] = srv.sql(`SELECT public_id FROM spots WHERE name = '${name}'`);
+  const edit = (name, fields) => owner.postForm(`/console/rallies/meth/spots/${ids[name]}`, { _csrf: t, name, radius_m: '50', position: '1', ...fields });
+  const methods = (name, fields) => owner.postForm(`/console/rallies/meth/spots/${ids[name]}/methods`, { _csrf: t, ...fields });
+  for (const name of ['gps', 'qrgps']) assert.equal((await edit(name, { latitude: String(SPOT.lat), longitude: String(SPOT.lng) })).status, 303);
+  assert.equal((await methods('gps', { m_gps: '1' })).status, 303);
+  assert.equal((await methods('qrgps', { m_qr_gps: '1' })).status, 303);
+  assert.equal((await methods('kw', { m_keyword: '1', keyword: 'ミナトＰＯＲＴ2026' })).status, 303);
+  assert.equal((await methods('pin', { m_pin: '1', pin: '1234' })).status, 303);
+  assert.equal((await owner.postForm('/console/rallies/meth/desk-pin', { _csrf: t, desk_pin: '9876' })).status, 303);
+  const bad = await methods('plain', { m_gps: '1' });
+  assert.equal(bad.status, 422, 'GPS needs a position first');
+});
+after(async () => { await srv.stop(); });
+
+async function participant() {
+  const c = srv.client();
+  assert.equal((await c.postJson('/api/v1/rallies/meth/join')).status, 201);
+  return c;
+}
+const claim = (c, body) => c.postJson('/api/v1/stamps', body);
+const gps = (c, m, accuracy) => claim(c, { spot_id: ids.gps, method: 'gps', ...north(m), accuracy });
+
+describe('GPS', () => {
+  test('inside and outside the radius, with and without accuracy (rule: distance − min(accuracy, radius) ≤ radius)', async () => {
+    const cases = [[49, 0, 201], [51, 0, 422], [95, 50, 201], [101, 50, 422], [105, 500, 422], [150, 200, 422]];
+    for (const [m, acc, status] of cases) {
+      const c = await participant();
+      const r = await gps(c, m, acc);
+      assert.equal(r.status, status, `${m} m, accuracy ${acc}: ${r.text}`);
+      if (status === 422 && acc <= 200) {
+        assert.equal(r.json.error.code, 'too_far');
+        assert.match(r.json.error.message, new RegExp(`約 ${m} m`));
+      }
+    }
+  });
+
+  test('accuracy limits: 200 m is accepted as a reading, above is refused as too imprecise', async () => {
+    assert.equal((await gps(await participant(), 0, 200)).status, 201);
+    const r = await gps(await participant(), 0, 200.5);
+    assert.equal(r.status, 422);
+    assert.equal(r.json.error.code, 'poor_accuracy');
+  });
+
+  test('no position → gps_required; a QR-only spot refuses GPS; nothing is written', async () => {
+    const c = await participant();
+    const r = await claim(c, { spot_id: ids.gps, method: 'gps' });
+    assert.equal(r.json.error.code, 'gps_required');
+    const q = await claim(c, { spot_id: ids.plain, method: 'gps', ...SPOT, accuracy: 5 });
+    assert.equal(q.status, 403);
+    assert.equal(q.json.error.code, 'method_not_accepted');
+    assert.equal((await c.get('/api/v1/rallies/meth/card')).json.progress.collected, 0);
+  });
+
+  test('QR + GPS needs both', async () => {
+    const token = srv.sql(`SELECT qr_token FROM spots WHERE name = 'qrgps'`);
+    const c = await participant();
+    assert.equal((await claim(c, { qr_token: token })).json.error.code, 'gps_required');
+    assert.equal((await claim(c, { qr_token: token, ...north(500), accuracy: 10 })).json.error.code, 'too_far');
+    const ok = await claim(c, { qr_token: token, ...north(10), accuracy: 10 });
+    assert.equal(ok.status, 201);
+    assert.equal(ok.json.stamp.method, 'qr_gps');
+  });
+});
+
+describe('keyword and PIN', () => {
+  test('keywords compare after folding width, case and surrounding space', async () => {
+    for (const typed of ['ミナトＰＯＲＴ2026', '\u3000ミナトport２０２６ ', 'ミナトPort2026']) {
+      const r = await claim(await participant(), { spot_id: ids.kw, method: 'keyword', keyword: typed });
+      assert.equal(r.status, 201, typed);
+    }
+    const wrong = await claim(await participant(), { spot_id: ids.kw, method: 'keyword', keyword: 'みなとport2026' });
+    assert.equal(wrong.status, 422, 'hiragana and katakana are different words');
+    assert.equal(wrong.json.error.code, 'wrong_keyword');
+  });
+
+  test("staff PIN: the spot's and the desk's work, others do not", async () => {
+    assert.equal((await claim(await participant(), { spot_id: ids.pin, method: 'pin', pin: '1234' })).status, 201);
+    assert.equal((await claim(await participant(), { spot_id: ids.pin, method: 'pin', pin: '9876' })).status, 201);
+    const r = await claim(await participant(), { spot_id: ids.pin, method: 'pin', pin: '0000' });
+    assert.equal(r.json.error.code, 'wrong_pin');
+  });
+
+  test('five wrong guesses lock the participant out, even for the right answer; others are not locked', async () => {
+    const c = await participant();
+    for (let i = 0; i < 5; i++) {
+      assert.equal((await claim(c, { spot_id: ids.kw, method: 'keyword', keyword: `guess${i}` })).status, 422);
+    }
+    const locked = await claim(c, { spot_id: ids.kw, method: 'keyword', keyword: 'ミナトPORT2026' });
+    assert.equal(locked.status, 429);
+    assert.equal(locked.json.error.code, 'too_many_attempts');
+    assert.match(locked.json.error.message, /\d+ 秒後/);
+    assert.equal((await c.get('/api/v1/rallies/meth/card')).json.progress.collected, 0);
+    const other = await claim(await participant(), { spot_id: ids.kw, method: 'keyword', keyword: 'ミナトPORT2026' });
+    assert.equal(other.status, 201);
+  });
+
+  test('the spot page offers the forms; a wrong keyword on the page says so in the page language', async () => {
+    const c = srv.client();
+    const page = await c.get(`/r/meth/spots/${ids.kw}`);
+    assert.match(page.text, /name="keyword"/);
+    const t = page.text.match(/name="_csrf" value="([^"]+)"/)[1];
+    const wrong = await c.postForm(`/r/meth/spots/${ids.kw}`, { _csrf: t, method: 'keyword', keyword: 'nope' });
+    assert.equal(wrong.status, 422);
+    assert.match(wrong.text, /キーワードが違います/);
+    const ok = await c.postForm(`/r/meth/spots/${ids.kw}`, { _csrf: t, method: 'keyword', keyword: 'ミナトPORT2026' });
+    assert.equal(ok.status, 303);
+    assert.equal(ok.headers.location, `/r/meth/spots/${ids.kw}?new=1`);
+    const res = await c.get(ok.headers.location);
+    assert.match(res.text, /スタンプを獲得しました/);
+    assert.match((await srv.client().get(`/r/meth/spots/${ids.gps}`)).text, /data-gps/);
+  });
+});
