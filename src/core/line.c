@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/methods.h"
 #include "lib/seal.h"
 #include "lib/token.h"
 
@@ -133,7 +134,8 @@ int line_link(db *d, arena *a, int64_t session_id, const struct rally *r, const 
 		token_new(pid, sizeof pid, TOKEN_PUBLIC_BYTES);
 		line_id = db_int1(d, -1, "INSERT INTO participants(public_id, rally_id, created_at, line_sub) VALUES ($1, $2, $3, $4)"
 					 " RETURNING id", "tiit", pid, r->id, now, sub);
-		ok = line_id > 0 &&
+		char code[20];
+		ok = line_id > 0 && participant_set_recovery(d, a, line_id, code, sizeof code) == 0 &&
 		     db_exec(d, "INSERT INTO rally_hourly(rally_id, hour, joins) VALUES ($1, $2, 1)"
 				" ON CONFLICT (rally_id, hour) DO UPDATE SET joins = joins + 1", "ii", r->id, now / 3600000) == DB_DONE;
 	}

@@ -7,7 +7,10 @@
 #include <math.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "lib/seal.h"
 
 #define EARTH_RADIUS_M 6371008.8
 
@@ -92,7 +95,7 @@ int methods_valid(const char *methods)
 		size_t k = strcspn(p, ","), ok = 0;
 		for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
 			ok |= k == strlen(known[i]) && strncmp(p, known[i], k) == 0;
-		if (!ok)
+		if (!ok || (p[k] == ',' && p[k + 1] == '\0'))
 			return 0;
 		p += k + (p[k] == ',');
 	}
@@ -227,4 +230,58 @@ int pin_hash(const char *pin, char out[128])
 {
 	return crypto_pwhash_str_alg(out, pin, strlen(pin), crypto_pwhash_OPSLIMIT_INTERACTIVE, 8u << 20,
 				     crypto_pwhash_ALG_ARGON2ID13);
+}
+
+/* SHA-256 of a canonical recovery code. */
+static void recovery_digest(const char *canonical, unsigned char h[32])
+{
+	crypto_hash_sha256(h, (const unsigned char *)canonical, strlen(canonical));
+}
+
+int participant_set_recovery(db *d, arena *a, int64_t participant_id, char *code, size_t codesz)
+{
+	for (int attempt = 0; attempt < 3; attempt++) {
+		char canon[12];
+		unsigned char h[32];
+		recovery_new(code, codesz);
+		recovery_parse(code, canon, sizeof canon);
+		recovery_digest(canon, h);
+		int rc = db_exec(d, "UPDATE participants SET recovery_sealed = $1, recovery_hash = $2 WHERE id = $3", "tbi",
+				 seal(a, code), h, sizeof h, participant_id);
+		if (rc == DB_DONE)
+			return 0;
+		if (rc != DB_CONSTRAINT)
+			return -1;
+	}
+	return -1;
+}
+
+const char *participant_recovery(db *d, arena *a, int64_t participant_id)
+{
+	char *s = db_text1(d, "SELECT recovery_sealed FROM participants WHERE id = $1", "i", participant_id);
+	const char *out = s ? unseal(a, s) : NULL;
+	free(s);
+	return out;
+}
+
+int participant_recover(db *d, const char *canonical, int64_t session_id, int64_t *rally_id)
+{
+	unsigned char h[32];
+	recovery_digest(canonical, h);
+	db_stmt *st = db_query(d, "SELECT id, rally_id FROM participants WHERE recovery_hash = $1", "b", h, sizeof h);
+	int rc = db_row(st);
+	int64_t pid = 0;
+	if (rc == DB_ROW) {
+		pid = db_int(st, 0);
+		*rally_id = db_int(st, 1);
+	}
+	db_done(st);
+	if (rc != DB_ROW)
+		return rc == DB_DONE ? 0 : -1;
+	/* This browser's own card of that rally, if any, lets go of the session. */
+	if (db_exec(d, "UPDATE participants SET session_id = NULL WHERE session_id = $1 AND rally_id = $2 AND id <> $3", "iii",
+		    session_id, *rally_id, pid) != DB_DONE ||
+	    db_exec(d, "UPDATE participants SET session_id = $1 WHERE id = $2", "ii", session_id, pid) != DB_DONE)
+		return -1;
+	return 1;
 }

@@ -63,6 +63,15 @@ void recovery_new(char *out, size_t outsz);
  * canonical 11 characters in out (≥ 12) when valid. */
 int recovery_parse(const char *typed, char *out, size_t outsz);
 
+/* Give a participant a new recovery code (written into code, ≥ 16 bytes):
+ * sealed to show again, hashed to find. 0 or -1. */
+int participant_set_recovery(db *d, arena *a, int64_t participant_id, char *code, size_t codesz);
+/* The participant's recovery code (arena string) or NULL. */
+const char *participant_recovery(db *d, arena *a, int64_t participant_id);
+/* Attach the participant with this (canonical) code to the session; its
+ * rally into *rally_id. 1 found, 0 unknown code, -1 error. */
+int participant_recover(db *d, const char *canonical, int64_t session_id, int64_t *rally_id);
+
 /* What a spot accepts (loaded per claim). */
 struct spot_methods {
 	const char *methods, *keyword_hash, *pin_hash, *desk_pin_hash;

@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "core/methods.h"
 #include "lib/metrics.h"
 #include "lib/token.h"
 #include "store/writer.h"
@@ -57,8 +58,13 @@ int participant_join(db *d, arena *a, int64_t session_id, const struct rally *r,
 			    " VALUES ($1, $2, $3, $4) ON CONFLICT (session_id, rally_id) DO NOTHING",
 			 "tiii", pid, r->id, session_id, now);
 	*created = rc == DB_DONE && db_changes(d) == 1;
-	if (*created)
+	if (*created) {
+		char code[20];
+		int64_t id = db_int1(d, 0, "SELECT id FROM participants WHERE public_id = $1", "t", pid);
 		rc = stats_add(d, r->id, now, "joins");
+		if (rc == DB_DONE && participant_set_recovery(d, a, id, code, sizeof code) != 0)
+			rc = DB_ERROR;
+	}
 	if (rc != DB_DONE || db_commit(d) != 0) {
 		if (rc != DB_DONE)
 			db_rollback(d);

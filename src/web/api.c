@@ -44,10 +44,13 @@ void api_join(req *r)
 	struct rally ra;
 	struct participant p;
 	int created;
-	if (web_rally(r, r->params[0], &ra) && web_join(r, &ra, &p, &created))
-		json_respond(r, created ? 201 : 200,
-			     json_pack("{s:s, s:o, s:b}", "rally", ra.slug, "participant", participant_json(&p),
-				       "created", created));
+	if (!web_rally(r, r->params[0], &ra) || !web_join(r, &ra, &p, &created))
+		return;
+	json_t *body = json_pack("{s:s, s:o, s:b}", "rally", ra.slug, "participant", participant_json(&p), "created", created);
+	const char *code = participant_recovery(r->db, &r->a, p.id);
+	if (code)
+		json_object_set_new(body, "recovery_code", json_string(code));
+	json_respond(r, created ? 201 : 200, body);
 }
 
 /* POST /api/v1/stamps: {"qr_token"} (QR, or QR + GPS with lat/lng/accuracy)

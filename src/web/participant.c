@@ -112,7 +112,11 @@ void page_card(req *r)
 		req_redirect(r, arena_printf(&r->a, "/r/%s", ra.slug));
 		return;
 	}
-	page_render(r, 200, "card", rally_page_view(r, &ra, &p, joined, &c));
+	json_t *view = rally_page_view(r, &ra, &p, joined, &c);
+	const char *code = participant_recovery(r->db, &r->a, p.id);
+	if (code)
+		json_object_set_new(view, "recovery", json_string(code));
+	page_render(r, 200, "card", view);
 }
 
 void page_complete(req *r)
@@ -323,4 +327,55 @@ void page_spot_claim(req *r)
 		web_error(r, 503, "unavailable", "error.unavailable", NULL);
 	else
 		req_redirect(r, arena_printf(&r->a, "/r/%s/spots/%s%s", ra.slug, s.public_id, cl.status == CLAIM_NEW ? "?new=1" : ""));
+}
+
+void page_recover_form(req *r)
+{
+	page_render(r, 200, "recover", json_object());
+}
+
+/* Restore a card from its recovery code (throttled per address). Answers
+ * the error itself and returns 0, or 1 with the rally's slug in *slug. */
+static int recover(req *r, const char *typed, const char **slug)
+{
+	char canon[12];
+	int64_t rally_id = 0;
+	if (!web_not_locked(r, NULL))
+		return 0;
+	if (!typed || strlen(typed) > 64 || recovery_parse(typed, canon, sizeof canon) != 0) {
+		web_failed_attempt(r, NULL);
+		web_error(r, 422, "invalid_code", "error.recovery_invalid", json_pack("{s:s}", "back", "/recover"));
+		return 0;
+	}
+	if (!web_session(r))
+		return 0;
+	int rc = participant_recover(r->db, canon, r->session_id, &rally_id);
+	struct rally ra;
+	if (rc == 1 && rally_by_id(r->db, &r->a, rally_id, &ra) == 1) {
+		*slug = ra.slug;
+		return 1;
+	}
+	if (rc < 0 && !db_wants_write(r->db)) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return 0;
+	}
+	if (rc == 0) {
+		web_failed_attempt(r, NULL);
+		web_error(r, 404, "unknown_code", "error.recovery_unknown", json_pack("{s:s}", "back", "/recover"));
+	}
+	return 0;
+}
+
+void page_recover(req *r)
+{
+	const char *slug;
+	if (recover(r, req_form(r, "code"), &slug))
+		req_redirect(r, arena_printf(&r->a, "/r/%s/card", slug));
+}
+
+void api_recover(req *r)
+{
+	const char *slug;
+	if (recover(r, json_string_value(json_object_get(r->json, "code")), &slug))
+		json_respond(r, 200, json_pack("{s:s}", "rally", slug));
 }

@@ -38,6 +38,8 @@ static const struct route routes[] = {
 	{"GET", "/stamps/{file}", page_stamp_svg, 0, 0, 0},
 	{"GET", "/r/{slug}/spots/{spot}", page_spot, R_PAGE | R_SESSION, 0, 0},
 	{"POST", "/r/{slug}/spots/{spot}", page_spot_claim, R_FORM | R_SESSION, 4 * KB, 0},
+	{"GET", "/recover", page_recover_form, R_PAGE, 0, 0},
+	{"POST", "/recover", page_recover, R_FORM | R_SESSION, 4 * KB, 0},
 	/* LINE Login for participants (src/web/line.c) */
 	{"GET", "/auth/line/start", line_start, R_PAGE | R_SESSION, 0, 0},
 	{"GET", "/auth/line/callback", line_callback, R_PAGE | R_SESSION, 0, 0},
@@ -47,6 +49,7 @@ static const struct route routes[] = {
 	{"POST", "/api/v1/rallies/{slug}/join", api_join, R_API | R_SESSION, 4 * KB, 0},
 	{"POST", "/api/v1/stamps", api_stamp, R_API | R_NEED_SESSION, 4 * KB, 0},
 	{"GET", "/api/v1/rallies/{slug}/card", api_card, R_API | R_NEED_SESSION, 0, 0},
+	{"POST", "/api/v1/recover", api_recover, R_API | R_SESSION, 4 * KB, 0},
 	/* organizer console (HTML); R_STAFF routes name the permissions they need */
 	{"GET", "/console/login", console_login_form, R_PAGE, 0, 0},
 	{"POST", "/console/login", console_login, R_FORM, 4 * KB, 0},

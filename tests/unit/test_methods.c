@@ -1,0 +1,94 @@
+/* test_methods.c — GPS rule, keyword normalisation, method lists, recovery codes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "core/methods.h"
+
+static void haversine_matches_known_distances(void **s)
+{
+	(void)s;
+	/* Tokyo Station → Yokohama Station ≈ 27.0 km. */
+	double d = haversine_m(35.6812, 139.7671, 35.4658, 139.6223);
+	assert_true(fabs(d - 27300) < 500);
+	assert_true(haversine_m(35, 139, 35, 139) == 0);
+}
+
+static void gps_rule_boundaries(void **s)
+{
+	(void)s;
+	double m = 6371008.8 * M_PI / 180, dist;
+	assert_int_equal(gps_check(35, 139, 50, 35 + 49.9 / m, 139, 0, &dist), METHOD_OK);
+	assert_int_equal(gps_check(35, 139, 50, 35 + 50.1 / m, 139, 0, &dist), METHOD_TOO_FAR);
+	assert_int_equal(gps_check(35, 139, 50, 35 + 99.9 / m, 139, 80, &dist), METHOD_OK);
+	assert_int_equal(gps_check(35, 139, 50, 35 + 100.1 / m, 139, 80, &dist), METHOD_TOO_FAR);
+	assert_int_equal(gps_check(35, 139, 50, 35, 139, 200.1, &dist), METHOD_POOR_ACCURACY);
+	assert_int_equal(gps_check(35, 139, 50, NAN, 139, 5, &dist), METHOD_NEED_GPS);
+	assert_int_equal(gps_check(35, 139, 50, 95, 139, 5, &dist), METHOD_NEED_GPS);
+}
+
+static void keywords_fold_width_case_and_space(void **s)
+{
+	(void)s;
+	char out[64];
+	keyword_normalise("\xe3\x80\x80\xef\xbc\xad\xef\xbd\x89\xef\xbd\x8e\xef\xbc\x91 ", out, sizeof out); /* 　Ｍｉｎ１ */
+	assert_string_equal(out, "min1");
+	keyword_normalise("  Hello World\t", out, sizeof out);
+	assert_string_equal(out, "hello world");
+	keyword_normalise("ミナト", out, sizeof out);
+	assert_string_equal(out, "ミナト");
+	char h1[65], h2[65];
+	keyword_hash("ＡＢＣ", h1);
+	keyword_hash(" abc ", h2);
+	assert_string_equal(h1, h2);
+}
+
+static void method_lists(void **s)
+{
+	(void)s;
+	assert_true(methods_valid("qr"));
+	assert_true(methods_valid("qr,gps,keyword,pin,qr_gps"));
+	assert_false(methods_valid(""));
+	assert_false(methods_valid("qr,"));
+	assert_false(methods_valid("qr,magic"));
+	assert_true(methods_has("qr,qr_gps", "qr_gps"));
+	assert_false(methods_has("qr_gps", "qr"));
+	assert_false(methods_has("gps", "qr_gps"));
+}
+
+static void recovery_codes_round_trip_and_check_digit(void **s)
+{
+	(void)s;
+	char code[20], canon[12];
+	for (int i = 0; i < 200; i++) {
+		recovery_new(code, sizeof code);
+		assert_int_equal(strlen(code), 13);
+		assert_int_equal(recovery_parse(code, canon, sizeof canon), 0);
+		/* Any single changed symbol is caught by the check digit. */
+		char typo[20];
+		strcpy(typo, code);
+		typo[0] = typo[0] == '2' ? '3' : '2';
+		assert_int_equal(recovery_parse(typo, canon, sizeof canon), -1);
+	}
+	assert_int_equal(recovery_parse("", canon, sizeof canon), -1);
+	assert_int_equal(recovery_parse("0000-0000-000", canon, sizeof canon), -1);
+	assert_int_equal(recovery_parse("2222-2222-22222", canon, sizeof canon), -1);
+}
+
+int main(void)
+{
+	assert_true(sodium_init() >= 0);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(haversine_matches_known_distances),
+		cmocka_unit_test(gps_rule_boundaries),
+		cmocka_unit_test(keywords_fold_width_case_and_space),
+		cmocka_unit_test(method_lists),
+		cmocka_unit_test(recovery_codes_round_trip_and_check_digit),
+	};
+	return cmocka_run_group_tests_name("methods", tests, NULL, NULL);
+}
