@@ -109,6 +109,9 @@ int spot_form_check(const struct spot_form *f, json_t *errors)
 		err(errors, "radius_m", "spot.radius_invalid");
 	if (f->position < 1 || f->position > 1000)
 		err(errors, "position", "spot.position_invalid");
+	if (f->open_from == -2 || f->open_until == -2 || (f->open_from < 0) != (f->open_until < 0) ||
+	    (f->open_from >= 0 && f->open_from == f->open_until))
+		err(errors, "open_from", "spot.hours_invalid");
 	return json_object_size(errors) ? -1 : 0;
 }
 
@@ -210,8 +213,18 @@ int rally_set_cover(db *d, int64_t rally_id, int64_t image_id, int64_t now)
 }
 
 /* Store the spot's latitude and longitude (NULLs when the form has none). */
+static int spot_set_hours(db *d, int64_t spot_id, const struct spot_form *f)
+{
+	int rc = f->open_from >= 0 ? db_exec(d, "UPDATE spots SET open_from = $1, open_until = $2 WHERE id = $3", "iii",
+					     (int64_t)f->open_from, (int64_t)f->open_until, spot_id)
+				   : db_exec(d, "UPDATE spots SET open_from = NULL, open_until = NULL WHERE id = $1", "i", spot_id);
+	return rc == DB_DONE ? 0 : -1;
+}
+
 static int spot_set_position(db *d, int64_t spot_id, const struct spot_form *f)
 {
+	if (spot_set_hours(d, spot_id, f) != 0)
+		return -1;
 	int rc = f->has_position
 			 ? db_exec(d, "UPDATE spots SET latitude = $1, longitude = $2 WHERE id = $3", "ddi", f->latitude,
 				   f->longitude, spot_id)
@@ -310,4 +323,16 @@ int pin_valid(const char *pin)
 {
 	size_t n = pin ? strlen(pin) : 0;
 	return n >= 4 && n <= 8 && strspn(pin, "0123456789") == n;
+}
+
+int parse_hhmm(const char *s, int end)
+{
+	if (!s || !*s)
+		return -1;
+	int h, m;
+	char extra;
+	if (strlen(s) != 5 || sscanf(s, "%2d:%2d%c", &h, &m, &extra) != 2 || m < 0 || m > 59 || h < 0)
+		return -2;
+	int v = h * 60 + m;
+	return v < 1440 || (end && v == 1440) ? v : -2;
 }

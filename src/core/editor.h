@@ -26,6 +26,7 @@ struct spot_form {
 	int has_position;           /* latitude/longitude given */
 	double latitude, longitude;
 	int64_t radius_m, position;
+	int open_from, open_until;  /* minutes after midnight JST, -1 for always open; -2: malformed */
 };
 
 /* Problems go into errors as {field: catalog key}. Return 0 when none. */
@@ -74,6 +75,9 @@ int spot_extra_load(db *d, arena *a, int64_t spot_id, struct spot_extra *out);
 int spot_set_methods(db *d, int64_t spot_id, const char *methods, const char *keyword, const char *pin);
 /* Set (or, with "" / NULL, remove) the rally's desk PIN. */
 int rally_set_desk_pin(db *d, int64_t rally_id, const char *pin);
+/* "HH:MM" → minutes after midnight (24:00 allowed as an end); -1 for ""
+ * or NULL; -2 when malformed. */
+int parse_hhmm(const char *s, int end);
 /* A staff PIN: 4 to 8 digits. */
 int pin_valid(const char *pin);
 

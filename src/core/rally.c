@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "lib/timeutil.h"
+
 #define RALLY_COLS "r.id, r.tenant_id, r.slug, r.title, r.description, r.status, r.starts_at, r.ends_at, r.join_policy"
 
 /* Copy the RALLY_COLS columns starting at col into *out. */
@@ -23,8 +25,9 @@ static void read_rally(db_stmt *st, arena *a, int col, struct rally *out)
 
 #define SPOT_COLS "s.id, s.rally_id, s.public_id, s.name, s.description, s.qr_token, s.position, " \
 		  "(SELECT public_id FROM images WHERE id = s.image_id), " \
-		  "(SELECT public_id FROM images WHERE id = s.stamp_image_id)"
-#define SPOT_NCOLS 9
+		  "(SELECT public_id FROM images WHERE id = s.stamp_image_id), " \
+		  "coalesce(s.open_from, -1), coalesce(s.open_until, -1)"
+#define SPOT_NCOLS 11
 
 static void read_spot(db_stmt *st, arena *a, int col, struct spot *out)
 {
@@ -37,6 +40,8 @@ static void read_spot(db_stmt *st, arena *a, int col, struct spot *out)
 	out->position = (int)db_int(st, col + 6);
 	out->image = db_is_null(st, col + 7) ? NULL : arena_strdup(a, db_text(st, col + 7));
 	out->stamp_image = db_is_null(st, col + 8) ? NULL : arena_strdup(a, db_text(st, col + 8));
+	out->open_from = (int)db_int(st, col + 9);
+	out->open_until = (int)db_int(st, col + 10);
 }
 
 int rally_by_slug(db *d, arena *a, const char *slug, struct rally *out)
@@ -112,6 +117,16 @@ int spot_by_public_id(db *d, arena *a, const char *public_id, struct spot *spot,
 int64_t rally_spot_count(db *d, int64_t rally_id)
 {
 	return db_int1(d, 0, "SELECT count(*) FROM spots WHERE rally_id = $1", "i", rally_id);
+}
+
+int spot_open(const struct spot *s, int64_t now)
+{
+	if (s->open_from < 0 || s->open_until < 0)
+		return 1;
+	int minute = (int)(((now + JST_OFFSET_MS) / 60000) % 1440);
+	if (s->open_from <= s->open_until)
+		return minute >= s->open_from && minute < s->open_until;
+	return minute >= s->open_from || minute < s->open_until; /* across midnight */
 }
 
 enum rally_state rally_state(const struct rally *r, int64_t now)

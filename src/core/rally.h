@@ -23,6 +23,7 @@ struct spot {
 	int64_t id, rally_id;
 	const char *public_id, *name, *description, *qr_token;
 	const char *image, *stamp_image; /* public ids of uploaded images, or NULL */
+	int open_from, open_until;       /* minutes after midnight JST; -1: always open */
 	int position;
 };
 
@@ -48,6 +49,8 @@ int spot_by_token(db *d, arena *a, const char *token, struct spot *spot, struct 
 int spot_by_public_id(db *d, arena *a, const char *public_id, struct spot *spot, struct rally *rally);
 /* Count the rally's spots. */
 int64_t rally_spot_count(db *d, int64_t rally_id);
+/* True when the spot takes stamps at time now (its opening hours, JST). */
+int spot_open(const struct spot *s, int64_t now);
 /* The rally's state at time now (UTC ms). */
 enum rally_state rally_state(const struct rally *r, int64_t now);
 /* A stable lowercase code for a state ("open", "draft", "not_started", ...). */

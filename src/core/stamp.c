@@ -159,6 +159,10 @@ void stamp_claim(db *d, const struct rally *r, const struct participant *p, cons
 		out->status = CLAIM_REFUSED;
 		return;
 	}
+	if (!spot_open(s, now)) {
+		out->status = CLAIM_SPOT_CLOSED;
+		return;
+	}
 	out->collected_at = db_int1(d, 0, "SELECT created_at FROM stamps WHERE participant_id = $1 AND spot_id = $2",
 				    "ii", p->id, s->id);
 	if (out->collected_at) {

@@ -31,6 +31,7 @@ enum claim_status {
 	CLAIM_NEW,      /* the stamp was written */
 	CLAIM_ALREADY,  /* it was there before; nothing written */
 	CLAIM_REFUSED,  /* the rally does not take stamps now; see state */
+	CLAIM_SPOT_CLOSED, /* outside the spot's opening hours */
 	CLAIM_ERROR,
 };
 

@@ -103,6 +103,10 @@ void api_stamp(req *r)
 		web_refuse(r, cl.state, &ra);
 		return;
 	}
+	if (cl.status == CLAIM_SPOT_CLOSED) {
+		web_spot_closed(r, &ra, &s);
+		return;
+	}
 	if (cl.status == CLAIM_ERROR) {
 		web_error(r, 503, "unavailable", "error.unavailable", NULL);
 		return;

@@ -260,3 +260,11 @@ void web_read_position(req *r, struct method_input *in)
 		in->accuracy = v[2];
 	}
 }
+
+void web_spot_closed(req *r, const struct rally *ra, const struct spot *s)
+{
+	json_t *vars = json_pack("{s:s, s:s, s:s}", "back", arena_printf(&r->a, "/r/%s", ra->slug), "from",
+				 arena_printf(&r->a, "%02d:%02d", s->open_from / 60, s->open_from % 60), "until",
+				 arena_printf(&r->a, "%02d:%02d", s->open_until / 60, s->open_until % 60));
+	web_error(r, 409, "spot_closed", "error.spot_closed", vars);
+}

@@ -47,4 +47,7 @@ void web_failed_attempt(req *r, const struct participant *p);
 /* Read lat/lng/accuracy from the JSON body or the form. */
 void web_read_position(req *r, struct method_input *in);
 
+/* Answer 409 spot_closed, saying the spot's opening hours (JST). */
+void web_spot_closed(req *r, const struct rally *ra, const struct spot *s);
+
 #endif

@@ -67,6 +67,14 @@ static void read_form(req *r, struct spot_form *f, int64_t default_position)
 	f->longitude = number(lo);
 	f->radius_m = integer(req_form(r, "radius_m"), 50);
 	f->position = integer(req_form(r, "position"), default_position);
+	f->open_from = parse_hhmm(req_form(r, "open_from"), 0);
+	f->open_until = parse_hhmm(req_form(r, "open_until"), 1);
+}
+
+/* "HH:MM" for a time input, "" when always open. */
+static const char *hhmm(req *r, int minutes)
+{
+	return minutes >= 0 ? arena_printf(&r->a, "%02d:%02d", minutes / 60, minutes % 60) : "";
 }
 
 static json_t *form_view(req *r, const struct rally *ra, const struct spot_form *f, json_t *errors)
@@ -78,10 +86,11 @@ static json_t *form_view(req *r, const struct rally *ra, const struct spot_form 
 	if (f->has_position && isfinite(f->longitude))
 		snprintf(lo, sizeof lo, "%.6f", f->longitude);
 	json_object_set_new(view, "rally", json_pack("{s:s, s:s}", "slug", ra->slug, "title", ra->title));
-	json_object_set_new(view, "form", json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "name", f->name ? f->name : "",
-						    "description", f->description ? f->description : "", "category",
-						    f->category ? f->category : "", "latitude", la, "longitude", lo,
-						    "radius_m", (json_int_t)f->radius_m, "position", (json_int_t)f->position));
+	json_object_set_new(view, "form", json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s}", "name",
+						    f->name ? f->name : "", "description", f->description ? f->description : "",
+						    "category", f->category ? f->category : "", "latitude", la, "longitude", lo,
+						    "radius_m", (json_int_t)f->radius_m, "position", (json_int_t)f->position,
+						    "open_from", hhmm(r, f->open_from), "open_until", hhmm(r, f->open_until)));
 	if (errors)
 		console_errors(r, view, errors);
 	return view;
@@ -92,7 +101,7 @@ void console_spot_new(req *r)
 	struct rally ra;
 	if (!console_rally(r, r->params[0], &ra))
 		return;
-	struct spot_form f = {.radius_m = 50, .position = rally_spot_count(r->db, ra.id) + 1};
+	struct spot_form f = {.radius_m = 50, .position = rally_spot_count(r->db, ra.id) + 1, .open_from = -1, .open_until = -1};
 	json_t *view = form_view(r, &ra, &f, NULL);
 	json_object_set_new(view, "creating", json_true());
 	page_render(r, 200, "spot_edit", view);
@@ -156,7 +165,7 @@ void console_spot_edit(req *r)
 	if (!load_spot(r, &ra, &s) || spot_extra_load(r->db, &r->a, s.id, &x) != 0)
 		return;
 	struct spot_form f = {s.name, s.description, x.category, x.has_position, x.latitude, x.longitude, x.radius_m,
-			      s.position};
+			      s.position, s.open_from, s.open_until};
 	json_t *view = form_view(r, &ra, &f, NULL);
 	spot_extras(r, view, &s, &x);
 	if (req_query(r, "saved"))

@@ -210,6 +210,8 @@ void page_qr_claim(req *r)
 	stamp_claim(r->db, &ra, &p, &s, time_now_ms(), in.method, &cl);
 	if (cl.status == CLAIM_REFUSED)
 		web_refuse(r, cl.state, &ra);
+	else if (cl.status == CLAIM_SPOT_CLOSED)
+		web_spot_closed(r, &ra, &s);
 	else if (cl.status == CLAIM_ERROR)
 		web_error(r, 503, "unavailable", "error.unavailable", NULL);
 	else
@@ -323,6 +325,8 @@ void page_spot_claim(req *r)
 	stamp_claim(r->db, &ra, &p, &s, time_now_ms(), in.method, &cl);
 	if (cl.status == CLAIM_REFUSED)
 		web_refuse(r, cl.state, &ra);
+	else if (cl.status == CLAIM_SPOT_CLOSED)
+		web_spot_closed(r, &ra, &s);
 	else if (cl.status == CLAIM_ERROR)
 		web_error(r, 503, "unavailable", "error.unavailable", NULL);
 	else

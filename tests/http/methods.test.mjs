@@ -130,3 +130,28 @@ describe('keyword and PIN', () => {
     assert.match((await srv.client().get(`/r/meth/spots/${ids.gps}`)).text, /data-gps/);
   });
 });
+
+describe('opening hours', () => {
+  test('outside the hours (JST) a stamp is refused with the hours; inside it is given', async () => {
+    const t = (await owner.get('/console')).text.match(/name="_csrf" value="([^"]+)"/)[1];
+    const now = new Date(Date.now() + 9 * 3600e3);
+    const m = now.getUTCHours() * 60 + now.getUTCMinutes();
+    const fmt = (x) => { const v = ((x % 1440) + 1440) % 1440; return `${String(Math.floor(v / 60)).padStart(2, '0')}:${String(v % 60).padStart(2, '0')}`; };
+    const set = (from, until) => owner.postForm(`/console/rallies/meth/spots/${ids.plain}`,
+      { _csrf: t, name: 'plain', radius_m: '50', position: '5', open_from: from, open_until: until });
+    const bad = await set('25:00', '10:00');
+    assert.equal(bad.status, 422);
+    assert.match(bad.text, /HH:MM/);
+    assert.equal((await set(fmt(m + 60), fmt(m + 120))).status, 303);
+    const token = srv.sql("SELECT qr_token FROM spots WHERE name = 'plain'");
+    const c = await participant();
+    const r = await claim(c, { qr_token: token });
+    assert.equal(r.status, 409);
+    assert.equal(r.json.error.code, 'spot_closed');
+    assert.ok(r.json.error.message.includes(`${fmt(m + 60)}〜${fmt(m + 120)}`));
+    assert.equal((await set(fmt(m - 30), fmt(m + 30))).status, 303);
+    assert.equal((await claim(c, { qr_token: token })).status, 201);
+    assert.equal((await set('', '')).status, 303);
+    assert.equal(srv.sql("SELECT open_from IS NULL FROM spots WHERE name = 'plain'"), '1');
+  });
+});

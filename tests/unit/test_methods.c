@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/methods.h"
+#include "core/rally.h"
 
 static void haversine_matches_known_distances(void **s)
 {
@@ -80,6 +81,24 @@ static void recovery_codes_round_trip_and_check_digit(void **s)
 	assert_int_equal(recovery_parse("2222-2222-22222", canon, sizeof canon), -1);
 }
 
+static void opening_hours_in_jst_and_across_midnight(void **s)
+{
+	(void)s;
+	/* 2026-04-01 10:30 JST = 01:30 UTC. */
+	int64_t t = 1775007000000LL;
+	struct spot sp = {.open_from = 10 * 60, .open_until = 11 * 60};
+	assert_true(spot_open(&sp, t));
+	sp.open_from = 10 * 60 + 31;
+	assert_false(spot_open(&sp, t));
+	sp.open_from = 22 * 60;
+	sp.open_until = 11 * 60; /* 22:00–11:00 crosses midnight */
+	assert_true(spot_open(&sp, t));
+	sp.open_until = 10 * 60 + 30; /* the end is exclusive */
+	assert_false(spot_open(&sp, t));
+	sp.open_from = sp.open_until = -1;
+	assert_true(spot_open(&sp, t));
+}
+
 int main(void)
 {
 	assert_true(sodium_init() >= 0);
@@ -89,6 +108,7 @@ int main(void)
 		cmocka_unit_test(keywords_fold_width_case_and_space),
 		cmocka_unit_test(method_lists),
 		cmocka_unit_test(recovery_codes_round_trip_and_check_digit),
+		cmocka_unit_test(opening_hours_in_jst_and_across_midnight),
 	};
 	return cmocka_run_group_tests_name("methods", tests, NULL, NULL);
 }
