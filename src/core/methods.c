@@ -88,7 +88,7 @@ int methods_has(const char *methods, const char *m)
 
 int methods_valid(const char *methods)
 {
-	static const char *known[] = {"qr", "gps", "qr_gps", "keyword", "pin"};
+	static const char *known[] = {"qr", "gps", "qr_gps", "keyword", "pin", "rotating_qr"};
 	if (!methods || !*methods || strlen(methods) > 64)
 		return 0;
 	for (const char *p = methods; *p;) {
@@ -284,4 +284,45 @@ int participant_recover(db *d, const char *canonical, int64_t session_id, int64_
 	    db_exec(d, "UPDATE participants SET session_id = $1 WHERE id = $2", "ii", session_id, pid) != DB_DONE)
 		return -1;
 	return 1;
+}
+
+void rotating_code(const unsigned char secret[32], const char *spot, int64_t window, char out[24])
+{
+	char msg[128];
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	char b64[48];
+	snprintf(msg, sizeof msg, "rot:%s:%lld", spot, (long long)window);
+	crypto_auth_hmacsha256(mac, (const unsigned char *)msg, strlen(msg), secret);
+	sodium_bin2base64(b64, sizeof b64, mac, sizeof mac, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	memcpy(out, b64, 22);
+	out[22] = '\0';
+}
+
+int rotating_check(const unsigned char secret[32], const char *spot, const char *code, int64_t now)
+{
+	int64_t w = now / ROTATING_WINDOW_MS;
+	if (!code || strlen(code) != 22)
+		return 0;
+	for (int64_t k = w; k >= w - 1; k--) {
+		char expect[24];
+		rotating_code(secret, spot, k, expect);
+		if (sodium_memcmp(expect, code, 22) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int spot_rotating_secret(db *d, arena *a, int64_t spot_id, unsigned char secret[32])
+{
+	char *sealed = db_text1(d, "SELECT rotating_secret FROM spots WHERE id = $1", "i", spot_id);
+	const char *opened = sealed && *sealed ? unseal(a, sealed) : NULL;
+	size_t n = 0;
+	free(sealed);
+	if (opened && sodium_base642bin(secret, 32, opened, strlen(opened), NULL, &n, NULL,
+					sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 && n == 32)
+		return 0;
+	char b64[48];
+	randombytes_buf(secret, 32);
+	sodium_bin2base64(b64, sizeof b64, secret, 32, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return db_exec(d, "UPDATE spots SET rotating_secret = $1 WHERE id = $2", "ti", seal(a, b64), spot_id) == DB_DONE ? 0 : -1;
 }

@@ -63,6 +63,18 @@ void recovery_new(char *out, size_t outsz);
  * canonical 11 characters in out (≥ 12) when valid. */
 int recovery_parse(const char *typed, char *out, size_t outsz);
 
+/* Rotating QR codes (TOTP-like): the code of 30-second window w is
+ * base64url(HMAC-SHA256(secret, "rot:" spot ":" w)) cut to 22 characters;
+ * a claim is accepted with the current or the previous window's code, so a
+ * photo of the desk screen stops working within a minute. */
+#define ROTATING_WINDOW_MS 30000LL
+void rotating_code(const unsigned char secret[32], const char *spot_public_id, int64_t window, char out[24]);
+/* 1 when code is valid at time now (current or previous window). */
+int rotating_check(const unsigned char secret[32], const char *spot_public_id, const char *code, int64_t now);
+/* The spot's rotating secret (creating and storing it, sealed, if missing)
+ * into secret. 0 or -1. */
+int spot_rotating_secret(db *d, arena *a, int64_t spot_id, unsigned char secret[32]);
+
 /* Give a participant a new recovery code (written into code, ≥ 16 bytes):
  * sealed to show again, hashed to find. 0 or -1. */
 int participant_set_recovery(db *d, arena *a, int64_t participant_id, char *code, size_t codesz);

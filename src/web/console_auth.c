@@ -89,7 +89,8 @@ void console_login(req *r)
 	}
 	metric_add(M_LOGIN_OK, 1);
 	req_set_cookie(r, "ssid", token, (long)c->staff_session_hours * 3600);
-	req_redirect(r, "/console");
+	/* Desk staff land on their own screen; everyone else on the rallies. */
+	req_redirect(r, (perm_for_role(acct->role) & PERM_VIEW) ? "/console" : "/console/desk");
 }
 
 void console_logout(req *r)

@@ -147,9 +147,9 @@ static void spot_extras(req *r, json_t *view, const struct spot *s, const struct
 	json_object_set_new(view, "stamp_v", json_string(view_stamp_version(r, s->name)));
 	struct spot_methods m;
 	if (spot_methods_load(r->db, &r->a, s->id, &m) == 0) {
-		static const char *names[] = {"qr", "gps", "qr_gps", "keyword", "pin"};
+		static const char *names[] = {"qr", "gps", "qr_gps", "keyword", "pin", "rotating_qr"};
 		json_t *on = json_object();
-		for (size_t i = 0; i < 5; i++)
+		for (size_t i = 0; i < 6; i++)
 			json_object_set_new(on, names[i], json_boolean(methods_has(m.methods, names[i])));
 		json_object_set_new(view, "methods", on);
 		json_object_set_new(view, "keyword_set", json_boolean(*m.keyword_hash));
@@ -207,9 +207,9 @@ void console_spot_methods(req *r)
 	if (!load_spot(r, &ra, &s) || spot_extra_load(r->db, &r->a, s.id, &x) != 0 ||
 	    spot_methods_load(r->db, &r->a, s.id, &m) != 0)
 		return;
-	static const char *names[] = {"qr", "gps", "qr_gps", "keyword", "pin"};
+	static const char *names[] = {"qr", "gps", "qr_gps", "keyword", "pin", "rotating_qr"};
 	buf list = BUF_INIT;
-	for (size_t i = 0; i < 5; i++)
+	for (size_t i = 0; i < 6; i++)
 		if (req_form(r, arena_printf(&r->a, "m_%s", names[i])))
 			buf_printf(&list, "%s%s", list.len ? "," : "", names[i]);
 	const char *methods = arena_strdup(&r->a, buf_str(&list));

@@ -162,8 +162,8 @@ static json_t *spot_page_view(req *r, const struct spot *s, const struct rally *
 	json_object_del(view, "qr_token"); /* the QR token is what a visit proves: never on other pages */
 	if (spot_methods_load(r->db, &r->a, s->id, &m) == 0) {
 		json_t *how = json_object();
-		static const char *names[] = {"qr", "gps", "qr_gps", "keyword", "pin"};
-		for (size_t i = 0; i < 5; i++)
+		static const char *names[] = {"qr", "gps", "qr_gps", "keyword", "pin", "rotating_qr"};
+		for (size_t i = 0; i < 6; i++)
 			if (methods_has(m.methods, names[i]))
 				json_object_set_new(how, names[i], json_true());
 		json_object_set_new(view, "how", how);

@@ -38,6 +38,8 @@ static const struct route routes[] = {
 	{"GET", "/stamps/{file}", page_stamp_svg, 0, 0, 0},
 	{"GET", "/r/{slug}/spots/{spot}", page_spot, R_PAGE | R_SESSION, 0, 0},
 	{"POST", "/r/{slug}/spots/{spot}", page_spot_claim, R_FORM | R_SESSION, 4 * KB, 0},
+	{"GET", "/t/{spot}/{code}", page_rotating, R_PAGE | R_SESSION, 0, 0},
+	{"POST", "/t/{spot}/{code}", page_rotating_claim, R_FORM | R_SESSION, 4 * KB, 0},
 	{"GET", "/recover", page_recover_form, R_PAGE, 0, 0},
 	{"POST", "/recover", page_recover, R_FORM | R_SESSION, 4 * KB, 0},
 	/* LINE Login for participants (src/web/line.c) */
@@ -83,6 +85,8 @@ static const struct route routes[] = {
 	{"GET", "/console/rallies/{slug}/export/participants.csv", console_export_participants, R_STAFF, 0, PERM_EXPORT},
 	{"GET", "/console/rallies/{slug}/export/stamps.csv", console_export_stamps, R_STAFF, 0, PERM_EXPORT},
 	{"POST", "/console/rallies/{slug}/join-policy", console_rally_join_policy, R_FORM | R_STAFF, 4 * KB, PERM_PUBLISH},
+	{"GET", "/console/desk", console_desk, R_PAGE | R_STAFF, 0, PERM_DESK},
+	{"GET", "/console/desk/{slug}/{spot}", console_desk_rotating, R_PAGE | R_STAFF, 0, PERM_DESK},
 	{"GET", "/console/line", console_line_form, R_PAGE | R_STAFF, 0, PERM_USERS},
 	{"POST", "/console/line", console_line_save, R_FORM | R_STAFF, 4 * KB, PERM_USERS},
 	/* uploaded images and rally themes, public */

@@ -105,6 +105,7 @@ export async function startServer({ env = {}, dir } = {}) {
     const t = await c.csrfFrom('/console/login');
     const r = await c.postForm('/console/login', { _csrf: t, login, password });
     if (r.status !== 303) throw new Error(`login ${login}: ${r.status} ${r.text.slice(0, 300)}`);
+    c.home = r.headers.location;
     return c;
   };
   handle.client = (opts) => new Client(base, opts);

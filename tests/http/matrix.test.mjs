@@ -22,6 +22,9 @@ before(async () => {
   A.slug = 'tenant-a-rally';
   A.spot = srv.sql("SELECT s.public_id FROM spots s JOIN rallies r ON r.id = s.rally_id WHERE r.slug = 'tenant-a-rally'");
   A.user = srv.sql("SELECT public_id FROM accounts WHERE login = 'a-victim'");
+  const t = (await clients.owner.get('/console')).text.match(/name="_csrf" value="([^"]+)"/)[1];
+  const m = await clients.owner.postForm(`/console/rallies/${A.slug}/spots/${A.spot}/methods`, { _csrf: t, m_qr: '1', m_rotating_qr: '1' });
+  assert.equal(m.status, 303);
 });
 after(async () => { await srv.stop(); });
 
@@ -54,6 +57,8 @@ const routes = () => [
   ['POST', `/console/rallies/${A.slug}/spots/${A.spot}/methods`, {}, 'edit', 'object'],
   ['POST', `/console/rallies/${A.slug}/desk-pin`, { desk_pin: 'x' }, 'edit', 'object'],
   ['POST', `/console/rallies/${A.slug}/join-policy`, { join_policy: 'bogus' }, 'publish', 'object'],
+  ['GET', '/console/desk', null, 'desk'],
+  ['GET', `/console/desk/${A.slug}/${A.spot}`, null, 'desk', 'object'],
   ['GET', '/console/line', null, 'users'],
   ['POST', '/console/line', { channel_id: 'not-a-number' }, 'users'],
   ['GET', `/console/rallies/${A.slug}/dashboard`, null, 'view', 'object'],
@@ -62,10 +67,10 @@ const routes = () => [
 ];
 
 const perms = {
-  owner: ['view', 'edit', 'publish', 'export', 'users'],
-  admin: ['view', 'edit', 'publish', 'export', 'users'],
-  editor: ['view', 'edit', 'publish', 'export'],
-  desk: [],
+  owner: ['view', 'edit', 'publish', 'export', 'users', 'desk'],
+  admin: ['view', 'edit', 'publish', 'export', 'users', 'desk'],
+  editor: ['view', 'edit', 'publish', 'export', 'desk'],
+  desk: ['desk'],
   viewer: ['view'],
 };
 

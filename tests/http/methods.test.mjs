@@ -155,3 +155,33 @@ describe('opening hours', () => {
     assert.equal(srv.sql("SELECT open_from IS NULL FROM spots WHERE name = 'plain'"), '1');
   });
 });
+
+describe('rotating QR and desk mode', () => {
+  test('desk staff show a QR that changes every 30 s; it gives a stamp; a wrong or old code is refused', async () => {
+    const t = (await owner.get('/console')).text.match(/name="_csrf" value="([^"]+)"/)[1];
+    assert.equal((await owner.postForm(`/console/rallies/meth/spots/${ids.pin}/methods`, { _csrf: t, m_pin: '1', m_rotating_qr: '1' })).status, 303);
+    const desk = await srv.staff('m-desk', srv.user('m', 'm-desk', 'desk'));
+    assert.equal(desk.home, '/console/desk');
+    assert.equal((await desk.get('/console')).status, 403);
+    const list = await desk.get('/console/desk');
+    assert.match(list.text, new RegExp(`/console/desk/meth/${ids.pin}`));
+    const screen = await desk.get(`/console/desk/meth/${ids.pin}`);
+    assert.equal(screen.status, 200);
+    assert.match(screen.text, /<meta http-equiv="refresh" content="([1-9]|[12]\d|30)">/);
+    assert.match(screen.text, /<svg class="qr"/);
+    const url = new URL(screen.text.match(/<p class="url">(http[^<]+)<\/p>/)[1]);
+    assert.match(url.pathname, new RegExp(`^/t/${ids.pin}/[A-Za-z0-9_-]{22}$`));
+    const c = srv.client();
+    const landing = await c.get(url.pathname);
+    assert.equal(landing.status, 200);
+    const csrf = landing.text.match(/name="_csrf" value="([^"]+)"/)[1];
+    const ok = await c.postForm(url.pathname, { _csrf: csrf });
+    assert.equal(ok.status, 303);
+    assert.equal(ok.headers.location, `/r/meth/spots/${ids.pin}?new=1`);
+    assert.equal(srv.sql(`SELECT method FROM stamps t JOIN spots s ON s.id = t.spot_id WHERE s.public_id = '${ids.pin}' ORDER BY t.id DESC LIMIT 1`), 'rotating_qr');
+    const forged = url.pathname.replace(/.$/, (ch) => (ch === 'A' ? 'B' : 'A'));
+    const r = await srv.client().get(forged);
+    assert.equal(r.status, 410);
+    assert.match(r.text, /期限切れ/);
+  });
+});

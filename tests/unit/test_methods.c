@@ -99,6 +99,28 @@ static void opening_hours_in_jst_and_across_midnight(void **s)
 	assert_true(spot_open(&sp, t));
 }
 
+static void rotating_codes_accept_two_windows_only(void **s)
+{
+	(void)s;
+	unsigned char secret[32];
+	randombytes_buf(secret, sizeof secret);
+	char c0[24], c1[24], c2[24];
+	int64_t w = 60000000; /* a window number */
+	rotating_code(secret, "spotA", w, c0);
+	rotating_code(secret, "spotA", w - 1, c1);
+	rotating_code(secret, "spotA", w - 2, c2);
+	int64_t start = w * ROTATING_WINDOW_MS, end = start + ROTATING_WINDOW_MS - 1;
+	assert_true(rotating_check(secret, "spotA", c0, start));
+	assert_true(rotating_check(secret, "spotA", c0, end));
+	assert_true(rotating_check(secret, "spotA", c1, start));     /* previous window: accepted */
+	assert_true(rotating_check(secret, "spotA", c1, end));
+	assert_false(rotating_check(secret, "spotA", c1, end + 1));  /* two windows old */
+	assert_false(rotating_check(secret, "spotA", c2, start));
+	assert_false(rotating_check(secret, "spotA", c0, start - 1)); /* not yet valid */
+	assert_false(rotating_check(secret, "spotB", c0, start));     /* bound to the spot */
+	assert_false(rotating_check(secret, "spotA", "short", start));
+}
+
 int main(void)
 {
 	assert_true(sodium_init() >= 0);
@@ -109,6 +131,7 @@ int main(void)
 		cmocka_unit_test(method_lists),
 		cmocka_unit_test(recovery_codes_round_trip_and_check_digit),
 		cmocka_unit_test(opening_hours_in_jst_and_across_midnight),
+		cmocka_unit_test(rotating_codes_accept_two_windows_only),
 	};
 	return cmocka_run_group_tests_name("methods", tests, NULL, NULL);
 }

@@ -6,7 +6,7 @@ CREATE TABLE stamps_new (
   id              INTEGER PRIMARY KEY,
   participant_id  INTEGER NOT NULL REFERENCES participants(id),
   spot_id         INTEGER NOT NULL REFERENCES spots(id),
-  method          TEXT NOT NULL CHECK (method IN ('qr', 'gps', 'qr_gps', 'keyword', 'pin')),
+  method          TEXT NOT NULL CHECK (method IN ('qr', 'gps', 'qr_gps', 'keyword', 'pin', 'rotating_qr')),
   created_at      INTEGER NOT NULL,
   UNIQUE (participant_id, spot_id)
 );
@@ -18,11 +18,14 @@ CREATE INDEX stamps_spot ON stamps(spot_id, created_at);
 CREATE INDEX stamps_time ON stamps(created_at);
 
 -- The methods a spot accepts: a comma-separated set of qr, gps, qr_gps,
--- keyword, pin. The keyword is stored as the SHA-256 of its normalised form;
--- PINs as argon2id. A rally may also have a desk PIN valid at every spot.
+-- keyword, pin, rotating_qr. The keyword is stored as the SHA-256 of its
+-- normalised form; PINs as argon2id. A rally may also have a desk PIN valid
+-- at every spot. rotating_secret (sealed) derives the desk screen's QR code,
+-- which changes every 30 seconds.
 ALTER TABLE spots ADD COLUMN methods TEXT NOT NULL DEFAULT 'qr';
 ALTER TABLE spots ADD COLUMN keyword_hash TEXT NOT NULL DEFAULT '';
 ALTER TABLE spots ADD COLUMN pin_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE spots ADD COLUMN rotating_secret TEXT NOT NULL DEFAULT '';
 ALTER TABLE rallies ADD COLUMN desk_pin_hash TEXT NOT NULL DEFAULT '';
 
 -- Failed keyword / PIN / token / recovery attempts per participant and per
