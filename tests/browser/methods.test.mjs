@@ -1,0 +1,69 @@
+// Stamp methods in Chromium at phone size: GPS with Chromium's geolocation
+// override (too far, then close enough), and a full-width keyword.
+// Screenshots: methods-*.png.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startServer } from '../http/helpers.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const shots = path.join(here, 'screenshots');
+const SPOT = { latitude: 35.4437, longitude: 139.638 };
+let srv;
+let browser;
+const ids = {};
+
+before(async () => {
+  fs.mkdirSync(shots, { recursive: true });
+  srv = await startServer();
+  srv.import({ tenant: 'g', slug: 'gps-walk', title: 'GPSラリー', description: 'x', starts_at: '2020-01-01T00:00:00Z',
+    ends_at: '2099-01-01T00:00:00Z', status: 'published', spots: [{ name: '展望台' }, { name: '合言葉の碑' }] });
+  const owner = await srv.staff('g-owner', srv.user('g', 'g-owner', 'owner'));
+  const t = (await owner.get('/console')).text.match(/name="_csrf" value="([^"]+)"/)[1];
+  ids.gps = srv.sql("SELECT public_id FROM spots WHERE name = '展望台'");
+  ids.kw = srv.sql("SELECT public_id FROM spots WHERE name = '合言葉の碑'");
+  await owner.postForm(`/console/rallies/gps-walk/spots/${ids.gps}`, { _csrf: t, name: '展望台', radius_m: '50', position: '1',
+    latitude: String(SPOT.latitude), longitude: String(SPOT.longitude) });
+  assert.equal((await owner.postForm(`/console/rallies/gps-walk/spots/${ids.gps}/methods`, { _csrf: t, m_gps: '1' })).status, 303);
+  assert.equal((await owner.postForm(`/console/rallies/gps-walk/spots/${ids.kw}/methods`, { _csrf: t, m_keyword: '1', keyword: 'ミナト2026' })).status, 303);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+  });
+});
+after(async () => { await browser?.close(); await srv?.stop(); });
+
+test('GPS: too far shows the distance; at the spot the stamp is given', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'ja-JP',
+    permissions: ['geolocation'], geolocation: { latitude: SPOT.latitude + 300 / 111195, longitude: SPOT.longitude, accuracy: 10 } });
+  const p = await ctx.newPage();
+  await p.goto(`${srv.base}/r/gps-walk`);
+  await p.getByRole('button', { name: '参加する' }).click();
+  await p.goto(`${srv.base}/r/gps-walk/spots/${ids.gps}`);
+  await p.screenshot({ path: path.join(shots, 'methods-1-gps-spot.png'), fullPage: true });
+  await p.getByRole('button', { name: '現在地でスタンプをもらう' }).click();
+  await p.waitForLoadState('load');
+  await p.waitForSelector('.error .message');
+  assert.match(await p.locator('.error .message').textContent(), /約 3\d\d m 離れています/);
+  await p.screenshot({ path: path.join(shots, 'methods-2-too-far.png'), fullPage: true });
+  await ctx.setGeolocation({ latitude: SPOT.latitude + 20 / 111195, longitude: SPOT.longitude, accuracy: 15 });
+  await p.goto(`${srv.base}/r/gps-walk/spots/${ids.gps}`);
+  await p.getByRole('button', { name: '現在地でスタンプをもらう' }).click();
+  await p.waitForURL(`**/r/gps-walk/spots/${ids.gps}?new=1`);
+  assert.match(await p.locator('h1').textContent(), /スタンプを獲得しました/);
+  await p.waitForTimeout(700);
+  await p.screenshot({ path: path.join(shots, 'methods-3-gps-ok.png'), fullPage: true });
+
+  await p.goto(`${srv.base}/r/gps-walk/spots/${ids.kw}`);
+  await p.getByLabel('スポットに掲示されたキーワード').fill('　ミナト２０２６ ');
+  await p.getByRole('button', { name: 'キーワードでスタンプをもらう' }).click();
+  await p.waitForURL(`**/r/gps-walk/spots/${ids.kw}?new=1`);
+  await p.goto(`${srv.base}/r/gps-walk/card`);
+  assert.match(await p.locator('.progress').textContent(), /2 \/ 2/);
+  await p.screenshot({ path: path.join(shots, 'methods-4-card.png'), fullPage: true });
+  await ctx.close();
+});
