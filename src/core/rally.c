@@ -121,8 +121,8 @@ int64_t rally_spot_count(db *d, int64_t rally_id)
 
 int spot_open(const struct spot *s, int64_t now)
 {
-	if (s->open_from < 0 || s->open_until < 0)
-		return 1;
+	if (s->open_from < 0 || s->open_until < 0 || s->open_from == s->open_until)
+		return 1; /* no hours set (an empty window cannot be saved) */
 	int minute = (int)(((now + JST_OFFSET_MS) / 60000) % 1440);
 	if (s->open_from <= s->open_until)
 		return minute >= s->open_from && minute < s->open_until;

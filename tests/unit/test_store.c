@@ -216,7 +216,7 @@ static void *race(void *arg)
 	arena a = {0};
 	struct rally ra = {.id = r->rally_id, .status = "published", .starts_at = 0, .ends_at = INT64_MAX};
 	struct participant p = {.id = r->pid, .rally_id = r->rally_id};
-	struct spot s = {.id = r->spot_id};
+	struct spot s = {.id = r->spot_id, .open_from = -1, .open_until = -1};
 	struct claim c;
 	stamp_claim(d, &ra, &p, &s, time_now_ms(), "qr", &c);
 	r->result = c.status;
