@@ -109,7 +109,7 @@ static int recompute_completion(db *d, int64_t participant_id, int64_t rally_id,
 }
 
 int line_link(db *d, arena *a, int64_t session_id, const struct rally *r, const char *sub, const char *name,
-	      int64_t now, struct participant *out)
+	      const char *picture, int64_t now, struct participant *out)
 {
 	if (db_begin(d) != 0)
 		return -1;
@@ -141,8 +141,8 @@ int line_link(db *d, arena *a, int64_t session_id, const struct rally *r, const 
 	}
 	/* This browser's session now holds the LINE participant (another phone's
 	 * session, if any, lets go of it). */
-	ok = ok && db_exec(d, "UPDATE participants SET line_sub = $1, line_name = $2, session_id = $3 WHERE id = $4", "ttii",
-			   sub, sealed, session_id, line_id) == DB_DONE;
+	ok = ok && db_exec(d, "UPDATE participants SET line_sub = $1, line_name = $2, line_picture = $3, session_id = $4"
+			      " WHERE id = $5", "tttii", sub, sealed, seal(a, picture ? picture : ""), session_id, line_id) == DB_DONE;
 	ok = ok && recompute_completion(d, line_id, r->id, now) == 0;
 	if (!ok) {
 		db_rollback(d);
@@ -151,4 +151,12 @@ int line_link(db *d, arena *a, int64_t session_id, const struct rally *r, const 
 	if (db_commit(d) != 0)
 		return -1;
 	return participant_find(d, a, session_id, r->id, out) == 1 ? 1 : -1;
+}
+
+const char *participant_line_name(db *d, arena *a, int64_t participant_id)
+{
+	char *s = db_text1(d, "SELECT line_name FROM participants WHERE id = $1", "i", participant_id);
+	const char *name = s && *s ? unseal(a, s) : NULL;
+	free(s);
+	return name;
 }

@@ -39,9 +39,11 @@ int line_login_take(db *d, arena *a, const char *state, const char *browser, int
  * session's anonymous card into the LINE user's (union of stamps, never a
  * duplicate; completion recomputed), or mark the anonymous participant as
  * this LINE user, or create one. The session then holds that participant.
- * name is sealed before it is stored. 1 on success, -1 on error. */
+ * name and picture (URL) are sealed before they are stored. 1 on success, -1 on error. */
 int line_link(db *d, arena *a, int64_t session_id, const struct rally *r, const char *sub, const char *name,
-	      int64_t now, struct participant *out);
+	      const char *picture, int64_t now, struct participant *out);
+/* The LINE display name of a participant (arena string), or NULL. */
+const char *participant_line_name(db *d, arena *a, int64_t participant_id);
 /* True when the participant is a LINE user. */
 int participant_is_line(db *d, int64_t participant_id);
 

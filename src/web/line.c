@@ -157,7 +157,8 @@ void line_callback(req *r)
 	int had_session = r->session_id > 0;
 	if (!web_session(r) ||
 	    line_link(r->db, &r->a, r->session_id, &ra, json_string_value(json_object_get(claims, "sub")),
-		      json_string_value(json_object_get(claims, "name")), time_now_ms(), &p) != 1 ||
+		      json_string_value(json_object_get(claims, "name")), json_string_value(json_object_get(claims, "picture")),
+		      time_now_ms(), &p) != 1 ||
 	    db_exec(r->db, "UPDATE sessions SET line_access_token = $1 WHERE id = $2", "ti",
 		    seal(&r->a, json_string_value(json_object_get(tokens, "access_token"))), r->session_id) != DB_DONE) {
 		if (!r->status)

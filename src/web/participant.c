@@ -83,8 +83,11 @@ void page_rally(req *r)
 	const char *policy = ra.join_policy;
 	json_object_set_new(view, "line_login", json_boolean(strcmp(policy, "anonymous") != 0));
 	json_object_set_new(view, "line_required", json_boolean(strcmp(policy, "line_required") == 0));
-	if (joined == 1 && participant_is_line(r->db, p.id))
+	if (joined == 1 && participant_is_line(r->db, p.id)) {
+		const char *name = participant_line_name(r->db, &r->a, p.id);
 		json_object_set_new(view, "line_user", json_true());
+		json_object_set_new(view, "line_name", json_string(name ? name : ""));
+	}
 	const char *cover = image_public_id(r->db, &r->a, rally_cover_image(r->db, ra.id));
 	if (cover)
 		json_object_set_new(view, "cover", json_string(cover));

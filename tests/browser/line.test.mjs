@@ -70,7 +70,7 @@ test('a LINE-required rally works end to end in the browser', async () => {
   await p.getByRole('button', { name: 'スタンプをもらう' }).click();
   await p.waitForURL('**/result?new=1');
   await p.goto(`${srv.base}/r/line-walk`);
-  assert.match(await p.content(), /LINEでログイン中/);
+  assert.match(await p.content(), /LINE 太郎 さんとしてLINEでログイン中/);
   await p.screenshot({ path: path.join(shots, 'line-3-joined.png'), fullPage: true });
   assert.equal(srv.sql("SELECT count(*) FROM participants WHERE line_sub IS NOT NULL"), '1');
   assert.deepEqual(errors, []);

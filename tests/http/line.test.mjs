@@ -81,7 +81,7 @@ describe('LINE Login', () => {
     const card = await c.get('/api/v1/rallies/line-opt/card');
     assert.equal(card.status, 200);
     assert.equal(srv.sql(`SELECT count(*) FROM participants WHERE line_name LIKE '%山田%'`), '0');
-    assert.match((await c.get('/r/line-opt')).text, /LINEでログイン中/);
+    assert.match((await c.get('/r/line-opt')).text, /山田 花子 さんとしてLINEでログイン中/);
   });
 
   for (const mode of MODES) {

@@ -9,9 +9,10 @@ ALTER TABLE tenants ADD COLUMN line_channel_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE tenants ADD COLUMN line_channel_secret TEXT NOT NULL DEFAULT '';
 
 -- A participant identified by LINE: the ID token's sub, and the display
--- name (sealed). One LINE user is one participant per rally.
+-- name and picture URL (both sealed). One LINE user is one participant per rally.
 ALTER TABLE participants ADD COLUMN line_sub TEXT;
 ALTER TABLE participants ADD COLUMN line_name TEXT;
+ALTER TABLE participants ADD COLUMN line_picture TEXT;
 CREATE UNIQUE INDEX participants_line ON participants(rally_id, line_sub) WHERE line_sub IS NOT NULL;
 
 -- The LINE access token of a browser session (sealed), revoked at logout.
