@@ -99,18 +99,8 @@ void api_stamp(req *r)
 	if (!web_line_ok(r, &ra, &p) || !web_method_ok(r, &ra, &s, &p, &in))
 		return;
 	stamp_claim(r->db, &ra, &p, &s, time_now_ms(), in.method, &cl);
-	if (cl.status == CLAIM_REFUSED) {
-		web_refuse(r, cl.state, &ra);
+	if (web_claim_refused(r, &cl, &ra, &s))
 		return;
-	}
-	if (cl.status == CLAIM_SPOT_CLOSED) {
-		web_spot_closed(r, &ra, &s);
-		return;
-	}
-	if (cl.status == CLAIM_ERROR) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
-		return;
-	}
 	char at[40];
 	time_format_iso_jst(cl.collected_at, at, sizeof at);
 	json_respond(r, cl.status == CLAIM_NEW ? 201 : 200,

@@ -268,3 +268,28 @@ void web_spot_closed(req *r, const struct rally *ra, const struct spot *s)
 				 arena_printf(&r->a, "%02d:%02d", s->open_until / 60, s->open_until % 60));
 	web_error(r, 409, "spot_closed", "error.spot_closed", vars);
 }
+
+int web_claim_refused(req *r, const struct claim *cl, const struct rally *ra, const struct spot *s)
+{
+	if (cl->status == CLAIM_REFUSED)
+		web_refuse(r, cl->state, ra);
+	else if (cl->status == CLAIM_SPOT_CLOSED)
+		web_spot_closed(r, ra, s);
+	else if (cl->status == CLAIM_ERROR)
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+	else
+		return 0;
+	return 1;
+}
+
+void web_claim_page(req *r, const struct rally *ra, const struct spot *s, struct method_input *in, const char *done)
+{
+	struct participant p;
+	struct claim cl;
+	int created;
+	if (!web_join(r, ra, &p, &created) || !web_method_ok(r, ra, s, &p, in))
+		return;
+	stamp_claim(r->db, ra, &p, s, time_now_ms(), in->method, &cl);
+	if (!web_claim_refused(r, &cl, ra, s))
+		req_redirect(r, arena_printf(&r->a, "%s%s", done, cl.status == CLAIM_NEW ? "?new=1" : ""));
+}

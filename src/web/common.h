@@ -47,6 +47,12 @@ void web_failed_attempt(req *r, const struct participant *p);
 /* Read lat/lng/accuracy from the JSON body or the form. */
 void web_read_position(req *r, struct method_input *in);
 
+/* Answer a claim that did not give a stamp (rally state, opening hours,
+ * store error); 0 when the claim succeeded (new or already collected). */
+int web_claim_refused(req *r, const struct claim *cl, const struct rally *ra, const struct spot *s);
+/* The HTML claim: join when needed, check the proof, claim, and redirect to
+ * done (with ?new=1 for a new stamp) or answer the refusal. */
+void web_claim_page(req *r, const struct rally *ra, const struct spot *s, struct method_input *in, const char *done);
 /* Answer 409 spot_closed, saying the spot's opening hours (JST). */
 void web_spot_closed(req *r, const struct rally *ra, const struct spot *s);
 

@@ -132,21 +132,8 @@ void page_rotating_claim(req *r)
 {
 	struct spot s;
 	struct rally ra;
-	struct participant p;
-	struct claim cl;
-	int created;
 	if (!web_not_locked(r, NULL) || !rotating_spot(r, &s, &ra) || !code_ok(r, &s, &ra, NULL))
 		return;
 	struct method_input in = {.method = "rotating_qr"};
-	if (!web_join(r, &ra, &p, &created) || !web_method_ok(r, &ra, &s, &p, &in))
-		return;
-	stamp_claim(r->db, &ra, &p, &s, time_now_ms(), "rotating_qr", &cl);
-	if (cl.status == CLAIM_REFUSED)
-		web_refuse(r, cl.state, &ra);
-	else if (cl.status == CLAIM_SPOT_CLOSED)
-		web_spot_closed(r, &ra, &s);
-	else if (cl.status == CLAIM_ERROR)
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
-	else
-		req_redirect(r, arena_printf(&r->a, "/r/%s/spots/%s%s", ra.slug, s.public_id, cl.status == CLAIM_NEW ? "?new=1" : ""));
+	web_claim_page(r, &ra, &s, &in, arena_printf(&r->a, "/r/%s/spots/%s", ra.slug, s.public_id));
 }

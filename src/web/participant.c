@@ -196,9 +196,6 @@ void page_qr_claim(req *r)
 {
 	struct spot s;
 	struct rally ra;
-	struct participant p;
-	struct claim cl;
-	int created;
 	if (!web_spot(r, r->params[0], &s, &ra))
 		return;
 	enum rally_state st = rally_state(&ra, time_now_ms());
@@ -208,17 +205,7 @@ void page_qr_claim(req *r)
 	}
 	struct method_input in = {.method = "qr"};
 	web_read_position(r, &in);
-	if (!web_join(r, &ra, &p, &created) || !web_method_ok(r, &ra, &s, &p, &in))
-		return;
-	stamp_claim(r->db, &ra, &p, &s, time_now_ms(), in.method, &cl);
-	if (cl.status == CLAIM_REFUSED)
-		web_refuse(r, cl.state, &ra);
-	else if (cl.status == CLAIM_SPOT_CLOSED)
-		web_spot_closed(r, &ra, &s);
-	else if (cl.status == CLAIM_ERROR)
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
-	else
-		req_redirect(r, arena_printf(&r->a, "/q/%s/result%s", s.qr_token, cl.status == CLAIM_NEW ? "?new=1" : ""));
+	web_claim_page(r, &ra, &s, &in, arena_printf(&r->a, "/q/%s/result", s.qr_token));
 }
 
 void page_qr_result(req *r)
@@ -302,9 +289,6 @@ void page_spot_claim(req *r)
 {
 	struct spot s;
 	struct rally ra;
-	struct participant p;
-	struct claim cl;
-	int created;
 	if (!web_spot_by_id(r, r->params[1], &s, &ra))
 		return;
 	if (strcmp(ra.slug, r->params[0]) != 0) {
@@ -323,17 +307,7 @@ void page_spot_claim(req *r)
 		return;
 	}
 	web_read_position(r, &in);
-	if (!web_join(r, &ra, &p, &created) || !web_method_ok(r, &ra, &s, &p, &in))
-		return;
-	stamp_claim(r->db, &ra, &p, &s, time_now_ms(), in.method, &cl);
-	if (cl.status == CLAIM_REFUSED)
-		web_refuse(r, cl.state, &ra);
-	else if (cl.status == CLAIM_SPOT_CLOSED)
-		web_spot_closed(r, &ra, &s);
-	else if (cl.status == CLAIM_ERROR)
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
-	else
-		req_redirect(r, arena_printf(&r->a, "/r/%s/spots/%s%s", ra.slug, s.public_id, cl.status == CLAIM_NEW ? "?new=1" : ""));
+	web_claim_page(r, &ra, &s, &in, arena_printf(&r->a, "/r/%s/spots/%s", ra.slug, s.public_id));
 }
 
 void page_recover_form(req *r)
