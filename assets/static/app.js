@@ -32,3 +32,16 @@
     }, function () {}, { enableHighAccuracy: true, timeout: 15000, maximumAge: 0 });
   }
 })();
+// Coupons: a running clock (Japan time) so a screenshot is visibly stale.
+(function () {
+  var el = document.querySelector('[data-clock]');
+  if (!el) return;
+  function tick() {
+    var d = new Date(Date.now() + 9 * 3600e3);
+    var p = function (n) { return (n < 10 ? '0' : '') + n; };
+    el.textContent = d.getUTCFullYear() + '-' + p(d.getUTCMonth() + 1) + '-' + p(d.getUTCDate()) + ' ' +
+      p(d.getUTCHours()) + ':' + p(d.getUTCMinutes()) + ':' + p(d.getUTCSeconds()) + ' JST';
+  }
+  tick();
+  setInterval(tick, 1000);
+})();

@@ -336,3 +336,11 @@ int parse_hhmm(const char *s, int end)
 	int v = h * 60 + m;
 	return v < 1440 || (end && v == 1440) ? v : -2;
 }
+
+int rally_desk_pin_ok(db *d, int64_t rally_id, const char *pin)
+{
+	char *h = db_text1(d, "SELECT desk_pin_hash FROM rallies WHERE id = $1", "i", rally_id);
+	int ok = h && *h && pin && strlen(pin) <= 32 && crypto_pwhash_str_verify(h, pin, strlen(pin)) == 0;
+	free(h);
+	return ok;
+}

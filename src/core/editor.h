@@ -78,6 +78,8 @@ int rally_set_desk_pin(db *d, int64_t rally_id, const char *pin);
 /* "HH:MM" → minutes after midnight (24:00 allowed as an end); -1 for ""
  * or NULL; -2 when malformed. */
 int parse_hhmm(const char *s, int end);
+/* True when pin is the rally's desk PIN (argon2id). */
+int rally_desk_pin_ok(db *d, int64_t rally_id, const char *pin);
 /* A staff PIN: 4 to 8 digits. */
 int pin_valid(const char *pin);
 

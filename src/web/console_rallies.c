@@ -15,6 +15,7 @@
 #include "lib/timeutil.h"
 #include "lib/token.h"
 #include "web/console.h"
+#include "web/rewards.h"
 #include "web/page.h"
 #include "web/view.h"
 #include "web/web.h"
@@ -144,6 +145,7 @@ static void edit_extras(req *r, json_t *view, const struct rally *ra)
 						    web_text(r, arena_printf(&r->a, "line.policy_%s", policies[i])), "selected",
 						    strcmp(policy, policies[i]) == 0));
 	json_object_set_new(view, "policies", pv);
+	json_object_set_new(view, "tiers", rewards_view(r, ra->id, 0));
 	json_object_set_new(view, "spots", spots);
 	const char *cover = image_public_id(r->db, &r->a, rally_cover_image(r->db, ra->id));
 	if (cover)

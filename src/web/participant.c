@@ -17,6 +17,7 @@
 #include "lib/token.h"
 #include "web/common.h"
 #include "web/page.h"
+#include "web/rewards.h"
 #include "web/view.h"
 #include "web/web.h"
 
@@ -119,6 +120,9 @@ void page_card(req *r)
 	const char *code = participant_recovery(r->db, &r->a, p.id);
 	if (code)
 		json_object_set_new(view, "recovery", json_string(code));
+	json_t *rewards = rewards_view(r, ra.id, p.id);
+	json_object_set_new(view, "has_rewards", json_boolean(json_array_size(rewards) > 0));
+	json_object_set_new(view, "rewards", rewards);
 	page_render(r, 200, "card", view);
 }
 

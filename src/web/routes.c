@@ -40,6 +40,9 @@ static const struct route routes[] = {
 	{"POST", "/r/{slug}/spots/{spot}", page_spot_claim, R_FORM | R_SESSION, 4 * KB, 0},
 	{"GET", "/t/{spot}/{code}", page_rotating, R_PAGE | R_SESSION, 0, 0},
 	{"POST", "/t/{spot}/{code}", page_rotating_claim, R_FORM | R_SESSION, 4 * KB, 0},
+	{"POST", "/r/{slug}/rewards/{tier}", page_reward_take, R_FORM | R_SESSION, 4 * KB, 0},
+	{"GET", "/rewards/{code}", page_reward, R_PAGE | R_SESSION, 0, 0},
+	{"POST", "/rewards/{code}/redeem", page_reward_redeem, R_FORM | R_SESSION, 4 * KB, 0},
 	{"GET", "/recover", page_recover_form, R_PAGE, 0, 0},
 	{"POST", "/recover", page_recover, R_FORM | R_SESSION, 4 * KB, 0},
 	/* LINE Login for participants (src/web/line.c) */
@@ -86,7 +89,10 @@ static const struct route routes[] = {
 	{"GET", "/console/rallies/{slug}/export/stamps.csv", console_export_stamps, R_STAFF, 0, PERM_EXPORT},
 	{"POST", "/console/rallies/{slug}/join-policy", console_rally_join_policy, R_FORM | R_STAFF, 4 * KB, PERM_PUBLISH},
 	{"GET", "/console/desk", console_desk, R_PAGE | R_STAFF, 0, PERM_DESK},
+	{"GET", "/console/desk/redeem", console_desk_lookup, R_PAGE | R_STAFF, 0, PERM_DESK},
+	{"POST", "/console/desk/redeem/{code}", console_desk_redeem, R_FORM | R_STAFF, 4 * KB, PERM_DESK},
 	{"GET", "/console/desk/{slug}/{spot}", console_desk_rotating, R_PAGE | R_STAFF, 0, PERM_DESK},
+	{"POST", "/console/rallies/{slug}/tiers", console_tier_create, R_FORM | R_STAFF, 4 * KB, PERM_EDIT},
 	{"GET", "/console/line", console_line_form, R_PAGE | R_STAFF, 0, PERM_USERS},
 	{"POST", "/console/line", console_line_save, R_FORM | R_STAFF, 4 * KB, PERM_USERS},
 	/* uploaded images and rally themes, public */

@@ -58,6 +58,8 @@ const routes = () => [
   ['POST', `/console/rallies/${A.slug}/desk-pin`, { desk_pin: 'x' }, 'edit', 'object'],
   ['POST', `/console/rallies/${A.slug}/join-policy`, { join_policy: 'bogus' }, 'publish', 'object'],
   ['GET', '/console/desk', null, 'desk'],
+  ['GET', '/console/desk/redeem?code=NONE-NONE', null, 'desk'],
+  ['POST', `/console/rallies/${A.slug}/tiers`, { name: '' }, 'edit', 'object'],
   ['GET', `/console/desk/${A.slug}/${A.spot}`, null, 'desk', 'object'],
   ['GET', '/console/line', null, 'users'],
   ['POST', '/console/line', { channel_id: 'not-a-number' }, 'users'],

@@ -1,0 +1,47 @@
+/*
+ * rewards.h — reward tiers (N stamps, all stamps, all spots of a category)
+ * and what participants get from them: coupons, single use, redeemed at the
+ * desk; first-come prizes, whose stock is decremented atomically.
+ */
+#ifndef SR_REWARDS_H
+#define SR_REWARDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/arena.h"
+#include "store/db.h"
+
+struct tier {
+	int64_t id, rally_id, threshold, stock; /* stock -1: unlimited (coupons) */
+	const char *public_id, *name, *description, *kind, *condition, *category;
+	/* for one participant */
+	int64_t have, need;         /* stamps counted towards the condition, and needed */
+	const char *reward_code;    /* the participant's reward, or NULL */
+	int64_t earned_at, redeemed_at;
+};
+
+/* The rally's tiers, with participant_id's progress (0: none), into a new
+ * arena array. Count or -1. */
+int tiers_load(db *d, arena *a, int64_t rally_id, int64_t participant_id, struct tier **out);
+/* Add a tier. kind "coupon"|"first_come", condition "count"|"all"|"category".
+ * Returns the id or -1. */
+int64_t tier_create(db *d, int64_t rally_id, const char *name, const char *description, const char *kind,
+		    const char *condition, int64_t threshold, const char *category, int64_t stock, int64_t now);
+
+enum take_result { TAKE_OK, TAKE_ALREADY, TAKE_NOT_EARNED, TAKE_SOLD_OUT, TAKE_ERROR };
+/* Take tier's reward for participant (must be in a write transaction). For
+ * a first-come prize one unit of stock goes, or none is left. The code of
+ * the reward into code (≥ 16) on OK and ALREADY. */
+enum take_result reward_take(db *d, const struct tier *t, int64_t participant_id, int64_t now, char *code, size_t codesz);
+
+struct reward {
+	int64_t id, participant_id, rally_id, earned_at, redeemed_at;
+	const char *code, *tier_name, *tier_kind, *rally_slug, *rally_title;
+};
+/* Find a reward by its code. 1/0/-1. */
+int reward_by_code(db *d, arena *a, const char *code, struct reward *out);
+/* Redeem once: 1 redeemed now, 0 already redeemed (*when set), -1 error. */
+int reward_redeem(db *d, int64_t reward_id, int64_t now, int64_t *when);
+
+#endif

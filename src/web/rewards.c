@@ -1,0 +1,220 @@
+/*
+ * rewards.c — rewards on the participant side and at the desk.
+ *
+ *   POST /r/{slug}/rewards/{tier}         take an earned reward (a first-come prize takes stock)
+ *   GET  /rewards/{code}                  the participant's coupon, with a live clock
+ *   POST /rewards/{code}/redeem           staff type the desk PIN on the phone: used once
+ *   GET  /console/desk/redeem?code=       desk lookup of a coupon by its code
+ *   POST /console/desk/redeem/{code}      desk redemption
+ *   POST /console/rallies/{slug}/tiers    add a tier (rally editor)
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/account.h"
+#include "core/editor.h"
+#include "core/rewards.h"
+#include "core/stamp.h"
+#include "lib/timeutil.h"
+#include "lib/utf8.h"
+#include "web/common.h"
+#include "web/console.h"
+#include "web/page.h"
+#include "web/view.h"
+#include "web/web.h"
+
+json_t *rewards_view(req *r, int64_t rally_id, int64_t participant_id)
+{
+	struct tier *t;
+	int n = tiers_load(r->db, &r->a, rally_id, participant_id, &t);
+	json_t *list = json_array();
+	for (int i = 0; i < n; i++) {
+		json_t *v = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:b, s:b}", "id", t[i].public_id, "name", t[i].name,
+				      "description", t[i].description, "have", (json_int_t)t[i].have, "need",
+				      (json_int_t)t[i].need, "left", (json_int_t)(t[i].need - t[i].have), "earned",
+				      t[i].need > 0 && t[i].have >= t[i].need, "first_come", !strcmp(t[i].kind, "first_come"));
+		if (t[i].reward_code)
+			json_object_set_new(v, "code", json_string(t[i].reward_code));
+		if (t[i].redeemed_at)
+			json_object_set_new(v, "redeemed", json_true());
+		if (!strcmp(t[i].kind, "first_come"))
+			json_object_set_new(v, "sold_out", json_boolean(t[i].stock == 0 && !t[i].reward_code));
+		json_array_append_new(list, v);
+	}
+	return list;
+}
+
+void page_reward_take(req *r)
+{
+	struct rally ra;
+	struct participant p;
+	struct tier *t;
+	char code[20];
+	if (!web_rally(r, r->params[0], &ra))
+		return;
+	if (participant_find(r->db, &r->a, r->session_id, ra.id, &p) != 1) {
+		web_error(r, 403, "not_joined", "error.not_joined", NULL);
+		return;
+	}
+	int n = tiers_load(r->db, &r->a, ra.id, p.id, &t), i = 0;
+	while (i < n && strcmp(t[i].public_id, r->params[1]) != 0)
+		i++;
+	if (i == n) {
+		web_error(r, 404, "not_found", "error.not_found", NULL);
+		return;
+	}
+	json_t *back = json_pack("{s:s}", "back", arena_printf(&r->a, "/r/%s/card", ra.slug));
+	switch (reward_take(r->db, &t[i], p.id, time_now_ms(), code, sizeof code)) {
+	case TAKE_OK:
+	case TAKE_ALREADY:
+		json_decref(back);
+		req_redirect(r, arena_printf(&r->a, "/rewards/%s", code));
+		return;
+	case TAKE_NOT_EARNED:
+		web_error(r, 409, "not_earned", "error.reward_not_earned", back);
+		return;
+	case TAKE_SOLD_OUT:
+		web_error(r, 409, "sold_out", "error.sold_out", back);
+		return;
+	default:
+		json_decref(back);
+		if (!db_wants_write(r->db))
+			web_error(r, 503, "unavailable", "error.unavailable", NULL);
+	}
+}
+
+/* The reward with the URL's code, if it belongs to this browser's participant. */
+static int own_reward(req *r, struct reward *w)
+{
+	struct participant p;
+	struct rally ra;
+	if (strlen(r->params[0]) > 16 || reward_by_code(r->db, &r->a, r->params[0], w) != 1 ||
+	    rally_by_id(r->db, &r->a, w->rally_id, &ra) != 1 ||
+	    participant_find(r->db, &r->a, r->session_id, ra.id, &p) != 1 || p.id != w->participant_id) {
+		web_error(r, 404, "not_found", "error.not_found", NULL);
+		return 0;
+	}
+	return 1;
+}
+
+static json_t *reward_json(req *r, const struct reward *w)
+{
+	json_t *v = json_pack("{s:s, s:s, s:{s:s, s:s}, s:s}", "code", w->code, "name", w->tier_name, "rally", "slug",
+			      w->rally_slug, "title", w->rally_title, "earned_text", view_time(r, w->earned_at));
+	if (w->redeemed_at)
+		json_object_set_new(v, "redeemed_text", json_string(view_time(r, w->redeemed_at)));
+	json_object_set_new(v, "now_text", json_string(view_time(r, time_now_ms())));
+	return v;
+}
+
+void page_reward(req *r)
+{
+	struct reward w;
+	if (own_reward(r, &w))
+		page_render(r, 200, "reward", reward_json(r, &w));
+}
+
+void page_reward_redeem(req *r)
+{
+	struct reward w;
+	struct rally ra;
+	int64_t when;
+	if (!own_reward(r, &w) || rally_by_id(r->db, &r->a, w.rally_id, &ra) != 1 || !web_not_locked(r, NULL))
+		return;
+	const char *pin = req_form(r, "pin");
+	const char *back = arena_printf(&r->a, "/rewards/%s", w.code);
+	if (!pin || !rally_desk_pin_ok(r->db, ra.id, pin)) {
+		web_failed_attempt(r, NULL);
+		web_error(r, 422, "wrong_pin", "error.wrong_pin", json_pack("{s:s}", "back", back));
+		return;
+	}
+	int rc = reward_redeem(r->db, w.id, time_now_ms(), &when);
+	if (rc == 0) {
+		web_error(r, 409, "already_redeemed", "error.already_redeemed",
+			  json_pack("{s:s, s:s}", "back", back, "when", view_time(r, when)));
+		return;
+	}
+	if (rc < 0) {
+		if (!db_wants_write(r->db))
+			web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	req_redirect(r, back);
+}
+
+void console_desk_lookup(req *r)
+{
+	json_t *view = console_view(r);
+	const char *code = req_query(r, "code");
+	struct reward w;
+	if (code && *code) {
+		char *up = arena_strdup(&r->a, code);
+		for (char *c = up; *c; c++)
+			if (*c >= 'a' && *c <= 'z')
+				*c = (char)(*c - 32);
+		int rc = strlen(up) <= 16 ? reward_by_code(r->db, &r->a, up, &w) : 0;
+		struct rally ra;
+		if (rc == 1 && rally_by_id(r->db, &r->a, w.rally_id, &ra) == 1 && ra.tenant_id == r->staff->tenant_id)
+			json_object_set_new(view, "reward", reward_json(r, &w));
+		else
+			json_object_set_new(view, "not_found", json_true());
+		json_object_set_new(view, "query", json_string(code));
+	}
+	page_render(r, 200, "desk_redeem", view);
+}
+
+void console_desk_redeem(req *r)
+{
+	struct reward w;
+	struct rally ra;
+	int64_t when;
+	if (reward_by_code(r->db, &r->a, r->params[0], &w) != 1 || rally_by_id(r->db, &r->a, w.rally_id, &ra) != 1 ||
+	    ra.tenant_id != r->staff->tenant_id) {
+		web_error(r, 404, "not_found", "error.not_found", NULL);
+		return;
+	}
+	const char *back = arena_printf(&r->a, "/console/desk/redeem?code=%s", w.code);
+	int rc = reward_redeem(r->db, w.id, time_now_ms(), &when);
+	if (rc == 0) {
+		web_error(r, 409, "already_redeemed", "error.already_redeemed",
+			  json_pack("{s:s, s:s}", "back", back, "when", view_time(r, when)));
+		return;
+	}
+	if (rc < 0) {
+		if (!db_wants_write(r->db))
+			web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	console_event(r, "reward_redeemed", web_json_text(r, json_pack("{s:s}", "code", w.code)));
+	req_redirect(r, back);
+}
+
+void console_tier_create(req *r)
+{
+	struct rally ra;
+	if (!console_rally(r, r->params[0], &ra))
+		return;
+	const char *name = req_form(r, "name"), *kind = req_form(r, "kind"), *cond = req_form(r, "condition");
+	const char *cat = req_form(r, "category"), *th = req_form(r, "threshold"), *st = req_form(r, "stock");
+	const char *back = arena_printf(&r->a, "/console/rallies/%s", ra.slug);
+	char *end = NULL;
+	long threshold = th && *th ? strtol(th, &end, 10) : 0;
+	long stock = st && *st ? strtol(st, &end, 10) : -1;
+	int ok = name && *name && utf8_chars(name) <= 100 && utf8_printable(name) && kind &&
+		 (!strcmp(kind, "coupon") || !strcmp(kind, "first_come")) && cond &&
+		 (!strcmp(cond, "all") || (!strcmp(cond, "count") && threshold >= 1 && threshold <= 1000) ||
+		  (!strcmp(cond, "category") && cat && *cat && utf8_chars(cat) <= 50)) &&
+		 (strcmp(kind, "first_come") || (stock >= 0 && stock <= 1000000)) && (!end || !*end);
+	if (!ok) {
+		web_error(r, 422, "invalid_request", "tier.invalid", json_pack("{s:s}", "back", back));
+		return;
+	}
+	if (tier_create(r->db, ra.id, name, "", kind, cond, threshold, cat ? cat : "", strcmp(kind, "first_come") ? -1 : stock,
+			time_now_ms()) <= 0) {
+		if (!db_wants_write(r->db))
+			web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	console_event(r, "tier_created", web_json_text(r, json_pack("{s:s, s:s}", "rally", ra.slug, "tier", name)));
+	req_redirect(r, arena_printf(&r->a, "%s?saved=1", back));
+}

@@ -1,0 +1,96 @@
+// Rewards: tiers and progress, coupons (single use: desk PIN on the phone or
+// desk lookup; double redemption under concurrency), first-come stock
+// (100 concurrent claimers for 10 prizes).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startServer } from './helpers.mjs';
+
+let srv;
+let owner;
+let tokens;
+const tier = {};
+
+before(async () => {
+  // 100 claimers at once from one address: raise the per-address connection limit.
+  srv = await startServer({ env: { STAMPRALLY_LIMITS_MAX_CONNECTIONS_PER_IP: '256' } });
+  srv.import({ tenant: 'rw', slug: 'prize', title: 'Prize', description: 'x', starts_at: '2020-01-01T00:00:00Z',
+    ends_at: '2099-01-01T00:00:00Z', status: 'published', spots: [{ name: 'S1' }, { name: 'S2' }, { name: 'S3' }] });
+  owner = await srv.staff('rw-owner', srv.user('rw', 'rw-owner', 'owner'));
+  const t = (await owner.get('/console')).text.match(/name="_csrf" value="([^"]+)"/)[1];
+  const add = (f) => owner.postForm('/console/rallies/prize/tiers', { _csrf: t, ...f });
+  assert.equal((await add({ name: '2個でコーヒー券', kind: 'coupon', condition: 'count', threshold: '2' })).status, 303);
+  assert.equal((await add({ name: '先着10名 記念品', kind: 'first_come', condition: 'all', stock: '10' })).status, 303);
+  assert.equal((await add({ name: 'bad', kind: 'first_come', condition: 'all' })).status, 422, 'a first-come prize needs a stock');
+  assert.equal((await owner.postForm('/console/rallies/prize/desk-pin', { _csrf: t, desk_pin: '2468' })).status, 303);
+  tier.coupon = srv.sql("SELECT public_id FROM reward_tiers WHERE kind = 'coupon'");
+  tier.prize = srv.sql("SELECT public_id FROM reward_tiers WHERE kind = 'first_come'");
+  tokens = srv.sql("SELECT qr_token FROM spots s JOIN rallies r ON r.id = s.rally_id WHERE r.slug = 'prize' ORDER BY s.position").split('\n');
+});
+after(async () => { await srv.stop(); });
+
+async function participant(n) {
+  const c = srv.client();
+  await c.postJson('/api/v1/rallies/prize/join');
+  for (const t of tokens.slice(0, n)) assert.equal((await c.postJson('/api/v1/stamps', { qr_token: t })).status, 201);
+  c.csrf = await c.csrfFrom('/recover');
+  return c;
+}
+const take = (c, id) => c.postForm(`/r/prize/rewards/${id}`, { _csrf: c.csrf });
+
+describe('coupons', () => {
+  test('the card shows each tier and how far away it is; an unearned coupon cannot be taken', async () => {
+    const c = await participant(1);
+    const card = await c.get('/r/prize/card');
+    assert.match(card.text, /2個でコーヒー券/);
+    assert.match(card.text, /あと 1 個/);
+    assert.match(card.text, /あと 2 個/);
+    assert.equal((await take(c, tier.coupon)).status, 409);
+  });
+
+  test('an earned coupon shows with a live clock; staff redeem it once with the desk PIN', async () => {
+    const c = await participant(2);
+    const r = await take(c, tier.coupon);
+    assert.equal(r.status, 303);
+    const coupon = await c.get(r.headers.location);
+    assert.match(coupon.text, /data-clock/);
+    assert.match(coupon.text, /コーヒー券/);
+    assert.equal((await take(c, tier.coupon)).headers.location, r.headers.location, 'taking twice gives the same coupon');
+    const t = coupon.text.match(/name="_csrf" value="([^"]+)"/)[1];
+    const wrong = await c.postForm(`${r.headers.location}/redeem`, { _csrf: t, pin: '0000' });
+    assert.equal(wrong.status, 422);
+    assert.equal((await c.postForm(`${r.headers.location}/redeem`, { _csrf: t, pin: '2468' })).status, 303);
+    const again = await c.postForm(`${r.headers.location}/redeem`, { _csrf: t, pin: '2468' });
+    assert.equal(again.status, 409);
+    assert.match(again.text, /使用済みです/);
+    assert.equal((await srv.client().get(r.headers.location)).status, 404, "another browser cannot open someone's coupon");
+  });
+
+  test('desk lookup by code; 20 concurrent redemptions of one coupon succeed exactly once', async () => {
+    const c = await participant(2);
+    const code = (await take(c, tier.coupon)).headers.location.split('/').pop();
+    const desk = await srv.staff('rw-desk', srv.user('rw', 'rw-desk', 'desk'));
+    const page = await desk.get(`/console/desk/redeem?code=${code.toLowerCase()}`);
+    assert.match(page.text, new RegExp(code));
+    const t = page.text.match(/name="_csrf" value="([^"]+)"/)[1];
+    const all = await Promise.all(Array.from({ length: 20 }, () => desk.postForm(`/console/desk/redeem/${code}`, { _csrf: t })));
+    assert.equal(all.filter((x) => x.status === 303).length, 1, all.map((x) => x.status).join(','));
+    assert.equal(all.filter((x) => x.status === 409).length, 19);
+    assert.equal(srv.sql(`SELECT count(*) FROM rewards WHERE code = '${code}' AND redeemed_at IS NOT NULL`), '1');
+  });
+});
+
+describe('first-come prizes', () => {
+  test('100 concurrent claimers for a stock of 10 produce exactly 10 winners', async () => {
+    const people = [];
+    for (let i = 0; i < 100; i++) people.push(await participant(3));
+    const results = await Promise.all(people.map((c) => take(c, tier.prize)));
+    const winners = results.filter((r) => r.status === 303).length;
+    const soldOut = results.filter((r) => r.status === 409 && /なくなりました/.test(r.text)).length;
+    assert.equal(winners, 10, results.map((r) => r.status).join(','));
+    assert.equal(soldOut, 90);
+    assert.equal(srv.sql(`SELECT stock FROM reward_tiers WHERE public_id = '${tier.prize}'`), '0');
+    assert.equal(srv.sql(`SELECT count(*) FROM rewards w JOIN reward_tiers t ON t.id = w.tier_id WHERE t.public_id = '${tier.prize}'`), '10');
+    const loser = people[results.findIndex((r) => r.status === 409)];
+    assert.match((await loser.get('/r/prize/card')).text, /終了しました/);
+  });
+});
