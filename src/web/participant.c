@@ -14,6 +14,7 @@
 #include "core/rally.h"
 #include "core/stamp.h"
 #include "lib/timeutil.h"
+#include "lib/utf8.h"
 #include "lib/token.h"
 #include "web/common.h"
 #include "web/page.h"
@@ -363,4 +364,32 @@ void api_recover(req *r)
 	const char *slug;
 	if (recover(r, json_string_value(json_object_get(r->json, "code")), &slug))
 		json_respond(r, 200, json_pack("{s:s}", "rally", slug));
+}
+
+/* POST /r/{slug}/certificate: a printable completion certificate with the
+ * name the participant typed (not stored) and the completion date. */
+void page_certificate(req *r)
+{
+	struct rally ra;
+	struct participant p;
+	struct card c;
+	int joined;
+	if (!load_card(r, &ra, &p, &joined, &c))
+		return;
+	if (!joined || !p.completed_at) {
+		web_error(r, 409, "not_completed", "error.not_completed",
+			  json_pack("{s:s}", "back", arena_printf(&r->a, "/r/%s/card", ra.slug)));
+		return;
+	}
+	const char *name = req_form(r, "name");
+	if (!name || !*name || utf8_chars(name) > 40 || !utf8_printable(name)) {
+		web_error(r, 422, "invalid_request", "error.certificate_name",
+			  json_pack("{s:s}", "back", arena_printf(&r->a, "/r/%s/complete", ra.slug)));
+		return;
+	}
+	char date[64];
+	time_format_jst(p.completed_at, web_text(r, "fmt.date"), date, sizeof date);
+	page_render(r, 200, "certificate",
+		    json_pack("{s:{s:s, s:s}, s:s, s:s, s:I}", "rally", "slug", ra.slug, "title", ra.title, "name", name,
+			      "date", date, "spots", (json_int_t)c.n));
 }

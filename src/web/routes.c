@@ -32,6 +32,7 @@ static const struct route routes[] = {
 	{"POST", "/r/{slug}/join", page_rally_join, R_FORM | R_SESSION, 4 * KB, 0},
 	{"GET", "/r/{slug}/card", page_card, R_PAGE | R_SESSION, 0, 0},
 	{"GET", "/r/{slug}/complete", page_complete, R_PAGE | R_SESSION, 0, 0},
+	{"POST", "/r/{slug}/certificate", page_certificate, R_FORM | R_SESSION, 4 * KB, 0},
 	{"GET", "/q/{token}", page_qr, R_PAGE | R_SESSION, 0, 0},
 	{"POST", "/q/{token}", page_qr_claim, R_FORM | R_SESSION, 4 * KB, 0},
 	{"GET", "/q/{token}/result", page_qr_result, R_PAGE | R_SESSION, 0, 0},

@@ -51,6 +51,7 @@ void page_qr_claim(req *r);
 void page_qr_result(req *r);
 void page_stamp_svg(req *r);
 void page_spot(req *r);
+void page_certificate(req *r);
 void page_reward_take(req *r);
 void page_reward(req *r);
 void page_reward_redeem(req *r);

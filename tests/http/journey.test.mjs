@@ -140,3 +140,22 @@ describe('JSON API journey', () => {
     assert.equal(repeat.json.just_completed, false);
   });
 });
+
+describe('completion certificate', () => {
+  test('a participant who completed prints a certificate with the name typed; others cannot', async () => {
+    const c = srv.client();
+    await c.postJson('/api/v1/rallies/journey/join');
+    const t = await c.csrfFrom('/recover');
+    const early = await c.postForm('/r/journey/certificate', { _csrf: t, name: '港 太郎' });
+    assert.equal(early.status, 409);
+    for (const s of rally.spots) await c.postJson('/api/v1/stamps', { qr_token: tokenOf(s.qr_url) });
+    const page = await c.get('/r/journey/complete');
+    assert.match(page.text, /action="\/r\/journey\/certificate"/);
+    const cert = await c.postForm('/r/journey/certificate', { _csrf: t, name: '港 <太郎>' });
+    assert.equal(cert.status, 200);
+    assert.match(cert.text, /修了証/);
+    assert.match(cert.text, /港 &lt;太郎&gt; 様/);
+    assert.match(cert.text, /\d{4}年\d\d月\d\d日/);
+    assert.equal((await c.postForm('/r/journey/certificate', { _csrf: t, name: '' })).status, 422);
+  });
+});
