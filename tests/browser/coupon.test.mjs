@@ -1,0 +1,59 @@
+// A coupon in Chromium at phone size: earned, shown with a running clock
+// (it changes while we look), redeemed by staff typing the desk PIN.
+// Screenshots: coupon-*.png.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startServer } from '../http/helpers.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const shots = path.join(here, 'screenshots');
+let srv;
+let browser;
+
+before(async () => {
+  fs.mkdirSync(shots, { recursive: true });
+  srv = await startServer();
+  srv.import({ tenant: 'cp', slug: 'cafe-walk', title: 'カフェめぐり', description: 'x', starts_at: '2020-01-01T00:00:00Z',
+    ends_at: '2099-01-01T00:00:00Z', status: 'published', spots: [{ name: '喫茶 港' }, { name: '珈琲 丘' }] });
+  const owner = await srv.staff('cp-owner', srv.user('cp', 'cp-owner', 'owner'));
+  const t = (await owner.get('/console')).text.match(/name="_csrf" value="([^"]+)"/)[1];
+  assert.equal((await owner.postForm('/console/rallies/cafe-walk/tiers', { _csrf: t, name: 'ドリンク1杯無料', kind: 'coupon', condition: 'all' })).status, 303);
+  assert.equal((await owner.postForm('/console/rallies/cafe-walk/desk-pin', { _csrf: t, desk_pin: '1357' })).status, 303);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+  });
+});
+after(async () => { await browser?.close(); await srv?.stop(); });
+
+test('earn, show with a live clock, redeem with the desk PIN', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'ja-JP' });
+  const p = await ctx.newPage();
+  await p.goto(`${srv.base}/r/cafe-walk`);
+  await p.getByRole('button', { name: '参加する' }).click();
+  for (const t of srv.sql("SELECT qr_token FROM spots s JOIN rallies r ON r.id = s.rally_id WHERE r.slug = 'cafe-walk'").split('\n')) {
+    await p.goto(`${srv.base}/q/${t}`);
+    await p.getByRole('button', { name: 'スタンプをもらう' }).click();
+    await p.waitForURL('**/result?new=1');
+  }
+  await p.goto(`${srv.base}/r/cafe-walk/card`);
+  await p.getByRole('button', { name: '受け取る' }).click();
+  await p.waitForURL('**/rewards/*');
+  const first = await p.locator('[data-clock]').textContent();
+  await p.waitForTimeout(1500);
+  const second = await p.locator('[data-clock]').textContent();
+  assert.match(second, /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d JST/);
+  assert.notEqual(first, second, 'the clock runs');
+  await p.screenshot({ path: path.join(shots, 'coupon-1-live.png'), fullPage: true });
+  await p.getByLabel('スタッフが受付暗証番号を入力').fill('1357');
+  await p.getByRole('button', { name: '使用済みにする' }).click();
+  await p.waitForLoadState('load');
+  assert.match(await p.content(), /使用済み \d{4}年/);
+  await p.screenshot({ path: path.join(shots, 'coupon-2-used.png'), fullPage: true });
+  await ctx.close();
+});
