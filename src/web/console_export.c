@@ -16,7 +16,7 @@
 #include "web/page.h"
 #include "web/web.h"
 
-enum export_kind { EXPORT_PARTICIPANTS, EXPORT_STAMPS };
+enum export_kind { EXPORT_PARTICIPANTS, EXPORT_STAMPS, EXPORT_REWARDS };
 
 struct export {
 	db *d;
@@ -41,12 +41,23 @@ static void row(struct export *e)
 			time_format_iso_jst(db_int(e->st, 3), t, sizeof t);
 			buf_puts(b, t);
 		}
-	} else {
+	} else if (e->kind == EXPORT_STAMPS) {
 		time_format_iso_jst(db_int(e->st, 0), t, sizeof t);
 		csv_cell(b, t, 1);
 		csv_cell(b, db_text(e->st, 1), 0);
 		csv_cell(b, db_text(e->st, 2), 0);
 		csv_cell(b, db_text(e->st, 3), 0);
+	} else {
+		csv_cell(b, db_text(e->st, 0), 1);
+		csv_cell(b, db_text(e->st, 1), 0);
+		csv_cell(b, db_text(e->st, 2), 0);
+		time_format_iso_jst(db_int(e->st, 3), t, sizeof t);
+		csv_cell(b, t, 0);
+		buf_putc(b, ',');
+		if (!db_is_null(e->st, 4)) {
+			time_format_iso_jst(db_int(e->st, 4), t, sizeof t);
+			buf_puts(b, t);
+		}
 	}
 	csv_end(b);
 }
@@ -97,23 +108,30 @@ static void export(req *r, enum export_kind kind)
 		return;
 	}
 	e->kind = kind;
-	e->st = kind == EXPORT_PARTICIPANTS
-			? db_query(e->d, "SELECT p.public_id, p.created_at,"
-					 " (SELECT count(*) FROM stamps t WHERE t.participant_id = p.id), p.completed_at"
-					 " FROM participants p WHERE p.rally_id = $1 ORDER BY p.id", "i", ra.id)
-			: db_query(e->d, "SELECT t.created_at, p.public_id, s.name, t.method FROM stamps t"
-					 " JOIN spots s ON s.id = t.spot_id JOIN participants p ON p.id = t.participant_id"
-					 " WHERE s.rally_id = $1 ORDER BY t.created_at, t.id", "i", ra.id);
+	if (kind == EXPORT_PARTICIPANTS)
+		e->st = db_query(e->d, "SELECT p.public_id, p.created_at,"
+				       " (SELECT count(*) FROM stamps t WHERE t.participant_id = p.id), p.completed_at"
+				       " FROM participants p WHERE p.rally_id = $1 ORDER BY p.id", "i", ra.id);
+	else if (kind == EXPORT_STAMPS)
+		e->st = db_query(e->d, "SELECT t.created_at, p.public_id, s.name, t.method FROM stamps t"
+				       " JOIN spots s ON s.id = t.spot_id JOIN participants p ON p.id = t.participant_id"
+				       " WHERE s.rally_id = $1 ORDER BY t.created_at, t.id", "i", ra.id);
+	else
+		e->st = db_query(e->d, "SELECT w.code, t.name, p.public_id, w.earned_at, w.redeemed_at FROM rewards w"
+				       " JOIN reward_tiers t ON t.id = w.tier_id JOIN participants p ON p.id = w.participant_id"
+				       " WHERE t.rally_id = $1 ORDER BY w.id", "i", ra.id);
 	if (!e->st) {
 		done(e);
 		web_error(r, 503, "unavailable", "error.unavailable", NULL);
 		return;
 	}
 	buf_puts(&e->pending, CSV_BOM);
-	const char *head = kind == EXPORT_PARTICIPANTS ? "csv.participants_header" : "csv.stamps_header";
+	static const char *heads[] = {"csv.participants_header", "csv.stamps_header", "csv.rewards_header"};
+	static const char *whats[] = {"participants", "stamps", "rewards"};
+	const char *head = heads[kind];
 	buf_puts(&e->pending, web_text(r, head));
 	csv_end(&e->pending);
-	const char *what = kind == EXPORT_PARTICIPANTS ? "participants" : "stamps";
+	const char *what = whats[kind];
 	console_event(r, "export", web_json_text(r, json_pack("{s:s, s:s}", "rally", ra.slug, "what", what)));
 	metric_add(M_EXPORTS, 1);
 	r->status = 200;
@@ -133,4 +151,9 @@ void console_export_participants(req *r)
 void console_export_stamps(req *r)
 {
 	export(r, EXPORT_STAMPS);
+}
+
+void console_export_rewards(req *r)
+{
+	export(r, EXPORT_REWARDS);
 }

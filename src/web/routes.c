@@ -88,6 +88,7 @@ static const struct route routes[] = {
 	{"GET", "/console/rallies/{slug}/dashboard", console_dashboard, R_PAGE | R_STAFF, 0, PERM_VIEW},
 	{"GET", "/console/rallies/{slug}/export/participants.csv", console_export_participants, R_STAFF, 0, PERM_EXPORT},
 	{"GET", "/console/rallies/{slug}/export/stamps.csv", console_export_stamps, R_STAFF, 0, PERM_EXPORT},
+	{"GET", "/console/rallies/{slug}/export/rewards.csv", console_export_rewards, R_STAFF, 0, PERM_EXPORT},
 	{"POST", "/console/rallies/{slug}/join-policy", console_rally_join_policy, R_FORM | R_STAFF, 4 * KB, PERM_PUBLISH},
 	{"GET", "/console/desk", console_desk, R_PAGE | R_STAFF, 0, PERM_DESK},
 	{"GET", "/console/desk/redeem", console_desk_lookup, R_PAGE | R_STAFF, 0, PERM_DESK},

@@ -101,6 +101,7 @@ void console_poster(req *r);
 void console_dashboard(req *r);
 void console_export_participants(req *r);
 void console_export_stamps(req *r);
+void console_export_rewards(req *r);
 void console_line_form(req *r);
 void console_line_save(req *r);
 void console_rally_join_policy(req *r);

@@ -66,6 +66,7 @@ const routes = () => [
   ['GET', `/console/rallies/${A.slug}/dashboard`, null, 'view', 'object'],
   ['GET', `/console/rallies/${A.slug}/export/participants.csv`, null, 'export', 'object'],
   ['GET', `/console/rallies/${A.slug}/export/stamps.csv`, null, 'export', 'object'],
+  ['GET', `/console/rallies/${A.slug}/export/rewards.csv`, null, 'export', 'object'],
 ];
 
 const perms = {

@@ -76,6 +76,11 @@ describe('coupons', () => {
     assert.equal(all.filter((x) => x.status === 303).length, 1, all.map((x) => x.status).join(','));
     assert.equal(all.filter((x) => x.status === 409).length, 19);
     assert.equal(srv.sql(`SELECT count(*) FROM rewards WHERE code = '${code}' AND redeemed_at IS NOT NULL`), '1');
+    const csv = await owner.get('/console/rallies/prize/export/rewards.csv');
+    assert.equal(csv.status, 200);
+    const row = csv.text.split('\r\n').find((l) => l.startsWith(code));
+    assert.match(row, /^[2-9A-Z]{4}-[2-9A-Z]{4},2個でコーヒー券,[^,]+,\d{4}-\d\d-\d\dT[^,]+\+09:00,\d{4}-\d\d-\d\dT[^,]+\+09:00$/);
+    assert.equal((await desk.get('/console/rallies/prize/export/rewards.csv')).status, 403, 'desk staff do not export');
   });
 });
 
