@@ -269,6 +269,18 @@ void page_stamp_svg(req *r)
 		       json_pack("{s:s, s:o}", "name", s.name, "hanko", view_hanko(s.name)));
 }
 
+/* The spot {id} of rally {slug} from the URL; 404 otherwise. */
+static int url_spot(req *r, struct spot *s, struct rally *ra)
+{
+	if (!web_spot_by_id(r, r->params[1], s, ra))
+		return 0;
+	if (strcmp(ra->slug, r->params[0]) != 0) {
+		web_error(r, 404, "spot_not_found", "error.spot_not_found", NULL);
+		return 0;
+	}
+	return 1;
+}
+
 /* GET /r/{slug}/spots/{id}: one spot, with a form for each way it gives a
  * stamp besides its QR code (GPS, keyword, staff PIN); also the result page
  * of those (?new=1). */
@@ -277,12 +289,8 @@ void page_spot(req *r)
 	struct spot s;
 	struct rally ra;
 	struct participant p;
-	if (!web_spot_by_id(r, r->params[1], &s, &ra))
+	if (!url_spot(r, &s, &ra))
 		return;
-	if (strcmp(ra.slug, r->params[0]) != 0) {
-		web_error(r, 404, "spot_not_found", "error.spot_not_found", NULL);
-		return;
-	}
 	json_t *view = spot_page_view(r, &s, &ra, collected_at(r, &ra, &s, &p));
 	const char *fresh = req_query(r, "new");
 	json_object_set_new(view, "new", json_boolean(fresh && strcmp(fresh, "1") == 0));
@@ -294,12 +302,8 @@ void page_spot_claim(req *r)
 {
 	struct spot s;
 	struct rally ra;
-	if (!web_spot_by_id(r, r->params[1], &s, &ra))
+	if (!url_spot(r, &s, &ra))
 		return;
-	if (strcmp(ra.slug, r->params[0]) != 0) {
-		web_error(r, 404, "spot_not_found", "error.spot_not_found", NULL);
-		return;
-	}
 	enum rally_state st = rally_state(&ra, time_now_ms());
 	if (st != RALLY_OPEN) {
 		web_refuse(r, st, &ra);

@@ -107,6 +107,20 @@ static json_t *reward_json(req *r, const struct reward *w)
 	return v;
 }
 
+/* Redeem w once and answer: 1 when it was redeemed now (the caller
+ * redirects), else the refusal (409 saying when it was used) or 503. */
+static int redeem(req *r, const struct reward *w, const char *back)
+{
+	int64_t when;
+	int rc = reward_redeem(r->db, w->id, time_now_ms(), &when);
+	if (rc == 0)
+		web_error(r, 409, "already_redeemed", "error.already_redeemed",
+			  json_pack("{s:s, s:s}", "back", back, "when", view_time(r, when)));
+	else if (rc < 0 && !db_wants_write(r->db))
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+	return rc == 1;
+}
+
 void page_reward(req *r)
 {
 	struct reward w;
@@ -118,7 +132,6 @@ void page_reward_redeem(req *r)
 {
 	struct reward w;
 	struct rally ra;
-	int64_t when;
 	if (!own_reward(r, &w) || rally_by_id(r->db, &r->a, w.rally_id, &ra) != 1 || !web_not_locked(r, NULL))
 		return;
 	const char *pin = req_form(r, "pin");
@@ -128,18 +141,8 @@ void page_reward_redeem(req *r)
 		web_error(r, 422, "wrong_pin", "error.wrong_pin", json_pack("{s:s}", "back", back));
 		return;
 	}
-	int rc = reward_redeem(r->db, w.id, time_now_ms(), &when);
-	if (rc == 0) {
-		web_error(r, 409, "already_redeemed", "error.already_redeemed",
-			  json_pack("{s:s, s:s}", "back", back, "when", view_time(r, when)));
-		return;
-	}
-	if (rc < 0) {
-		if (!db_wants_write(r->db))
-			web_error(r, 503, "unavailable", "error.unavailable", NULL);
-		return;
-	}
-	req_redirect(r, back);
+	if (redeem(r, &w, back))
+		req_redirect(r, back);
 }
 
 void console_desk_lookup(req *r)
@@ -167,24 +170,14 @@ void console_desk_redeem(req *r)
 {
 	struct reward w;
 	struct rally ra;
-	int64_t when;
 	if (reward_by_code(r->db, &r->a, r->params[0], &w) != 1 || rally_by_id(r->db, &r->a, w.rally_id, &ra) != 1 ||
 	    ra.tenant_id != r->staff->tenant_id) {
 		web_error(r, 404, "not_found", "error.not_found", NULL);
 		return;
 	}
 	const char *back = arena_printf(&r->a, "/console/desk/redeem?code=%s", w.code);
-	int rc = reward_redeem(r->db, w.id, time_now_ms(), &when);
-	if (rc == 0) {
-		web_error(r, 409, "already_redeemed", "error.already_redeemed",
-			  json_pack("{s:s, s:s}", "back", back, "when", view_time(r, when)));
+	if (!redeem(r, &w, back))
 		return;
-	}
-	if (rc < 0) {
-		if (!db_wants_write(r->db))
-			web_error(r, 503, "unavailable", "error.unavailable", NULL);
-		return;
-	}
 	console_event(r, "reward_redeemed", web_json_text(r, json_pack("{s:s}", "code", w.code)));
 	req_redirect(r, back);
 }
