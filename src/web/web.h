@@ -14,7 +14,7 @@ typedef void (*handler_fn)(req *r);
 /* Route flags: what the dispatcher checks or prepares before the handler. */
 enum {
 	R_API = 1 << 0,          /* JSON API: JSON errors; POST bodies must be application/json */
-	R_FORM = 1 << 1,         /* HTML form POST: urlencoded body, CSRF token and Origin checked */
+	R_FORM = 1 << 1,         /* HTML form POST: urlencoded or multipart body, CSRF token and Origin checked */
 	R_SESSION = 1 << 2,      /* load the browser session when the cookie names a live one */
 	R_NEED_SESSION = 1 << 3, /* ... and answer 401 without one */
 	R_NO_DB = 1 << 4,        /* never touches the database (/healthz, static files) */
