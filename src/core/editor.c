@@ -112,6 +112,10 @@ int spot_form_check(const struct spot_form *f, json_t *errors)
 	if (f->open_from == -2 || f->open_until == -2 || (f->open_from < 0) != (f->open_until < 0) ||
 	    (f->open_from >= 0 && f->open_from == f->open_until))
 		err(errors, "open_from", "spot.hours_invalid");
+	if (f->repeat_mode && strcmp(f->repeat_mode, "once") && strcmp(f->repeat_mode, "daily") && strcmp(f->repeat_mode, "hours"))
+		err(errors, "repeat_mode", "spot.repeat_invalid");
+	if (f->repeat_mode && !strcmp(f->repeat_mode, "hours") && (f->repeat_hours < 1 || f->repeat_hours > 720))
+		err(errors, "repeat_mode", "spot.repeat_hours_invalid");
 	return json_object_size(errors) ? -1 : 0;
 }
 
@@ -215,6 +219,10 @@ int rally_set_cover(db *d, int64_t rally_id, int64_t image_id, int64_t now)
 /* Store the spot's latitude and longitude (NULLs when the form has none). */
 static int spot_set_hours(db *d, int64_t spot_id, const struct spot_form *f)
 {
+	const char *mode = f->repeat_mode ? f->repeat_mode : "once";
+	if (db_exec(d, "UPDATE spots SET repeat_mode = $1, repeat_hours = $2 WHERE id = $3", "tii", mode,
+		    !strcmp(mode, "hours") ? f->repeat_hours : (int64_t)0, spot_id) != DB_DONE)
+		return -1;
 	int rc = f->open_from >= 0 ? db_exec(d, "UPDATE spots SET open_from = $1, open_until = $2 WHERE id = $3", "iii",
 					     (int64_t)f->open_from, (int64_t)f->open_until, spot_id)
 				   : db_exec(d, "UPDATE spots SET open_from = NULL, open_until = NULL WHERE id = $1", "i", spot_id);

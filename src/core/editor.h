@@ -27,6 +27,8 @@ struct spot_form {
 	double latitude, longitude;
 	int64_t radius_m, position;
 	int open_from, open_until;  /* minutes after midnight JST, -1 for always open; -2: malformed */
+	const char *repeat_mode;    /* "once", "daily", "hours" (NULL: once) */
+	int64_t repeat_hours;
 };
 
 /* Problems go into errors as {field: catalog key}. Return 0 when none. */

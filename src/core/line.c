@@ -86,9 +86,9 @@ int participant_is_line(db *d, int64_t participant_id)
  * (skipping spots it already has), then remove the anonymous one. */
 static int merge(db *d, int64_t from, int64_t into)
 {
-	int rc = db_exec(d, "INSERT INTO stamps(participant_id, spot_id, method, created_at)"
-			    " SELECT $2, spot_id, method, created_at FROM stamps WHERE participant_id = $1 AND true"
-			    " ON CONFLICT (participant_id, spot_id) DO NOTHING", "ii", from, into);
+	int rc = db_exec(d, "INSERT INTO stamps(participant_id, spot_id, method, created_at, period)"
+			    " SELECT $2, spot_id, method, created_at, period FROM stamps WHERE participant_id = $1 AND true"
+			    " ON CONFLICT (participant_id, spot_id, period) DO NOTHING", "ii", from, into);
 	if (rc == DB_DONE)
 		rc = db_exec(d, "DELETE FROM stamps WHERE participant_id = $1", "i", from);
 	if (rc == DB_DONE)
@@ -101,7 +101,7 @@ static int merge(db *d, int64_t from, int64_t into)
 static int recompute_completion(db *d, int64_t participant_id, int64_t rally_id, int64_t now)
 {
 	int64_t total = rally_spot_count(d, rally_id);
-	int64_t have = db_int1(d, 0, "SELECT count(*) FROM stamps WHERE participant_id = $1", "i", participant_id);
+	int64_t have = db_int1(d, 0, "SELECT count(DISTINCT spot_id) FROM stamps WHERE participant_id = $1", "i", participant_id);
 	if (total > 0 && have >= total)
 		return db_exec(d, "UPDATE participants SET completed_at = $1 WHERE id = $2 AND completed_at IS NULL", "ii", now,
 			       participant_id) == DB_DONE ? 0 : -1;

@@ -26,8 +26,8 @@ static void read_rally(db_stmt *st, arena *a, int col, struct rally *out)
 #define SPOT_COLS "s.id, s.rally_id, s.public_id, s.name, s.description, s.qr_token, s.position, " \
 		  "(SELECT public_id FROM images WHERE id = s.image_id), " \
 		  "(SELECT public_id FROM images WHERE id = s.stamp_image_id), " \
-		  "coalesce(s.open_from, -1), coalesce(s.open_until, -1)"
-#define SPOT_NCOLS 11
+		  "coalesce(s.open_from, -1), coalesce(s.open_until, -1), s.repeat_mode, s.repeat_hours"
+#define SPOT_NCOLS 13
 
 static void read_spot(db_stmt *st, arena *a, int col, struct spot *out)
 {
@@ -42,6 +42,8 @@ static void read_spot(db_stmt *st, arena *a, int col, struct spot *out)
 	out->stamp_image = db_is_null(st, col + 8) ? NULL : arena_strdup(a, db_text(st, col + 8));
 	out->open_from = (int)db_int(st, col + 9);
 	out->open_until = (int)db_int(st, col + 10);
+	out->repeat_mode = arena_strdup(a, db_text(st, col + 11));
+	out->repeat_hours = db_int(st, col + 12);
 }
 
 int rally_by_slug(db *d, arena *a, const char *slug, struct rally *out)

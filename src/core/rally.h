@@ -24,6 +24,8 @@ struct spot {
 	const char *public_id, *name, *description, *qr_token;
 	const char *image, *stamp_image; /* public ids of uploaded images, or NULL */
 	int open_from, open_until;       /* minutes after midnight JST; -1: always open */
+	const char *repeat_mode;         /* "once", "daily" (JST), "hours" */
+	int64_t repeat_hours;
 	int position;
 };
 

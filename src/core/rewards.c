@@ -19,9 +19,10 @@ int tiers_load(db *d, arena *a, int64_t rally_id, int64_t pid, struct tier **out
 	struct tier *v = arena_alloc(a, (size_t)cap * sizeof *v);
 	int64_t total = db_int1(d, 0, "SELECT count(*) FROM spots WHERE rally_id = $1", "i", rally_id);
 	int64_t have_all = pid ? db_int1(d, 0, "SELECT count(*) FROM stamps WHERE participant_id = $1", "i", pid) : 0;
+	int64_t have_spots = pid ? db_int1(d, 0, "SELECT count(DISTINCT spot_id) FROM stamps WHERE participant_id = $1", "i", pid) : 0;
 	db_stmt *st = db_query(d, "SELECT " TIER_COLS ", r.code, r.earned_at, coalesce(r.redeemed_at, 0),"
 				  " (SELECT count(*) FROM spots s WHERE s.rally_id = t.rally_id AND s.category = t.category),"
-				  " (SELECT count(*) FROM stamps x JOIN spots s ON s.id = x.spot_id"
+				  " (SELECT count(DISTINCT x.spot_id) FROM stamps x JOIN spots s ON s.id = x.spot_id"
 				  "   WHERE x.participant_id = $2 AND s.category = t.category)"
 				  " FROM reward_tiers t LEFT JOIN rewards r ON r.tier_id = t.id AND r.participant_id = $2"
 				  " WHERE t.rally_id = $1 ORDER BY t.position, t.id", "ii", rally_id, pid);
@@ -51,7 +52,7 @@ int tiers_load(db *d, arena *a, int64_t rally_id, int64_t pid, struct tier **out
 			t->have = have_all;
 		} else if (!strcmp(t->condition, "all")) {
 			t->need = total;
-			t->have = have_all;
+			t->have = have_spots;
 		} else {
 			t->need = db_int(st, 13);
 			t->have = db_int(st, 14);

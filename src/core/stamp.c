@@ -10,6 +10,8 @@
 
 #include <string.h>
 
+#include "lib/timeutil.h"
+
 #include "core/methods.h"
 #include "lib/metrics.h"
 #include "lib/token.h"
@@ -93,11 +95,12 @@ static int stats_add(db *d, int64_t rally_id, int64_t now, const char *what)
 	return DB_ERROR;
 }
 
-/* Fill progress counts for p into out. */
+/* Fill progress counts for p into out: spots collected (a repeated spot
+ * counts once) of all the rally's spots. */
 static int progress(db *d, const struct participant *p, struct claim *out)
 {
 	out->total = rally_spot_count(d, p->rally_id);
-	out->collected = db_int1(d, -1, "SELECT count(*) FROM stamps WHERE participant_id = $1", "i", p->id);
+	out->collected = db_int1(d, -1, "SELECT count(DISTINCT spot_id) FROM stamps WHERE participant_id = $1", "i", p->id);
 	out->completed = out->total > 0 && out->collected >= out->total;
 	return out->collected < 0 ? -1 : 0;
 }
@@ -110,31 +113,63 @@ struct claim_job {
 	struct claim *out;
 };
 
+/* The period of a stamp of spot s at time now (see 0004_methods.sql). */
+static int64_t stamp_period(const struct spot *s, int64_t now)
+{
+	if (s->repeat_mode && !strcmp(s->repeat_mode, "daily"))
+		return (now + JST_OFFSET_MS) / 86400000;
+	if (s->repeat_mode && !strcmp(s->repeat_mode, "hours"))
+		return now;
+	return 0;
+}
+
+/* Whether p already has the stamp of s that a claim at now would give:
+ * fills out (ALREADY with its time, or COOLDOWN with the time it is
+ * available again) and returns 1; 0 when a new stamp may be written;
+ * -1 on error. */
+static int already(db *d, const struct participant *p, const struct spot *s, int64_t now, struct claim *out)
+{
+	int hours = s->repeat_mode && !strcmp(s->repeat_mode, "hours");
+	int64_t last = hours ? db_int1(d, 0, "SELECT max(created_at) FROM stamps WHERE participant_id = $1 AND spot_id = $2",
+				       "ii", p->id, s->id)
+			     : db_int1(d, 0, "SELECT created_at FROM stamps WHERE participant_id = $1 AND spot_id = $2"
+					     " AND period = $3", "iii", p->id, s->id, stamp_period(s, now));
+	if (!last)
+		return 0;
+	if (hours && now - last >= s->repeat_hours * 3600000)
+		return 0;
+	out->collected_at = last;
+	out->status = hours ? CLAIM_COOLDOWN : CLAIM_ALREADY;
+	out->available_at = hours ? last + s->repeat_hours * 3600000 : 0;
+	return progress(d, p, out) == 0 ? 1 : -1;
+}
+
 /* The write half of a claim, run inside a write transaction (on the group
  * commit writer's connection, or the caller's). Returns 0, or DB_ERROR. */
 static int claim_write(db *d, void *arg)
 {
 	struct claim_job *j = arg;
 	struct claim *out = j->out;
-	int rc = db_exec(d, "INSERT INTO stamps(participant_id, spot_id, method, created_at) VALUES ($1, $2, $3, $4)"
-			    " ON CONFLICT (participant_id, spot_id) DO NOTHING",
-			 "iiti", j->p->id, j->s->id, j->method, j->now);
+	/* Writes are serialised, so this check and the insert cannot interleave
+	 * with another claim's (the UNIQUE constraint backs up the rest). */
+	int seen = already(d, j->p, j->s, j->now, out);
+	if (seen != 0)
+		return seen < 0 ? DB_ERROR : 0;
+	int rc = db_exec(d, "INSERT INTO stamps(participant_id, spot_id, method, created_at, period) VALUES ($1, $2, $3, $4, $5)"
+			    " ON CONFLICT (participant_id, spot_id, period) DO NOTHING",
+			 "iitii", j->p->id, j->s->id, j->method, j->now, stamp_period(j->s, j->now));
 	if (rc != DB_DONE)
 		return DB_ERROR;
-	if (db_changes(d) == 0) {
-		/* Another request for the same stamp won the race. */
-		out->collected_at = db_int1(d, j->now, "SELECT created_at FROM stamps WHERE participant_id = $1 AND spot_id = $2",
-					    "ii", j->p->id, j->s->id);
-		out->status = CLAIM_ALREADY;
-		return progress(d, j->p, out);
-	}
+	if (db_changes(d) == 0)
+		return already(d, j->p, j->s, j->now, out) < 0 ? DB_ERROR : 0;
 	out->status = CLAIM_NEW;
 	out->collected_at = j->now;
 	if (progress(d, j->p, out) != 0)
 		return DB_ERROR;
 	int64_t rally = j->p->rally_id;
+	int first = db_int1(d, 0, "SELECT count(*) FROM stamps WHERE participant_id = $1", "i", j->p->id) == 1;
 	if (stats_add(d, rally, j->now, "stamps") != DB_DONE ||
-	    (out->collected == 1 && stats_add(d, rally, j->now, "first_stamps") != DB_DONE) ||
+	    (first && stats_add(d, rally, j->now, "first_stamps") != DB_DONE) ||
 	    db_exec(d, "INSERT INTO spot_totals(spot_id, stamps) VALUES ($1, 1)"
 		       " ON CONFLICT (spot_id) DO UPDATE SET stamps = stamps + 1", "i", j->s->id) != DB_DONE)
 		return DB_ERROR;
@@ -163,10 +198,10 @@ void stamp_claim(db *d, const struct rally *r, const struct participant *p, cons
 		out->status = CLAIM_SPOT_CLOSED;
 		return;
 	}
-	out->collected_at = db_int1(d, 0, "SELECT created_at FROM stamps WHERE participant_id = $1 AND spot_id = $2",
-				    "ii", p->id, s->id);
-	if (out->collected_at) {
-		out->status = progress(d, p, out) == 0 ? CLAIM_ALREADY : CLAIM_ERROR;
+	int seen = already(d, p, s, now, out);
+	if (seen != 0) {
+		if (seen < 0)
+			out->status = CLAIM_ERROR;
 		return;
 	}
 	struct claim_job job = {p, s, now, method, out};
@@ -189,11 +224,12 @@ int card_load(db *d, arena *a, int64_t rally_id, int64_t participant_id, struct 
 	db_stmt *st = db_query(d, "SELECT spot_id, created_at FROM stamps WHERE participant_id = $1", "i", participant_id);
 	int rc;
 	while ((rc = db_row(st)) == DB_ROW) {
-		int64_t sid = db_int(st, 0);
+		int64_t sid = db_int(st, 0), at = db_int(st, 1);
 		for (size_t i = 0; i < out->n; i++)
 			if (out->spots[i].id == sid) {
-				out->collected_at[i] = db_int(st, 1);
-				out->collected++;
+				out->collected += out->collected_at[i] == 0; /* a repeated spot counts once */
+				if (at > out->collected_at[i])
+					out->collected_at[i] = at; /* the latest stamp */
 			}
 	}
 	db_done(st);

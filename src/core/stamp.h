@@ -32,6 +32,7 @@ enum claim_status {
 	CLAIM_ALREADY,  /* it was there before; nothing written */
 	CLAIM_REFUSED,  /* the rally does not take stamps now; see state */
 	CLAIM_SPOT_CLOSED, /* outside the spot's opening hours */
+	CLAIM_COOLDOWN, /* a repeatable spot, stamped less than its cool-down ago */
 	CLAIM_ERROR,
 };
 
@@ -39,6 +40,7 @@ struct claim {
 	enum claim_status status;
 	enum rally_state state;  /* why, when refused */
 	int64_t collected_at;    /* the stamp's time */
+	int64_t available_at;    /* CLAIM_COOLDOWN: when the spot gives a stamp again */
 	int64_t collected, total;
 	int completed;           /* every spot collected */
 	int just_completed;      /* this claim completed the card */

@@ -275,6 +275,10 @@ int web_claim_refused(req *r, const struct claim *cl, const struct rally *ra, co
 		web_refuse(r, cl->state, ra);
 	else if (cl->status == CLAIM_SPOT_CLOSED)
 		web_spot_closed(r, ra, s);
+	else if (cl->status == CLAIM_COOLDOWN)
+		web_error(r, 409, "cooldown", "error.cooldown",
+			  json_pack("{s:s, s:s}", "back", arena_printf(&r->a, "/r/%s", ra->slug), "when",
+				    view_time(r, cl->available_at)));
 	else if (cl->status == CLAIM_ERROR)
 		web_error(r, 503, "unavailable", "error.unavailable", NULL);
 	else

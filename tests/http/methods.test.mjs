@@ -185,3 +185,28 @@ describe('rotating QR and desk mode', () => {
     assert.match(r.text, /期限切れ/);
   });
 });
+
+describe('repeat rules', () => {
+  test('a spot repeatable every N hours answers the cool-down with the time it opens again', async () => {
+    const t = (await owner.get('/console')).text.match(/name="_csrf" value="([^"]+)"/)[1];
+    const r = await owner.postForm(`/console/rallies/meth/spots/${ids.plain}`, { _csrf: t, name: 'plain', radius_m: '50', position: '5', repeat_mode: 'hours', repeat_hours: '2' });
+    assert.equal(r.status, 303);
+    const bad = await owner.postForm(`/console/rallies/meth/spots/${ids.plain}`, { _csrf: t, name: 'plain', radius_m: '50', position: '5', repeat_mode: 'hours', repeat_hours: '0' });
+    assert.equal(bad.status, 422);
+    const token = srv.sql("SELECT qr_token FROM spots WHERE name = 'plain'");
+    const c = await participant();
+    assert.equal((await claim(c, { qr_token: token })).status, 201);
+    const again = await claim(c, { qr_token: token });
+    assert.equal(again.status, 409);
+    assert.equal(again.json.error.code, 'cooldown');
+    assert.match(again.json.error.message, /\d{4}年\d\d月\d\d日 \d\d:\d\d から再びもらえます/);
+    const daily = await owner.postForm(`/console/rallies/meth/spots/${ids.plain}`, { _csrf: t, name: 'plain', radius_m: '50', position: '5', repeat_mode: 'daily' });
+    assert.equal(daily.status, 303);
+    const d = await participant();
+    assert.equal((await claim(d, { qr_token: token })).status, 201);
+    const same = await claim(d, { qr_token: token });
+    assert.equal(same.status, 200);
+    assert.equal(same.json.already_collected, true);
+    await owner.postForm(`/console/rallies/meth/spots/${ids.plain}`, { _csrf: t, name: 'plain', radius_m: '50', position: '5', repeat_mode: 'once' });
+  });
+});

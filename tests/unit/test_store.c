@@ -313,6 +313,56 @@ static void a_read_transaction_refuses_writes_and_says_so(void **state)
 	assert_int_equal(db_int1(d, 0, "SELECT count(*) FROM tenants WHERE slug = 'x'", NULL), 0);
 }
 
+static void repeatable_spots_follow_the_jst_day_and_cooldowns(void **state)
+{
+	db *d = *state;
+	arena a = {0};
+	struct rally ra;
+	make_rally(d, "repeat", 2, &ra, &a);
+	ra.starts_at = 0;
+	ra.ends_at = INT64_MAX;
+	char tok[64];
+	int64_t sid = session_create(d, time_now_ms(), 60000, tok, sizeof tok);
+	struct participant p;
+	int created;
+	enum rally_state st;
+	participant_join(d, &a, sid, &ra, time_now_ms(), &p, &created, &st);
+	struct spot *spots;
+	size_t n;
+	rally_spots(d, &a, ra.id, &spots, &n);
+	struct claim c;
+	/* Daily: 2026-04-01 23:59 JST, 00:00 and 00:01 the next day. */
+	spots[0].repeat_mode = "daily";
+	int64_t day_end = 1775055540000LL; /* 2026-04-01T23:59:00+09:00 */
+	stamp_claim(d, &ra, &p, &spots[0], day_end, "qr", &c);
+	assert_int_equal(c.status, CLAIM_NEW);
+	stamp_claim(d, &ra, &p, &spots[0], day_end + 59999, "qr", &c);
+	assert_int_equal(c.status, CLAIM_ALREADY);
+	stamp_claim(d, &ra, &p, &spots[0], day_end + 60000, "qr", &c);
+	assert_int_equal(c.status, CLAIM_NEW);
+	stamp_claim(d, &ra, &p, &spots[0], day_end + 120000, "qr", &c);
+	assert_int_equal(c.status, CLAIM_ALREADY);
+	assert_int_equal(c.collected, 1); /* a repeated spot counts once */
+	/* Every 3 hours. */
+	spots[1].repeat_mode = "hours";
+	spots[1].repeat_hours = 3;
+	int64_t t0 = day_end;
+	stamp_claim(d, &ra, &p, &spots[1], t0, "qr", &c);
+	assert_int_equal(c.status, CLAIM_NEW);
+	assert_true(c.completed);
+	stamp_claim(d, &ra, &p, &spots[1], t0 + 3 * 3600000 - 1, "qr", &c);
+	assert_int_equal(c.status, CLAIM_COOLDOWN);
+	assert_int_equal(c.available_at, t0 + 3 * 3600000);
+	stamp_claim(d, &ra, &p, &spots[1], t0 + 3 * 3600000, "qr", &c);
+	assert_int_equal(c.status, CLAIM_NEW);
+	assert_int_equal(db_int1(d, 0, "SELECT count(*) FROM stamps WHERE participant_id = $1", "i", p.id), 4);
+	struct card card;
+	card_load(d, &a, ra.id, p.id, &card);
+	assert_int_equal(card.collected, 2);
+	assert_int_equal(card.collected_at[1], t0 + 3 * 3600000); /* the latest */
+	arena_free(&a);
+}
+
 static void rally_states(void **state)
 {
 	(void)state;
@@ -371,6 +421,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(concurrent_claims_on_separate_connections_write_one_stamp, setup, teardown),
 		cmocka_unit_test_setup_teardown(group_commit_keeps_each_write_apart, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_read_transaction_refuses_writes_and_says_so, setup, teardown),
+		cmocka_unit_test_setup_teardown(repeatable_spots_follow_the_jst_day_and_cooldowns, setup, teardown),
 		cmocka_unit_test(rally_states),
 		cmocka_unit_test(iso_times_parse_with_offsets),
 	};

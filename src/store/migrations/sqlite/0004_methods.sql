@@ -1,17 +1,22 @@
 -- 0004_methods.sql — stamp methods per spot (QR, GPS, QR + GPS, keyword,
 -- staff PIN), guessing throttles, and recovery codes for stamp cards.
 
--- Stamps may now come from any method: rebuild the table with the new CHECK.
+-- Stamps may now come from any method, and a spot may give one again later
+-- (repeat rules): rebuild the table. period says which stamp of the spot it
+-- is: 0 for a one-time spot, the JST day number for a daily spot, the time
+-- itself for a spot with a cool-down of N hours. At most one stamp per
+-- participant, spot and period, enforced here.
 CREATE TABLE stamps_new (
   id              INTEGER PRIMARY KEY,
   participant_id  INTEGER NOT NULL REFERENCES participants(id),
   spot_id         INTEGER NOT NULL REFERENCES spots(id),
   method          TEXT NOT NULL CHECK (method IN ('qr', 'gps', 'qr_gps', 'keyword', 'pin', 'rotating_qr')),
   created_at      INTEGER NOT NULL,
-  UNIQUE (participant_id, spot_id)
+  period          INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (participant_id, spot_id, period)
 );
-INSERT INTO stamps_new(id, participant_id, spot_id, method, created_at)
-  SELECT id, participant_id, spot_id, method, created_at FROM stamps;
+INSERT INTO stamps_new(id, participant_id, spot_id, method, created_at, period)
+  SELECT id, participant_id, spot_id, method, created_at, 0 FROM stamps;
 DROP TABLE stamps;
 ALTER TABLE stamps_new RENAME TO stamps;
 CREATE INDEX stamps_spot ON stamps(spot_id, created_at);
@@ -27,6 +32,11 @@ ALTER TABLE spots ADD COLUMN keyword_hash TEXT NOT NULL DEFAULT '';
 ALTER TABLE spots ADD COLUMN pin_hash TEXT NOT NULL DEFAULT '';
 ALTER TABLE spots ADD COLUMN rotating_secret TEXT NOT NULL DEFAULT '';
 ALTER TABLE rallies ADD COLUMN desk_pin_hash TEXT NOT NULL DEFAULT '';
+
+-- Repeat rules: once (default), daily (once per calendar day in JST), or
+-- hours (again after repeat_hours hours).
+ALTER TABLE spots ADD COLUMN repeat_mode TEXT NOT NULL DEFAULT 'once' CHECK (repeat_mode IN ('once', 'daily', 'hours'));
+ALTER TABLE spots ADD COLUMN repeat_hours INTEGER NOT NULL DEFAULT 0;
 
 -- Failed keyword / PIN / token / recovery attempts per participant and per
 -- address, with a lockout.
