@@ -17,9 +17,6 @@ int tiers_load(db *d, arena *a, int64_t rally_id, int64_t pid, struct tier **out
 {
 	int cap = 8, n = 0, rc;
 	struct tier *v = arena_alloc(a, (size_t)cap * sizeof *v);
-	int64_t total = db_int1(d, 0, "SELECT count(*) FROM spots WHERE rally_id = $1", "i", rally_id);
-	int64_t have_all = pid ? db_int1(d, 0, "SELECT count(*) FROM stamps WHERE participant_id = $1", "i", pid) : 0;
-	int64_t have_spots = pid ? db_int1(d, 0, "SELECT count(DISTINCT spot_id) FROM stamps WHERE participant_id = $1", "i", pid) : 0;
 	db_stmt *st = db_query(d, "SELECT " TIER_COLS ", r.code, r.earned_at, coalesce(r.redeemed_at, 0),"
 				  " (SELECT count(*) FROM spots s WHERE s.rally_id = t.rally_id AND s.category = t.category),"
 				  " (SELECT count(DISTINCT x.spot_id) FROM stamps x JOIN spots s ON s.id = x.spot_id"
@@ -47,20 +44,31 @@ int tiers_load(db *d, arena *a, int64_t rally_id, int64_t pid, struct tier **out
 		t->reward_code = db_is_null(st, 10) ? NULL : arena_strdup(a, db_text(st, 10));
 		t->earned_at = db_int(st, 11);
 		t->redeemed_at = db_int(st, 12);
+		t->need = db_int(st, 13); /* category: the spots of the category, and mine */
+		t->have = db_int(st, 14);
+	}
+	db_done(st);
+	if (n == 0 || rc != DB_DONE) {
+		*out = v;
+		return rc == DB_DONE ? n : -1;
+	}
+	/* Counted only when the rally has tiers: the card page is a hot path. */
+	int64_t total = db_int1(d, 0, "SELECT count(*) FROM spots WHERE rally_id = $1", "i", rally_id);
+	int64_t have_all = pid ? db_int1(d, 0, "SELECT count(*) FROM stamps WHERE participant_id = $1", "i", pid) : 0;
+	int64_t have_spots =
+		pid ? db_int1(d, 0, "SELECT count(DISTINCT spot_id) FROM stamps WHERE participant_id = $1", "i", pid) : 0;
+	for (int i = 0; i < n; i++) {
+		struct tier *t = &v[i];
 		if (!strcmp(t->condition, "count")) {
 			t->need = t->threshold;
 			t->have = have_all;
 		} else if (!strcmp(t->condition, "all")) {
 			t->need = total;
 			t->have = have_spots;
-		} else {
-			t->need = db_int(st, 13);
-			t->have = db_int(st, 14);
 		}
 		if (t->have > t->need)
 			t->have = t->need;
 	}
-	db_done(st);
 	*out = v;
 	return rc == DB_DONE ? n : -1;
 }

@@ -73,6 +73,18 @@ const char *req_client_ip(req *r)
 	return r->client_ip;
 }
 
+int req_cached(req *r, const char *etag, const char *cache_control)
+{
+	req_add_header(r, MHD_HTTP_HEADER_ETAG, etag);
+	req_add_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cache_control);
+	const char *inm = req_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	if (!inm || strcmp(inm, etag) != 0)
+		return 0;
+	r->status = 304;
+	buf_reset(&r->out);
+	return 1;
+}
+
 void req_redirect(req *r, const char *location)
 {
 	r->status = 303;

@@ -102,6 +102,9 @@ const char *req_client_ip(req *r);
  * text fields into r->form, the (one) file into r->upload. 0, or -1 when
  * malformed or a text field is not UTF-8. */
 int req_parse_multipart(req *r);
+/* A cacheable answer: add ETag and Cache-Control; when the client's
+ * If-None-Match equals etag, answer 304 and return 1 (send nothing else). */
+int req_cached(req *r, const char *etag, const char *cache_control);
 /* Send a 303 redirect to a path of this service. */
 void req_redirect(req *r, const char *location);
 

@@ -69,15 +69,7 @@ void console_home(req *r)
 		web_error(r, 503, "unavailable", "error.unavailable", NULL);
 		return;
 	}
-	json_t *rallies = json_array();
-	int64_t now = time_now_ms();
-	for (int i = 0; i < n; i++) {
-		json_t *v = view_rally(&list[i], now);
-		view_decorate_rally(r, v, &list[i]);
-		json_object_set_new(v, arena_printf(&r->a, "status_%s", list[i].status), json_true());
-		json_array_append_new(rallies, v);
-	}
 	json_t *view = console_view(r);
-	json_object_set_new(view, "rallies", rallies);
+	json_object_set_new(view, "rallies", view_rally_list(r, list, n));
 	page_render(r, 200, "console_home", view);
 }

@@ -292,20 +292,15 @@ void page_image(req *r)
 		web_error(r, 404, "not_found", "error.not_found", NULL);
 		return;
 	}
-	const char *etag = arena_printf(&r->a, "\"%s\"", r->params[0]);
-	const char *inm = req_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
-	req_add_header(r, MHD_HTTP_HEADER_ETAG, etag);
-	req_add_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "public, max-age=31536000, immutable");
-	req_add_header(r, "Content-Disposition", "inline");
-	if (inm && strcmp(inm, etag) == 0) {
-		r->status = 304;
-		return;
-	}
 	db_stmt *st = db_query(r->db, "SELECT content_type, bytes FROM images WHERE public_id = $1", "t", r->params[0]);
 	if (db_row(st) != DB_ROW) {
 		db_done(st);
-		r->headers = NULL;
 		web_error(r, 404, "not_found", "error.not_found", NULL);
+		return;
+	}
+	req_add_header(r, "Content-Disposition", "inline");
+	if (req_cached(r, arena_printf(&r->a, "\"%s\"", r->params[0]), "public, max-age=31536000, immutable")) {
+		db_done(st);
 		return;
 	}
 	size_t n;

@@ -32,14 +32,7 @@ void page_home(req *r)
 		web_error(r, 503, "unavailable", "error.unavailable", NULL);
 		return;
 	}
-	json_t *rallies = json_array();
-	int64_t now = time_now_ms();
-	for (int i = 0; i < n; i++) {
-		json_t *v = view_rally(&list[i], now);
-		view_decorate_rally(r, v, &list[i]);
-		json_array_append_new(rallies, v);
-	}
-	page_render(r, 200, "home", json_pack("{s:o}", "rallies", rallies));
+	page_render(r, 200, "home", json_pack("{s:o}", "rallies", view_rally_list(r, list, n)));
 }
 
 /* The rally and card view models for the current participant (if any),
@@ -257,14 +250,8 @@ void page_stamp_svg(req *r)
 	}
 	/* Served for draft rallies too: the console previews them; the random
 	 * spot id is known only to the organizers until the rally is public. */
-	const char *etag = arena_printf(&r->a, "\"%s\"", view_stamp_version(r, s.name));
-	req_add_header(r, MHD_HTTP_HEADER_ETAG, etag);
-	req_add_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "public, max-age=86400");
-	const char *inm = req_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
-	if (inm && strcmp(inm, etag) == 0) {
-		r->status = 304;
+	if (req_cached(r, arena_printf(&r->a, "\"%s\"", view_stamp_version(r, s.name)), "public, max-age=86400"))
 		return;
-	}
 	page_render_as(r, 200, "stamp", "image/svg+xml",
 		       json_pack("{s:s, s:o}", "name", s.name, "hanko", view_hanko(s.name)));
 }

@@ -58,14 +58,8 @@ void sys_static(req *r)
 		web_error(r, 404, "not_found", "error.not_found", NULL);
 		return;
 	}
-	const char *etag = arena_printf(&r->a, "\"%s\"", page_asset_version());
-	req_add_header(r, MHD_HTTP_HEADER_ETAG, etag);
-	req_add_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "public, max-age=86400");
-	const char *inm = req_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
-	if (inm && strcmp(inm, etag) == 0) {
-		r->status = 304;
+	if (req_cached(r, arena_printf(&r->a, "\"%s\"", page_asset_version()), "public, max-age=86400"))
 		return;
-	}
 	r->status = 200;
 	r->content_type = mime(a->name);
 	buf_append(&r->out, a->data, a->len);

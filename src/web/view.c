@@ -155,3 +155,16 @@ json_t *view_hanko(const char *name)
 	}
 	return json_pack("{s:f, s:o}", "fs", round(fs * 10) / 10, "glyphs", glyphs);
 }
+
+json_t *view_rally_list(req *r, const struct rally *list, int n)
+{
+	json_t *rallies = json_array();
+	int64_t now = time_now_ms();
+	for (int i = 0; i < n; i++) {
+		json_t *v = view_rally(&list[i], now);
+		view_decorate_rally(r, v, &list[i]);
+		json_object_set_new(v, arena_printf(&r->a, "status_%s", list[i].status), json_true());
+		json_array_append_new(rallies, v);
+	}
+	return rallies;
+}

@@ -26,6 +26,8 @@ void view_decorate_card(req *r, json_t *card, const struct card *c);
 /* A short version for a spot's stamp image URL: changes with its name and
  * with the templates, so browsers may cache the image for long. Arena string. */
 const char *view_stamp_version(req *r, const char *name);
+/* Rallies as a list view (decorated, with "status_<status>": true). */
+json_t *view_rally_list(req *r, const struct rally *list, int n);
 /* The hanko drawing of a name: {"fs": font size, "glyphs": [{"x","y","t"}]}. */
 json_t *view_hanko(const char *name);
 /* A time formatted for people in the request's language (JST). Arena string. */
