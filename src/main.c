@@ -1,7 +1,7 @@
 /*
  * main.c — the stamprally binary: parse the subcommand and its flags, build
  * the configuration, and run one of serve, migrate, demo, rally import,
- * config, version.
+ * user create, key rotate, config, version.
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -19,10 +19,12 @@
 #include "core/account.h"
 #include "core/demo.h"
 #include "core/import.h"
+#include "core/rekey.h"
 #include "http/server.h"
 #include "lib/assets.h"
 #include "lib/config.h"
 #include "lib/jsonmem.h"
+#include "lib/keyfile.h"
 #include "lib/seal.h"
 #include "lib/timeutil.h"
 #include "lib/token.h"
@@ -77,48 +79,37 @@ static db *open_store(const config *c, int *applied, int serving)
 	return d;
 }
 
-/* Read a 32-byte key file into key, creating it (mode 0600, random) when
- * missing. 0 or -1 with a message. */
-static int load_key_file(const char *path, unsigned char key[32])
+/* The data key: security.data_key (base64) or the key file. 0 or -1. */
+static int data_key(const config *c, unsigned char dk[32])
 {
-	int fd = open(path, O_RDONLY);
-	if (fd < 0 && errno == ENOENT) {
-		unsigned char k[32];
-		randombytes_buf(k, sizeof k);
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-		if (fd >= 0 && write(fd, k, sizeof k) == (ssize_t)sizeof k && fsync(fd) == 0) {
-			close(fd);
-			fd = open(path, O_RDONLY);
-		}
-	}
-	if (fd < 0 || read(fd, key, 32) != 32) {
-		fprintf(stderr, "stamprally: cannot read the key file %s\n", path);
-		if (fd >= 0)
-			close(fd);
+	size_t n = 0;
+	if (!c->data_key[0])
+		return keyfile_load(c->data_key_file, dk, 1);
+	if (sodium_base642bin(dk, 32, c->data_key, strlen(c->data_key), NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    n != 32) {
+		fprintf(stderr, "stamprally: security.data_key must be 32 bytes in base64\n");
 		return -1;
 	}
-	close(fd);
 	return 0;
 }
 
-/* The CSRF key and the data key (sealing personal data and secrets). */
+/* The CSRF key and the data key (sealing personal data and secrets). A new
+ * key left by an unfinished rotation (DATA_KEY_FILE.new) also opens values. */
 static int load_secret(struct server *srv)
 {
 	const config *c = &srv->cfg;
 	unsigned char dk[32];
-	size_t n = 0;
-	if (load_key_file(c->secret_key_file, srv->secret) != 0)
+	char next[sizeof c->data_key_file + 8];
+	if (keyfile_load(c->secret_key_file, srv->secret, 1) != 0 || data_key(c, dk) != 0)
 		return -1;
-	if (c->data_key[0]) {
-		if (sodium_base642bin(dk, sizeof dk, c->data_key, strlen(c->data_key), NULL, &n, NULL,
-				      sodium_base64_VARIANT_ORIGINAL) != 0 || n != 32) {
-			fprintf(stderr, "stamprally: security.data_key must be 32 bytes in base64\n");
-			return -1;
-		}
-	} else if (load_key_file(c->data_key_file, dk) != 0) {
-		return -1;
-	}
 	seal_set_key(dk);
+	snprintf(next, sizeof next, "%s.new", c->data_key_file);
+	if (keyfile_exists(next)) {
+		if (keyfile_load(next, dk, 0) != 0)
+			return -1;
+		seal_set_old_key(dk);
+		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"unfinished data key rotation: run stamprally key rotate\"}\n");
+	}
 	sodium_memzero(dk, sizeof dk);
 	if (!line_base_allowed(c->line_auth_base) || !line_base_allowed(c->line_api_base)) {
 		fprintf(stderr, "stamprally: line.auth_base and line.api_base must be https (http only to loopback)\n");
@@ -150,6 +141,10 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 	db *d = open_store(c, NULL, 1);
 	if (!d || load_secret(srv) != 0 || web_init() != 0 || account_init() != 0)
 		return 1;
+	if (keyfile_lock(c->data_dir, 0) < 0) {
+		fprintf(stderr, "stamprally: a key rotation is running on %s\n", c->data_dir);
+		return 1;
+	}
 	if (c->password_blocklist[0] && password_blocklist_load(c->password_blocklist) < 0) {
 		fprintf(stderr, "stamprally: cannot read the password blocklist %s (install john-data, or set "
 				"security.password_blocklist)\n", c->password_blocklist);
@@ -299,6 +294,55 @@ static int cmd_user(struct server *srv, int argc, char **argv)
 	return 0;
 }
 
+/* stamprally key rotate: a new data key; every sealed value re-sealed under
+ * it in one transaction; then the new key file replaces the old one. Safe
+ * to run again after a crash: DATA_KEY_FILE.new is the key it resumes with. */
+static int cmd_key(struct server *srv, int argc, char **argv)
+{
+	const config *c = &srv->cfg;
+	if (argc != 1 || strcmp(argv[0], "rotate") != 0) {
+		fprintf(stderr, "usage: stamprally key rotate [--config FILE] [--data DIR]\n");
+		return 2;
+	}
+	unsigned char old[32], fresh[32];
+	char next[sizeof c->data_key_file + 8], err[256];
+	snprintf(next, sizeof next, "%s.new", c->data_key_file);
+	db *d = open_store(c, NULL, 0);
+	if (!d)
+		return 1;
+	if (keyfile_lock(c->data_dir, 1) < 0) {
+		fprintf(stderr, "stamprally: the service is running on %s; stop it before rotating the key\n", c->data_dir);
+		db_close(d);
+		return 1;
+	}
+	if (data_key(c, old) != 0 || keyfile_load(next, fresh, 1) != 0) {
+		db_close(d);
+		return 1;
+	}
+	seal_set_key(fresh);
+	seal_set_old_key(old);
+	int64_t n = rekey_all(d, err, sizeof err);
+	db_close(d);
+	sodium_memzero(old, sizeof old);
+	sodium_memzero(fresh, sizeof fresh);
+	if (n < 0) {
+		fprintf(stderr, "stamprally: key rotate: %s; nothing changed\n", err);
+		return 1;
+	}
+	if (c->data_key[0]) {
+		printf("{\"resealed\": %lld, \"new_key_file\": \"%s\"}\n", (long long)n, next);
+		fprintf(stderr, "stamprally: set security.data_key (STAMPRALLY_SECURITY_DATA_KEY) to the output of\n"
+				"  base64 -w0 %s\nthen delete that file.\n", next);
+		return 0;
+	}
+	if (keyfile_replace(next, c->data_key_file) != 0) {
+		fprintf(stderr, "stamprally: cannot rename %s to %s: %s\n", next, c->data_key_file, strerror(errno));
+		return 1;
+	}
+	printf("{\"resealed\": %lld, \"key_file\": \"%s\"}\n", (long long)n, c->data_key_file);
+	return 0;
+}
+
 static void describe_key(const char *key, const char *def, const char *doc, void *ud)
 {
 	(void)ud;
@@ -333,6 +377,8 @@ static const struct cmd cmds[] = {
 	 "Create or update a rally and its spots from FILE.json (docs/import-format.md); prints the QR URLs as JSON."},
 	{"user", cmd_user, "user create --tenant T --login L --role R [--config FILE] [--data DIR]",
 	 "Create a staff account and print its random initial password (e.g. a tenant's first owner)."},
+	{"key", cmd_key, "key rotate [--config FILE] [--data DIR]",
+	 "Rotate the data key: re-seal every encrypted value (personal data, secrets) under a new key. Stop the service first."},
 	{"config", cmd_config, "config", "List every configuration key with its default."},
 	{"version", cmd_version, "version [--deps]", "Print the version (and the linked libraries' versions)."},
 };

@@ -21,6 +21,7 @@ enum perm {
 	PERM_EXPORT = 1 << 3,       /* CSV exports */
 	PERM_USERS = 1 << 4,        /* manage the tenant's staff accounts */
 	PERM_DESK = 1 << 5,         /* desk mode */
+	PERM_ENTRIES = 1 << 6,      /* personal data: lottery entries, draws, winners */
 };
 
 struct account {

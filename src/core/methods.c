@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lib/seal.h"
+#include "lib/utf8.h"
 
 #define EARTH_RADIUS_M 6371008.8
 
@@ -56,13 +57,7 @@ void keyword_normalise(const char *in, char *out, size_t outsz)
 	out[o] = '\0';
 	for (size_t i = 0; i < o; i++)
 		out[i] = (char)tolower((unsigned char)out[i]);
-	size_t s = 0;
-	while (out[s] == ' ' || out[s] == '\t' || out[s] == '\n' || out[s] == '\r')
-		s++;
-	memmove(out, out + s, o - s + 1);
-	o -= s;
-	while (o && (out[o - 1] == ' ' || out[o - 1] == '\t' || out[o - 1] == '\n' || out[o - 1] == '\r'))
-		out[--o] = '\0';
+	utf8_trim(out);
 }
 
 void keyword_hash(const char *keyword, char out[65])

@@ -20,8 +20,11 @@ int tiers_load(db *d, arena *a, int64_t rally_id, int64_t pid, struct tier **out
 	db_stmt *st = db_query(d, "SELECT " TIER_COLS ", r.code, r.earned_at, coalesce(r.redeemed_at, 0),"
 				  " (SELECT count(*) FROM spots s WHERE s.rally_id = t.rally_id AND s.category = t.category),"
 				  " (SELECT count(DISTINCT x.spot_id) FROM stamps x JOIN spots s ON s.id = x.spot_id"
-				  "   WHERE x.participant_id = $2 AND s.category = t.category)"
+				  "   WHERE x.participant_id = $2 AND s.category = t.category),"
+				  " t.form, coalesce(e.number, 0), coalesce(e.created_at, 0), coalesce(e.won_rank, 0),"
+				  " t.kind = 'lottery' AND EXISTS (SELECT 1 FROM lottery_draws d WHERE d.tier_id = t.id)"
 				  " FROM reward_tiers t LEFT JOIN rewards r ON r.tier_id = t.id AND r.participant_id = $2"
+				  " LEFT JOIN lottery_entries e ON e.tier_id = t.id AND e.participant_id = $2"
 				  " WHERE t.rally_id = $1 ORDER BY t.position, t.id", "ii", rally_id, pid);
 	while ((rc = db_row(st)) == DB_ROW) {
 		if (n == cap) {
@@ -46,6 +49,11 @@ int tiers_load(db *d, arena *a, int64_t rally_id, int64_t pid, struct tier **out
 		t->redeemed_at = db_int(st, 12);
 		t->need = db_int(st, 13); /* category: the spots of the category, and mine */
 		t->have = db_int(st, 14);
+		t->form = arena_strdup(a, db_text(st, 15));
+		t->entry_number = db_int(st, 16);
+		t->entry_at = db_int(st, 17);
+		t->won_rank = db_int(st, 18);
+		t->drawn = (int)db_int(st, 19);
 	}
 	db_done(st);
 	if (n == 0 || rc != DB_DONE) {
@@ -74,7 +82,8 @@ int tiers_load(db *d, arena *a, int64_t rally_id, int64_t pid, struct tier **out
 }
 
 int64_t tier_create(db *d, int64_t rally_id, const char *name, const char *description, const char *kind,
-		    const char *condition, int64_t threshold, const char *category, int64_t stock, int64_t now)
+		    const char *condition, int64_t threshold, const char *category, int64_t stock, const char *form,
+		    int64_t now)
 {
 	char pid[48];
 	token_new(pid, sizeof pid, TOKEN_PUBLIC_BYTES);
@@ -86,9 +95,9 @@ int64_t tier_create(db *d, int64_t rally_id, const char *name, const char *descr
 				    threshold, category, stock, now)
 			  : db_int1(d, -1,
 				    "INSERT INTO reward_tiers(public_id, rally_id, position, name, description, kind, condition,"
-				    " threshold, category, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-				    " RETURNING id", "tiittttiti", pid, rally_id, pos, name, description, kind, condition,
-				    threshold, category, now);
+				    " threshold, category, form, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+				    " RETURNING id", "tiittttitti", pid, rally_id, pos, name, description, kind, condition,
+				    threshold, category, form ? form : "{}", now);
 }
 
 /* An 8-symbol code for the desk, from the unambiguous alphabet. */

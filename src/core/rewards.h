@@ -1,7 +1,8 @@
 /*
  * rewards.h — reward tiers (N stamps, all stamps, all spots of a category)
  * and what participants get from them: coupons, single use, redeemed at the
- * desk; first-come prizes, whose stock is decremented atomically.
+ * desk; first-come prizes, whose stock is decremented atomically; lottery
+ * entries (core/lottery.h).
  */
 #ifndef SR_REWARDS_H
 #define SR_REWARDS_H
@@ -19,15 +20,20 @@ struct tier {
 	int64_t have, need;         /* stamps counted towards the condition, and needed */
 	const char *reward_code;    /* the participant's reward, or NULL */
 	int64_t earned_at, redeemed_at;
+	int64_t entry_number, entry_at;    /* lottery: the participant's entry (0: none) */
+	int64_t won_rank;                  /* lottery: the entry's place in a draw (0: not drawn) */
+	int drawn;                         /* lottery: drawn at least once (entries closed) */
+	const char *form;                  /* lottery: the application form (JSON) */
 };
 
 /* The rally's tiers, with participant_id's progress (0: none), into a new
  * arena array. Count or -1. */
 int tiers_load(db *d, arena *a, int64_t rally_id, int64_t participant_id, struct tier **out);
-/* Add a tier. kind "coupon"|"first_come", condition "count"|"all"|"category".
+/* Add a tier. kind "coupon"|"first_come"|"lottery" (form: its JSON, or NULL), condition "count"|"all"|"category".
  * Returns the id or -1. */
 int64_t tier_create(db *d, int64_t rally_id, const char *name, const char *description, const char *kind,
-		    const char *condition, int64_t threshold, const char *category, int64_t stock, int64_t now);
+		    const char *condition, int64_t threshold, const char *category, int64_t stock, const char *form,
+		    int64_t now);
 
 enum take_result { TAKE_OK, TAKE_ALREADY, TAKE_NOT_EARNED, TAKE_SOLD_OUT, TAKE_ERROR };
 /* Take tier's reward for participant (must be in a write transaction). For

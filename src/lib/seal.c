@@ -7,10 +7,21 @@
 #include <string.h>
 
 static unsigned char key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
+static unsigned char old_key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
+static int have_old;
 
 void seal_set_key(const unsigned char k[32])
 {
 	memcpy(key, k, sizeof key);
+}
+
+void seal_set_old_key(const unsigned char k[32])
+{
+	have_old = k != NULL;
+	if (k)
+		memcpy(old_key, k, sizeof old_key);
+	else
+		sodium_memzero(old_key, sizeof old_key);
 }
 
 const char *seal(arena *a, const char *text)
@@ -40,9 +51,10 @@ const char *unseal(arena *a, const char *sealed)
 	size_t clen = raw_len - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
 	char *out = arena_alloc(a, clen + 1);
 	unsigned long long n;
-	if (crypto_aead_xchacha20poly1305_ietf_decrypt((unsigned char *)out, &n, NULL,
-						       raw + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, clen, NULL, 0,
-						       raw, key) != 0)
+	const unsigned char *c = raw + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt((unsigned char *)out, &n, NULL, c, clen, NULL, 0, raw, key) != 0 &&
+	    (!have_old ||
+	     crypto_aead_xchacha20poly1305_ietf_decrypt((unsigned char *)out, &n, NULL, c, clen, NULL, 0, raw, old_key) != 0))
 		return NULL;
 	out[n] = '\0';
 	return out;

@@ -47,3 +47,30 @@ size_t utf8_prefix(const char *s, size_t n, char *out, size_t outsz)
 		out[used] = '\0';
 	return k;
 }
+
+/* Bytes of white space at s: an ASCII space, tab, CR, LF, or U+3000. */
+static size_t space_at(const char *s)
+{
+	if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		return 1;
+	return memcmp(s, "\xE3\x80\x80", 3) == 0 ? 3 : 0;
+}
+
+size_t utf8_trim(char *s)
+{
+	size_t n = strlen(s), start = 0, k;
+	while ((k = space_at(s + start)) > 0)
+		start += k;
+	memmove(s, s + start, n - start + 1);
+	n -= start;
+	for (;;) {
+		if (n >= 1 && space_at(s + n - 1) == 1)
+			n -= 1;
+		else if (n >= 3 && space_at(s + n - 3) == 3)
+			n -= 3;
+		else
+			break;
+		s[n] = '\0';
+	}
+	return n;
+}

@@ -14,6 +14,9 @@ int utf8_printable(const char *s);
 /* Append the first n code points of s to out (outsz bytes, NUL-terminated),
  * never cutting a character; returns the code points copied. */
 size_t utf8_prefix(const char *s, size_t n, char *out, size_t outsz);
+/* Remove surrounding white space (ASCII and the ideographic space U+3000)
+ * in place; returns the new length in bytes. */
+size_t utf8_trim(char *s);
 /* Length in bytes of the UTF-8 character starting at s (1 for bad bytes). */
 size_t utf8_len(const char *s);
 

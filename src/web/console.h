@@ -15,6 +15,10 @@ json_t *console_view(req *r);
 /* Load the tenant's rally named by slug; answers 404 (other tenants'
  * rallies included) and returns 0 when there is none. */
 int console_rally(req *r, const char *slug, struct rally *ra);
+struct tier;
+/* Load the lottery tier named by params[1] of the tenant's rally named by
+ * params[0]; answers 404 and returns 0 when there is none. */
+int console_lottery_tier(req *r, struct rally *ra, struct tier *t);
 /* Add {"errors": {field: message}} for a form that failed validation. */
 void console_field_error(req *r, json_t *view, const char *field, const char *key);
 /* Set view.errors from a core validation result {field: catalog key}

@@ -3,20 +3,25 @@
  * streamed: rows are read from their own database connection as
  * libmicrohttpd asks for more bytes, so ten million rows need no more
  * memory than ten. Each export is written to the security event log.
+ * Lottery entries and winners are opened (lib/seal.c) row by row, for
+ * owners and admins only (the route table's PERM_ENTRIES).
  */
 #include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/account.h"
+#include "core/lottery.h"
+#include "core/rewards.h"
 #include "lib/csv.h"
 #include "lib/metrics.h"
+#include "lib/seal.h"
 #include "lib/timeutil.h"
 #include "web/console.h"
 #include "web/page.h"
 #include "web/web.h"
 
-enum export_kind { EXPORT_PARTICIPANTS, EXPORT_STAMPS, EXPORT_REWARDS };
+enum export_kind { EXPORT_PARTICIPANTS, EXPORT_STAMPS, EXPORT_REWARDS, EXPORT_ENTRIES, EXPORT_WINNERS };
 
 struct export {
 	db *d;
@@ -25,7 +30,36 @@ struct export {
 	buf pending;
 	size_t off;
 	int finished;
+	struct lottery_form form; /* entries and winners: the fields asked */
+	arena a;                  /* one row's opened answers */
 };
+
+/* One lottery entry: number, time, participant, rank (entries: empty when
+ * it has not won; winners: first), then each asked field's answer. */
+static void entry_row(struct export *e)
+{
+	char t[40];
+	buf *b = &e->pending;
+	int64_t rank = db_int(e->st, 3);
+	if (e->kind == EXPORT_WINNERS)
+		buf_printf(b, "%lld,", (long long)rank);
+	buf_printf(b, "%lld", (long long)db_int(e->st, 0));
+	time_format_iso_jst(db_int(e->st, 1), t, sizeof t);
+	csv_cell(b, t, 0);
+	csv_cell(b, db_text(e->st, 2), 0);
+	if (e->kind == EXPORT_ENTRIES) {
+		buf_putc(b, ',');
+		if (rank)
+			buf_printf(b, "%lld", (long long)rank);
+	}
+	const char *opened = unseal(&e->a, db_text(e->st, 4));
+	json_t *answers = opened ? json_loads(opened, 0, NULL) : NULL;
+	for (int i = 0; i < LF_COUNT; i++)
+		if (e->form.asked[i])
+			csv_cell(b, json_string_value(json_object_get(answers, lottery_field_key(i))), 0);
+	json_decref(answers);
+	arena_free(&e->a);
+}
 
 /* Append one row of the query's current result to e->pending. */
 static void row(struct export *e)
@@ -47,6 +81,8 @@ static void row(struct export *e)
 		csv_cell(b, db_text(e->st, 1), 0);
 		csv_cell(b, db_text(e->st, 2), 0);
 		csv_cell(b, db_text(e->st, 3), 0);
+	} else if (e->kind == EXPORT_ENTRIES || e->kind == EXPORT_WINNERS) {
+		entry_row(e);
 	} else {
 		csv_cell(b, db_text(e->st, 0), 1);
 		csv_cell(b, db_text(e->st, 1), 0);
@@ -93,21 +129,60 @@ static void done(void *cls)
 	db_done(e->st);
 	db_close(e->d);
 	buf_free(&e->pending);
+	arena_free(&e->a);
 	free(e);
+}
+
+/* Start streaming e as the CSV file "{slug}-{what}.csv": the header row
+ * (head: a catalog key; then the lottery fields, if any), the event log
+ * entry, the response. Takes e (freed when the stream ends). */
+static void stream(req *r, struct export *e, const struct rally *ra, const char *head, const char *what, json_t *detail)
+{
+	if (!e->st) {
+		json_decref(detail);
+		done(e);
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	buf_puts(&e->pending, CSV_BOM);
+	buf_puts(&e->pending, web_text(r, head));
+	for (int i = 0; i < LF_COUNT; i++)
+		if (e->form.asked[i])
+			csv_cell(&e->pending, e->form.label[i] ? e->form.label[i]
+							     : web_text(r, arena_printf(&r->a, "lottery.field.%s", lottery_field_key(i))), 0);
+	csv_end(&e->pending);
+	json_object_set_new(detail, "rally", json_string(ra->slug));
+	json_object_set_new(detail, "what", json_string(what));
+	console_event(r, "export", web_json_text(r, detail));
+	metric_add(M_EXPORTS, 1);
+	r->status = 200;
+	r->content_type = "text/csv; charset=utf-8";
+	req_add_header(r, "Content-Disposition",
+		       arena_printf(&r->a, "attachment; filename=\"%s-%s.csv\"", ra->slug, what));
+	r->stream_fill = fill;
+	r->stream_free = done;
+	r->stream_cls = e;
+}
+
+/* A new export of kind with its own database connection; NULL (after a 503) when none. */
+static struct export *export_new(req *r, enum export_kind kind)
+{
+	struct export *e = calloc(1, sizeof *e);
+	if (!e || !(e->d = db_open())) {
+		free(e);
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return NULL;
+	}
+	e->kind = kind;
+	return e;
 }
 
 static void export(req *r, enum export_kind kind)
 {
 	struct rally ra;
-	if (!console_rally(r, r->params[0], &ra))
+	struct export *e;
+	if (!console_rally(r, r->params[0], &ra) || !(e = export_new(r, kind)))
 		return;
-	struct export *e = calloc(1, sizeof *e);
-	if (!e || !(e->d = db_open())) {
-		free(e);
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
-		return;
-	}
-	e->kind = kind;
 	if (kind == EXPORT_PARTICIPANTS)
 		e->st = db_query(e->d, "SELECT p.public_id, p.created_at,"
 				       " (SELECT count(*) FROM stamps t WHERE t.participant_id = p.id), p.completed_at"
@@ -120,27 +195,9 @@ static void export(req *r, enum export_kind kind)
 		e->st = db_query(e->d, "SELECT w.code, t.name, p.public_id, w.earned_at, w.redeemed_at FROM rewards w"
 				       " JOIN reward_tiers t ON t.id = w.tier_id JOIN participants p ON p.id = w.participant_id"
 				       " WHERE t.rally_id = $1 ORDER BY w.id", "i", ra.id);
-	if (!e->st) {
-		done(e);
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
-		return;
-	}
-	buf_puts(&e->pending, CSV_BOM);
 	static const char *heads[] = {"csv.participants_header", "csv.stamps_header", "csv.rewards_header"};
 	static const char *whats[] = {"participants", "stamps", "rewards"};
-	const char *head = heads[kind];
-	buf_puts(&e->pending, web_text(r, head));
-	csv_end(&e->pending);
-	const char *what = whats[kind];
-	console_event(r, "export", web_json_text(r, json_pack("{s:s, s:s}", "rally", ra.slug, "what", what)));
-	metric_add(M_EXPORTS, 1);
-	r->status = 200;
-	r->content_type = "text/csv; charset=utf-8";
-	req_add_header(r, "Content-Disposition",
-		       arena_printf(&r->a, "attachment; filename=\"%s-%s.csv\"", ra.slug, what));
-	r->stream_fill = fill;
-	r->stream_free = done;
-	r->stream_cls = e;
+	stream(r, e, &ra, heads[kind], whats[kind], json_object());
 }
 
 void console_export_participants(req *r)
@@ -156,4 +213,39 @@ void console_export_stamps(req *r)
 void console_export_rewards(req *r)
 {
 	export(r, EXPORT_REWARDS);
+}
+
+void console_export_entries(req *r)
+{
+	struct rally ra;
+	struct tier t;
+	struct export *e;
+	if (!console_lottery_tier(r, &ra, &t) || !(e = export_new(r, EXPORT_ENTRIES)))
+		return;
+	lottery_form_parse(&r->a, t.form, &e->form);
+	e->st = db_query(e->d, "SELECT e.number, e.created_at, p.public_id, coalesce(e.won_rank, 0), e.sealed"
+			       " FROM lottery_entries e JOIN participants p ON p.id = e.participant_id"
+			       " WHERE e.tier_id = $1 ORDER BY e.number", "i", t.id);
+	stream(r, e, &ra, "csv.entries_header", "entries", json_pack("{s:s}", "tier", t.public_id));
+}
+
+void console_export_winners(req *r)
+{
+	struct rally ra;
+	struct tier t;
+	struct draw d;
+	struct export *e;
+	if (!console_lottery_tier(r, &ra, &t))
+		return;
+	if (lottery_draw_load(r->db, &r->a, t.id, r->params[2], 0, &d) != 1) {
+		web_error(r, 404, "not_found", "error.not_found", NULL);
+		return;
+	}
+	if (!(e = export_new(r, EXPORT_WINNERS)))
+		return;
+	lottery_form_parse(&r->a, t.form, &e->form);
+	e->st = db_query(e->d, "SELECT e.number, e.created_at, p.public_id, e.won_rank, e.sealed"
+			       " FROM lottery_entries e JOIN participants p ON p.id = e.participant_id"
+			       " WHERE e.tier_id = $1 AND e.won_draw = $2 ORDER BY e.won_rank", "ii", t.id, d.id);
+	stream(r, e, &ra, "csv.winners_header", "winners", json_pack("{s:s, s:s}", "tier", t.public_id, "draw", d.public_id));
 }

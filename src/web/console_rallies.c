@@ -9,6 +9,7 @@
 
 #include "core/account.h"
 #include "core/editor.h"
+#include "core/lottery.h"
 #include "core/image.h"
 #include "core/line.h"
 #include "core/stamp.h"
@@ -146,6 +147,16 @@ static void edit_extras(req *r, json_t *view, const struct rally *ra)
 						    strcmp(policy, policies[i]) == 0));
 	json_object_set_new(view, "policies", pv);
 	json_object_set_new(view, "tiers", rewards_view(r, ra->id, 0));
+	/* the lottery form designer: the standard fields, then the free questions */
+	json_t *fields = json_array(), *questions = json_array();
+	for (int i = 0; i < LF_COUNT; i++) {
+		const char *key = lottery_field_key(i);
+		json_array_append_new(i < LF_Q1 ? fields : questions,
+				      json_pack("{s:s, s:s}", "key", key, "label",
+						web_text(r, arena_printf(&r->a, "lottery.field.%s", key))));
+	}
+	json_object_set_new(view, "lottery_fields", fields);
+	json_object_set_new(view, "lottery_questions", questions);
 	json_object_set_new(view, "spots", spots);
 	const char *cover = image_public_id(r->db, &r->a, rally_cover_image(r->db, ra->id));
 	if (cover)

@@ -6,13 +6,14 @@
  *   POST /rewards/{code}/redeem           staff type the desk PIN on the phone: used once
  *   GET  /console/desk/redeem?code=       desk lookup of a coupon by its code
  *   POST /console/desk/redeem/{code}      desk redemption
- *   POST /console/rallies/{slug}/tiers    add a tier (rally editor)
+ *   POST /console/rallies/{slug}/tiers    add a tier (rally editor), a lottery with its form
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/account.h"
 #include "core/editor.h"
+#include "core/lottery.h"
 #include "core/rewards.h"
 #include "core/stamp.h"
 #include "lib/timeutil.h"
@@ -39,6 +40,12 @@ json_t *rewards_view(req *r, int64_t rally_id, int64_t participant_id)
 			json_object_set_new(v, "redeemed", json_true());
 		if (!strcmp(t[i].kind, "first_come"))
 			json_object_set_new(v, "sold_out", json_boolean(t[i].stock == 0 && !t[i].reward_code));
+		if (!strcmp(t[i].kind, "lottery")) {
+			json_t *l = json_pack("{s:b, s:b}", "won", t[i].won_rank > 0, "drawn", t[i].drawn);
+			if (t[i].entry_number)
+				json_object_set_new(l, "entry", json_integer(t[i].entry_number));
+			json_object_set_new(v, "lottery", l);
+		}
 		json_array_append_new(list, v);
 	}
 	return list;
@@ -61,6 +68,10 @@ void page_reward_take(req *r)
 		i++;
 	if (i == n) {
 		web_error(r, 404, "not_found", "error.not_found", NULL);
+		return;
+	}
+	if (!strcmp(t[i].kind, "lottery")) { /* a lottery is entered through its form */
+		req_redirect(r, arena_printf(&r->a, "/r/%s/lottery/%s", ra.slug, t[i].public_id));
 		return;
 	}
 	json_t *back = json_pack("{s:s}", "back", arena_printf(&r->a, "/r/%s/card", ra.slug));
@@ -182,6 +193,29 @@ void console_desk_redeem(req *r)
 	req_redirect(r, back);
 }
 
+/* The lottery form from the tier editor: ask_<field> is "no", "optional" or
+ * "required"; label_q1…q3 word the free questions. Its JSON into *json, or
+ * 0 when a question is asked without a label. */
+static int tier_form(req *r, const char **json)
+{
+	struct lottery_form f;
+	memset(&f, 0, sizeof f);
+	for (int i = 0; i < LF_COUNT; i++) {
+		const char *key = lottery_field_key(i);
+		const char *ask = req_form(r, arena_printf(&r->a, "ask_%s", key));
+		f.asked[i] = ask && (!strcmp(ask, "optional") || !strcmp(ask, "required"));
+		f.required[i] = ask && !strcmp(ask, "required");
+		if (i >= LF_Q1 && f.asked[i]) {
+			const char *label = req_form(r, arena_printf(&r->a, "label_%s", key));
+			if (!label || !*label || utf8_chars(label) > LOTTERY_LABEL_MAX || !utf8_printable(label))
+				return 0;
+			f.label[i] = label;
+		}
+	}
+	*json = lottery_form_json(&r->a, &f);
+	return 1;
+}
+
 void console_tier_create(req *r)
 {
 	struct rally ra;
@@ -189,21 +223,23 @@ void console_tier_create(req *r)
 		return;
 	const char *name = req_form(r, "name"), *kind = req_form(r, "kind"), *cond = req_form(r, "condition");
 	const char *cat = req_form(r, "category"), *th = req_form(r, "threshold"), *st = req_form(r, "stock");
-	const char *back = arena_printf(&r->a, "/console/rallies/%s", ra.slug);
+	const char *back = arena_printf(&r->a, "/console/rallies/%s", ra.slug), *form = NULL;
 	char *end = NULL;
 	long threshold = th && *th ? strtol(th, &end, 10) : 0;
 	long stock = st && *st ? strtol(st, &end, 10) : -1;
+	int lottery = kind && !strcmp(kind, "lottery");
 	int ok = name && *name && utf8_chars(name) <= 100 && utf8_printable(name) && kind &&
-		 (!strcmp(kind, "coupon") || !strcmp(kind, "first_come")) && cond &&
+		 (!strcmp(kind, "coupon") || !strcmp(kind, "first_come") || lottery) && cond &&
 		 (!strcmp(cond, "all") || (!strcmp(cond, "count") && threshold >= 1 && threshold <= 1000) ||
 		  (!strcmp(cond, "category") && cat && *cat && utf8_chars(cat) <= 50)) &&
-		 (strcmp(kind, "first_come") || (stock >= 0 && stock <= 1000000)) && (!end || !*end);
+		 (strcmp(kind, "first_come") || (stock >= 0 && stock <= 1000000)) && (!end || !*end) &&
+		 (!lottery || tier_form(r, &form));
 	if (!ok) {
 		web_error(r, 422, "invalid_request", "tier.invalid", json_pack("{s:s}", "back", back));
 		return;
 	}
 	if (tier_create(r->db, ra.id, name, "", kind, cond, threshold, cat ? cat : "", strcmp(kind, "first_come") ? -1 : stock,
-			time_now_ms()) <= 0) {
+			form, time_now_ms()) <= 0) {
 		if (!db_wants_write(r->db))
 			web_error(r, 503, "unavailable", "error.unavailable", NULL);
 		return;

@@ -43,6 +43,8 @@ static const struct route routes[] = {
 	{"POST", "/t/{spot}/{code}", page_rotating_claim, R_FORM | R_SESSION, 4 * KB, 0},
 	{"POST", "/r/{slug}/rewards/{tier}", page_reward_take, R_FORM | R_SESSION, 4 * KB, 0},
 	{"GET", "/rewards/{code}", page_reward, R_PAGE | R_SESSION, 0, 0},
+	{"GET", "/r/{slug}/lottery/{tier}", page_lottery, R_PAGE | R_SESSION, 0, 0},
+	{"POST", "/r/{slug}/lottery/{tier}", page_lottery_enter, R_FORM | R_SESSION, 16 * KB, 0},
 	{"POST", "/rewards/{code}/redeem", page_reward_redeem, R_FORM | R_SESSION, 4 * KB, 0},
 	{"GET", "/recover", page_recover_form, R_PAGE, 0, 0},
 	{"POST", "/recover", page_recover, R_FORM | R_SESSION, 4 * KB, 0},
@@ -95,6 +97,13 @@ static const struct route routes[] = {
 	{"POST", "/console/desk/redeem/{code}", console_desk_redeem, R_FORM | R_STAFF, 4 * KB, PERM_DESK},
 	{"GET", "/console/desk/{slug}/{spot}", console_desk_rotating, R_PAGE | R_STAFF, 0, PERM_DESK},
 	{"POST", "/console/rallies/{slug}/tiers", console_tier_create, R_FORM | R_STAFF, 4 * KB, PERM_EDIT},
+	/* lotteries: entries are personal data, for owners and admins only */
+	{"GET", "/console/rallies/{slug}/lottery/{tier}", console_lottery, R_PAGE | R_STAFF, 0, PERM_ENTRIES},
+	{"POST", "/console/rallies/{slug}/lottery/{tier}/draw", console_lottery_draw, R_FORM | R_STAFF, 4 * KB, PERM_ENTRIES},
+	{"GET", "/console/rallies/{slug}/lottery/{tier}/draws/{draw}", console_lottery_draw_page, R_PAGE | R_STAFF, 0, PERM_ENTRIES},
+	{"GET", "/console/rallies/{slug}/lottery/{tier}/entries.csv", console_export_entries, R_STAFF, 0, PERM_ENTRIES},
+	{"GET", "/console/rallies/{slug}/lottery/{tier}/draws/{draw}/winners.csv", console_export_winners, R_STAFF, 0,
+	 PERM_ENTRIES},
 	{"GET", "/console/line", console_line_form, R_PAGE | R_STAFF, 0, PERM_USERS},
 	{"POST", "/console/line", console_line_save, R_FORM | R_STAFF, 4 * KB, PERM_USERS},
 	/* uploaded images and rally themes, public */

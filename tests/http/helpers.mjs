@@ -64,7 +64,10 @@ export async function startServer({ env = {}, dir } = {}) {
   handle.start = async () => {
     handle.proc = spawn(BIN, ['serve', '--data', handle.data, '--listen', `127.0.0.1:${port}`],
       { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    handle.proc.stderr.on('data', (d) => { handle.stderr += d.toString(); });
+    handle.proc.stderr.on('data', (d) => {
+      handle.stderr += d.toString();
+      if (process.env.STAMPRALLY_TEST_LOG) process.stderr.write(d); // the server's log, to debug a test
+    });
     handle.proc.stdout.on('data', () => {});
     handle.exited = new Promise((resolve) => handle.proc.on('exit', (code, sig) => resolve({ code, sig })));
     for (let i = 0; i < 200; i++) {

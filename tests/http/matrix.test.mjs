@@ -25,6 +25,19 @@ before(async () => {
   const t = (await clients.owner.get('/console')).text.match(/name="_csrf" value="([^"]+)"/)[1];
   const m = await clients.owner.postForm(`/console/rallies/${A.slug}/spots/${A.spot}/methods`, { _csrf: t, m_qr: '1', m_rotating_qr: '1' });
   assert.equal(m.status, 303);
+  // a lottery with one entry, drawn once
+  const l = await clients.owner.postForm(`/console/rallies/${A.slug}/tiers`, { _csrf: t, name: 'Lottery', kind: 'lottery', condition: 'all' });
+  assert.equal(l.status, 303);
+  A.tier = srv.sql("SELECT public_id FROM reward_tiers WHERE kind = 'lottery'");
+  const p = srv.client();
+  await p.postJson(`/api/v1/rallies/${A.slug}/join`);
+  const token = srv.sql("SELECT s.qr_token FROM spots s JOIN rallies r ON r.id = s.rally_id WHERE r.slug = 'tenant-a-rally'");
+  assert.equal((await p.postJson('/api/v1/stamps', { qr_token: token })).status, 201);
+  const entry = `/r/${A.slug}/lottery/${A.tier}`;
+  assert.equal((await p.postForm(entry, { _csrf: await p.csrfFrom(entry) })).status, 303);
+  const d = await clients.owner.postForm(`/console/rallies/${A.slug}/lottery/${A.tier}/draw`, { _csrf: t, count: '1' });
+  assert.equal(d.status, 303);
+  A.draw = srv.sql('SELECT public_id FROM lottery_draws');
 });
 after(async () => { await srv.stop(); });
 
@@ -67,11 +80,16 @@ const routes = () => [
   ['GET', `/console/rallies/${A.slug}/export/participants.csv`, null, 'export', 'object'],
   ['GET', `/console/rallies/${A.slug}/export/stamps.csv`, null, 'export', 'object'],
   ['GET', `/console/rallies/${A.slug}/export/rewards.csv`, null, 'export', 'object'],
+  ['GET', `/console/rallies/${A.slug}/lottery/${A.tier}`, null, 'entries', 'object'],
+  ['POST', `/console/rallies/${A.slug}/lottery/${A.tier}/draw`, { count: '0' }, 'entries', 'object'],
+  ['GET', `/console/rallies/${A.slug}/lottery/${A.tier}/draws/${A.draw}`, null, 'entries', 'object'],
+  ['GET', `/console/rallies/${A.slug}/lottery/${A.tier}/entries.csv`, null, 'entries', 'object'],
+  ['GET', `/console/rallies/${A.slug}/lottery/${A.tier}/draws/${A.draw}/winners.csv`, null, 'entries', 'object'],
 ];
 
 const perms = {
-  owner: ['view', 'edit', 'publish', 'export', 'users', 'desk'],
-  admin: ['view', 'edit', 'publish', 'export', 'users', 'desk'],
+  owner: ['view', 'edit', 'publish', 'export', 'users', 'desk', 'entries'],
+  admin: ['view', 'edit', 'publish', 'export', 'users', 'desk', 'entries'],
   editor: ['view', 'edit', 'publish', 'export', 'desk'],
   desk: ['desk'],
   viewer: ['view'],
