@@ -93,8 +93,9 @@ static json_t *lottery_view(req *r, const struct rally *ra, const struct tier *t
 	json_t *view = json_pack("{s:o, s:{s:s, s:s}}", "rally", view_rally(ra, time_now_ms()), "tier", "id", t->public_id, "name",
 				 t->name);
 	if (t->entry_number)
-		json_object_set_new(view, "entry", json_pack("{s:I, s:s, s:b}", "number", (json_int_t)t->entry_number, "when",
-							     view_time(r, t->entry_at), "won", t->won_rank > 0));
+		json_object_set_new(view, "entry", json_pack("{s:I, s:s, s:b, s:b}", "number", (json_int_t)t->entry_number,
+							     "when", view_time(r, t->entry_at), "won", t->won_rank > 0, "lost",
+							     t->drawn && t->won_rank == 0));
 	return view;
 }
 

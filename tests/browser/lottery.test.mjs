@@ -90,17 +90,18 @@ test('design the form, enter at phone size, draw, see the result', async () => {
   await org.goto(`${srv.base}/console/rallies/onsen-walk`);
   await org.getByRole('link', { name: '応募と抽選' }).click();
   assert.match(await org.content(), /1 件（抽選対象 1 件）/);
+  await org.screenshot({ path: path.join(shots, 'lottery-4-console.png'), fullPage: true });
   await org.getByLabel('当選数').fill('1');
   await org.getByRole('button', { name: '抽選する' }).click();
   await org.waitForURL('**/draws/*');
   const page = await org.content();
   assert.match(page, /同じ当選者になることを確認しました/);
   assert.match(page, /<p class="numbers">1<\/p>/);
-  await org.screenshot({ path: path.join(shots, 'lottery-4-draw.png'), fullPage: true });
+  await org.screenshot({ path: path.join(shots, 'lottery-5-draw.png'), fullPage: true });
 
   await p.goto(`${srv.base}/r/onsen-walk/card`);
   assert.match(await p.content(), /当選/);
-  await p.screenshot({ path: path.join(shots, 'lottery-5-card.png'), fullPage: true });
+  await p.screenshot({ path: path.join(shots, 'lottery-6-card.png'), fullPage: true });
   await phone.close();
   await desk.close();
 });

@@ -149,9 +149,11 @@ describe('the organizer', () => {
   });
 
   test('the draw is recorded with its seed and recomputes to the same winners', async () => {
+    const entrants = [];
     for (let i = 0; i < 11; i++) {
       const c = await participant();
       assert.equal((await enter(c, good({ name: `応募者${i}`, email: `p${i}@example.jp` }))).status, 303);
+      entrants.push(c);
     }
     const base = `/console/rallies/lotto/lottery/${tier}`;
     assert.equal((await owner.submit(`${base}/draw`, { count: '0' })).status, 422);
@@ -170,6 +172,11 @@ describe('the organizer', () => {
     assert.deepEqual(winners.slice(1).map((x) => x[0]), ['1', '2', '3', '4', '5']);
     assert.ok(winners.slice(1).every((x) => x[4].length > 0), 'winners come with their names');
 
+    for (const c of entrants) { // each participant is told the result on the lottery page
+      const mine = await c.get(url());
+      const n = Number(mine.text.match(/応募番号 <strong>(\d+)<\/strong>/)[1]);
+      assert.match(mine.text, wins.split(',').map(Number).includes(n) ? /当選しました/ : /今回は当選しませんでした/);
+    }
     const late = await participant();
     assert.equal((await late.get(url())).status, 409, 'entries close with the first draw');
 
