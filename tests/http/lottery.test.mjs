@@ -235,3 +235,28 @@ describe('key rotation', () => {
     assert.match((await c.get('/r/lotto/card')).text, /<code>[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{3}<\/code>/, 'recovery codes still open');
   });
 });
+
+describe('an interrupted key rotation', () => {
+  test('after a crash between the commit and the rename, the server still opens everything and a rerun finishes', async () => {
+    const keyFile = path.join(srv.data, 'data.key');
+    await srv.stop();
+    const k1 = fs.readFileSync(keyFile);
+    assert.equal(cli(['key', 'rotate', '--data', srv.data]).status, 0);
+    const k2 = fs.readFileSync(keyFile);
+    // the state a crash after the commit leaves: values under k2, data.key still k1, k2 in data.key.new
+    fs.writeFileSync(`${keyFile}.new`, k2);
+    fs.writeFileSync(keyFile, k1);
+    await srv.start();
+    assert.match(srv.stderr, /unfinished data key rotation/);
+    let csv = await owner.get(`/console/rallies/lotto/lottery/${tier}/entries.csv`);
+    assert.match(csv.text, new RegExp(NAME));
+    await srv.stop();
+    const r = cli(['key', 'rotate', '--data', srv.data]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(fs.readFileSync(keyFile).equals(k2), 'the rerun finishes with the key it had started');
+    assert.ok(!fs.existsSync(`${keyFile}.new`));
+    await srv.start();
+    csv = await owner.get(`/console/rallies/lotto/lottery/${tier}/entries.csv`);
+    assert.match(csv.text, new RegExp(NAME));
+  });
+});
