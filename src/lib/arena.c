@@ -19,6 +19,13 @@ struct arena_block {
 
 void *arena_alloc(arena *a, size_t n)
 {
+	void *p = arena_alloc_raw(a, n);
+	memset(p, 0, n);
+	return p;
+}
+
+void *arena_alloc_raw(arena *a, size_t n)
+{
 	n = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
 	struct arena_block *b = a->head;
 	if (!b || b->cap - b->used < n) {
@@ -41,13 +48,12 @@ void *arena_alloc(arena *a, size_t n)
 	}
 	void *p = b->mem + b->used;
 	b->used += n;
-	memset(p, 0, n);
 	return p;
 }
 
 char *arena_strndup(arena *a, const char *s, size_t n)
 {
-	char *p = arena_alloc(a, n + 1);
+	char *p = arena_alloc_raw(a, n + 1);
 	memcpy(p, s, n);
 	p[n] = '\0';
 	return p;

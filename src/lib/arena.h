@@ -18,6 +18,8 @@ typedef struct arena {
 
 /* Allocate n zeroed bytes, aligned for any type; owned by the arena. */
 void *arena_alloc(arena *a, size_t n);
+/* The same, not zeroed: for memory the caller fills at once (strings, jansson). */
+void *arena_alloc_raw(arena *a, size_t n);
 /* Copy n bytes of s plus a NUL into the arena. */
 char *arena_strndup(arena *a, const char *s, size_t n);
 /* Copy a NUL-terminated string into the arena (NULL gives NULL). */

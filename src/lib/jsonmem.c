@@ -17,7 +17,7 @@ static void *json_alloc(size_t n)
 {
 	unsigned char *p;
 	if (current) {
-		p = arena_alloc(current, n + HDR);
+		p = arena_alloc_raw(current, n + HDR); /* jansson initialises what it uses */
 		*(uint32_t *)p = FROM_ARENA;
 	} else {
 		p = malloc(n + HDR);
