@@ -54,6 +54,10 @@ static void make_key(void)
 void db_configure(const struct db_options *o)
 {
 	opts = *o;
+	/* No global memory statistics: they take a process-wide mutex on every
+	 * allocation of every connection. Only possible before the first open;
+	 * later calls are refused by SQLite and change nothing. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
 const char *db_version(void)
