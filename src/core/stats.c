@@ -64,3 +64,31 @@ int stats_spots(db *d, arena *a, int64_t rally_id, const char ***names, int64_t 
 	*n = k;
 	return rc == DB_DONE ? 0 : -1;
 }
+
+int stats_tiers(db *d, arena *a, int64_t rally_id, struct tier_stats **out)
+{
+	int n = (int)db_int1(d, 0, "SELECT count(*) FROM reward_tiers WHERE rally_id = $1", "i", rally_id), k = 0;
+	*out = arena_alloc(a, (size_t)(n + 1) * sizeof **out);
+	db_stmt *st = db_query(d, "SELECT t.name, t.kind, coalesce(t.stock, -1),"
+				  " CASE WHEN t.kind = 'lottery' THEN (SELECT count(*) FROM lottery_entries e WHERE e.tier_id = t.id)"
+				  "      ELSE (SELECT count(*) FROM rewards w WHERE w.tier_id = t.id) END,"
+				  " (SELECT count(*) FROM rewards w WHERE w.tier_id = t.id AND w.redeemed_at IS NOT NULL)"
+				  " FROM reward_tiers t WHERE t.rally_id = $1 ORDER BY t.position, t.id", "i", rally_id);
+	int rc;
+	while (k < n && (rc = db_row(st)) == DB_ROW) {
+		struct tier_stats *t = &(*out)[k++];
+		t->name = arena_strdup(a, db_text(st, 0));
+		t->kind = arena_strdup(a, db_text(st, 1));
+		t->stock = db_int(st, 2);
+		t->issued = db_int(st, 3);
+		t->redeemed = db_int(st, 4);
+	}
+	db_done(st);
+	return k;
+}
+
+int64_t stats_applied(db *d, int64_t rally_id)
+{
+	return db_int1(d, 0, "SELECT count(DISTINCT e.participant_id) FROM lottery_entries e"
+			     " JOIN reward_tiers t ON t.id = e.tier_id WHERE t.rally_id = $1", "i", rally_id);
+}

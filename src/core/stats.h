@@ -24,4 +24,16 @@ int stats_hours(db *d, int64_t rally_id, int64_t from, size_t n, int64_t *stamps
 /* Stamps per spot in spot order: names and counts into new arena arrays. */
 int stats_spots(db *d, arena *a, int64_t rally_id, const char ***names, int64_t **counts, size_t *n);
 
+/* One reward tier's numbers: rewards issued (lottery: entries), redeemed, stock left (-1: none). */
+struct tier_stats {
+	const char *name, *kind;
+	int64_t issued, redeemed, stock;
+};
+/* The rally's tiers in order, into a new arena array; count or -1. These
+ * are counted from the rewards and entries themselves (one index range per
+ * tier), not from counters. */
+int stats_tiers(db *d, arena *a, int64_t rally_id, struct tier_stats **out);
+/* Participants with at least one lottery entry in the rally (the funnel's last step). */
+int64_t stats_applied(db *d, int64_t rally_id);
+
 #endif

@@ -104,9 +104,26 @@ void console_dashboard(req *r)
 	json_object_set_new(view, "totals", json_pack("{s:I, s:I, s:I, s:I}", "participants", (json_int_t)t.participants,
 						      "stamps", (json_int_t)t.stamps, "completions", (json_int_t)t.completions,
 						      "first", (json_int_t)t.first_stamps));
-	const char *funnel_labels[] = {web_text(r, "dash.joined"), web_text(r, "dash.first_stamp"), web_text(r, "dash.completed")};
-	int64_t funnel[] = {t.participants, t.first_stamps, t.completions};
-	json_object_set_new(view, "funnel", hbar_chart(funnel_labels, funnel, 3, t.participants));
+	struct tier_stats *tiers;
+	int ntiers = stats_tiers(r->db, &r->a, ra.id, &tiers), lottery = 0;
+	json_t *tv = json_array();
+	for (int i = 0; i < ntiers; i++) {
+		lottery |= !strcmp(tiers[i].kind, "lottery");
+		json_t *v = json_pack("{s:s, s:s, s:I}", "name", tiers[i].name, "kind",
+				      web_text(r, arena_printf(&r->a, "tier.%s", tiers[i].kind)), "issued", (json_int_t)tiers[i].issued);
+		if (!strcmp(tiers[i].kind, "coupon"))
+			json_object_set_new(v, "redeemed", json_integer(tiers[i].redeemed));
+		if (tiers[i].stock >= 0)
+			json_object_set_new(v, "stock", json_integer(tiers[i].stock));
+		json_array_append_new(tv, v);
+	}
+	json_object_set_new(view, "tiers", tv);
+	json_object_set_new(view, "has_tiers", json_boolean(ntiers > 0));
+	/* joined → first stamp → completed (→ applied, when the rally has a lottery) */
+	const char *funnel_labels[] = {web_text(r, "dash.joined"), web_text(r, "dash.first_stamp"), web_text(r, "dash.completed"),
+				       web_text(r, "dash.applied")};
+	int64_t funnel[] = {t.participants, t.first_stamps, t.completions, lottery ? stats_applied(r->db, ra.id) : 0};
+	json_object_set_new(view, "funnel", hbar_chart(funnel_labels, funnel, lottery ? 4 : 3, t.participants));
 	json_object_set_new(view, "per_spot", hbar_chart(names, counts, n, 0));
 	series(r, ra.id, view);
 	page_render(r, 200, "dashboard", view);

@@ -155,6 +155,9 @@ describe('the organizer', () => {
       assert.equal((await enter(c, good({ name: `応募者${i}`, email: `p${i}@example.jp` }))).status, 303);
       entrants.push(c);
     }
+    const dash = (await owner.get('/console/rallies/lotto/dashboard')).text;
+    assert.match(dash, /抽選に応募<\/text><rect [^>]*\/><text [^>]*>12<\/text>/, 'the funnel ends with the 12 entrants');
+    assert.match(dash, /<td>抽選でペア宿泊券<\/td><td>抽選<\/td><td>12<\/td>/, 'the tier with its entries');
     const base = `/console/rallies/lotto/lottery/${tier}`;
     assert.equal((await owner.submit(`${base}/draw`, { count: '0' })).status, 422);
     const r = await owner.submit(`${base}/draw`, { count: '5' });

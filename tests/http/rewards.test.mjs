@@ -81,6 +81,8 @@ describe('coupons', () => {
     const row = csv.text.split('\r\n').find((l) => l.startsWith(code));
     assert.match(row, /^[2-9A-Z]{4}-[2-9A-Z]{4},2個でコーヒー券,[^,]+,\d{4}-\d\d-\d\dT[^,]+\+09:00,\d{4}-\d\d-\d\dT[^,]+\+09:00$/);
     assert.equal((await desk.get('/console/rallies/prize/export/rewards.csv')).status, 403, 'desk staff do not export');
+    const dash = (await owner.get('/console/rallies/prize/dashboard')).text;
+    assert.match(dash, /<td>2個でコーヒー券<\/td><td>クーポン<\/td><td>2<\/td><td>2<\/td>/, 'two coupons issued, both redeemed');
   });
 });
 
@@ -95,6 +97,8 @@ describe('first-come prizes', () => {
     assert.equal(soldOut, 90);
     assert.equal(srv.sql(`SELECT stock FROM reward_tiers WHERE public_id = '${tier.prize}'`), '0');
     assert.equal(srv.sql(`SELECT count(*) FROM rewards w JOIN reward_tiers t ON t.id = w.tier_id WHERE t.public_id = '${tier.prize}'`), '10');
+    assert.match((await owner.get('/console/rallies/prize/dashboard')).text,
+      /<td>先着10名 記念品<\/td><td>先着（在庫あり）<\/td><td>10<\/td><td><\/td><td>0<\/td>/, 'the dashboard: 10 taken, none left');
     const loser = people[results.findIndex((r) => r.status === 409)];
     assert.match((await loser.get('/r/prize/card')).text, /終了しました/);
   });
