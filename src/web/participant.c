@@ -86,6 +86,9 @@ void page_rally(req *r)
 	const char *cover = image_public_id(r->db, &r->a, rally_cover_image(r->db, ra.id));
 	if (cover)
 		json_object_set_new(view, "cover", json_string(cover));
+	json_t *rewards = rewards_view(r, ra.id, joined == 1 ? p.id : 0);
+	json_object_set_new(view, "has_rewards", json_boolean(json_array_size(rewards) > 0));
+	json_object_set_new(view, "rewards", rewards);
 	page_render(r, 200, "rally", view);
 }
 

@@ -9,8 +9,9 @@
 
 #include "http/req.h"
 
-/* The rally's tiers as a view: name, progress (have/need/left), earned, the
- * participant's reward code (participant_id 0: none), sold out. */
+/* The rally's tiers as a view: name, kind, condition (cond_count / cond_all
+ * / cond_category), progress (have/need/left), earned, the participant's
+ * reward code (participant_id 0: none), sold out, the lottery entry. */
 json_t *rewards_view(req *r, int64_t rally_id, int64_t participant_id);
 
 #endif

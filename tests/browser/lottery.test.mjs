@@ -102,6 +102,9 @@ test('design the form, enter at phone size, draw, see the result', async () => {
   await p.goto(`${srv.base}/r/onsen-walk/card`);
   assert.match(await p.content(), /当選/);
   await p.screenshot({ path: path.join(shots, 'lottery-6-card.png'), fullPage: true });
+  await p.goto(`${srv.base}/r/onsen-walk`);
+  assert.match(await p.content(), /全スポット達成で · 条件達成/);
+  await p.screenshot({ path: path.join(shots, 'lottery-7-rally.png'), fullPage: true });
   await phone.close();
   await desk.close();
 });

@@ -45,6 +45,10 @@ describe('coupons', () => {
     assert.match(card.text, /あと 1 個/);
     assert.match(card.text, /あと 2 個/);
     assert.equal((await take(c, tier.coupon)).status, 409);
+    const rally = (await c.get('/r/prize')).text;
+    assert.match(rally, /2個でコーヒー券<\/strong> <span class="tag kind">クーポン<\/span>\s*<span class="hint">スタンプ 2 個で · あと 1 個/,
+      'the rally page lists the tiers and how far away each is');
+    assert.match((await srv.client().get('/r/prize')).text, /全スポット達成で<\/span>/, 'also before joining');
   });
 
   test('an earned coupon shows with a live clock; staff redeem it once with the desk PIN', async () => {
