@@ -257,8 +257,10 @@ void console_lottery_draw(req *r)
 			web_error(r, 503, "unavailable", "error.unavailable", NULL);
 		return;
 	}
-	if (lottery_draw_load(r->db, &r->a, t.id, NULL, id, &d) != 1)
+	if (lottery_draw_load(r->db, &r->a, t.id, NULL, id, &d) != 1) {
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
 		return;
+	}
 	console_event(r, "lottery_drawn", web_json_text(r, json_pack("{s:s, s:s, s:s, s:I, s:s}", "rally", ra.slug, "tier",
 								   t.public_id, "draw", d.public_id, "winners",
 								   (json_int_t)d.nwinners, "seed", d.seed_hex)));
