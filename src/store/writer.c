@@ -1,6 +1,8 @@
 /*
- * writer.c — see writer.h.  A singly linked queue under one mutex; callers
- * wait on a condition variable until the batch holding their item is done.
+ * writer.c — see writer.h.  A singly linked queue under one mutex; each
+ * caller waits on its own item's condition variable, so a finished batch
+ * wakes only the callers whose work it held (one shared variable woke every
+ * waiting worker for every batch).
  */
 #include "store/writer.h"
 
@@ -15,18 +17,18 @@ struct item {
 	db_write_fn fn;
 	void *arg;
 	int rc, done;
+	pthread_cond_t cv;
 	struct item *next;
 };
 
 static struct {
 	pthread_mutex_t mu;
-	pthread_cond_t work, done, tick;
+	pthread_cond_t work, tick;
 	struct item *head, *tail;
 	int running, stopping;
 	pthread_t thread, checkpointer;
 	db *conn;
-} w = {.mu = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER, .done = PTHREAD_COND_INITIALIZER,
-     .tick = PTHREAD_COND_INITIALIZER};
+} w = {.mu = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER, .tick = PTHREAD_COND_INITIALIZER};
 
 /* Run one item inside the batch transaction, in its own savepoint. */
 static void run_item(struct item *it)
@@ -76,9 +78,11 @@ static void *writer_main(void *unused)
 		pthread_mutex_unlock(&w.mu);
 		run_batch(batch);
 		pthread_mutex_lock(&w.mu);
-		for (struct item *it = batch; it; it = it->next)
+		for (struct item *it = batch, *next; it; it = next) {
+			next = it->next; /* the caller may return once it has the mutex */
 			it->done = 1;
-		pthread_cond_broadcast(&w.done);
+			pthread_cond_signal(&it->cv);
+		}
 	}
 	pthread_mutex_unlock(&w.mu);
 	return NULL;
@@ -164,7 +168,7 @@ int db_write(db *caller, db_write_fn fn, void *arg)
 {
 	if (!w.running || db_in_write(caller))
 		return write_inline(caller, fn, arg);
-	struct item it = {fn, arg, 0, 0, NULL};
+	struct item it = {fn, arg, 0, 0, PTHREAD_COND_INITIALIZER, NULL};
 	pthread_mutex_lock(&w.mu);
 	if (w.tail)
 		w.tail->next = &it;
@@ -173,7 +177,8 @@ int db_write(db *caller, db_write_fn fn, void *arg)
 	w.tail = &it;
 	pthread_cond_signal(&w.work);
 	while (!it.done)
-		pthread_cond_wait(&w.done, &w.mu);
+		pthread_cond_wait(&it.cv, &w.mu);
 	pthread_mutex_unlock(&w.mu);
+	pthread_cond_destroy(&it.cv);
 	return it.rc;
 }
