@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/import.h"
+#include "core/rewards.h"
 
 static const char DEMO[] =
 	"{\"tenant\": \"demo\", \"tenant_name\": \"みなと町観光協会（デモ）\","
@@ -24,10 +25,27 @@ static const char DEMO[] =
 	"  {\"name\": \"中央商店街\", \"description\": \"昔ながらの商店街。アーケード中央の掲示板にQRコードがあります。\"}"
 	" ]}";
 
+/* The demo's rewards, one of each kind: a coupon for three stamps, a
+ * first-come prize and a prize draw (with its entry form) for all five. */
+static int demo_rewards(db *d, int64_t now)
+{
+	static const char form[] = "{\"name\":{\"required\":true},\"kana\":{\"required\":false},"
+				   "\"postal\":{\"required\":true},\"address\":{\"required\":true},"
+				   "\"phone\":{\"required\":true},\"email\":{\"required\":false},\"age\":{\"required\":false},"
+				   "\"q1\":{\"required\":false,\"label\":\"このラリーを何で知りましたか\"}}";
+	int64_t rally = db_int1(d, 0, "SELECT id FROM rallies WHERE slug = $1", "t", DEMO_RALLY_SLUG);
+	if (rally <= 0 || tier_create(d, rally, "みなと珈琲 ドリンク1杯無料", "", "coupon", "count", 3, "", -1, NULL, now) <= 0 ||
+	    tier_create(d, rally, "記念缶バッジ（先着100名）", "", "first_come", "all", 0, "", 100, NULL, now) <= 0 ||
+	    tier_create(d, rally, "抽選で5名様に 港町ディナー券", "", "lottery", "all", 0, "", -1, form, now) <= 0)
+		return -1;
+	return 0;
+}
+
 int demo_seed(db *d, const char *public_url, int64_t now, json_t **result, char *err, size_t errsz)
 {
 	json_error_t je;
 	json_t *doc = json_loads(DEMO, 0, &je);
+	*result = NULL;
 	if (!doc) {
 		snprintf(err, errsz, "demo document: %s", je.text);
 		return -1;
@@ -46,7 +64,23 @@ int demo_seed(db *d, const char *public_url, int64_t now, json_t **result, char 
 		*result = json_pack("{s:s, s:o}", "rally", DEMO_RALLY_SLUG, "spots", spots);
 		rc = 0;
 	} else {
-		rc = rally_import(d, doc, public_url, now, result, err, errsz);
+		/* one transaction: the rally, its spots and its rewards, or nothing
+		 * (db_commit rolls back itself when it fails) */
+		snprintf(err, errsz, "cannot write the demo rally");
+		rc = db_begin(d) == 0 ? 0 : -1;
+		if (rc == 0) {
+			rc = rally_import(d, doc, public_url, now, result, err, errsz);
+			if (rc == 0 && demo_rewards(d, now) != 0)
+				rc = -1;
+			if (rc != 0)
+				db_rollback(d);
+			else if (db_commit(d) != 0)
+				rc = -1;
+		}
+		if (rc != 0) {
+			json_decref(*result);
+			*result = NULL;
+		}
 	}
 	json_decref(doc);
 	return rc;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { cli, rallyDoc } from './helpers.mjs';
 
@@ -16,7 +17,7 @@ function importFile(dir, doc) {
 
 describe('help and version', () => {
   test('every subcommand has --help', () => {
-    for (const c of ['serve', 'migrate', 'demo', 'rally', 'version', 'config']) {
+    for (const c of ['serve', 'migrate', 'demo', 'rally', 'user', 'key', 'version', 'config']) {
       const r = cli([c, '--help']);
       assert.equal(r.status, 0, c);
       assert.match(r.stdout, new RegExp(`usage: stamprally ${c}`));
@@ -58,6 +59,9 @@ describe('migrate and demo', () => {
     assert.equal(a.rally, 'minato-walk');
     assert.equal(a.spots.length, 5);
     assert.deepEqual(a.spots, b.spots);
+    const tiers = spawnSync('sqlite3', [path.join(dir, 'data', 'stamprally.db'), 'SELECT kind FROM reward_tiers ORDER BY position'],
+      { encoding: 'utf8' }).stdout.trim().split('\n');
+    assert.deepEqual(tiers, ['coupon', 'first_come', 'lottery'], 'one reward of each kind, seeded once');
   });
   test('a bad configuration file is reported', () => {
     const dir = tmp();
