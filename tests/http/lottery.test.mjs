@@ -31,7 +31,7 @@ before(async () => {
   const bad = await owner.submit('/console/rallies/lotto/tiers', { ...form, ask_q2: 'required' }, '/console');
   assert.equal(bad.status, 422, 'a free question needs its wording');
   assert.equal((await owner.submit('/console/rallies/lotto/tiers', form)).status, 303);
-  tier = srv.sql("SELECT public_id FROM reward_tiers WHERE kind = 'lottery'");
+  tier = srv.sql("SELECT t.public_id FROM reward_tiers t JOIN rallies r ON r.id = t.rally_id WHERE r.slug = 'lotto'");
   tokens = srv.sql("SELECT qr_token FROM spots s JOIN rallies r ON r.id = s.rally_id WHERE r.slug = 'lotto' ORDER BY s.position").split('\n');
 });
 after(async () => { await srv.stop(); });

@@ -28,7 +28,7 @@ before(async () => {
   // a lottery with one entry, drawn once
   const l = await clients.owner.postForm(`/console/rallies/${A.slug}/tiers`, { _csrf: t, name: 'Lottery', kind: 'lottery', condition: 'all' });
   assert.equal(l.status, 303);
-  A.tier = srv.sql("SELECT public_id FROM reward_tiers WHERE kind = 'lottery'");
+  A.tier = srv.sql("SELECT t.public_id FROM reward_tiers t JOIN rallies r ON r.id = t.rally_id WHERE r.slug = 'tenant-a-rally'");
   const p = srv.client();
   await p.postJson(`/api/v1/rallies/${A.slug}/join`);
   const token = srv.sql("SELECT s.qr_token FROM spots s JOIN rallies r ON r.id = s.rally_id WHERE r.slug = 'tenant-a-rally'");

@@ -22,8 +22,8 @@ before(async () => {
   assert.equal((await add({ name: '先着10名 記念品', kind: 'first_come', condition: 'all', stock: '10' })).status, 303);
   assert.equal((await add({ name: 'bad', kind: 'first_come', condition: 'all' })).status, 422, 'a first-come prize needs a stock');
   assert.equal((await owner.postForm('/console/rallies/prize/desk-pin', { _csrf: t, desk_pin: '2468' })).status, 303);
-  tier.coupon = srv.sql("SELECT public_id FROM reward_tiers WHERE kind = 'coupon'");
-  tier.prize = srv.sql("SELECT public_id FROM reward_tiers WHERE kind = 'first_come'");
+  tier.coupon = srv.sql("SELECT t.public_id FROM reward_tiers t JOIN rallies r ON r.id = t.rally_id WHERE r.slug = 'prize' AND t.kind = 'coupon'");
+  tier.prize = srv.sql("SELECT t.public_id FROM reward_tiers t JOIN rallies r ON r.id = t.rally_id WHERE r.slug = 'prize' AND t.kind = 'first_come'");
   tokens = srv.sql("SELECT qr_token FROM spots s JOIN rallies r ON r.id = s.rally_id WHERE r.slug = 'prize' ORDER BY s.position").split('\n');
 });
 after(async () => { await srv.stop(); });
