@@ -100,6 +100,26 @@ int64_t tier_create(db *d, int64_t rally_id, const char *name, const char *descr
 				    threshold, category, form ? form : "{}", now);
 }
 
+int tier_update(db *d, int64_t tier_id, const char *name, int64_t threshold, int64_t stock)
+{
+	if (db_exec(d, "UPDATE reward_tiers SET name = $1, threshold = CASE WHEN condition = 'count' THEN $2 ELSE threshold END"
+		       " WHERE id = $3", "tii", name, threshold, tier_id) != DB_DONE)
+		return -1;
+	if (stock >= 0 &&
+	    db_exec(d, "UPDATE reward_tiers SET stock = $1 WHERE id = $2 AND kind = 'first_come'", "ii", stock, tier_id) != DB_DONE)
+		return -1;
+	return 0;
+}
+
+int tier_delete(db *d, int64_t tier_id)
+{
+	int64_t used = db_int1(d, -1, "SELECT (SELECT count(*) FROM rewards WHERE tier_id = $1)"
+				      " + (SELECT count(*) FROM lottery_entries WHERE tier_id = $1)", "i", tier_id);
+	if (used != 0)
+		return used > 0 ? 0 : -1;
+	return db_exec(d, "DELETE FROM reward_tiers WHERE id = $1", "i", tier_id) == DB_DONE ? 1 : -1;
+}
+
 /* An 8-symbol code for the desk, from the unambiguous alphabet. */
 static void new_code(char *out, size_t n)
 {

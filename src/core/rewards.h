@@ -35,6 +35,12 @@ int64_t tier_create(db *d, int64_t rally_id, const char *name, const char *descr
 		    const char *condition, int64_t threshold, const char *category, int64_t stock, const char *form,
 		    int64_t now);
 
+/* Change a tier: its name; the number of stamps of a "count" condition;
+ * the stock left of a first-come prize (-1: leave it). 0 or -1. */
+int tier_update(db *d, int64_t tier_id, const char *name, int64_t threshold, int64_t stock);
+/* Delete a tier nobody has taken or entered yet: 1 deleted, 0 in use, -1 error. */
+int tier_delete(db *d, int64_t tier_id);
+
 enum take_result { TAKE_OK, TAKE_ALREADY, TAKE_NOT_EARNED, TAKE_SOLD_OUT, TAKE_ERROR };
 /* Take tier's reward for participant (must be in a write transaction). For
  * a first-come prize one unit of stock goes, or none is left. The code of

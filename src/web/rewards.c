@@ -7,6 +7,8 @@
  *   GET  /console/desk/redeem?code=       desk lookup of a coupon by its code
  *   POST /console/desk/redeem/{code}      desk redemption
  *   POST /console/rallies/{slug}/tiers    add a tier (rally editor), a lottery with its form
+ *   POST /console/rallies/{slug}/tiers/{tier}          change its name, stamps needed, stock
+ *   POST /console/rallies/{slug}/tiers/{tier}/delete   delete it while nobody has it
  */
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +43,10 @@ json_t *rewards_view(req *r, int64_t rally_id, int64_t participant_id)
 			json_object_set_new(v, "code", json_string(t[i].reward_code));
 		if (t[i].redeemed_at)
 			json_object_set_new(v, "redeemed", json_true());
-		if (!strcmp(t[i].kind, "first_come"))
+		if (!strcmp(t[i].kind, "first_come")) {
 			json_object_set_new(v, "sold_out", json_boolean(t[i].stock == 0 && !t[i].reward_code));
+			json_object_set_new(v, "stock", json_integer(t[i].stock));
+		}
 		if (!strcmp(t[i].kind, "lottery")) {
 			json_t *l = json_pack("{s:b, s:b}", "won", t[i].won_rank > 0, "drawn", t[i].drawn);
 			if (t[i].entry_number)
@@ -248,5 +252,66 @@ void console_tier_create(req *r)
 		return;
 	}
 	console_event(r, "tier_created", web_json_text(r, json_pack("{s:s, s:s}", "rally", ra.slug, "tier", name)));
+	req_redirect(r, arena_printf(&r->a, "%s?saved=1", back));
+}
+
+/* The tier of rally ra named by params[1]; 404 and 0 when there is none. */
+static int console_tier(req *r, struct rally *ra, struct tier *out)
+{
+	struct tier *t;
+	if (!console_rally(r, r->params[0], ra))
+		return 0;
+	int n = tiers_load(r->db, &r->a, ra->id, 0, &t);
+	for (int i = 0; i < n; i++)
+		if (!strcmp(t[i].public_id, r->params[1])) {
+			*out = t[i];
+			return 1;
+		}
+	web_error(r, 404, "not_found", "error.not_found", NULL);
+	return 0;
+}
+
+void console_tier_update(req *r)
+{
+	struct rally ra;
+	struct tier t;
+	if (!console_tier(r, &ra, &t))
+		return;
+	const char *name = req_form(r, "name"), *th = req_form(r, "threshold"), *st = req_form(r, "stock");
+	const char *back = arena_printf(&r->a, "/console/rallies/%s", ra.slug);
+	char *end = NULL;
+	long threshold = th && *th ? strtol(th, &end, 10) : t.threshold;
+	long stock = st && *st ? strtol(st, &end, 10) : -1;
+	int ok = name && *name && utf8_chars(name) <= 100 && utf8_printable(name) && (!end || !*end) &&
+		 (strcmp(t.condition, "count") || (threshold >= 1 && threshold <= 1000)) && stock >= -1 && stock <= 1000000;
+	if (!ok) {
+		web_error(r, 422, "invalid_request", "tier.invalid", json_pack("{s:s}", "back", back));
+		return;
+	}
+	if (tier_update(r->db, t.id, name, threshold, stock) != 0) {
+		if (!db_wants_write(r->db))
+			web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	console_event(r, "tier_updated", web_json_text(r, json_pack("{s:s, s:s}", "rally", ra.slug, "tier", t.public_id)));
+	req_redirect(r, arena_printf(&r->a, "%s?saved=1", back));
+}
+
+void console_tier_delete(req *r)
+{
+	struct rally ra;
+	struct tier t;
+	if (!console_tier(r, &ra, &t))
+		return;
+	const char *back = arena_printf(&r->a, "/console/rallies/%s", ra.slug);
+	int rc = tier_delete(r->db, t.id);
+	if (rc == 0)
+		web_error(r, 409, "in_use", "tier.in_use", json_pack("{s:s}", "back", back));
+	if (rc != 1) {
+		if (rc < 0 && !db_wants_write(r->db))
+			web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		return;
+	}
+	console_event(r, "tier_deleted", web_json_text(r, json_pack("{s:s, s:s}", "rally", ra.slug, "tier", t.name)));
 	req_redirect(r, arena_printf(&r->a, "%s?saved=1", back));
 }

@@ -97,6 +97,8 @@ static const struct route routes[] = {
 	{"POST", "/console/desk/redeem/{code}", console_desk_redeem, R_FORM | R_STAFF, 4 * KB, PERM_DESK},
 	{"GET", "/console/desk/{slug}/{spot}", console_desk_rotating, R_PAGE | R_STAFF, 0, PERM_DESK},
 	{"POST", "/console/rallies/{slug}/tiers", console_tier_create, R_FORM | R_STAFF, 4 * KB, PERM_EDIT},
+	{"POST", "/console/rallies/{slug}/tiers/{tier}", console_tier_update, R_FORM | R_STAFF, 4 * KB, PERM_EDIT},
+	{"POST", "/console/rallies/{slug}/tiers/{tier}/delete", console_tier_delete, R_FORM | R_STAFF, 4 * KB, PERM_EDIT},
 	/* lotteries: entries are personal data, for owners and admins only */
 	{"GET", "/console/rallies/{slug}/lottery/{tier}", console_lottery, R_PAGE | R_STAFF, 0, PERM_ENTRIES},
 	{"POST", "/console/rallies/{slug}/lottery/{tier}/draw", console_lottery_draw, R_FORM | R_STAFF, 4 * KB, PERM_ENTRIES},

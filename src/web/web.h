@@ -58,6 +58,8 @@ void page_reward_redeem(req *r);
 void console_desk_lookup(req *r);
 void console_desk_redeem(req *r);
 void console_tier_create(req *r);
+void console_tier_update(req *r);
+void console_tier_delete(req *r);
 void page_lottery(req *r);
 void page_lottery_enter(req *r);
 void console_lottery(req *r);

@@ -73,6 +73,8 @@ const routes = () => [
   ['GET', '/console/desk', null, 'desk'],
   ['GET', '/console/desk/redeem?code=NONE-NONE', null, 'desk'],
   ['POST', `/console/rallies/${A.slug}/tiers`, { name: '' }, 'edit', 'object'],
+  ['POST', `/console/rallies/${A.slug}/tiers/${A.tier}`, { name: '' }, 'edit', 'object'],
+  ['POST', `/console/rallies/${A.slug}/tiers/${A.tier}/delete`, {}, 'edit', 'object'],
   ['GET', `/console/desk/${A.slug}/${A.spot}`, null, 'desk', 'object'],
   ['GET', '/console/line', null, 'users'],
   ['POST', '/console/line', { channel_id: 'not-a-number' }, 'users'],

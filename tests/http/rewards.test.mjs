@@ -107,3 +107,27 @@ describe('first-come prizes', () => {
     assert.match((await loser.get('/r/prize/card')).text, /終了しました/);
   });
 });
+
+describe('editing tiers', () => {
+  test('rename, change the stamps needed and the stock; delete only what nobody has', async () => {
+    const t = (await owner.get('/console/rallies/prize')).text.match(/name="_csrf" value="([^"]+)"/)[1];
+    const post = (p, f) => owner.postForm(p, { _csrf: t, ...f });
+    assert.equal((await post('/console/rallies/prize/tiers', { name: '消す特典', kind: 'coupon', condition: 'all' })).status, 303);
+    const spare = srv.sql("SELECT t.public_id FROM reward_tiers t JOIN rallies r ON r.id = t.rally_id WHERE r.slug = 'prize' AND t.name = '消す特典'");
+    assert.equal((await post(`/console/rallies/prize/tiers/${tier.coupon}`, { name: '3個でコーヒー券', threshold: '3' })).status, 303);
+    assert.equal(srv.sql(`SELECT name || '|' || threshold FROM reward_tiers WHERE public_id = '${tier.coupon}'`), '3個でコーヒー券|3');
+    assert.equal((await post(`/console/rallies/prize/tiers/${tier.coupon}`, { name: '', threshold: '3' })).status, 422);
+    assert.equal((await post(`/console/rallies/prize/tiers/${tier.coupon}`, { name: 'x', threshold: '0' })).status, 422);
+    assert.equal((await post(`/console/rallies/prize/tiers/${tier.prize}`, { name: '先着 記念品', stock: '25' })).status, 303);
+    assert.equal(srv.sql(`SELECT stock FROM reward_tiers WHERE public_id = '${tier.prize}'`), '25', 'more prizes for the sold-out tier');
+    const r = await post(`/console/rallies/prize/tiers/${tier.coupon}/delete`, {});
+    assert.equal(r.status, 409, 'a coupon people hold stays');
+    assert.match(r.text, /削除できません/);
+    assert.equal((await post(`/console/rallies/prize/tiers/${spare}/delete`, {})).status, 303);
+    assert.equal(srv.sql(`SELECT count(*) FROM reward_tiers WHERE public_id = '${spare}'`), '0');
+    assert.equal((await post(`/console/rallies/prize/tiers/${spare}/delete`, {})).status, 404);
+    const page = (await owner.get('/console/rallies/prize')).text;
+    assert.match(page, /先着 記念品/);
+    assert.match(page, /在庫の残り 25/);
+  });
+});
