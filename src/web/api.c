@@ -11,6 +11,7 @@
 #include "lib/token.h"
 #include "web/common.h"
 #include "web/page.h"
+#include "web/rewards.h"
 #include "web/view.h"
 #include "web/web.h"
 
@@ -135,5 +136,6 @@ void api_card(req *r)
 	json_object_set_new(card, "completed_at", p.completed_at ? json_string(t) : json_null());
 	json_object_set_new(card, "rally", view_rally(&ra, time_now_ms()));
 	json_object_set_new(card, "participant", participant_json(&p));
+	json_object_set_new(card, "rewards", rewards_view(r, ra.id, p.id));
 	json_respond(r, 200, card);
 }

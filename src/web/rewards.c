@@ -36,6 +36,8 @@ json_t *rewards_view(req *r, int64_t rally_id, int64_t participant_id)
 				      "description", t[i].description, "have", (json_int_t)t[i].have, "need",
 				      (json_int_t)t[i].need, "left", (json_int_t)(t[i].need - t[i].have), "earned",
 				      t[i].need > 0 && t[i].have >= t[i].need, "first_come", !strcmp(t[i].kind, "first_come"));
+		json_object_set_new(v, "kind", json_string(t[i].kind));
+		json_object_set_new(v, "condition", json_string(t[i].condition));
 		json_object_set_new(v, arena_printf(&r->a, "cond_%s", t[i].condition), json_true());
 		json_object_set_new(v, "category", json_string(t[i].category));
 		json_object_set_new(v, "kind_label", json_string(web_text(r, arena_printf(&r->a, "tier.%s", t[i].kind))));

@@ -49,6 +49,10 @@ describe('coupons', () => {
     assert.match(rally, /2個でコーヒー券<\/strong> <span class="tag kind">クーポン<\/span>\s*<span class="hint">スタンプ 2 個で · あと 1 個/,
       'the rally page lists the tiers and how far away each is');
     assert.match((await srv.client().get('/r/prize')).text, /全スポット達成で<\/span>/, 'also before joining');
+    const api = (await c.get('/api/v1/rallies/prize/card')).json;
+    const coupon = api.rewards.find((x) => x.id === tier.coupon);
+    assert.deepEqual([coupon.kind, coupon.condition, coupon.have, coupon.need, coupon.earned], ['coupon', 'count', 1, 2, false]);
+    assert.equal(api.rewards.find((x) => x.id === tier.prize).stock, 10);
   });
 
   test('an earned coupon shows with a live clock; staff redeem it once with the desk PIN', async () => {
