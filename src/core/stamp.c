@@ -78,14 +78,11 @@ int participant_join(db *d, arena *a, int64_t session_id, const struct rally *r,
 /* Add one to the dashboard counter `what` of the rally's hour of `now`. */
 static int stats_add(db *d, int64_t rally_id, int64_t now, const char *what)
 {
-	/* One statement per counter: SQL is never assembled from names. */
+	/* One statement per counter: SQL is never assembled from names. (A
+	 * stamp updates stamps and first_stamps in one statement of its own.) */
 	static const char *sql[][2] = {
 		{"joins", "INSERT INTO rally_hourly(rally_id, hour, joins) VALUES ($1, $2, 1)"
 			  " ON CONFLICT (rally_id, hour) DO UPDATE SET joins = joins + 1"},
-		{"first_stamps", "INSERT INTO rally_hourly(rally_id, hour, first_stamps) VALUES ($1, $2, 1)"
-				 " ON CONFLICT (rally_id, hour) DO UPDATE SET first_stamps = first_stamps + 1"},
-		{"stamps", "INSERT INTO rally_hourly(rally_id, hour, stamps) VALUES ($1, $2, 1)"
-			   " ON CONFLICT (rally_id, hour) DO UPDATE SET stamps = stamps + 1"},
 		{"completions", "INSERT INTO rally_hourly(rally_id, hour, completions) VALUES ($1, $2, 1)"
 				" ON CONFLICT (rally_id, hour) DO UPDATE SET completions = completions + 1"},
 	};
@@ -97,12 +94,24 @@ static int stats_add(db *d, int64_t rally_id, int64_t now, const char *what)
 
 /* Fill progress counts for p into out: spots collected (a repeated spot
  * counts once) of all the rally's spots. */
-static int progress(db *d, const struct participant *p, struct claim *out)
+/* The same, and the number of stamps (a repeated spot counts each time)
+ * into *stamps when not NULL: one query for both. */
+static int progress_count(db *d, const struct participant *p, struct claim *out, int64_t *stamps)
 {
 	out->total = rally_spot_count(d, p->rally_id);
-	out->collected = db_int1(d, -1, "SELECT count(DISTINCT spot_id) FROM stamps WHERE participant_id = $1", "i", p->id);
+	db_stmt *st = db_query(d, "SELECT count(DISTINCT spot_id), count(*) FROM stamps WHERE participant_id = $1", "i", p->id);
+	int rc = db_row(st);
+	out->collected = rc == DB_ROW ? db_int(st, 0) : -1;
+	if (stamps)
+		*stamps = rc == DB_ROW ? db_int(st, 1) : -1;
+	db_done(st);
 	out->completed = out->total > 0 && out->collected >= out->total;
 	return out->collected < 0 ? -1 : 0;
+}
+
+static int progress(db *d, const struct participant *p, struct claim *out)
+{
+	return progress_count(d, p, out, NULL);
 }
 
 struct claim_job {
@@ -150,11 +159,14 @@ static int claim_write(db *d, void *arg)
 {
 	struct claim_job *j = arg;
 	struct claim *out = j->out;
-	/* Writes are serialised, so this check and the insert cannot interleave
-	 * with another claim's (the UNIQUE constraint backs up the rest). */
-	int seen = already(d, j->p, j->s, j->now, out);
-	if (seen != 0)
-		return seen < 0 ? DB_ERROR : 0;
+	/* A cool-down is checked here, where writes are serialised; for the
+	 * other rules the UNIQUE (participant, spot, period) constraint decides
+	 * and the insert below changes nothing on a repeat. */
+	if (j->s->repeat_mode && !strcmp(j->s->repeat_mode, "hours")) {
+		int seen = already(d, j->p, j->s, j->now, out);
+		if (seen != 0)
+			return seen < 0 ? DB_ERROR : 0;
+	}
 	int rc = db_exec(d, "INSERT INTO stamps(participant_id, spot_id, method, created_at, period) VALUES ($1, $2, $3, $4, $5)"
 			    " ON CONFLICT (participant_id, spot_id, period) DO NOTHING",
 			 "iitii", j->p->id, j->s->id, j->method, j->now, stamp_period(j->s, j->now));
@@ -164,12 +176,15 @@ static int claim_write(db *d, void *arg)
 		return already(d, j->p, j->s, j->now, out) < 0 ? DB_ERROR : 0;
 	out->status = CLAIM_NEW;
 	out->collected_at = j->now;
-	if (progress(d, j->p, out) != 0)
+	int64_t stamps;
+	if (progress_count(d, j->p, out, &stamps) != 0)
 		return DB_ERROR;
 	int64_t rally = j->p->rally_id;
-	int first = db_int1(d, 0, "SELECT count(*) FROM stamps WHERE participant_id = $1", "i", j->p->id) == 1;
-	if (stats_add(d, rally, j->now, "stamps") != DB_DONE ||
-	    (first && stats_add(d, rally, j->now, "first_stamps") != DB_DONE) ||
+	/* the hour's stamps, and its first stamps when this is the participant's first */
+	if (db_exec(d, "INSERT INTO rally_hourly(rally_id, hour, stamps, first_stamps) VALUES ($1, $2, 1, $3)"
+		       " ON CONFLICT (rally_id, hour) DO UPDATE SET stamps = stamps + 1,"
+		       " first_stamps = first_stamps + excluded.first_stamps",
+		    "iii", rally, j->now / 3600000, (int64_t)(stamps == 1)) != DB_DONE ||
 	    db_exec(d, "INSERT INTO spot_totals(spot_id, stamps) VALUES ($1, 1)"
 		       " ON CONFLICT (spot_id) DO UPDATE SET stamps = stamps + 1", "i", j->s->id) != DB_DONE)
 		return DB_ERROR;

@@ -108,14 +108,20 @@ void page_render_as(req *r, int status, const char *name, const char *content_ty
 	json_decref(view);
 }
 
+/* jansson's dump callback: append to the buf. */
+static int dump_to_buf(const char *text, size_t n, void *out)
+{
+	buf_append(out, text, n);
+	return 0;
+}
+
 void json_respond(req *r, int status, json_t *body)
 {
 	r->status = status;
 	r->content_type = "application/json; charset=utf-8";
 	buf_reset(&r->out);
-	size_t n = json_dumpb(body, NULL, 0, JSON_COMPACT);
-	buf_grow(&r->out, n);
-	r->out.len = json_dumpb(body, r->out.data, n, JSON_COMPACT);
+	/* one pass: json_dumpb would serialise twice (once to measure) */
+	json_dump_callback(body, dump_to_buf, &r->out, JSON_COMPACT);
 	buf_putc(&r->out, '\n');
 	json_decref(body);
 }
