@@ -58,7 +58,10 @@ static int64_t column(db *d, int c, char *err, size_t errsz)
 int64_t rekey_all(db *d, char *err, size_t errsz)
 {
 	int64_t total = 0;
-	if (db_begin(d) != 0) {
+	/* The commit must be on disk before the new key file replaces the old
+	 * one: with synchronous=NORMAL a crash could keep the rename and lose
+	 * the commit, leaving values under a key that is gone. */
+	if (db_exec(d, "PRAGMA synchronous=FULL", NULL) != DB_DONE || db_begin(d) != 0) {
 		snprintf(err, errsz, "cannot begin a transaction");
 		return -1;
 	}

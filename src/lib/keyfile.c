@@ -12,6 +12,18 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+/* fsync the directory holding path, so a new or renamed entry survives a crash. */
+static void sync_dir(const char *path)
+{
+	char dir[4200];
+	snprintf(dir, sizeof dir, "%s", path);
+	int fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
 int keyfile_exists(const char *path)
 {
 	return access(path, F_OK) == 0;
@@ -26,6 +38,7 @@ int keyfile_load(const char *path, unsigned char key[32], int create)
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd >= 0 && write(fd, k, sizeof k) == (ssize_t)sizeof k && fsync(fd) == 0) {
 			close(fd);
+			sync_dir(path);
 			fd = open(path, O_RDONLY | O_CLOEXEC);
 		}
 		sodium_memzero(k, sizeof k);
@@ -55,14 +68,8 @@ int keyfile_lock(const char *data_dir, int exclusive)
 
 int keyfile_replace(const char *from, const char *to)
 {
-	char dir[4200];
-	snprintf(dir, sizeof dir, "%s", to);
 	if (rename(from, to) != 0)
 		return -1;
-	int fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
+	sync_dir(to);
 	return 0;
 }
