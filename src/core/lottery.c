@@ -128,12 +128,8 @@ static int all_digits(const char *s, size_t n)
 	return 1;
 }
 
-int lottery_postal_ok(const char *s)
-{
-	return strlen(s) == 8 && all_digits(s, 3) && s[3] == '-' && all_digits(s + 4, 4);
-}
-
-int lottery_phone_ok(const char *s)
+/* 1 when s (digits only) is a Japanese phone number: 0 and 9 or 10 more digits. */
+static int phone_ok(const char *s)
 {
 	size_t n = strlen(s);
 	return (n == 10 || n == 11) && s[0] == '0' && all_digits(s, n);
@@ -151,7 +147,8 @@ static int label_ok(const char *s, size_t n)
 	return 1;
 }
 
-int lottery_email_ok(const char *s)
+/* 1 when s looks like a deliverable e-mail address (docs/lottery.md). */
+static int email_ok(const char *s)
 {
 	const char *at = strchr(s, '@');
 	size_t n = strlen(s), local = at ? (size_t)(at - s) : 0;
@@ -182,7 +179,8 @@ int lottery_email_ok(const char *s)
 	return labels >= 2 && tld >= 2;
 }
 
-int lottery_kana_ok(const char *s)
+/* 1 when s is katakana (after folding hiragana), spaces, ー and ・ only. */
+static int kana_ok(const char *s)
 {
 	size_t len;
 	if (!*s)
@@ -250,7 +248,7 @@ enum lottery_error lottery_check(enum lottery_field f, const char *in, int requi
 	char tmp[300];
 	switch (f) {
 	case LF_KANA:
-		return lottery_kana_ok(out) ? LE_OK : LE_FORMAT;
+		return kana_ok(out) ? LE_OK : LE_FORMAT;
 	case LF_POSTAL:
 		if (!postal(out, tmp))
 			return LE_FORMAT;
@@ -259,9 +257,9 @@ enum lottery_error lottery_check(enum lottery_field f, const char *in, int requi
 	case LF_PHONE:
 		phone(out, tmp, sizeof tmp);
 		snprintf(out, outsz, "%s", tmp);
-		return lottery_phone_ok(out) ? LE_OK : LE_FORMAT;
+		return phone_ok(out) ? LE_OK : LE_FORMAT;
 	case LF_EMAIL:
-		return lottery_email_ok(out) ? LE_OK : LE_FORMAT;
+		return email_ok(out) ? LE_OK : LE_FORMAT;
 	case LF_AGE:
 		for (int i = 0; lottery_age_bands[i]; i++)
 			if (!strcmp(out, lottery_age_bands[i]))
@@ -272,7 +270,8 @@ enum lottery_error lottery_check(enum lottery_field f, const char *in, int requi
 	}
 }
 
-int lottery_entry_of(db *d, int64_t tier_id, int64_t pid, int64_t *number, int64_t *when)
+/* The participant's entry: 1 (*number, *when), 0 none, -1 error. */
+static int entry_of(db *d, int64_t tier_id, int64_t pid, int64_t *number, int64_t *when)
 {
 	db_stmt *st = db_query(d, "SELECT number, created_at FROM lottery_entries WHERE tier_id = $1 AND participant_id = $2",
 			       "ii", tier_id, pid);
@@ -287,7 +286,7 @@ int lottery_entry_of(db *d, int64_t tier_id, int64_t pid, int64_t *number, int64
 
 int lottery_enter(db *d, int64_t tier_id, int64_t pid, const char *sealed, int64_t now, int64_t *number, int64_t *when)
 {
-	int have = lottery_entry_of(d, tier_id, pid, number, when);
+	int have = entry_of(d, tier_id, pid, number, when);
 	if (have != 0)
 		return have < 0 ? -1 : 0;
 	*number = db_int1(d, 0, "SELECT coalesce(max(number), 0) + 1 FROM lottery_entries WHERE tier_id = $1", "i", tier_id);
@@ -303,11 +302,6 @@ int64_t lottery_entry_count(db *d, int64_t tier_id, int64_t *eligible)
 		*eligible = db_int1(d, 0, "SELECT count(*) FROM lottery_entries WHERE tier_id = $1 AND won_draw IS NULL", "i",
 				    tier_id);
 	return db_int1(d, 0, "SELECT count(*) FROM lottery_entries WHERE tier_id = $1", "i", tier_id);
-}
-
-int lottery_drawn(db *d, int64_t tier_id)
-{
-	return db_int1(d, 0, "SELECT count(*) FROM lottery_draws WHERE tier_id = $1", "i", tier_id) > 0;
 }
 
 /* The keystream: ChaCha20 (IETF, zero nonce) keyed by the seed, read as

@@ -42,19 +42,12 @@ enum lottery_error { LE_OK, LE_REQUIRED, LE_TOO_LONG, LE_FORMAT };
  * written to out (outsz ≥ 1024): postal codes as 123-4567, phone numbers as
  * digits, kana in katakana, surrounding space removed. */
 enum lottery_error lottery_check(enum lottery_field f, const char *in, int required, char *out, size_t outsz);
-/* Field checks, exposed for tests: 1 when valid (input already normalised). */
-int lottery_postal_ok(const char *s);
-int lottery_phone_ok(const char *s);
-int lottery_email_ok(const char *s);
-int lottery_kana_ok(const char *s);
 
 /* Record participant_id's entry in tier_id with the sealed answers. 1 new
  * (*number set), 0 already entered (*number and *when of that entry), -1
  * error. Must run in a write transaction. */
 int lottery_enter(db *d, int64_t tier_id, int64_t participant_id, const char *sealed, int64_t now, int64_t *number,
 		  int64_t *when);
-/* The participant's entry: 1 (*number, *when), 0 none, -1 error. */
-int lottery_entry_of(db *d, int64_t tier_id, int64_t participant_id, int64_t *number, int64_t *when);
 /* Entries in tier_id, and how many of them may still win. */
 int64_t lottery_entry_count(db *d, int64_t tier_id, int64_t *eligible);
 
@@ -76,7 +69,5 @@ int lottery_draw_load(db *d, arena *a, int64_t tier_id, const char *public_id, i
 int lottery_draws(db *d, arena *a, int64_t tier_id, struct draw **out);
 /* Recompute a draw from its seed and candidates: 1 when the winners match. */
 int lottery_verify(arena *a, const struct draw *dr);
-/* Whether tier_id has been drawn at least once (entries close then). */
-int lottery_drawn(db *d, int64_t tier_id);
 
 #endif
