@@ -23,6 +23,7 @@
 #include "web/common.h"
 #include "web/console.h"
 #include "web/page.h"
+#include "web/rewards.h"
 #include "web/view.h"
 #include "web/web.h"
 
@@ -35,21 +36,6 @@ static const struct {
 	{"select", NULL, NULL},          {"textarea", NULL, NULL},      {"textarea", NULL, NULL},
 	{"textarea", NULL, NULL},
 };
-
-/* The lottery tier named in the URL (params[1]) of rally ra, with the
- * participant's progress; 404 and 0 when there is none. */
-static int find_tier(req *r, const struct rally *ra, int64_t pid, struct tier *out)
-{
-	struct tier *t;
-	int n = tiers_load(r->db, &r->a, ra->id, pid, &t);
-	for (int i = 0; i < n; i++)
-		if (!strcmp(t[i].public_id, r->params[1]) && !strcmp(t[i].kind, "lottery")) {
-			*out = t[i];
-			return 1;
-		}
-	web_error(r, 404, "not_found", "error.not_found", NULL);
-	return 0;
-}
 
 /* The form as a view: each asked field with its label, value and error. */
 static json_t *form_view(req *r, const struct lottery_form *f, const char *const values[LF_COUNT],
@@ -113,25 +99,13 @@ static int may_apply(req *r, const struct rally *ra, const struct tier *t)
 	return 0;
 }
 
-/* Load rally, participant and tier for a participant's lottery page. */
-static int load(req *r, struct rally *ra, struct participant *p, struct tier *t)
-{
-	if (!web_rally(r, r->params[0], ra))
-		return 0;
-	if (participant_find(r->db, &r->a, r->session_id, ra->id, p) != 1) {
-		web_error(r, 403, "not_joined", "error.not_joined", NULL);
-		return 0;
-	}
-	return find_tier(r, ra, p->id, t);
-}
-
 void page_lottery(req *r)
 {
 	struct rally ra;
 	struct participant p;
 	struct tier t;
 	struct lottery_form f;
-	if (!load(r, &ra, &p, &t))
+	if (!web_own_tier(r, &ra, &p, "lottery", &t))
 		return;
 	json_t *view = lottery_view(r, &ra, &t);
 	if (!t.entry_number) {
@@ -156,7 +130,7 @@ void page_lottery_enter(req *r)
 	const char *values[LF_COUNT] = {0};
 	enum lottery_error errs[LF_COUNT] = {0};
 	int bad = 0;
-	if (!load(r, &ra, &p, &t))
+	if (!web_own_tier(r, &ra, &p, "lottery", &t))
 		return;
 	const char *page = arena_printf(&r->a, "/r/%s/lottery/%s", ra.slug, t.public_id);
 	if (t.entry_number) {
@@ -199,7 +173,7 @@ void page_lottery_enter(req *r)
 
 int console_lottery_tier(req *r, struct rally *ra, struct tier *t)
 {
-	return console_rally(r, r->params[0], ra) && find_tier(r, ra, 0, t);
+	return console_rally(r, r->params[0], ra) && web_tier(r, ra, 0, "lottery", t);
 }
 
 /* A draw as a view, recomputed from its seed. */

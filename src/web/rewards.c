@@ -60,31 +60,44 @@ json_t *rewards_view(req *r, int64_t rally_id, int64_t participant_id)
 	return list;
 }
 
+int web_tier(req *r, const struct rally *ra, int64_t participant_id, const char *kind, struct tier *out)
+{
+	struct tier *t;
+	int n = tiers_load(r->db, &r->a, ra->id, participant_id, &t);
+	for (int i = 0; i < n; i++)
+		if (!strcmp(t[i].public_id, r->params[1]) && (!kind || !strcmp(t[i].kind, kind))) {
+			*out = t[i];
+			return 1;
+		}
+	web_error(r, 404, "not_found", "error.not_found", NULL);
+	return 0;
+}
+
+int web_own_tier(req *r, struct rally *ra, struct participant *p, const char *kind, struct tier *t)
+{
+	if (!web_rally(r, r->params[0], ra))
+		return 0;
+	if (participant_find(r->db, &r->a, r->session_id, ra->id, p) != 1) {
+		web_error(r, 403, "not_joined", "error.not_joined", NULL);
+		return 0;
+	}
+	return web_tier(r, ra, p->id, kind, t);
+}
+
 void page_reward_take(req *r)
 {
 	struct rally ra;
 	struct participant p;
-	struct tier *t;
+	struct tier t;
 	char code[20];
-	if (!web_rally(r, r->params[0], &ra))
+	if (!web_own_tier(r, &ra, &p, NULL, &t))
 		return;
-	if (participant_find(r->db, &r->a, r->session_id, ra.id, &p) != 1) {
-		web_error(r, 403, "not_joined", "error.not_joined", NULL);
-		return;
-	}
-	int n = tiers_load(r->db, &r->a, ra.id, p.id, &t), i = 0;
-	while (i < n && strcmp(t[i].public_id, r->params[1]) != 0)
-		i++;
-	if (i == n) {
-		web_error(r, 404, "not_found", "error.not_found", NULL);
-		return;
-	}
-	if (!strcmp(t[i].kind, "lottery")) { /* a lottery is entered through its form */
-		req_redirect(r, arena_printf(&r->a, "/r/%s/lottery/%s", ra.slug, t[i].public_id));
+	if (!strcmp(t.kind, "lottery")) { /* a lottery is entered through its form */
+		req_redirect(r, arena_printf(&r->a, "/r/%s/lottery/%s", ra.slug, t.public_id));
 		return;
 	}
 	json_t *back = json_pack("{s:s}", "back", arena_printf(&r->a, "/r/%s/card", ra.slug));
-	switch (reward_take(r->db, &t[i], p.id, time_now_ms(), code, sizeof code)) {
+	switch (reward_take(r->db, &t, p.id, time_now_ms(), code, sizeof code)) {
 	case TAKE_OK:
 	case TAKE_ALREADY:
 		json_decref(back);
@@ -257,20 +270,10 @@ void console_tier_create(req *r)
 	req_redirect(r, arena_printf(&r->a, "%s?saved=1", back));
 }
 
-/* The tier of rally ra named by params[1]; 404 and 0 when there is none. */
+/* The tier of the tenant's rally: params[0] the rally, params[1] the tier. */
 static int console_tier(req *r, struct rally *ra, struct tier *out)
 {
-	struct tier *t;
-	if (!console_rally(r, r->params[0], ra))
-		return 0;
-	int n = tiers_load(r->db, &r->a, ra->id, 0, &t);
-	for (int i = 0; i < n; i++)
-		if (!strcmp(t[i].public_id, r->params[1])) {
-			*out = t[i];
-			return 1;
-		}
-	web_error(r, 404, "not_found", "error.not_found", NULL);
-	return 0;
+	return console_rally(r, r->params[0], ra) && web_tier(r, ra, 0, NULL, out);
 }
 
 void console_tier_update(req *r)

@@ -1,5 +1,6 @@
 /*
- * rewards.h — the rewards view shared by the card page and the rally editor.
+ * rewards.h — the rewards view shared by the card page, the rally page, the
+ * API card and the rally editor; the tier named in a URL.
  */
 #ifndef SR_WEB_REWARDS_H
 #define SR_WEB_REWARDS_H
@@ -13,5 +14,15 @@
  * / cond_category), progress (have/need/left), earned, the participant's
  * reward code (participant_id 0: none), sold out, the lottery entry. */
 json_t *rewards_view(req *r, int64_t rally_id, int64_t participant_id);
+
+struct rally;
+struct tier;
+/* The tier of rally ra named by the URL's params[1] (of kind, unless NULL),
+ * with participant_id's progress (0: none), into out; 404 and 0 when none. */
+int web_tier(req *r, const struct rally *ra, int64_t participant_id, const char *kind, struct tier *out);
+struct participant;
+/* The URL's rally (params[0]) and tier (params[1], of kind unless NULL) for
+ * this browser's participant; 404 or 403 (not joined) and 0 when none. */
+int web_own_tier(req *r, struct rally *ra, struct participant *p, const char *kind, struct tier *t);
 
 #endif
