@@ -100,8 +100,15 @@ int64_t tier_create(db *d, int64_t rally_id, const char *name, const char *descr
 				    threshold, category, form ? form : "{}", now);
 }
 
-int tier_update(db *d, int64_t tier_id, const char *name, int64_t threshold, int64_t stock)
+int tier_update(db *d, int64_t tier_id, const char *name, int64_t threshold, int64_t stock, const char *form)
 {
+	if (form) {
+		if (db_exec(d, "UPDATE reward_tiers SET form = $1 WHERE id = $2 AND kind = 'lottery'"
+			       " AND NOT EXISTS (SELECT 1 FROM lottery_entries WHERE tier_id = $2)", "ti", form, tier_id) != DB_DONE)
+			return -1;
+		if (db_changes(d) != 1)
+			return 1;
+	}
 	if (db_exec(d, "UPDATE reward_tiers SET name = $1, threshold = CASE WHEN condition = 'count' THEN $2 ELSE threshold END"
 		       " WHERE id = $3", "tii", name, threshold, tier_id) != DB_DONE)
 		return -1;

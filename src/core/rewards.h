@@ -36,8 +36,10 @@ int64_t tier_create(db *d, int64_t rally_id, const char *name, const char *descr
 		    int64_t now);
 
 /* Change a tier: its name; the number of stamps of a "count" condition;
- * the stock left of a first-come prize (-1: leave it). 0 or -1. */
-int tier_update(db *d, int64_t tier_id, const char *name, int64_t threshold, int64_t stock);
+ * the stock left of a first-come prize (-1: leave it); a lottery's form
+ * (NULL: leave it), only while it has no entries. 0, 1 when the form could
+ * not change because of entries (nothing changed), or -1. */
+int tier_update(db *d, int64_t tier_id, const char *name, int64_t threshold, int64_t stock, const char *form);
 /* Delete a tier nobody has taken or entered yet: 1 deleted, 0 in use, -1 error. */
 int tier_delete(db *d, int64_t tier_id);
 

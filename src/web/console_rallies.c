@@ -12,10 +12,12 @@
 #include "core/lottery.h"
 #include "core/image.h"
 #include "core/line.h"
+#include "core/rewards.h"
 #include "core/stamp.h"
 #include "lib/timeutil.h"
 #include "lib/token.h"
 #include "web/console.h"
+#include "web/lottery.h"
 #include "web/rewards.h"
 #include "web/page.h"
 #include "web/view.h"
@@ -147,16 +149,15 @@ static void edit_extras(req *r, json_t *view, const struct rally *ra)
 						    strcmp(policy, policies[i]) == 0));
 	json_object_set_new(view, "policies", pv);
 	json_object_set_new(view, "tiers", rewards_view(r, ra->id, 0));
-	/* the lottery form designer: the standard fields, then the free questions */
-	json_t *fields = json_array(), *questions = json_array();
-	for (int i = 0; i < LF_COUNT; i++) {
-		const char *key = lottery_field_key(i);
-		json_array_append_new(i < LF_Q1 ? fields : questions,
-				      json_pack("{s:s, s:s}", "key", key, "label",
-						web_text(r, arena_printf(&r->a, "lottery.field.%s", key))));
-	}
-	json_object_set_new(view, "lottery_fields", fields);
-	json_object_set_new(view, "lottery_questions", questions);
+	/* the lottery form designer: empty for a new tier; filled for each
+	 * lottery tier whose form can still change (no entries yet) */
+	json_object_set_new(view, "new_tier", json_pack("{s:o}", "designer", lottery_designer(r, NULL)));
+	struct tier *t;
+	int nt = tiers_load(r->db, &r->a, ra->id, 0, &t);
+	json_t *tv = json_object_get(view, "tiers");
+	for (int i = 0; i < nt && i < (int)json_array_size(tv); i++)
+		if (!strcmp(t[i].kind, "lottery") && lottery_entry_count(r->db, t[i].id, NULL) == 0)
+			json_object_set_new(json_array_get(tv, i), "designer", lottery_designer(r, t[i].form));
 	json_object_set_new(view, "spots", spots);
 	const char *cover = image_public_id(r->db, &r->a, rally_cover_image(r->db, ra->id));
 	if (cover)

@@ -22,6 +22,7 @@
 #include "lib/timeutil.h"
 #include "web/common.h"
 #include "web/console.h"
+#include "web/lottery.h"
 #include "web/page.h"
 #include "web/rewards.h"
 #include "web/view.h"
@@ -36,6 +37,23 @@ static const struct {
 	{"select", NULL, NULL},          {"textarea", NULL, NULL},      {"textarea", NULL, NULL},
 	{"textarea", NULL, NULL},
 };
+
+json_t *lottery_designer(req *r, const char *form)
+{
+	struct lottery_form f;
+	lottery_form_parse(&r->a, form, &f);
+	json_t *fields = json_array(), *questions = json_array();
+	for (int i = 0; i < LF_COUNT; i++) {
+		const char *key = lottery_field_key(i);
+		json_t *v = json_pack("{s:s, s:s, s:b, s:b}", "key", key, "label",
+				      web_text(r, arena_printf(&r->a, "lottery.field.%s", key)), "optional",
+				      f.asked[i] && !f.required[i], "required", f.asked[i] && f.required[i]);
+		if (i >= LF_Q1)
+			json_object_set_new(v, "wording", json_string(f.label[i] ? f.label[i] : ""));
+		json_array_append_new(i >= LF_Q1 ? questions : fields, v);
+	}
+	return json_pack("{s:o, s:o}", "fields", fields, "questions", questions);
+}
 
 /* The form as a view: each asked field with its label, value and error. */
 static json_t *form_view(req *r, const struct lottery_form *f, const char *const values[LF_COUNT],

@@ -287,14 +287,19 @@ void console_tier_update(req *r)
 	char *end = NULL;
 	long threshold = th && *th ? strtol(th, &end, 10) : t.threshold;
 	long stock = st && *st ? strtol(st, &end, 10) : -1;
+	const char *form = NULL; /* a lottery's form, when the edit form carried the designer */
 	int ok = name && *name && utf8_chars(name) <= 100 && utf8_printable(name) && (!end || !*end) &&
-		 (strcmp(t.condition, "count") || (threshold >= 1 && threshold <= 1000)) && stock >= -1 && stock <= 1000000;
+		 (strcmp(t.condition, "count") || (threshold >= 1 && threshold <= 1000)) && stock >= -1 && stock <= 1000000 &&
+		 (strcmp(t.kind, "lottery") || !req_form(r, "ask_name") || tier_form(r, &form));
 	if (!ok) {
 		web_error(r, 422, "invalid_request", "tier.invalid", json_pack("{s:s}", "back", back));
 		return;
 	}
-	if (tier_update(r->db, t.id, name, threshold, stock) != 0) {
-		if (!db_wants_write(r->db))
+	int rc = tier_update(r->db, t.id, name, threshold, stock, form);
+	if (rc == 1)
+		web_error(r, 409, "form_locked", "tier.form_locked", json_pack("{s:s}", "back", back));
+	if (rc != 0) {
+		if (rc < 0 && !db_wants_write(r->db))
 			web_error(r, 503, "unavailable", "error.unavailable", NULL);
 		return;
 	}

@@ -74,6 +74,17 @@ function recompute(seedHex, candidates, k) {
 }
 
 describe('entries', () => {
+  test('the organizer can change the form until the first entry', async () => {
+    const edit = (await owner.get('/console/rallies/lotto')).text;
+    assert.match(edit, /name="label_q1" value="どこで&lt;知りましたか&gt;"/, 'the edit form shows the current wording');
+    const r = await owner.submit(`/console/rallies/lotto/tiers/${tier}`, {
+      name: '抽選でペア宿泊券', ask_name: 'required', ask_kana: 'optional', ask_postal: 'required', ask_address: 'required',
+      ask_phone: 'required', ask_email: 'required', ask_age: 'optional', ask_q1: 'optional', label_q1: 'どこで<知りましたか>',
+      ask_q2: 'optional', label_q2: 'ご意見', ask_q3: 'no' });
+    assert.equal(r.status, 303);
+    assert.match(srv.sql(`SELECT form FROM reward_tiers WHERE public_id = '${tier}'`), /"q2":\{"label":"ご意見","required":false\}/);
+  });
+
   test('the form opens only once the tier is earned; the card links to it', async () => {
     const c = await participant(1);
     assert.equal((await c.get(url())).status, 409);
@@ -126,6 +137,16 @@ describe('entries', () => {
 });
 
 describe('the organizer', () => {
+  test('once there are entries the form no longer changes', async () => {
+    const r = await owner.submit(`/console/rallies/lotto/tiers/${tier}`, { name: '抽選でペア宿泊券', ask_name: 'optional' });
+    assert.equal(r.status, 409);
+    assert.match(r.text, /応募があるため/);
+    assert.match((await owner.get('/console/rallies/lotto')).text, /応募があるため、応募フォームは変更できません/);
+    assert.equal((await owner.submit(`/console/rallies/lotto/tiers/${tier}`, { name: '抽選でペア宿泊券（改）' })).status, 303,
+      'the name still can');
+    assert.equal(srv.sql(`SELECT name FROM reward_tiers WHERE public_id = '${tier}'`), '抽選でペア宿泊券（改）');
+  });
+
   test('admins export the entries in clear; each download is logged; others are refused', async () => {
     const csv = await owner.get(`/console/rallies/lotto/lottery/${tier}/entries.csv`);
     assert.equal(csv.status, 200);
@@ -157,7 +178,7 @@ describe('the organizer', () => {
     }
     const dash = (await owner.get('/console/rallies/lotto/dashboard')).text;
     assert.match(dash, /抽選に応募<\/text><rect [^>]*\/><text [^>]*>12<\/text>/, 'the funnel ends with the 12 entrants');
-    assert.match(dash, /<td>抽選でペア宿泊券<\/td><td>抽選<\/td><td>12<\/td>/, 'the tier with its entries');
+    assert.match(dash, /<td>抽選でペア宿泊券（改）<\/td><td>抽選<\/td><td>12<\/td>/, 'the tier with its entries');
     const base = `/console/rallies/lotto/lottery/${tier}`;
     assert.equal((await owner.submit(`${base}/draw`, { count: '0' })).status, 422);
     const r = await owner.submit(`${base}/draw`, { count: '5' });
