@@ -31,6 +31,7 @@ struct export {
 	size_t off;
 	int finished;
 	struct lottery_form form; /* entries and winners: the fields asked */
+	const char *unreadable;   /* the catalog's note for answers that do not open (static) */
 	arena a;                  /* one row's opened answers */
 };
 
@@ -54,9 +55,15 @@ static void entry_row(struct export *e)
 	}
 	const char *opened = unseal(&e->a, db_text(e->st, 4));
 	json_t *answers = opened ? json_loads(opened, 0, NULL) : NULL;
+	int first = 1;
 	for (int i = 0; i < LF_COUNT; i++)
-		if (e->form.asked[i])
-			csv_cell(b, json_string_value(json_object_get(answers, lottery_field_key(i))), 0);
+		if (e->form.asked[i]) {
+			/* an entry that does not open (another data key) says so in its first cell */
+			const char *v = answers ? json_string_value(json_object_get(answers, lottery_field_key(i)))
+						: first ? e->unreadable : NULL;
+			csv_cell(b, v, 0);
+			first = 0;
+		}
 	json_decref(answers);
 	arena_free(&e->a);
 }
@@ -223,6 +230,7 @@ void console_export_entries(req *r)
 	if (!console_lottery_tier(r, &ra, &t) || !(e = export_new(r, EXPORT_ENTRIES)))
 		return;
 	lottery_form_parse(&r->a, t.form, &e->form);
+	e->unreadable = web_text(r, "csv.unreadable");
 	e->st = db_query(e->d, "SELECT e.number, e.created_at, p.public_id, coalesce(e.won_rank, 0), e.sealed"
 			       " FROM lottery_entries e JOIN participants p ON p.id = e.participant_id"
 			       " WHERE e.tier_id = $1 ORDER BY e.number", "i", t.id);
@@ -244,6 +252,7 @@ void console_export_winners(req *r)
 	if (!(e = export_new(r, EXPORT_WINNERS)))
 		return;
 	lottery_form_parse(&r->a, t.form, &e->form);
+	e->unreadable = web_text(r, "csv.unreadable");
 	e->st = db_query(e->d, "SELECT e.number, e.created_at, p.public_id, e.won_rank, e.sealed"
 			       " FROM lottery_entries e JOIN participants p ON p.id = e.participant_id"
 			       " WHERE e.tier_id = $1 AND e.won_draw = $2 ORDER BY e.won_rank", "ii", t.id, d.id);

@@ -284,3 +284,20 @@ describe('an interrupted key rotation', () => {
     assert.match(csv.text, new RegExp(NAME));
   });
 });
+
+describe('a wrong data key', () => {
+  test('the export says which entries do not open instead of leaving them blank', async () => {
+    const keyFile = path.join(srv.data, 'data.key');
+    const good = fs.readFileSync(keyFile);
+    await srv.stop();
+    fs.writeFileSync(keyFile, crypto.randomBytes(32));
+    await srv.start();
+    const csv = await owner.get(`/console/rallies/lotto/lottery/${tier}/entries.csv`);
+    assert.match(csv.text, /復号できません/);
+    assert.doesNotMatch(csv.text, new RegExp(NAME));
+    await srv.stop();
+    fs.writeFileSync(keyFile, good);
+    await srv.start();
+    assert.match((await owner.get(`/console/rallies/lotto/lottery/${tier}/entries.csv`)).text, new RegExp(NAME));
+  });
+});
