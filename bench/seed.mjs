@@ -1,5 +1,6 @@
 // seed.mjs — create N participants of a rally through the real join API and
-// write their session cookies, one per line. Loopback only.
+// write the cookies their browsers then hold (session and CSRF), one line
+// each. Loopback only.
 import fs from 'node:fs';
 import http from 'node:http';
 
@@ -7,20 +8,31 @@ const [base, slug, n, out] = process.argv.slice(2);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 const u = new URL(base);
 
-function join() {
+// request(method, path, cookie) -> the response's Set-Cookie headers (2xx only)
+function request(method, path, cookie) {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: u.port, path: `/api/v1/rallies/${slug}/join`, method: 'POST', agent },
-      (res) => {
-        res.resume();
-        res.on('end', () => {
-          const sc = (res.headers['set-cookie'] || []).find((c) => c.startsWith('sid='));
-          if (res.statusCode !== 201 || !sc) reject(new Error(`join: ${res.statusCode}`));
-          else resolve(sc.split(';')[0]);
-        });
+    const headers = cookie ? { Cookie: cookie } : {};
+    const req = http.request({ host: u.hostname, port: u.port, path, method, agent, headers }, (res) => {
+      res.resume();
+      res.on('end', () => {
+        if (res.statusCode >= 300) reject(new Error(`${method} ${path}: ${res.statusCode}`));
+        else resolve(res.headers['set-cookie'] || []);
       });
+    });
     req.on('error', reject);
     req.end();
   });
+}
+
+const pick = (set, name) => (set.find((c) => c.startsWith(`${name}=`)) || '').split(';')[0];
+
+// Join, then open the rally page once, as a phone would after the QR code:
+// the browser then holds both the session cookie and the CSRF cookie.
+async function join() {
+  const sid = pick(await request('POST', `/api/v1/rallies/${slug}/join`), 'sid');
+  if (!sid) throw new Error('join: no session cookie');
+  const csrf = pick(await request('GET', `/r/${slug}`, sid), 'csrf');
+  return csrf ? `${sid}; ${csrf}` : sid;
 }
 
 const cookies = [];
