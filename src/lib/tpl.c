@@ -201,29 +201,30 @@ struct ctx {
 	int partial_depth;
 };
 
-/* Resolve a dotted name against the context stack; NULL when missing. */
-static const json_t *lookup(const struct ctx *c, const char *name)
+/* Resolve the dotted name[0..len) against the context stack; NULL when
+ * missing.  Keys are looked up by length (json_object_getn), so no copy. */
+static const json_t *lookupn(const struct ctx *c, const char *name, size_t len)
 {
-	if (strcmp(name, ".") == 0)
+	if (len == 1 && name[0] == '.')
 		return c->stack[c->depth - 1];
-	const char *dot = strchr(name, '.');
-	size_t first = dot ? (size_t)(dot - name) : strlen(name);
-	char key[101];
-	memcpy(key, name, first);
-	key[first] = '\0';
+	const char *end = name + len, *dot = memchr(name, '.', len);
+	size_t first = dot ? (size_t)(dot - name) : len;
 	const json_t *v = NULL;
 	for (int i = c->depth - 1; i >= 0 && !v; i--)
 		if (json_is_object(c->stack[i]))
-			v = json_object_get(c->stack[i], key);
+			v = json_object_getn(c->stack[i], name, first);
 	while (v && dot) {
-		const char *next = strchr(dot + 1, '.');
-		size_t n = next ? (size_t)(next - dot - 1) : strlen(dot + 1);
-		memcpy(key, dot + 1, n);
-		key[n] = '\0';
-		v = json_is_object(v) ? json_object_get(v, key) : NULL;
+		const char *seg = dot + 1, *next = memchr(seg, '.', (size_t)(end - seg));
+		size_t n = next ? (size_t)(next - seg) : (size_t)(end - seg);
+		v = json_is_object(v) ? json_object_getn(v, seg, n) : NULL;
 		dot = next;
 	}
 	return v;
+}
+
+static const json_t *lookup(const struct ctx *c, const char *name)
+{
+	return lookupn(c, name, strlen(name));
 }
 
 static int truthy(const json_t *v)
@@ -343,7 +344,7 @@ static void render_node(const tpl *t, size_t i, struct ctx *c, buf *out)
 		break;
 	case N_VAR:
 	case N_RAW:
-		v = lookup(c, nd->text);
+		v = lookupn(c, nd->text, nd->len);
 		if (v)
 			put_value(out, v, nd->kind == N_VAR);
 		break;
@@ -361,7 +362,7 @@ static void render_node(const tpl *t, size_t i, struct ctx *c, buf *out)
 		}
 		break;
 	case N_SECTION:
-		v = lookup(c, nd->text);
+		v = lookupn(c, nd->text, nd->len);
 		if (!truthy(v))
 			break;
 		if (json_is_array(v)) {
@@ -374,7 +375,7 @@ static void render_node(const tpl *t, size_t i, struct ctx *c, buf *out)
 		}
 		break;
 	case N_INVERTED:
-		if (!truthy(lookup(c, nd->text)))
+		if (!truthy(lookupn(c, nd->text, nd->len)))
 			render_range(t, i + 1, nd->end, c, out);
 		break;
 	}
