@@ -5,9 +5,11 @@
 
 #include <string.h>
 
+#include "core/spotcache.h"
 #include "lib/timeutil.h"
 
-#define RALLY_COLS "r.id, r.tenant_id, r.slug, r.title, r.description, r.status, r.starts_at, r.ends_at, r.join_policy"
+#define RALLY_COLS "r.id, r.tenant_id, r.slug, r.title, r.description, r.status, r.starts_at, r.ends_at, r.join_policy, " \
+		   "r.spots_version"
 
 /* Copy the RALLY_COLS columns starting at col into *out. */
 static void read_rally(db_stmt *st, arena *a, int col, struct rally *out)
@@ -21,6 +23,7 @@ static void read_rally(db_stmt *st, arena *a, int col, struct rally *out)
 	out->starts_at = db_int(st, col + 6);
 	out->ends_at = db_int(st, col + 7);
 	out->join_policy = arena_strdup(a, db_text(st, col + 8));
+	out->spots_version = db_int(st, col + 9);
 }
 
 #define SPOT_COLS "s.id, s.rally_id, s.public_id, s.name, s.description, s.qr_token, s.position, " \
@@ -66,12 +69,14 @@ int rally_by_id(db *d, arena *a, int64_t id, struct rally *out)
 	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
 }
 
-int rally_spots(db *d, arena *a, int64_t rally_id, struct spot **out, size_t *n)
+int rally_spots(db *d, arena *a, const struct rally *r, struct spot **out, size_t *n)
 {
+	if (spotcache_get(r->id, r->spots_version, a, out, n))
+		return 0;
 	size_t cap = 16, k = 0;
 	struct spot *v = arena_alloc(a, cap * sizeof *v);
 	db_stmt *st = db_query(d, "SELECT " SPOT_COLS " FROM spots s WHERE s.rally_id = $1 ORDER BY s.position, s.id",
-			       "i", rally_id);
+			       "i", r->id);
 	int rc;
 	while ((rc = db_row(st)) == DB_ROW) {
 		if (k == cap) {
@@ -83,9 +88,12 @@ int rally_spots(db *d, arena *a, int64_t rally_id, struct spot **out, size_t *n)
 		read_spot(st, a, 0, &v[k++]);
 	}
 	db_done(st);
+	if (rc != DB_DONE)
+		return -1;
+	spotcache_put(r->id, r->spots_version, v, k);
 	*out = v;
 	*n = k;
-	return rc == DB_DONE ? 0 : -1;
+	return 0;
 }
 
 int spot_by_token(db *d, arena *a, const char *token, struct spot *spot, struct rally *rally)

@@ -17,6 +17,7 @@ struct rally {
 	const char *slug, *title, *description, *status;
 	const char *join_policy;    /* "anonymous", "line_optional", "line_required" */
 	int64_t starts_at, ends_at; /* UTC ms */
+	int64_t spots_version;      /* changes with any change to its spots */
 };
 
 struct spot {
@@ -42,9 +43,10 @@ enum rally_state {
 int rally_by_slug(db *d, arena *a, const char *slug, struct rally *out);
 /* Load the rally with this id. 1/0/-1. */
 int rally_by_id(db *d, arena *a, int64_t id, struct rally *out);
-/* Load the rally's spots in order into a new arena array (*out, *n).
+/* Load the rally's spots in order into a new arena array (*out, *n), from
+ * this thread's cache when it holds r's current spots_version.
  * Returns 0 or -1. */
-int rally_spots(db *d, arena *a, int64_t rally_id, struct spot **out, size_t *n);
+int rally_spots(db *d, arena *a, const struct rally *r, struct spot **out, size_t *n);
 /* Load the spot with this QR token and its rally. 1 found, 0 not, -1 error. */
 int spot_by_token(db *d, arena *a, const char *token, struct spot *spot, struct rally *rally);
 /* Load the spot with this public id and its rally. 1/0/-1. */

@@ -228,10 +228,10 @@ void stamp_claim(db *d, const struct rally *r, const struct participant *p, cons
 	}
 }
 
-int card_load(db *d, arena *a, int64_t rally_id, int64_t participant_id, struct card *out)
+int card_load(db *d, arena *a, const struct rally *r, int64_t participant_id, struct card *out)
 {
 	memset(out, 0, sizeof *out);
-	if (rally_spots(d, a, rally_id, &out->spots, &out->n) != 0)
+	if (rally_spots(d, a, r, &out->spots, &out->n) != 0)
 		return -1;
 	out->collected_at = arena_alloc(a, (out->n ? out->n : 1) * sizeof *out->collected_at);
 	if (participant_id <= 0)

@@ -59,6 +59,6 @@ struct card {
 };
 
 /* Load the rally's spots with participant_id's stamps (0: none). 0 or -1. */
-int card_load(db *d, arena *a, int64_t rally_id, int64_t participant_id, struct card *out);
+int card_load(db *d, arena *a, const struct rally *r, int64_t participant_id, struct card *out);
 
 #endif

@@ -21,7 +21,7 @@ void api_rally(req *r)
 	struct card c;
 	if (!web_rally(r, r->params[0], &ra))
 		return;
-	if (card_load(r->db, &r->a, ra.id, 0, &c) != 0) {
+	if (card_load(r->db, &r->a, &ra, 0, &c) != 0) {
 		web_error(r, 503, "unavailable", "error.unavailable", NULL);
 		return;
 	}
@@ -126,7 +126,7 @@ void api_card(req *r)
 			web_error(r, 403, "not_joined", "error.not_joined", NULL);
 		return;
 	}
-	if (card_load(r->db, &r->a, ra.id, p.id, &c) != 0) {
+	if (card_load(r->db, &r->a, &ra, p.id, &c) != 0) {
 		web_error(r, 503, "unavailable", "error.unavailable", NULL);
 		return;
 	}

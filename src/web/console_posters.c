@@ -55,7 +55,7 @@ void console_posters(req *r)
 	size_t n;
 	if (!console_rally(r, r->params[0], &ra))
 		return;
-	if (rally_spots(r->db, &r->a, ra.id, &spots, &n) != 0) {
+	if (rally_spots(r->db, &r->a, &ra, &spots, &n) != 0) {
 		web_error(r, 503, "unavailable", "error.unavailable", NULL);
 		return;
 	}

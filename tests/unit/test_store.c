@@ -147,6 +147,48 @@ static void make_rally(db *d, const char *slug, int nspots, struct rally *ra, ar
 	assert_int_equal(rally_by_slug(d, a, slug, ra), 1);
 }
 
+/* The per-thread spot list answers from memory only while the rally row's
+ * spots_version is the one it was filled with: renaming, adding, moving and
+ * deleting a spot each change the version, and the next read sees them. */
+static void the_spot_cache_follows_every_spot_change(void **state)
+{
+	db *d = *state;
+	arena a = {0};
+	struct rally ra;
+	struct spot *v;
+	size_t n;
+	make_rally(d, "cached", 2, &ra, &a);
+	assert_int_equal(rally_spots(d, &a, &ra, &v, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].name, "spot A");
+	/* a hit is a copy in the caller's arena: the next one is another copy */
+	struct spot *again;
+	assert_int_equal(rally_spots(d, &a, &ra, &again, &n), 0);
+	assert_ptr_not_equal(again, v);
+	assert_ptr_not_equal(again[0].name, v[0].name);
+	assert_string_equal(again[1].qr_token, v[1].qr_token);
+
+	int64_t before = ra.spots_version;
+	assert_int_equal(db_exec(d, "UPDATE spots SET name = 'renamed' WHERE id = $1", "i", v[0].id), DB_DONE);
+	assert_int_equal(rally_by_id(d, &a, ra.id, &ra), 1);
+	assert_true(ra.spots_version != before);
+	assert_int_equal(rally_spots(d, &a, &ra, &v, &n), 0);
+	assert_string_equal(v[0].name, "renamed");
+
+	assert_int_equal(db_exec(d, "INSERT INTO spots(rally_id, public_id, name, description, qr_token, position, created_at, updated_at)"
+				    " VALUES ($1, 'p-new', 'added', '', 'qr-new', 0, 0, 0)", "i", ra.id), DB_DONE);
+	assert_int_equal(rally_by_id(d, &a, ra.id, &ra), 1);
+	assert_int_equal(rally_spots(d, &a, &ra, &v, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(v[0].name, "added");
+
+	assert_int_equal(db_exec(d, "DELETE FROM spots WHERE public_id = 'p-new'", NULL), DB_DONE);
+	assert_int_equal(rally_by_id(d, &a, ra.id, &ra), 1);
+	assert_int_equal(rally_spots(d, &a, &ra, &v, &n), 0);
+	assert_int_equal(n, 2);
+	arena_free(&a);
+}
+
 static void claims_are_unique_and_complete_the_card(void **state)
 {
 	db *d = *state;
@@ -173,7 +215,7 @@ static void claims_are_unique_and_complete_the_card(void **state)
 
 	struct spot *spots;
 	size_t n;
-	assert_int_equal(rally_spots(d, &a, ra.id, &spots, &n), 0);
+	assert_int_equal(rally_spots(d, &a, &ra, &spots, &n), 0);
 	assert_int_equal(n, 2);
 	struct claim c;
 	stamp_claim(d, &ra, &p, &spots[0], time_now_ms(), "qr", &c);
@@ -191,7 +233,7 @@ static void claims_are_unique_and_complete_the_card(void **state)
 				 "ii", p.id, spots[0].id), DB_CONSTRAINT);
 
 	struct card card;
-	assert_int_equal(card_load(d, &a, ra.id, p.id, &card), 0);
+	assert_int_equal(card_load(d, &a, &ra, p.id, &card), 0);
 	assert_int_equal(card.collected, 2);
 	assert_true(card.collected_at[0] > 0 && card.collected_at[1] > 0);
 
@@ -239,7 +281,7 @@ static void concurrent_claims_on_separate_connections_write_one_stamp(void **sta
 	participant_join(d, &a, sid, &ra, time_now_ms(), &p, &created, &st);
 	struct spot *spots;
 	size_t n;
-	rally_spots(d, &a, ra.id, &spots, &n);
+	rally_spots(d, &a, &ra, &spots, &n);
 	enum { N = 8 };
 	pthread_t th[N];
 	struct racer rs[N];
@@ -329,7 +371,7 @@ static void repeatable_spots_follow_the_jst_day_and_cooldowns(void **state)
 	participant_join(d, &a, sid, &ra, time_now_ms(), &p, &created, &st);
 	struct spot *spots;
 	size_t n;
-	rally_spots(d, &a, ra.id, &spots, &n);
+	rally_spots(d, &a, &ra, &spots, &n);
 	struct claim c;
 	/* Daily: 2026-04-01 23:59 JST, 00:00 and 00:01 the next day. */
 	spots[0].repeat_mode = "daily";
@@ -357,7 +399,7 @@ static void repeatable_spots_follow_the_jst_day_and_cooldowns(void **state)
 	assert_int_equal(c.status, CLAIM_NEW);
 	assert_int_equal(db_int1(d, 0, "SELECT count(*) FROM stamps WHERE participant_id = $1", "i", p.id), 4);
 	struct card card;
-	card_load(d, &a, ra.id, p.id, &card);
+	card_load(d, &a, &ra, p.id, &card);
 	assert_int_equal(card.collected, 2);
 	assert_int_equal(card.collected_at[1], t0 + 3 * 3600000); /* the latest */
 	arena_free(&a);
@@ -420,6 +462,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(claims_are_unique_and_complete_the_card, setup, teardown),
 		cmocka_unit_test_setup_teardown(concurrent_claims_on_separate_connections_write_one_stamp, setup, teardown),
 		cmocka_unit_test_setup_teardown(group_commit_keeps_each_write_apart, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_spot_cache_follows_every_spot_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_read_transaction_refuses_writes_and_says_so, setup, teardown),
 		cmocka_unit_test_setup_teardown(repeatable_spots_follow_the_jst_day_and_cooldowns, setup, teardown),
 		cmocka_unit_test(rally_states),
