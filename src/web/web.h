@@ -20,6 +20,7 @@ enum {
 	R_NO_DB = 1 << 4,        /* never touches the database (/healthz, static files) */
 	R_PAGE = 1 << 5,         /* an HTML page that may contain forms: prepare the CSRF token */
 	R_STAFF = 1 << 6,        /* console: a staff session is required (login page / 401 otherwise) */
+	R_WRITER = 1 << 7,       /* runs whole on the group-commit writer (a stamp claim), see routes.c */
 };
 
 struct route {
