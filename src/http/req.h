@@ -74,7 +74,19 @@ typedef struct req {
 	long (*stream_fill)(void *cls, char *out, size_t max);
 	void (*stream_free)(void *cls);
 	void *stream_cls;
+	/* An answer that another thread finishes (req_defer, req_ready). */
+	int deferred, ready, suspended;
 } req;
+
+/* Say that r's answer will be finished by another thread, which calls
+ * req_ready(r) when it is: the worker thread goes on serving other
+ * connections meanwhile. 1, or 0 when the server is stopping (answer now). */
+int req_defer(req *r);
+/* Take back a req_defer that led nowhere (the work could not be queued). */
+void req_undefer(req *r);
+/* r's deferred answer is complete: send it (callable from any thread; r
+ * must not be touched by the caller afterwards). */
+void req_ready(req *r);
 
 /* A request header's value, or NULL. */
 const char *req_header(req *r, const char *name);

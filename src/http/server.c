@@ -8,7 +8,10 @@
  *      once when that already failed or Content-Length exceeds the limit;
  *   2. body callbacks: append to r->body up to the limit (413 beyond);
  *   3. last callback: srv->dispatch(r) runs the gatekeeping and the handler,
- *      then the response is queued with the security headers;
+ *      then the response is queued with the security headers; or, when the
+ *      web layer deferred the answer to another thread (req_defer: stamp
+ *      claims, run by the group-commit writer), the connection is suspended
+ *      until req_ready resumes it and libmicrohttpd calls us once more;
  *   4. completion callback: one access-log line, then the arena is freed.
  */
 #include "http/server.h"
@@ -16,6 +19,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +126,67 @@ static void check_sizes(req *r, const char *url)
 		r->status = 431;
 }
 
+/* Deferred answers (req_defer): how many are suspended or about to be, and
+ * whether new ones are refused because the server is stopping.
+ * libmicrohttpd must not be stopped with a connection still suspended. */
+static pthread_mutex_t defer_mu = PTHREAD_MUTEX_INITIALIZER;
+static int defer_pending, defer_closed;
+
+int req_defer(req *r)
+{
+	pthread_mutex_lock(&defer_mu);
+	int ok = !defer_closed;
+	if (ok) {
+		r->deferred = 1;
+		defer_pending++;
+	}
+	pthread_mutex_unlock(&defer_mu);
+	return ok;
+}
+
+void req_undefer(req *r)
+{
+	pthread_mutex_lock(&defer_mu);
+	r->deferred = 0;
+	defer_pending--;
+	pthread_mutex_unlock(&defer_mu);
+}
+
+void req_ready(req *r)
+{
+	pthread_mutex_lock(&defer_mu);
+	r->ready = 1;
+	if (r->suspended) {
+		/* the worker re-enters on_request and sends the answer */
+		MHD_resume_connection(r->conn);
+		defer_pending--;
+	}
+	pthread_mutex_unlock(&defer_mu);
+}
+
+/* After dispatch deferred r's answer: suspend the connection unless the
+ * answer is already complete. 1 when it is (send it now). */
+static int suspend_unless_ready(req *r)
+{
+	pthread_mutex_lock(&defer_mu);
+	int ready = r->ready;
+	if (ready)
+		defer_pending--;
+	else {
+		MHD_suspend_connection(r->conn);
+		r->suspended = 1;
+	}
+	pthread_mutex_unlock(&defer_mu);
+	return ready;
+}
+
+/* Send r's answer unless another thread is still finishing it. */
+static void answer(req *r)
+{
+	if (!r->deferred || suspend_unless_ready(r))
+		send_response(r);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **con_cls)
@@ -150,6 +215,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		}
 		return MHD_YES;
 	}
+	if (r->deferred) {
+		/* called again after req_ready resumed the connection */
+		*upload_size = 0;
+		if (r->ready)
+			send_response(r);
+		return MHD_YES;
+	}
 	if (r->responded) {
 		*upload_size = 0;
 		return MHD_YES;
@@ -165,7 +237,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (r->body_too_large)
 		r->status = 413;
 	srv->dispatch(r);
-	send_response(r);
+	answer(r);
 	return MHD_YES;
 }
 
@@ -255,10 +327,11 @@ int server_start(struct server *srv)
 		fprintf(stderr, "stamprally: cannot resolve listen address '%s'\n", c->listen);
 		return -1;
 	}
-	/* Handlers block while the group-commit writer commits their stamp, so
-	 * more threads than CPUs keep the CPUs busy and the batches larger. */
+	/* Stamp claims do not hold a thread (they are suspended until their
+	 * batch commits), but other writes (joins, console edits) still wait
+	 * for the group-commit writer: more threads than CPUs keep them busy. */
 	unsigned threads = c->threads > 0 ? (unsigned)c->threads : 4 * (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	srv->daemon = MHD_start_daemon(
@@ -284,6 +357,15 @@ void server_stop(struct server *srv)
 	if (!srv->daemon)
 		return;
 	MHD_quiesce_daemon(srv->daemon);
+	/* No new deferred answers; wait (up to 10 s) for those in flight. */
+	pthread_mutex_lock(&defer_mu);
+	defer_closed = 1;
+	for (int i = 0; defer_pending > 0 && i < 10000; i++) {
+		pthread_mutex_unlock(&defer_mu);
+		usleep(1000);
+		pthread_mutex_lock(&defer_mu);
+	}
+	pthread_mutex_unlock(&defer_mu);
 	MHD_stop_daemon(srv->daemon);
 	srv->daemon = NULL;
 }

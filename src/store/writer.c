@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #define BATCH_MAX 256
@@ -17,7 +18,8 @@ struct item {
 	db_write_fn fn;
 	void *arg;
 	int rc, done;
-	pthread_cond_t cv;
+	pthread_cond_t cv;                /* a waiting caller's (db_write) */
+	void (*then)(void *arg, int rc); /* or the callback (db_write_async), item malloc'd */
 	struct item *next;
 };
 
@@ -78,11 +80,24 @@ static void *writer_main(void *unused)
 		pthread_mutex_unlock(&w.mu);
 		run_batch(batch);
 		pthread_mutex_lock(&w.mu);
+		struct item *later = NULL;
 		for (struct item *it = batch, *next; it; it = next) {
 			next = it->next; /* the caller may return once it has the mutex */
+			if (it->then) {
+				it->next = later;
+				later = it;
+				continue;
+			}
 			it->done = 1;
 			pthread_cond_signal(&it->cv);
 		}
+		pthread_mutex_unlock(&w.mu);
+		for (struct item *it = later, *next; it; it = next) {
+			next = it->next;
+			it->then(it->arg, it->rc);
+			free(it);
+		}
+		pthread_mutex_lock(&w.mu);
 	}
 	pthread_mutex_unlock(&w.mu);
 	return NULL;
@@ -164,18 +179,40 @@ static int write_inline(db *d, db_write_fn fn, void *arg)
 	return db_commit(d) == 0 ? rc : DB_ERROR;
 }
 
+/* Append it to the queue and wake the writer; the caller holds w.mu. */
+static void enqueue(struct item *it)
+{
+	if (w.tail)
+		w.tail->next = it;
+	else
+		w.head = it;
+	w.tail = it;
+	pthread_cond_signal(&w.work);
+}
+
+int db_write_async(db_write_fn fn, void *arg, void (*done)(void *arg, int rc))
+{
+	struct item *it = w.running ? malloc(sizeof *it) : NULL;
+	if (!it)
+		return -1;
+	*it = (struct item){fn, arg, 0, 0, PTHREAD_COND_INITIALIZER, done, NULL};
+	pthread_mutex_lock(&w.mu);
+	int ok = !w.stopping;
+	if (ok)
+		enqueue(it);
+	pthread_mutex_unlock(&w.mu);
+	if (!ok)
+		free(it);
+	return ok ? 0 : -1;
+}
+
 int db_write(db *caller, db_write_fn fn, void *arg)
 {
 	if (!w.running || db_in_write(caller))
 		return write_inline(caller, fn, arg);
-	struct item it = {fn, arg, 0, 0, PTHREAD_COND_INITIALIZER, NULL};
+	struct item it = {fn, arg, 0, 0, PTHREAD_COND_INITIALIZER, NULL, NULL};
 	pthread_mutex_lock(&w.mu);
-	if (w.tail)
-		w.tail->next = &it;
-	else
-		w.head = &it;
-	w.tail = &it;
-	pthread_cond_signal(&w.work);
+	enqueue(&it);
 	while (!it.done)
 		pthread_cond_wait(&it.cv, &w.mu);
 	pthread_mutex_unlock(&w.mu);

@@ -25,5 +25,10 @@ void db_writer_stop(void);
  * (nested in its transaction, or in a new one). DB_ERROR when the batch
  * could not commit. */
 int db_write(db *caller, db_write_fn fn, void *arg);
+/* Queue fn(d, arg) for the writer's next batch and return at once; when that
+ * batch is committed (or failed), done(arg, rc) runs on the writer thread
+ * with rc as db_write would have returned it. 0, or -1 when no writer runs
+ * (nothing queued: use db_write). */
+int db_write_async(db_write_fn fn, void *arg, void (*done)(void *arg, int rc));
 
 #endif

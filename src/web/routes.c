@@ -400,7 +400,8 @@ static void run_in_transaction(req *r)
 /* A request the writer thread runs whole (R_WRITER). */
 struct on_writer {
 	req *r;
-	int rolled_back; /* the handler answered an error and wrote nothing */
+	struct header *saved; /* the response headers before the handler ran */
+	int rolled_back;      /* the handler answered an error and wrote nothing */
 };
 
 /* The writer's side: the session and the handler on the writer's own
@@ -420,17 +421,41 @@ static int handle_on_writer(db *w, void *arg)
 	return job->rolled_back ? DB_ERROR : 0;
 }
 
+/* The batch holding the job is committed (rc 0) or failed: a failed commit
+ * answers 503 instead of what the handler said. */
+static void finish_on_writer(struct on_writer *job, int rc)
+{
+	req *r = job->r;
+	if (rc < 0 && !job->rolled_back) {
+		jsonmem_use(&r->a);
+		reset_response(r, job->saved);
+		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		jsonmem_use(NULL);
+	}
+}
+
+/* db_write_async's callback, on the writer thread after the commit. */
+static void written(void *arg, int rc)
+{
+	struct on_writer *job = arg;
+	finish_on_writer(job, rc);
+	req_ready(job->r);
+}
+
 /* Stamp claims run whole on the group-commit writer: every check reads the
  * writer's connection, whose page cache no other commit invalidates, and
- * the answer goes out after the batch holding its stamp is committed.  On a
- * worker's connection each claim began with a cold cache (another claim had
- * just committed) and paid a dozen reads from the file. */
+ * the answer goes out after the batch holding its stamp is committed.  The
+ * worker thread does not wait: it suspends the connection and serves others
+ * (so one batch can hold a claim from every open connection), and the
+ * writer resumes it once the batch is committed. */
 static void run_on_writer(req *r)
 {
-	struct header *saved = r->headers;
-	struct on_writer job = {r, 0};
-	if (db_write(r->db, handle_on_writer, &job) < 0 && !job.rolled_back) {
-		reset_response(r, saved);
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+	struct on_writer *job = arena_alloc(&r->a, sizeof *job);
+	*job = (struct on_writer){r, r->headers, 0};
+	if (req_defer(r)) {
+		if (db_write_async(handle_on_writer, job, written) == 0)
+			return;
+		req_undefer(r);
 	}
+	finish_on_writer(job, db_write(r->db, handle_on_writer, job));
 }

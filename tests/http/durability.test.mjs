@@ -57,3 +57,39 @@ test('a claim acknowledged before kill -9 is there after restart', async () => {
   assert.equal(card.json.spots[2].collected, true);
   assert.equal(card.json.spots[2].collected_at, ack.json.stamp.collected_at);
 });
+
+// Claims are answered from the writer thread once their batch is committed;
+// the worker thread suspends the connection meanwhile and serves others. One
+// worker thread must carry a burst of claims from many connections, and a
+// stop in the middle must neither crash (libmicrohttpd refuses to stop with a
+// connection still suspended) nor lose a claim it acknowledged.
+test('a stop during a burst of claims on one worker thread keeps every acknowledged claim', async () => {
+  // (all clients share 127.0.0.1: lift the per-address connection limit)
+  const one = await startServer({ env: { STAMPRALLY_SERVER_THREADS: '1', STAMPRALLY_LIMITS_MAX_CONNECTIONS_PER_IP: '1024' } });
+  try {
+    const doc = one.import(rallyDoc('burst', { nspots: 4 }));
+    const clients = await Promise.all(Array.from({ length: 30 }, async () => {
+      const c = one.client();
+      assert.equal((await c.postJson('/api/v1/rallies/burst/join')).status, 201);
+      return c;
+    }));
+    const warm = await Promise.all(clients.map((c) => c.postJson('/api/v1/stamps', { qr_token: tokenOf(doc.spots[0].qr_url) })));
+    assert.ok(warm.every((r) => r.status === 201), 'thirty concurrent claims on one worker thread are all answered');
+    const claims = clients.flatMap((c) => doc.spots.slice(1).map((s, i) =>
+      c.postJson('/api/v1/stamps', { qr_token: tokenOf(s.qr_url) }).then((r) => ({ c, spot: i + 1, r }))));
+    await Promise.race(claims.map((p) => p.catch(() => {}))); // the first answer is out: the rest are in flight
+    const stopped = one.stop();
+    const settled = await Promise.allSettled(claims);
+    await stopped; // exit code 0, no sanitizer report (see helpers.mjs)
+    const acked = settled.filter((s) => s.status === 'fulfilled' && s.value.r.status === 201).map((s) => s.value);
+    await one.start();
+    for (const { c, spot } of acked) {
+      const card = await c.get('/api/v1/rallies/burst/card');
+      assert.equal(card.json.spots[spot].collected, true, 'an acknowledged claim survives the stop');
+    }
+    const stored = Number(one.sql('SELECT count(*) FROM stamps'));
+    assert.ok(stored >= 30 + acked.length, `${stored} stamps stored, ${30 + acked.length} acknowledged`);
+  } finally {
+    await one.stop();
+  }
+});
