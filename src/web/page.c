@@ -98,6 +98,7 @@ void page_render_as(req *r, int status, const char *name, const char *content_ty
 	r->status = status;
 	r->content_type = content_type;
 	buf_reset(&r->out);
+	buf_grow(&r->out, 8192); /* most pages fit: no regrowing while rendering */
 	if (t) {
 		tpl_env env = {find_template, translate, r};
 		tpl_render(t, view, &env, &r->out);
