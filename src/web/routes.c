@@ -16,9 +16,9 @@
 #include "core/session.h"
 #include "http/server.h"
 #include "lib/jsonmem.h"
-#include "store/writer.h"
 #include "lib/timeutil.h"
 #include "lib/token.h"
+#include "store/writer.h"
 #include "web/page.h"
 #include "web/web.h"
 
