@@ -343,6 +343,55 @@ static void group_commit_keeps_each_write_apart(void **state)
 	assert_int_equal(db_int1(d, 0, "SELECT count(*) FROM tenants WHERE slug = 'inline'", NULL), 1);
 }
 
+/* What an async callback saw: its result, and whether a connection of its
+ * own already found the row (so the batch was committed before it ran). */
+struct seen {
+	const char *slug;
+	int rc, visible, calls;
+};
+
+static void after_commit(void *arg, int rc)
+{
+	struct seen *s = arg;
+	db *other = db_open();
+	s->rc = rc;
+	s->visible = (int)db_int1(other, -1, "SELECT count(*) FROM tenants WHERE slug = $1", "t", s->slug);
+	s->calls++;
+	db_close(other);
+}
+
+static int write_seen(db *d, void *arg)
+{
+	return write_tenant(d, (void *)((struct seen *)arg)->slug);
+}
+
+/* db_write_async: the callback runs once per item, after the commit, with
+ * the item's own result; a failed item is rolled back alone; work queued
+ * before the writer stops is still done; with no writer nothing is queued. */
+static void async_writes_call_back_after_their_commit(void **state)
+{
+	db *d = *state;
+	assert_int_equal(db_writer_start(), 0);
+	enum { N = 12 };
+	struct seen s[N];
+	char names[N][32];
+	for (int i = 0; i < N; i++) {
+		snprintf(names[i], sizeof names[i], "%s-async-%d", i % 3 == 0 ? "bad" : "good", i);
+		s[i] = (struct seen){names[i], 99, -1, 0};
+		assert_int_equal(db_write_async(write_seen, &s[i], after_commit), 0);
+	}
+	db_writer_stop(); /* finishes the queue first */
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(s[i].calls, 1);
+		assert_int_equal(s[i].rc, i % 3 == 0 ? -5 : 0);
+		assert_int_equal(s[i].visible, i % 3 == 0 ? 0 : 1);
+	}
+	assert_int_equal(db_int1(d, 0, "SELECT count(*) FROM tenants WHERE slug LIKE '%-async-%'", NULL), N - N / 3);
+	struct seen none = {"never", 99, -1, 0};
+	assert_int_equal(db_write_async(write_seen, &none, after_commit), -1);
+	assert_int_equal(none.calls, 0);
+}
+
 static void a_read_transaction_refuses_writes_and_says_so(void **state)
 {
 	db *d = *state;
@@ -462,6 +511,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(claims_are_unique_and_complete_the_card, setup, teardown),
 		cmocka_unit_test_setup_teardown(concurrent_claims_on_separate_connections_write_one_stamp, setup, teardown),
 		cmocka_unit_test_setup_teardown(group_commit_keeps_each_write_apart, setup, teardown),
+		cmocka_unit_test_setup_teardown(async_writes_call_back_after_their_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_spot_cache_follows_every_spot_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_read_transaction_refuses_writes_and_says_so, setup, teardown),
 		cmocka_unit_test_setup_teardown(repeatable_spots_follow_the_jst_day_and_cooldowns, setup, teardown),
