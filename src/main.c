@@ -134,6 +134,35 @@ static void print_demo_urls(const config *c, json_t *demo, const char *owner_pw)
 	fflush(stdout);
 }
 
+struct service_event {
+	const char *kind;
+	char detail[512]; /* JSON object text */
+};
+
+static int write_service_event(db *d, void *arg)
+{
+	const struct service_event *e = arg;
+	return security_event(d, 0, 0, e->kind, "", e->detail, time_now_ms()) == 0 ? 0 : DB_ERROR;
+}
+
+/* Record the service's own start or stop in the security event log (no
+ * tenant, no account), so the log shows when the service was not running.
+ * detail is a new JSON object (taken). A failure is reported, not fatal. */
+static void service_event(const char *kind, json_t *detail)
+{
+	struct service_event e = {kind, ""};
+	size_t n = json_dumpb(detail, e.detail, sizeof e.detail - 1, JSON_COMPACT);
+	json_decref(detail);
+	if (n == 0 || n >= sizeof e.detail)
+		strcpy(e.detail, "{}");
+	else
+		e.detail[n] = '\0';
+	db *d = db_open();
+	if (!d || db_write(d, write_service_event, &e) != 0)
+		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"cannot record %s in the security event log\"}\n", kind);
+	db_close(d);
+}
+
 static int cmd_serve(struct server *srv, int argc, char **argv)
 {
 	(void)argc, (void)argv;
@@ -175,6 +204,8 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 	srv->body_limit = web_body_limit;
 	if (db_writer_start() != 0 || server_start(srv) != 0)
 		return 1;
+	service_event("service_start", json_pack("{s:s, s:s, s:s}", "version", STAMPRALLY_VERSION, "listen", c->listen,
+						 "public_url", c->public_url));
 	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"listening\",\"listen\":\"%s\",\"public_url\":\"%s\"}\n", c->listen,
 		c->public_url);
 	if (demo)
@@ -186,6 +217,7 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 	sigwait(&set, &sig);
 	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"shutting down\",\"signal\":%d}\n", sig);
 	server_stop(srv);
+	service_event("service_stop", json_pack("{s:i}", "signal", sig));
 	db_writer_stop();
 	return 0;
 }

@@ -31,6 +31,26 @@ describe('health', () => {
   });
 });
 
+describe('security event log', () => {
+  test('every start and stop of the service is recorded, with version, address and signal', async () => {
+    const other = await startServer();
+    try {
+      await other.stop();
+      await other.start();
+      const rows = other.sql("SELECT kind, tenant_id, detail FROM security_events WHERE kind LIKE 'service_%' ORDER BY id")
+        .split('\n').map((l) => l.split('|'));
+      assert.deepEqual(rows.map((r) => r[0]), ['service_start', 'service_stop', 'service_start']);
+      assert.ok(rows.every((r) => r[1] === '0'), 'no tenant');
+      const start = JSON.parse(rows[0][2]);
+      assert.match(start.version, /^\d+\.\d+/);
+      assert.equal(start.listen, `127.0.0.1:${other.port}`);
+      assert.equal(JSON.parse(rows[1][2]).signal, 15);
+    } finally {
+      await other.stop();
+    }
+  });
+});
+
 describe('static files', () => {
   test('CSS with caching and a content type; 304 on a matching ETag', async () => {
     const r = await request(srv.base, 'GET', '/static/app.css');
