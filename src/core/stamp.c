@@ -13,7 +13,6 @@
 #include "lib/timeutil.h"
 
 #include "core/methods.h"
-#include "lib/metrics.h"
 #include "lib/token.h"
 #include "store/writer.h"
 
@@ -223,8 +222,6 @@ void stamp_claim(db *d, const struct rally *r, const struct participant *p, cons
 	if (db_write(d, claim_write, &job) != 0) {
 		memset(out, 0, sizeof *out);
 		out->status = CLAIM_ERROR;
-	} else if (out->status == CLAIM_NEW) {
-		metric_add(M_STAMPS, 1);
 	}
 }
 

@@ -99,7 +99,7 @@ void api_stamp(req *r)
 	}
 	if (!web_line_ok(r, &ra, &p) || !web_method_ok(r, &ra, &s, &p, &in))
 		return;
-	stamp_claim(r->db, &ra, &p, &s, time_now_ms(), in.method, &cl);
+	web_stamp_claim(r, &ra, &p, &s, in.method, &cl);
 	if (web_claim_refused(r, &cl, &ra, &s))
 		return;
 	char at[40];

@@ -286,6 +286,13 @@ int web_claim_refused(req *r, const struct claim *cl, const struct rally *ra, co
 	return 1;
 }
 
+void web_stamp_claim(req *r, const struct rally *ra, const struct participant *p, const struct spot *s,
+		     const char *method, struct claim *cl)
+{
+	stamp_claim(r->db, ra, p, s, time_now_ms(), method, cl);
+	r->new_stamps += cl->status == CLAIM_NEW;
+}
+
 void web_claim_page(req *r, const struct rally *ra, const struct spot *s, struct method_input *in, const char *done)
 {
 	struct participant p;
@@ -293,7 +300,7 @@ void web_claim_page(req *r, const struct rally *ra, const struct spot *s, struct
 	int created;
 	if (!web_join(r, ra, &p, &created) || !web_method_ok(r, ra, s, &p, in))
 		return;
-	stamp_claim(r->db, ra, &p, s, time_now_ms(), in->method, &cl);
+	web_stamp_claim(r, ra, &p, s, in->method, &cl);
 	if (!web_claim_refused(r, &cl, ra, s))
 		req_redirect(r, arena_printf(&r->a, "%s%s", done, cl.status == CLAIM_NEW ? "?new=1" : ""));
 }

@@ -47,6 +47,10 @@ void web_failed_attempt(req *r, const struct participant *p);
 /* Read lat/lng/accuracy from the JSON body or the form. */
 void web_read_position(req *r, struct method_input *in);
 
+/* stamp_claim for this request, now; a new stamp is counted in /metrics
+ * only once the answer saying so is durable (routes.c: finish_on_writer). */
+void web_stamp_claim(req *r, const struct rally *ra, const struct participant *p, const struct spot *s,
+		     const char *method, struct claim *cl);
 /* Answer a claim that did not give a stamp (rally state, opening hours,
  * store error); 0 when the claim succeeded (new or already collected). */
 int web_claim_refused(req *r, const struct claim *cl, const struct rally *ra, const struct spot *s);

@@ -16,6 +16,7 @@
 #include "core/session.h"
 #include "http/server.h"
 #include "lib/jsonmem.h"
+#include "lib/metrics.h"
 #include "lib/timeutil.h"
 #include "lib/token.h"
 #include "store/writer.h"
@@ -422,7 +423,8 @@ static int handle_on_writer(db *w, void *arg)
 }
 
 /* The batch holding the job is committed (rc 0) or failed: a failed commit
- * answers 503 instead of what the handler said. */
+ * answers 503 instead of what the handler said; a committed one counts the
+ * request's new stamps in /metrics. */
 static void finish_on_writer(struct on_writer *job, int rc)
 {
 	req *r = job->r;
@@ -431,6 +433,8 @@ static void finish_on_writer(struct on_writer *job, int rc)
 		reset_response(r, job->saved);
 		web_error(r, 503, "unavailable", "error.unavailable", NULL);
 		jsonmem_use(NULL);
+	} else if (rc == 0 && r->new_stamps) {
+		metric_add(M_STAMPS, r->new_stamps); /* committed: acknowledged and durable */
 	}
 }
 

@@ -28,7 +28,14 @@ test('50 concurrent claims of one spot by one participant leave exactly one stam
   assert.equal(card.json.progress.collected, 1);
 });
 
+// stamprally_stamps_total from /metrics
+async function stampsTotal() {
+  const m = await srv.client().get('/metrics');
+  return Number(m.text.match(/^stamprally_stamps_total (\d+)$/m)[1]);
+}
+
 test('concurrent claims by many participants are all kept', async () => {
+  const counted = await stampsTotal();
   const clients = await Promise.all(Array.from({ length: 15 }, async () => {
     const c = srv.client();
     await c.postJson('/api/v1/rallies/durable/join');
@@ -37,6 +44,10 @@ test('concurrent claims by many participants are all kept', async () => {
   const res = await Promise.all(clients.flatMap((c) => rally.spots.map((s) =>
     c.postJson('/api/v1/stamps', { qr_token: tokenOf(s.qr_url) }))));
   assert.ok(res.every((r) => r.status === 201), 'every first claim is new');
+  assert.equal(await stampsTotal(), counted + 60, 'each new stamp counted once in /metrics');
+  const again = await Promise.all(clients.map((c) => c.postJson('/api/v1/stamps', { qr_token: tokenOf(rally.spots[0].qr_url) })));
+  assert.ok(again.every((r) => r.status === 200));
+  assert.equal(await stampsTotal(), counted + 60, 'repeats are not counted');
   for (const c of clients) {
     const card = await c.get('/api/v1/rallies/durable/card');
     assert.equal(card.json.progress.collected, 4);
