@@ -82,10 +82,44 @@ int participant_is_line(db *d, int64_t participant_id)
 	return db_int1(d, 0, "SELECT line_sub IS NOT NULL FROM participants WHERE id = $1", "i", participant_id) == 1;
 }
 
+/* Take back what the dashboard counted for the anonymous participant from
+ * that the merge into participant into makes untrue: its join, its
+ * completion, the stamps that into already has (dropped by the merge, in
+ * their hours and spots), and one of the two "first stamp"s (the later one)
+ * when both had stamps.  Runs before the stamps move. */
+static int uncount_merged(db *d, int64_t from, int64_t into)
+{
+	int64_t rally = db_int1(d, 0, "SELECT rally_id FROM participants WHERE id = $1", "i", from);
+	int64_t first_from = db_int1(d, 0, "SELECT coalesce(min(created_at), 0) FROM stamps WHERE participant_id = $1", "i", from);
+	int64_t first_into = db_int1(d, 0, "SELECT coalesce(min(created_at), 0) FROM stamps WHERE participant_id = $1", "i", into);
+	int ok = db_exec(d, "UPDATE rally_hourly SET joins = joins - 1 WHERE rally_id = $1"
+			    " AND hour = (SELECT created_at / 3600000 FROM participants WHERE id = $2)", "ii", rally, from) == DB_DONE;
+	ok = ok && db_exec(d, "UPDATE rally_hourly SET completions = completions - 1 WHERE rally_id = $1"
+			      " AND hour = (SELECT completed_at / 3600000 FROM participants WHERE id = $2 AND completed_at IS NOT NULL)",
+			   "ii", rally, from) == DB_DONE;
+	ok = ok && db_exec(d, "UPDATE rally_hourly SET stamps = stamps - dup.n"
+			      " FROM (SELECT s.created_at / 3600000 AS hour, count(*) AS n FROM stamps s"
+			      "       WHERE s.participant_id = $2 AND EXISTS (SELECT 1 FROM stamps t WHERE t.participant_id = $3"
+			      "       AND t.spot_id = s.spot_id AND t.period = s.period) GROUP BY s.created_at / 3600000) AS dup"
+			      " WHERE rally_hourly.rally_id = $1 AND rally_hourly.hour = dup.hour", "iii", rally, from, into) == DB_DONE;
+	ok = ok && db_exec(d, "UPDATE spot_totals SET stamps = stamps - dup.n"
+			      " FROM (SELECT s.spot_id, count(*) AS n FROM stamps s WHERE s.participant_id = $1"
+			      "       AND EXISTS (SELECT 1 FROM stamps t WHERE t.participant_id = $2"
+			      "       AND t.spot_id = s.spot_id AND t.period = s.period) GROUP BY s.spot_id) AS dup"
+			      " WHERE spot_totals.spot_id = dup.spot_id", "ii", from, into) == DB_DONE;
+	if (ok && first_from && first_into)
+		ok = db_exec(d, "UPDATE rally_hourly SET first_stamps = first_stamps - 1 WHERE rally_id = $1 AND hour = $2", "ii",
+			     rally, (first_from > first_into ? first_from : first_into) / 3600000) == DB_DONE;
+	return ok ? 0 : -1;
+}
+
 /* Move the anonymous participant's stamps into the LINE participant
- * (skipping spots it already has), then remove the anonymous one. */
+ * (skipping spots it already has), then remove the anonymous one; the
+ * dashboard's counters are corrected first (uncount_merged). */
 static int merge(db *d, int64_t from, int64_t into)
 {
+	if (uncount_merged(d, from, into) != 0)
+		return -1;
 	int rc = db_exec(d, "INSERT INTO stamps(participant_id, spot_id, method, created_at, period)"
 			    " SELECT $2, spot_id, method, created_at, period FROM stamps WHERE participant_id = $1 AND true"
 			    " ON CONFLICT (participant_id, spot_id, period) DO NOTHING", "ii", from, into);
@@ -102,9 +136,17 @@ static int recompute_completion(db *d, int64_t participant_id, int64_t rally_id,
 {
 	int64_t total = rally_spot_count(d, rally_id);
 	int64_t have = db_int1(d, 0, "SELECT count(DISTINCT spot_id) FROM stamps WHERE participant_id = $1", "i", participant_id);
-	if (total > 0 && have >= total)
-		return db_exec(d, "UPDATE participants SET completed_at = $1 WHERE id = $2 AND completed_at IS NULL", "ii", now,
-			       participant_id) == DB_DONE ? 0 : -1;
+	if (total <= 0 || have < total)
+		return 0;
+	if (db_exec(d, "UPDATE participants SET completed_at = $1 WHERE id = $2 AND completed_at IS NULL", "ii", now,
+		    participant_id) != DB_DONE)
+		return -1;
+	/* completed by the merge: the dashboard counts it now */
+	if (db_changes(d) == 1 &&
+	    db_exec(d, "INSERT INTO rally_hourly(rally_id, hour, completions) VALUES ($1, $2, 1)"
+		       " ON CONFLICT (rally_id, hour) DO UPDATE SET completions = completions + 1", "ii", rally_id,
+		    now / 3600000) != DB_DONE)
+		return -1;
 	return 0;
 }
 

@@ -38,6 +38,28 @@ after(async () => {
 const tokens = (slug) => srv.sql(`SELECT qr_token FROM spots s JOIN rallies r ON r.id = s.rally_id WHERE r.slug = '${slug}' ORDER BY s.position`).split('\n');
 const count = (sql) => Number(srv.sql(sql));
 
+/** The dashboard's counters for a rally next to what they count, from the
+ * rows themselves: {joins: [counted, actual], ...}. */
+function countersVsRows(slug) {
+  const r = `(SELECT id FROM rallies WHERE slug = '${slug}')`;
+  const mine = `SELECT id FROM participants WHERE rally_id = ${r}`;
+  const pair = (counted, actual) => [count(`SELECT coalesce(sum(${counted}), 0) FROM rally_hourly WHERE rally_id = ${r}`), count(actual)];
+  return {
+    joins: pair('joins', `SELECT count(*) FROM participants WHERE rally_id = ${r}`),
+    first_stamps: pair('first_stamps', `SELECT count(DISTINCT participant_id) FROM stamps WHERE participant_id IN (${mine})`),
+    stamps: pair('stamps', `SELECT count(*) FROM stamps WHERE participant_id IN (${mine})`),
+    completions: pair('completions', `SELECT count(*) FROM participants WHERE rally_id = ${r} AND completed_at IS NOT NULL`),
+    spot_totals: [count(`SELECT coalesce(sum(stamps), 0) FROM spot_totals WHERE spot_id IN (SELECT id FROM spots WHERE rally_id = ${r})`),
+      count(`SELECT count(*) FROM stamps WHERE participant_id IN (${mine})`)],
+  };
+}
+
+function assertCountersMatchRows(slug, when) {
+  for (const [name, [counted, actual]] of Object.entries(countersVsRows(slug))) {
+    assert.equal(counted, actual, `${when}: dashboard ${name} ${counted}, rows ${actual}`);
+  }
+}
+
 /** Walk the redirect flow: our start → the double's authorize → our callback. */
 async function loginWithLine(c, slug, { retry = false } = {}) {
   const start = await c.get(`/auth/line/start?rally=${slug}${retry ? '&retry=1' : ''}`);
@@ -144,13 +166,32 @@ describe('LINE Login', () => {
     assert.deepEqual(card.json.progress, { collected: 2, total: 3 });
     assert.equal(count("SELECT count(*) FROM stamps t JOIN participants p ON p.id = t.participant_id WHERE p.line_sub = 'U2222222222222222222222222222222b'"), 2);
     assert.equal(count('SELECT count(*) FROM participants WHERE line_sub IS NULL'), anonymous - 1, 'the anonymous card is gone');
+    assertCountersMatchRows('line-opt', 'after the merge');
     await phone2.postJson('/api/v1/stamps', { qr_token: t[2] });
     const done = await phone2.get('/api/v1/rallies/line-opt/card');
     assert.equal(done.json.completed, true);
+    assertCountersMatchRows('line-opt', 'after completing');
     const phone3 = srv.client();
     await loginWithLine(phone3, 'line-opt');
     assert.deepEqual((await phone3.get('/api/v1/rallies/line-opt/card')).json.progress, { collected: 3, total: 3 },
       'the same LINE user on another phone sees the same card');
+  });
+
+  test('a complete anonymous card merged into an empty LINE card: the dashboard still counts each person once', async () => {
+    line.mode = 'ok';
+    line.user = { sub: 'U5555555555555555555555555555555e', name: 'Later', picture: '' };
+    const t = tokens('line-opt');
+    const first = srv.client();
+    await loginWithLine(first, 'line-opt'); // the LINE card exists, with no stamps
+    const anon = srv.client();
+    await anon.postJson('/api/v1/rallies/line-opt/join');
+    for (const tok of t) assert.equal((await anon.postJson('/api/v1/stamps', { qr_token: tok })).status, 201);
+    assert.equal((await anon.get('/api/v1/rallies/line-opt/card')).json.completed, true);
+    assertCountersMatchRows('line-opt', 'before the merge');
+    await loginWithLine(anon, 'line-opt');
+    const card = await anon.get('/api/v1/rallies/line-opt/card');
+    assert.equal(card.json.completed, true, 'the LINE card is complete after the merge');
+    assertCountersMatchRows('line-opt', 'after the merge');
   });
 
   test('a LINE-required rally refuses anonymous joins and stamps; LINE users collect', async () => {
