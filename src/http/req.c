@@ -56,19 +56,93 @@ void req_set_cookie(req *r, const char *name, const char *value, long max_age)
 				    req_cookie_name(r, name), value, age, secure ? "; Secure" : ""));
 }
 
+/* An IPv4 or IPv6 address in text, parsed. */
+struct ip {
+	int family;
+	unsigned char bytes[16];
+};
+
+/* Parse s[0..n) (spaces around it allowed) into *out; 1, or 0 when it is
+ * not an address. */
+static int parse_ip(const char *s, size_t n, struct ip *out)
+{
+	while (n && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	char text[INET6_ADDRSTRLEN];
+	if (n == 0 || n >= sizeof text)
+		return 0;
+	memcpy(text, s, n);
+	text[n] = '\0';
+	memset(out, 0, sizeof *out);
+	if (inet_pton(AF_INET, text, out->bytes) == 1)
+		out->family = AF_INET;
+	else if (inet_pton(AF_INET6, text, out->bytes) == 1)
+		out->family = AF_INET6;
+	return out->family != 0;
+}
+
+/* Whether ip is one of the comma-separated addresses in list. */
+static int ip_listed(const struct ip *ip, const char *list)
+{
+	for (const char *p = list; *p;) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		struct ip other;
+		if (parse_ip(p, n, &other) && other.family == ip->family && memcmp(other.bytes, ip->bytes, 16) == 0)
+			return 1;
+		p += n + (comma != NULL);
+	}
+	return 0;
+}
+
+/* The client behind trusted proxies: X-Forwarded-For read from the right
+ * (the end the proxies append to), skipping trusted proxies; the first
+ * other address is the client. An entry that is not an address ends the
+ * walk: what lies left of it cannot be believed. */
+static struct ip forwarded_client(const char *xff, const char *trusted, struct ip peer)
+{
+	struct ip client = peer;
+	const char *end = xff + strlen(xff);
+	while (end > xff) {
+		const char *start = end;
+		while (start > xff && start[-1] != ',')
+			start--;
+		struct ip hop;
+		if (!parse_ip(start, (size_t)(end - start), &hop))
+			break;
+		client = hop;
+		if (!ip_listed(&hop, trusted))
+			break;
+		end = start > xff ? start - 1 : start;
+	}
+	return client;
+}
+
 const char *req_client_ip(req *r)
 {
 	if (r->client_ip)
 		return r->client_ip;
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	char host[INET6_ADDRSTRLEN] = "";
+	struct ip ip = {0};
 	if (ci && ci->client_addr) {
 		const struct sockaddr *sa = ci->client_addr;
+		ip.family = sa->sa_family;
 		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, host, sizeof host);
+			memcpy(ip.bytes, &((const struct sockaddr_in *)sa)->sin_addr, 4);
 		else if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, host, sizeof host);
+			memcpy(ip.bytes, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+		else
+			ip.family = 0;
 	}
+	const char *trusted = r->srv->cfg.trusted_proxies;
+	const char *xff = req_header(r, "X-Forwarded-For");
+	if (ip.family && *trusted && xff && ip_listed(&ip, trusted))
+		ip = forwarded_client(xff, trusted, ip);
+	char host[INET6_ADDRSTRLEN] = "";
+	if (ip.family)
+		inet_ntop(ip.family, ip.bytes, host, sizeof host);
 	r->client_ip = arena_strdup(&r->a, host);
 	return r->client_ip;
 }

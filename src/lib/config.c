@@ -30,6 +30,8 @@ static const struct key keys[] = {
 	S("server.listen", listen, "127.0.0.1:8080", "address and port to listen on (IPv4, [IPv6] or a name)"),
 	S("server.public_url", public_url, "", "URL participants reach the service at, used in QR codes; default http://LISTEN"),
 	I("server.threads", threads, "0", 0, 256, "worker threads; 0 means four per CPU"),
+	S("server.trusted_proxies", trusted_proxies, "", "comma-separated addresses of reverse proxies or load balancers in front of the service: "
+	  "from these peers the client address is taken from X-Forwarded-For (empty: the TCP peer is the client)"),
 	S("server.assets_dir", assets_dir, "", "development: read templates, CSS, JS and catalogs from this directory at start"),
 	B("server.access_log", access_log, "1", "write one JSON access-log line per request to stderr"),
 	I("limits.max_connections", max_connections, "1024", 1, 1000000, "open connections at most"),

@@ -15,6 +15,7 @@ typedef struct config {
 	char public_url[256];      /* e.g. https://stamp.example.jp; derived from listen when empty */
 	int threads;               /* worker threads; 0 = number of CPUs */
 	char assets_dir[512];      /* development: read assets from here instead of the binary */
+	char trusted_proxies[512]; /* comma-separated proxy addresses whose X-Forwarded-For counts */
 	int access_log;            /* 1 = one JSON line per request on stderr */
 	/* [limits] */
 	int max_connections;

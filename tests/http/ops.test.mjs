@@ -111,3 +111,36 @@ describe('secure cookies', () => {
     } finally { await s.stop(); }
   });
 });
+
+describe('client address behind a proxy', () => {
+  // The address throttling and the security event log see, observed through
+  // the event a failed console login writes.
+  async function failedLoginIp(server, login, xff) {
+    const c = server.client();
+    const t = await c.csrfFrom('/console/login');
+    const headers = xff === undefined ? {} : { 'X-Forwarded-For': xff };
+    const r = await c.postForm('/console/login', { _csrf: t, login, password: 'wrong-password-1' }, { headers });
+    assert.equal(r.status, 401);
+    return server.sql(`SELECT ip FROM security_events WHERE kind = 'login_failed' AND detail LIKE '%${login}%' ORDER BY id DESC LIMIT 1`);
+  }
+
+  test('X-Forwarded-For is ignored unless the peer is a trusted proxy', async () => {
+    assert.equal(await failedLoginIp(srv, 'nobody-1', '203.0.113.7'), '127.0.0.1', 'a client cannot claim another address');
+  });
+
+  test('from a trusted proxy the client is the rightmost address that is not a proxy', async () => {
+    const behind = await startServer({ env: { STAMPRALLY_SERVER_TRUSTED_PROXIES: '10.0.0.9, 127.0.0.1' } });
+    try {
+      assert.equal(await failedLoginIp(behind, 'nobody-2', '203.0.113.7'), '203.0.113.7');
+      assert.equal(await failedLoginIp(behind, 'nobody-3', '198.51.100.1, 203.0.113.9'), '203.0.113.9',
+        'what the client wrote itself (left) is not believed');
+      assert.equal(await failedLoginIp(behind, 'nobody-4', '203.0.113.10, 10.0.0.9'), '203.0.113.10', 'a second proxy is skipped');
+      assert.equal(await failedLoginIp(behind, 'nobody-5', '2001:db8::1'), '2001:db8::1');
+      assert.equal(await failedLoginIp(behind, 'nobody-6', 'not-an-address'), '127.0.0.1');
+      assert.equal(await failedLoginIp(behind, 'nobody-7', '203.0.113.11, junk'), '127.0.0.1', 'nothing left of junk is believed');
+      assert.equal(await failedLoginIp(behind, 'nobody-8'), '127.0.0.1');
+    } finally {
+      await behind.stop();
+    }
+  });
+});
