@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "http/server.h"
 
@@ -120,6 +121,21 @@ static struct ip forwarded_client(const char *xff, const char *trusted, struct i
 	return client;
 }
 
+/* MHD_get_connection_values callback: append each X-Forwarded-For line to
+ * the buf, comma-separated (a proxy may add a line instead of extending
+ * the client's). */
+static enum MHD_Result gather_xff(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	buf *all = cls;
+	if (value && strcasecmp(key, "X-Forwarded-For") == 0) {
+		if (all->len)
+			buf_puts(all, ",");
+		buf_puts(all, value);
+	}
+	return MHD_YES;
+}
+
 const char *req_client_ip(req *r)
 {
 	if (r->client_ip)
@@ -137,9 +153,13 @@ const char *req_client_ip(req *r)
 			ip.family = 0;
 	}
 	const char *trusted = r->srv->cfg.trusted_proxies;
-	const char *xff = req_header(r, "X-Forwarded-For");
-	if (ip.family && *trusted && xff && ip_listed(&ip, trusted))
-		ip = forwarded_client(xff, trusted, ip);
+	if (ip.family && *trusted && ip_listed(&ip, trusted)) {
+		buf xff = BUF_INIT;
+		MHD_get_connection_values(r->conn, MHD_HEADER_KIND, gather_xff, &xff);
+		if (xff.len)
+			ip = forwarded_client(buf_str(&xff), trusted, ip);
+		buf_free(&xff);
+	}
 	char host[INET6_ADDRSTRLEN] = "";
 	if (ip.family)
 		inet_ntop(ip.family, ip.bytes, host, sizeof host);

@@ -135,6 +135,8 @@ describe('client address behind a proxy', () => {
       assert.equal(await failedLoginIp(behind, 'nobody-3', '198.51.100.1, 203.0.113.9'), '203.0.113.9',
         'what the client wrote itself (left) is not believed');
       assert.equal(await failedLoginIp(behind, 'nobody-4', '203.0.113.10, 10.0.0.9'), '203.0.113.10', 'a second proxy is skipped');
+      assert.equal(await failedLoginIp(behind, 'nobody-9', ['198.51.100.2', '203.0.113.12']), '203.0.113.12',
+        'a proxy that adds its own header line instead of extending the client\'s');
       assert.equal(await failedLoginIp(behind, 'nobody-5', '2001:db8::1'), '2001:db8::1');
       assert.equal(await failedLoginIp(behind, 'nobody-6', 'not-an-address'), '127.0.0.1');
       assert.equal(await failedLoginIp(behind, 'nobody-7', '203.0.113.11, junk'), '127.0.0.1', 'nothing left of junk is believed');
