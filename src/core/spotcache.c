@@ -64,8 +64,8 @@ static struct cache *mine(void)
 	return c;
 }
 
-/* Copy the n spots at from (strings inside [base, base + size)) to to, whose
- * block starts at to_base: the strings keep their offsets. */
+/* The n spots at to were copied, with their strings, from a block at base
+ * to one at to_base: point their strings into the new block (same offsets). */
 static void relocate(struct spot *to, const char *base, char *to_base, size_t n)
 {
 	for (size_t k = 0; k < n; k++)
