@@ -69,6 +69,40 @@ void keyword_hash(const char *keyword, char out[65])
 	sodium_bin2hex(out, 65, h, sizeof h);
 }
 
+static const char *const METHOD_NAMES[SM_COUNT] = {"", "qr", "gps", "qr_gps", "keyword", "pin", "rotating_qr"};
+
+enum stamp_method stamp_method_parse(const char *s, long n)
+{
+	if (!s)
+		return SM_NONE;
+	size_t len = n < 0 ? strlen(s) : (size_t)n;
+	for (int m = 1; m < SM_COUNT; m++)
+		if (strlen(METHOD_NAMES[m]) == len && memcmp(METHOD_NAMES[m], s, len) == 0)
+			return (enum stamp_method)m;
+	return SM_NONE;
+}
+
+const char *stamp_method_name(enum stamp_method m)
+{
+	return m > SM_NONE && m < SM_COUNT ? METHOD_NAMES[m] : "";
+}
+
+unsigned methods_mask(const char *methods)
+{
+	unsigned mask = 0;
+	if (!methods || !*methods || strlen(methods) > 64)
+		return 0;
+	for (const char *p = methods; *p;) {
+		size_t k = strcspn(p, ",");
+		enum stamp_method m = stamp_method_parse(p, (long)k);
+		if (m == SM_NONE || (p[k] == ',' && p[k + 1] == '\0'))
+			return 0;
+		mask |= 1u << m;
+		p += k + (p[k] == ',');
+	}
+	return mask;
+}
+
 int methods_has(const char *methods, const char *m)
 {
 	size_t n = strlen(m);
@@ -83,18 +117,7 @@ int methods_has(const char *methods, const char *m)
 
 int methods_valid(const char *methods)
 {
-	static const char *known[] = {"qr", "gps", "qr_gps", "keyword", "pin", "rotating_qr"};
-	if (!methods || !*methods || strlen(methods) > 64)
-		return 0;
-	for (const char *p = methods; *p;) {
-		size_t k = strcspn(p, ","), ok = 0;
-		for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-			ok |= k == strlen(known[i]) && strncmp(p, known[i], k) == 0;
-		if (!ok || (p[k] == ',' && p[k + 1] == '\0'))
-			return 0;
-		p += k + (p[k] == ',');
-	}
-	return 1;
+	return methods_mask(methods) != 0;
 }
 
 int attempt_allowed(db *d, const char *key, int64_t now, int64_t *wait_s)
@@ -166,6 +189,7 @@ int spot_methods_load(db *d, arena *a, int64_t spot_id, struct spot_methods *out
 	memset(out, 0, sizeof *out);
 	if (rc == DB_ROW) {
 		out->methods = arena_strdup(a, db_text(st, 0));
+		out->mask = methods_mask(out->methods);
 		out->keyword_hash = arena_strdup(a, db_text(st, 1));
 		out->pin_hash = arena_strdup(a, db_text(st, 2));
 		out->desk_pin_hash = arena_strdup(a, db_text(st, 3));
@@ -187,17 +211,24 @@ static int pin_matches(const char *hash, const char *pin)
 enum method_result method_verify(const struct spot_methods *m, const struct method_input *in, double *distance_m)
 {
 	*distance_m = 0;
-	const char *method = in->method;
-	if (!method || !methods_has(m->methods, method))
+	enum stamp_method method = in->method;
+	if (method <= SM_NONE || method >= SM_COUNT || !(m->mask & (1u << method)))
 		return METHOD_NOT_ALLOWED;
-	if (!strcmp(method, "gps") || !strcmp(method, "qr_gps")) {
+	switch (method) {
+	case SM_QR:
+	case SM_ROTATING_QR:
+		return in->token_proven ? METHOD_OK : METHOD_NOT_ALLOWED;
+	case SM_QR_GPS:
+		if (!in->token_proven)
+			return METHOD_NOT_ALLOWED;
+		__attribute__((fallthrough)); /* and the position */
+	case SM_GPS:
 		if (!m->has_position)
 			return METHOD_NO_POSITION;
 		if (!in->has_position)
 			return METHOD_NEED_GPS;
 		return gps_check(m->lat, m->lon, m->radius_m, in->lat, in->lon, in->accuracy, distance_m);
-	}
-	if (!strcmp(method, "keyword")) {
+	case SM_KEYWORD: {
 		char h[65];
 		keyword_hash(in->secret ? in->secret : "", h);
 		return *m->keyword_hash && in->secret && strlen(m->keyword_hash) == 64 &&
@@ -205,13 +236,15 @@ enum method_result method_verify(const struct spot_methods *m, const struct meth
 			       ? METHOD_OK
 			       : METHOD_WRONG_KEYWORD;
 	}
-	if (!strcmp(method, "pin")) {
+	case SM_PIN: {
 		const char *pin = in->secret ? in->secret : "";
 		return strlen(pin) <= 32 && (pin_matches(m->pin_hash, pin) || pin_matches(m->desk_pin_hash, pin))
 			       ? METHOD_OK
 			       : METHOD_WRONG_PIN;
 	}
-	return METHOD_OK; /* qr: the token itself was the proof */
+	default:
+		return METHOD_NOT_ALLOWED;
+	}
 }
 
 const char *method_result_code(enum method_result r)

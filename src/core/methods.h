@@ -46,6 +46,26 @@ enum method_result gps_check(double spot_lat, double spot_lon, double radius_m, 
 void keyword_normalise(const char *in, char *out, size_t outsz);
 /* Hex SHA-256 of the normalised keyword into out (65 bytes). */
 void keyword_hash(const char *keyword, char out[65]);
+/* The ways a stamp is earned, parsed once at the edge from their stored and
+ * sent names ("qr", "gps", "qr_gps", "keyword", "pin", "rotating_qr"). */
+enum stamp_method {
+	SM_NONE = 0, /* unknown or missing: never accepted */
+	SM_QR,
+	SM_GPS,
+	SM_QR_GPS,
+	SM_KEYWORD,
+	SM_PIN,
+	SM_ROTATING_QR,
+	SM_COUNT
+};
+/* The method named by s (length n, or -1 for NUL-terminated); SM_NONE when
+ * s is NULL or names none. */
+enum stamp_method stamp_method_parse(const char *s, long n);
+/* The stored name of m ("" for SM_NONE); a static string. */
+const char *stamp_method_name(enum stamp_method m);
+/* A set of methods as bits (1u << method) from a comma list; 0 when the
+ * list is empty, too long, or names an unknown method. */
+unsigned methods_mask(const char *methods);
 /* True when methods (a comma list) contains m. */
 int methods_has(const char *methods, const char *m);
 /* True when every item of a comma list is a known method and the list is non-empty. */
@@ -86,20 +106,27 @@ int participant_recover(db *d, const char *canonical, int64_t session_id, int64_
 
 /* What a spot accepts (loaded per claim). */
 struct spot_methods {
+	unsigned mask;        /* accepted methods, 1u << enum stamp_method */
 	const char *methods, *keyword_hash, *pin_hash, *desk_pin_hash;
 	int has_position;
 	double lat, lon, radius_m;
 };
 /* What the participant sent. */
 struct method_input {
-	const char *method;   /* "qr", "gps", "qr_gps", "keyword", "pin" */
+	enum stamp_method method;
+	int token_proven;     /* the caller checked the spot's QR token or the current
+	                       * rotating code: the proof of SM_QR, SM_QR_GPS, SM_ROTATING_QR */
 	int has_position;
 	double lat, lon, accuracy;
 	const char *secret;   /* keyword or PIN */
 };
 
 int spot_methods_load(db *d, arena *a, int64_t spot_id, struct spot_methods *out);
-/* Check one claim's proof against the spot (no throttling here). */
+/* Check one claim's proof against the spot (no throttling here). Every
+ * method needs its own proof: QR and rotating QR a checked token
+ * (in->token_proven), GPS a position inside the radius, QR + GPS both,
+ * keyword and PIN the secret; SM_NONE or a method the spot does not take
+ * is METHOD_NOT_ALLOWED. */
 enum method_result method_verify(const struct spot_methods *m, const struct method_input *in, double *distance_m);
 /* A stable code for the API ("too_far", "wrong_keyword", ...). */
 const char *method_result_code(enum method_result r);

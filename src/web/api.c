@@ -76,14 +76,15 @@ void api_stamp(req *r)
 			web_failed_attempt(r, NULL);
 			return;
 		}
-		in.method = "qr";
+		in.method = SM_QR;
+		in.token_proven = 1;
 	} else {
 		if (!web_spot_by_id(r, spot_id, &s, &ra))
 			return;
-		in.method = json_string_value(json_object_get(r->json, "method"));
-		json_t *secret = json_object_get(r->json, in.method && !strcmp(in.method, "pin") ? "pin" : "keyword");
+		in.method = stamp_method_parse(json_string_value(json_object_get(r->json, "method")), -1);
+		json_t *secret = json_object_get(r->json, in.method == SM_PIN ? "pin" : "keyword");
 		in.secret = json_string_value(secret);
-		if (!in.method || !strcmp(in.method, "qr") || !strcmp(in.method, "qr_gps")) {
+		if (!web_method_by_id(in.method)) {
 			web_error(r, 400, "invalid_request", "error.method_required", NULL);
 			return;
 		}
@@ -99,14 +100,14 @@ void api_stamp(req *r)
 	}
 	if (!web_line_ok(r, &ra, &p) || !web_method_ok(r, &ra, &s, &p, &in))
 		return;
-	web_stamp_claim(r, &ra, &p, &s, in.method, &cl);
+	web_stamp_claim(r, &ra, &p, &s, stamp_method_name(in.method), &cl);
 	if (web_claim_refused(r, &cl, &ra, &s))
 		return;
 	char at[40];
 	time_format_iso_jst(cl.collected_at, at, sizeof at);
 	json_respond(r, cl.status == CLAIM_NEW ? 201 : 200,
 		     json_pack("{s:{s:s, s:s, s:s, s:s}, s:{s:I, s:I}, s:b, s:b, s:b}", "stamp", "spot_id", s.public_id,
-			       "spot_name", s.name, "method", in.method, "collected_at", at, "progress", "collected",
+			       "spot_name", s.name, "method", stamp_method_name(in.method), "collected_at", at, "progress", "collected",
 			       (json_int_t)cl.collected, "total", (json_int_t)cl.total, "completed", cl.completed,
 			       "just_completed", cl.just_completed, "already_collected", cl.status == CLAIM_ALREADY));
 }

@@ -208,12 +208,17 @@ void web_failed_attempt(req *r, const struct participant *p)
 	attempt_failed(r->db, key_ip(r), ATTEMPT_MAX_PER_IP, now);
 }
 
+int web_method_by_id(enum stamp_method m)
+{
+	return m == SM_GPS || m == SM_KEYWORD || m == SM_PIN;
+}
+
 int web_method_ok(req *r, const struct rally *ra, const struct spot *s, const struct participant *p,
 		  struct method_input *in)
 {
 	struct spot_methods m;
 	double dist = 0;
-	int guess = in->method && (!strcmp(in->method, "keyword") || !strcmp(in->method, "pin"));
+	int guess = in->method == SM_KEYWORD || in->method == SM_PIN;
 	if (guess && !web_not_locked(r, p))
 		return 0;
 	if (spot_methods_load(r->db, &r->a, s->id, &m) != 0) {
@@ -221,8 +226,8 @@ int web_method_ok(req *r, const struct rally *ra, const struct spot *s, const st
 		return 0;
 	}
 	/* A scanned QR code at a spot that wants QR + GPS is a QR + GPS claim. */
-	if (in->method && !strcmp(in->method, "qr") && !methods_has(m.methods, "qr") && methods_has(m.methods, "qr_gps"))
-		in->method = "qr_gps";
+	if (in->method == SM_QR && !(m.mask & 1u << SM_QR) && (m.mask & 1u << SM_QR_GPS))
+		in->method = SM_QR_GPS;
 	enum method_result res = method_verify(&m, in, &dist);
 	if (res == METHOD_OK)
 		return 1;
@@ -300,7 +305,7 @@ void web_claim_page(req *r, const struct rally *ra, const struct spot *s, struct
 	int created;
 	if (!web_join(r, ra, &p, &created) || !web_method_ok(r, ra, s, &p, in))
 		return;
-	web_stamp_claim(r, ra, &p, s, in->method, &cl);
+	web_stamp_claim(r, ra, &p, s, stamp_method_name(in->method), &cl);
 	if (!web_claim_refused(r, &cl, ra, s))
 		req_redirect(r, arena_printf(&r->a, "%s%s", done, cl.status == CLAIM_NEW ? "?new=1" : ""));
 }

@@ -6,6 +6,7 @@
 #ifndef SR_COMMON_H
 #define SR_COMMON_H
 
+#include "core/methods.h"
 #include "core/rally.h"
 #include "core/stamp.h"
 #include "http/req.h"
@@ -33,6 +34,9 @@ int web_line_ok(req *r, const struct rally *ra, const struct participant *p);
 void web_line_required(req *r, const struct rally *ra);
 
 struct method_input;
+/* True for the methods a claim by spot id may name (GPS, keyword, PIN): the
+ * others are proven by a token in the URL (QR, QR + GPS, rotating QR). */
+int web_method_by_id(enum stamp_method m);
 /* Check the proof of a claim (method, position, keyword, PIN) for spot s:
  * throttles guesses per participant (p may be NULL before joining) and per
  * address, answers 403/422/429 with a reason code and returns 0 when

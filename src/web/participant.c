@@ -204,7 +204,7 @@ void page_qr_claim(req *r)
 		web_refuse(r, st, &ra);
 		return;
 	}
-	struct method_input in = {.method = "qr"};
+	struct method_input in = {.method = SM_QR, .token_proven = 1}; /* the URL's token named this spot */
 	web_read_position(r, &in);
 	web_claim_page(r, &ra, &s, &in, arena_printf(&r->a, "/q/%s/result", s.qr_token));
 }
@@ -299,9 +299,9 @@ void page_spot_claim(req *r)
 		web_refuse(r, st, &ra);
 		return;
 	}
-	struct method_input in = {.method = req_form(r, "method")};
-	in.secret = req_form(r, in.method && !strcmp(in.method, "pin") ? "pin" : "keyword");
-	if (!in.method || !strcmp(in.method, "qr") || !strcmp(in.method, "qr_gps")) {
+	struct method_input in = {.method = stamp_method_parse(req_form(r, "method"), -1)};
+	in.secret = req_form(r, in.method == SM_PIN ? "pin" : "keyword");
+	if (!web_method_by_id(in.method)) {
 		web_error(r, 400, "invalid_request", "error.method_required", NULL);
 		return;
 	}
