@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <microhttpd.h>
+#include <qrencode.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -394,8 +395,22 @@ static int cmd_version(struct server *srv, int argc, char **argv)
 	(void)srv;
 	printf("stamprally %s\n", STAMPRALLY_VERSION);
 	if (argc > 0 && strcmp(argv[0], "--deps") == 0)
-		printf("libmicrohttpd %s\nsqlite %s\nlibsodium %s\njansson %s\n", MHD_get_version(), db_version(),
-		       sodium_version_string(), jansson_version_str());
+		printf("libmicrohttpd %s\nsqlite %s\nlibsodium %s\njansson %s\nlibcurl %s\nlibqrencode %s\n", MHD_get_version(),
+		       db_version(), sodium_version_string(), jansson_version_str(), curl_version_info(CURLVERSION_NOW)->version,
+		       QRcode_APIVersionString());
+	return 0;
+}
+
+/* `routes [--json]`: the route table, for people and for the role-matrix test. */
+static int cmd_routes(struct server *srv, int argc, char **argv)
+{
+	(void)srv;
+	int json = argc > 0 && strcmp(argv[0], "--json") == 0;
+	if (argc > json) {
+		fprintf(stderr, "usage: stamprally routes [--json]\n");
+		return 2;
+	}
+	web_routes_print(stdout, json);
 	return 0;
 }
 
@@ -412,6 +427,8 @@ static const struct cmd cmds[] = {
 	{"key", cmd_key, "key rotate [--config FILE] [--data DIR]",
 	 "Rotate the data key: re-seal every encrypted value (personal data, secrets) under a new key. Stop the service first."},
 	{"config", cmd_config, "config", "List every configuration key with its default."},
+	{"routes", cmd_routes, "routes [--json]",
+	 "Print the route table: method, pattern, unit of work (read/write/writer/none), access, permissions, body limit."},
 	{"version", cmd_version, "version [--deps]", "Print the version (and the linked libraries' versions)."},
 };
 
@@ -475,7 +492,7 @@ int main(int argc, char **argv)
 	for (int i = 2; i < argc; i++)
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			printf("usage: stamprally %s\n\n%s\n\n%s", cmd->usage, cmd->help,
-			       strcmp(cmd->name, "version") && strcmp(cmd->name, "config") ? COMMON_FLAGS : "");
+			       strcmp(cmd->name, "version") && strcmp(cmd->name, "config") && strcmp(cmd->name, "routes") ? COMMON_FLAGS : "");
 			if (strcmp(cmd->name, "serve") == 0)
 				printf("  --listen ADDR:PORT  address to listen on (default 127.0.0.1:8080)\n");
 			return 0;

@@ -8,10 +8,12 @@
 #include "core/account.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
 #include "lib/token.h"
@@ -125,6 +127,35 @@ int password_verify(const char *hash, const char *pw)
 	return hash && *hash && crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
 }
 
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t freed;
+	int used;
+} slots = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+
+int password_slot_take(void)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 2;
+	pthread_mutex_lock(&slots.mu);
+	int rc = 0;
+	while (slots.used >= PASSWORD_SLOTS && rc == 0)
+		rc = pthread_cond_timedwait(&slots.freed, &slots.mu, &until);
+	int taken = slots.used < PASSWORD_SLOTS;
+	slots.used += taken;
+	pthread_mutex_unlock(&slots.mu);
+	return taken;
+}
+
+void password_slot_give(void)
+{
+	pthread_mutex_lock(&slots.mu);
+	slots.used--;
+	pthread_cond_signal(&slots.freed);
+	pthread_mutex_unlock(&slots.mu);
+}
+
 void password_random(char *out, size_t outsz)
 {
 	/* No 0/O, 1/l/I: easy to read out and type. */
@@ -201,9 +232,17 @@ static int one_account(db_stmt *st, arena *a, struct account *out)
 
 int64_t account_create(db *d, int64_t tenant_id, const char *login, const char *role, const char *password, int64_t now)
 {
-	char hash[crypto_pwhash_STRBYTES], pid[48];
+	char hash[crypto_pwhash_STRBYTES];
 	if (password_hash(password, hash, sizeof hash) != 0)
 		return -1;
+	int64_t id = account_insert(d, tenant_id, login, role, hash, now);
+	sodium_memzero(hash, sizeof hash);
+	return id;
+}
+
+int64_t account_insert(db *d, int64_t tenant_id, const char *login, const char *role, const char *hash, int64_t now)
+{
+	char pid[48];
 	token_new(pid, sizeof pid, TOKEN_PUBLIC_BYTES);
 	if (db_begin(d) != 0)
 		return -1;
@@ -213,7 +252,6 @@ int64_t account_create(db *d, int64_t tenant_id, const char *login, const char *
 	int rc = db_row(st);
 	int64_t id = rc == DB_ROW ? db_int(st, 0) : rc == DB_DONE ? 0 : -1;
 	db_done(st);
-	sodium_memzero(hash, sizeof hash);
 	if (id <= 0) {
 		db_rollback(d);
 		return id;
@@ -283,11 +321,19 @@ int account_set_disabled(db *d, int64_t id, int disabled, int64_t now)
 int account_set_password(db *d, int64_t id, const char *password, int64_t now)
 {
 	char hash[crypto_pwhash_STRBYTES];
-	if (password_hash(password, hash, sizeof hash) != 0 || db_begin(d) != 0)
+	if (password_hash(password, hash, sizeof hash) != 0)
+		return -1;
+	int rc = account_store_hash(d, id, hash, now);
+	sodium_memzero(hash, sizeof hash);
+	return rc;
+}
+
+int account_store_hash(db *d, int64_t id, const char *hash, int64_t now)
+{
+	if (db_begin(d) != 0)
 		return -1;
 	int rc = db_exec(d, "UPDATE accounts SET password_hash = $1, failed_logins = 0, locked_until = 0, updated_at = $2"
 			    " WHERE id = $3", "tii", hash, now, id);
-	sodium_memzero(hash, sizeof hash);
 	if (rc == DB_DONE)
 		rc = db_exec(d, "DELETE FROM staff_sessions WHERE account_id = $1", "i", id);
 	if (rc != DB_DONE) {
@@ -309,8 +355,9 @@ int staff_session_create(db *d, int64_t account_id, int64_t now, const struct st
 }
 
 int staff_session_find(db *d, arena *a, const char *token, int64_t now, const struct staff_limits *l,
-		       struct account *out)
+		       struct account *out, int64_t *touch)
 {
+	*touch = 0;
 	unsigned char h[32];
 	if (!token_valid(token))
 		return 0;
@@ -329,10 +376,15 @@ int staff_session_find(db *d, arena *a, const char *token, int64_t now, const st
 	db_done(st);
 	if (rc != DB_ROW)
 		return rc == DB_DONE ? 0 : -1;
-	if (now - seen > 60000 &&
-	    db_exec(d, "UPDATE staff_sessions SET last_seen_at = $1 WHERE id = $2", "ii", now, sid) != DB_DONE)
-		return -1;
+	if (now - seen > 60000)
+		*touch = sid;
 	return 1;
+}
+
+int staff_session_touch(db *d, int64_t session_id, int64_t now)
+{
+	return db_exec(d, "UPDATE staff_sessions SET last_seen_at = $1 WHERE id = $2 AND last_seen_at < $1", "ii", now,
+		       session_id) == DB_DONE ? 0 : -1;
 }
 
 int staff_session_exists(db *d, const char *token, int64_t now)
@@ -376,26 +428,30 @@ int login_failed(db *d, const char *ip, const struct account *acct, int64_t now)
 		rc = db_exec(d, "UPDATE login_throttle SET locked_until = $1 WHERE ip = $2 AND failures >= $3",
 			     "iti", now + IP_LOCK_MS, ip, (int64_t)IP_MAX_FAILURES);
 	if (rc == DB_DONE && acct) {
-		int64_t fails = acct->failed_logins + 1, lock = 0;
+		/* Counted in the database: the caller's copy may be older than the
+		 * concurrent failures the writer applied before this one. */
+		int64_t fails = db_int1(d, -1, "UPDATE accounts SET failed_logins = failed_logins + 1 WHERE id = $1"
+					       " RETURNING failed_logins", "i", acct->id), lock = 0;
+		if (fails < 0)
+			return -1;
 		if (fails > ACCOUNT_FREE_FAILURES) {
 			int shift = (int)(fails - ACCOUNT_FREE_FAILURES - 1);
 			lock = shift > 10 ? ACCOUNT_BACKOFF_MAX_MS : ACCOUNT_BACKOFF_MS << shift;
 			if (lock > ACCOUNT_BACKOFF_MAX_MS)
 				lock = ACCOUNT_BACKOFF_MAX_MS;
 		}
-		rc = db_exec(d, "UPDATE accounts SET failed_logins = $1, locked_until = $2 WHERE id = $3", "iii", fails,
-			     lock ? now + lock : 0, acct->id);
+		rc = db_exec(d, "UPDATE accounts SET locked_until = $1 WHERE id = $2", "ii", lock ? now + lock : 0, acct->id);
 	}
 	return rc == DB_DONE ? 0 : -1;
 }
 
 int login_succeeded(db *d, const char *ip, const struct account *acct, int64_t now)
 {
-	(void)now;
-	int rc = db_exec(d, "UPDATE accounts SET failed_logins = 0, locked_until = 0 WHERE id = $1", "i", acct->id);
-	if (rc == DB_DONE)
-		rc = db_exec(d, "DELETE FROM login_throttle WHERE ip = $1 AND locked_until = 0", "t", ip);
-	return rc == DB_DONE ? 0 : -1;
+	(void)now, (void)ip; /* the address's failures stay counted: a login to one's
+	                      * own account must not reset a spraying address */
+	return db_exec(d, "UPDATE accounts SET failed_logins = 0, locked_until = 0 WHERE id = $1", "i", acct->id) == DB_DONE
+		       ? 0
+		       : -1;
 }
 
 int security_event(db *d, int64_t tenant_id, int64_t account_id, const char *kind, const char *ip, const char *detail,

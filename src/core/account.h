@@ -52,6 +52,13 @@ const char *password_policy(const char *password, const char *login);
 int password_hash(const char *password, char *out, size_t outsz);
 /* True when password matches hash (compared exactly as typed). */
 int password_verify(const char *hash, const char *password);
+/* argon2id is 64 MiB and ~0.1 s of CPU: at most PASSWORD_SLOTS run at once
+ * (a flood of logins costs bounded memory). password_slot_take waits up to
+ * two seconds for a slot: 1 taken (give it back with password_slot_give),
+ * 0 none free (answer 503 with Retry-After). */
+#define PASSWORD_SLOTS 4
+int password_slot_take(void);
+void password_slot_give(void);
 /* A random strong password (20 characters, ~110 bits) into out (≥ 24 bytes). */
 void password_random(char *out, size_t outsz);
 /* Prepare the stand-in hash used for unknown login IDs. Call once at start. */
@@ -64,6 +71,9 @@ int login_valid(const char *login);
 
 /* Create an account. Returns its id, 0 when the login is taken, -1 on error. */
 int64_t account_create(db *d, int64_t tenant_id, const char *login, const char *role, const char *password, int64_t now);
+/* The same with a password already hashed (password_hash): the web layer
+ * hashes before it takes the write lock. */
+int64_t account_insert(db *d, int64_t tenant_id, const char *login, const char *role, const char *hash, int64_t now);
 /* Load the account with this login (any tenant). 1/0/-1. */
 int account_by_login(db *d, arena *a, const char *login, struct account *out);
 /* Load the account with this public id in tenant_id. 1/0/-1. */
@@ -75,6 +85,8 @@ int account_list(db *d, arena *a, int64_t tenant_id, struct account **out);
 int account_set_role(db *d, int64_t account_id, const char *role, int64_t now);
 int account_set_disabled(db *d, int64_t account_id, int disabled, int64_t now);
 int account_set_password(db *d, int64_t account_id, const char *password, int64_t now);
+/* The same with the new password already hashed (password_hash). */
+int account_store_hash(db *d, int64_t account_id, const char *hash, int64_t now);
 
 /* Staff sessions. Lifetimes in ms: idle (since the last request) and
  * absolute (since login). */
@@ -83,10 +95,13 @@ struct staff_limits {
 };
 /* Create a session for the account; token into out (≥ 48 bytes). 0 or -1. */
 int staff_session_create(db *d, int64_t account_id, int64_t now, const struct staff_limits *l, char *token, size_t n);
-/* The live session's account (enabled) into *out. 1/0/-1. Refreshes
- * last_seen_at at most once a minute. */
+/* The live session's account (enabled) into *out. 1/0/-1. Reads only:
+ * when last_seen_at is more than a minute old, *touch is set to the
+ * session's id for staff_session_touch (else 0). */
 int staff_session_find(db *d, arena *a, const char *token, int64_t now, const struct staff_limits *l,
-		       struct account *out);
+		       struct account *out, int64_t *touch);
+/* Record activity on a staff session (its idle timeout starts again). 0 or -1. */
+int staff_session_touch(db *d, int64_t session_id, int64_t now);
 /* True when token names a live staff session (read only; a cheap check
  * before accepting a large upload body). */
 int staff_session_exists(db *d, const char *token, int64_t now);

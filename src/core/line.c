@@ -53,7 +53,7 @@ int line_login_begin(db *d, const char *browser, const struct line_login *l, int
 		       "tbttii", l->state, h, sizeof h, l->nonce, l->verifier, l->rally_id, now) == DB_DONE ? 0 : -1;
 }
 
-int line_login_take(db *d, arena *a, const char *state, const char *browser, int64_t now, struct line_login *out)
+int line_login_find(db *d, arena *a, const char *state, const char *browser, int64_t now, struct line_login *out)
 {
 	unsigned char h[32];
 	if (!token_valid(state) || !token_valid(browser))
@@ -70,11 +70,14 @@ int line_login_take(db *d, arena *a, const char *state, const char *browser, int
 		out->rally_id = db_int(st, 3);
 	}
 	db_done(st);
-	if (rc != DB_ROW)
-		return rc == DB_DONE ? 0 : -1;
-	/* In a read transaction the delete is refused and the request runs
-	 * again as a write: the login counts as found for this pass. */
-	return db_exec(d, "DELETE FROM oauth_states WHERE state = $1", "t", state) == DB_DONE || db_wants_write(d) ? 1 : -1;
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+}
+
+int line_login_use(db *d, const char *state)
+{
+	if (db_exec(d, "DELETE FROM oauth_states WHERE state = $1", "t", state) != DB_DONE)
+		return -1;
+	return db_changes(d) == 1;
 }
 
 int participant_is_line(db *d, int64_t participant_id)

@@ -31,9 +31,12 @@ struct line_login {
 };
 /* Record a login in progress for the browser holding cookie `browser`. */
 int line_login_begin(db *d, const char *browser, const struct line_login *l, int64_t now);
-/* Consume the login with this state for this browser (once; only within the
- * time limit). 1 found (filled into *out), 0 none, -1 error. */
-int line_login_take(db *d, arena *a, const char *state, const char *browser, int64_t now, struct line_login *out);
+/* The login in progress with this state for this browser (only within the
+ * time limit; reads only). 1 found (filled into *out), 0 none, -1 error. */
+int line_login_find(db *d, arena *a, const char *state, const char *browser, int64_t now, struct line_login *out);
+/* Use up the login with this state: 1 when this call deleted it, 0 when it
+ * was already gone (a replayed callback), -1 on error. */
+int line_login_use(db *d, const char *state);
 
 /* Make the session's participant of rally r the LINE user `sub`: merge the
  * session's anonymous card into the LINE user's (union of stamps, never a

@@ -12,6 +12,7 @@
 
 #include "lib/seal.h"
 #include "lib/utf8.h"
+#include "store/writer.h"
 
 #define EARTH_RADIUS_M 6371008.8
 
@@ -340,6 +341,24 @@ int rotating_check(const unsigned char secret[32], const char *spot, const char 
 	return 0;
 }
 
+/* The first rotating secret of a spot, written from any transaction (the
+ * desk screen that needs it first is a read-only GET). */
+struct new_secret {
+	int64_t spot_id;
+	const char *sealed;
+	int stored;
+};
+
+static int store_secret(db *d, void *arg)
+{
+	struct new_secret *j = arg;
+	if (db_exec(d, "UPDATE spots SET rotating_secret = $1 WHERE id = $2 AND rotating_secret = ''", "ti", j->sealed,
+		    j->spot_id) != DB_DONE)
+		return DB_ERROR;
+	j->stored = db_changes(d) == 1;
+	return 0;
+}
+
 int spot_rotating_secret(db *d, arena *a, int64_t spot_id, unsigned char secret[32])
 {
 	char *sealed = db_text1(d, "SELECT rotating_secret FROM spots WHERE id = $1", "i", spot_id);
@@ -352,5 +371,10 @@ int spot_rotating_secret(db *d, arena *a, int64_t spot_id, unsigned char secret[
 	char b64[48];
 	randombytes_buf(secret, 32);
 	sodium_bin2base64(b64, sizeof b64, secret, 32, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	return db_exec(d, "UPDATE spots SET rotating_secret = $1 WHERE id = $2", "ti", seal(a, b64), spot_id) == DB_DONE ? 0 : -1;
+	struct new_secret job = {spot_id, seal(a, b64), 0};
+	if (!job.sealed || db_write(d, store_secret, &job) < 0)
+		return -1;
+	/* 0 rows: another request stored one first, which this transaction's
+	 * snapshot may not see; the next request will. */
+	return job.stored ? 0 : -1;
 }

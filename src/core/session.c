@@ -3,6 +3,9 @@
  */
 #include "core/session.h"
 
+#include <stdlib.h>
+
+#include "lib/seal.h"
 #include "lib/token.h"
 
 int64_t session_create(db *d, int64_t now, int64_t lifetime_ms, char *token, size_t tokensz)
@@ -41,4 +44,27 @@ int session_rotate(db *d, int64_t session_id, char *token, size_t tokensz)
 			       db_changes(d) == 1
 		       ? 0
 		       : -1;
+}
+
+int session_set_line_token(db *d, arena *a, int64_t session_id, const char *access_token)
+{
+	const char *sealed = access_token ? seal(a, access_token) : NULL;
+	if (access_token && !sealed)
+		return -1;
+	return db_exec(d, "UPDATE sessions SET line_access_token = $1 WHERE id = $2", "ti", sealed, session_id) == DB_DONE
+		       ? 0
+		       : -1;
+}
+
+const char *session_line_token(db *d, arena *a, int64_t session_id)
+{
+	char *sealed = db_text1(d, "SELECT line_access_token FROM sessions WHERE id = $1", "i", session_id);
+	const char *token = sealed ? unseal(a, sealed) : NULL;
+	free(sealed);
+	return token;
+}
+
+int session_end(db *d, int64_t session_id)
+{
+	return db_exec(d, "DELETE FROM sessions WHERE id = $1", "i", session_id) == DB_DONE ? 0 : -1;
 }

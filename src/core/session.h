@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/arena.h"
 #include "store/db.h"
 
 /* Create a session valid for lifetime_ms from now. Writes the cookie token
@@ -21,5 +22,11 @@ int64_t session_find(db *d, const char *token, int64_t now);
  * the old cookie stops working, everything attached to the session stays.
  * The new token goes into token (at least 48 bytes). 0 or -1. */
 int session_rotate(db *d, int64_t session_id, char *token, size_t tokensz);
+/* Keep the LINE access token of a session (sealed; NULL clears it). 0 or -1. */
+int session_set_line_token(db *d, arena *a, int64_t session_id, const char *access_token);
+/* The session's LINE access token (unsealed, arena string) or NULL. */
+const char *session_line_token(db *d, arena *a, int64_t session_id);
+/* End a session (logout). 0 or -1. */
+int session_end(db *d, int64_t session_id);
 
 #endif

@@ -55,9 +55,9 @@ typedef struct req {
 	struct account *staff;      /* NULL when none; arena-allocated */
 	const char *client_ip;      /* text form of the peer address */
 	int keep_changes;           /* commit even though the answer is an error (failed logins) */
+	int failed;                 /* the database failed during the request: the dispatcher
+	                             * answers 503 whatever the handler said (fail centrally) */
 	int new_stamps;             /* stamps this request wrote (counted in /metrics once durable) */
-	json_t *carry;              /* a handler's results kept when it is run again in a write
-	                             * transaction (e.g. a token fetched over the network) */
 
 	/* the CSRF cookie and the form token derived from it */
 	const char *csrf_cookie;

@@ -282,7 +282,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		r->stream_free(r->stream_cls); /* never handed to libmicrohttpd */
 	json_decref(r->json);
 	json_decref(r->form);
-	json_decref(r->carry);
 	buf_free(&r->body);
 	buf_free(&r->upload);
 	buf_free(&r->out);

@@ -78,12 +78,15 @@ int64_t db_changes(db *d);
 int db_begin(db *d);
 /* A read transaction (BEGIN DEFERRED): one consistent snapshot and one lock
  * for several reads. Ended by db_commit or db_rollback. A write inside it
- * (db_begin, or any statement that is not read-only) fails with DB_ERROR
- * and sets db_wants_write(), so the caller can roll back and run the work
- * again in a write transaction. */
+ * (db_begin, or any statement that is not read-only) is a programming
+ * error: it fails with DB_ERROR (logged) like any other failed statement. */
 int db_begin_read(db *d);
-/* True when the current read transaction refused a write. */
-int db_wants_write(db *d);
+/* True when a statement on d failed (prepare, bind, step: DB_ERROR or
+ * DB_BUSY, not DB_CONSTRAINT) since the outermost db_begin/db_begin_read or
+ * db_clear_failed: sticky, so the request's owner can answer 503 once
+ * instead of every caller checking. */
+int db_failed(db *d);
+void db_clear_failed(db *d);
 /* True inside a write transaction (db_begin). */
 int db_in_write(db *d);
 int db_commit(db *d);

@@ -29,7 +29,7 @@ struct db {
 	sqlite3 *h;
 	int depth;          /* transaction nesting */
 	int read_only;      /* the outermost transaction is a read transaction */
-	int wants_write;    /* a write was attempted inside the read transaction */
+	int failed;         /* a statement failed since the outermost begin (db_failed) */
 	db_stmt cache[STMT_CACHE];
 	int ncache;
 };
@@ -70,8 +70,11 @@ const char *db_backend(void)
 	return "sqlite";
 }
 
+/* Log a failure and make it sticky on the connection (db_failed). */
 static void log_err(db *d, const char *what, const char *sql)
 {
+	if (d)
+		d->failed = 1;
 	fprintf(stderr, "{\"level\":\"error\",\"msg\":\"db %s\",\"error\":\"%s\",\"sql\":\"%.120s\"}\n",
 		what, d && d->h ? sqlite3_errmsg(d->h) : "?", sql ? sql : "");
 }
@@ -237,7 +240,7 @@ int db_row(db_stmt *s)
 	if (!s)
 		return DB_ERROR;
 	if (s->owner->read_only && !sqlite3_stmt_readonly(s->st)) {
-		s->owner->wants_write = 1;
+		log_err(s->owner, "write in a read transaction", s->sql);
 		return DB_ERROR;
 	}
 	int rc = sqlite3_step(s->st);
@@ -349,17 +352,23 @@ int db_begin_read(db *d)
 {
 	if (d->depth > 0)
 		return DB_ERROR;
+	d->failed = 0;
 	if (db_exec(d, "BEGIN", NULL) != DB_DONE)
 		return DB_ERROR;
 	d->depth = 1;
 	d->read_only = 1;
-	d->wants_write = 0;
 	return 0;
 }
 
-int db_wants_write(db *d)
+int db_failed(db *d)
 {
-	return d->wants_write;
+	return d && d->failed;
+}
+
+void db_clear_failed(db *d)
+{
+	if (d)
+		d->failed = 0;
 }
 
 int db_in_write(db *d)
@@ -370,7 +379,7 @@ int db_in_write(db *d)
 int db_begin(db *d)
 {
 	if (d->depth > 0 && d->read_only) {
-		d->wants_write = 1;
+		log_err(d, "write in a read transaction", "BEGIN");
 		return DB_ERROR;
 	}
 	if (d->depth > 0) {
@@ -380,6 +389,7 @@ int db_begin(db *d)
 		return 0;
 	}
 	pthread_mutex_lock(&write_lock);
+	d->failed = 0;
 	if (db_exec(d, "BEGIN IMMEDIATE", NULL) != DB_DONE) {
 		pthread_mutex_unlock(&write_lock);
 		return DB_ERROR;

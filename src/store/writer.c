@@ -39,7 +39,10 @@ static void run_item(struct item *it)
 		it->rc = DB_ERROR;
 		return;
 	}
+	db_clear_failed(w.conn);
 	it->rc = it->fn(w.conn, it->arg);
+	if (it->rc >= 0 && db_failed(w.conn))
+		it->rc = DB_ERROR; /* a statement failed: the item does not count */
 	if (it->rc < 0)
 		db_exec(w.conn, "ROLLBACK TO item", NULL);
 	db_exec(w.conn, "RELEASE item", NULL);

@@ -22,7 +22,7 @@ void api_rally(req *r)
 	if (!web_rally(r, r->params[0], &ra))
 		return;
 	if (card_load(r->db, &r->a, &ra, 0, &c) != 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return;
 	}
 	json_t *spots = json_array();
@@ -93,7 +93,7 @@ void api_stamp(req *r)
 	int joined = participant_find(r->db, &r->a, r->session_id, ra.id, &p);
 	if (joined != 1) {
 		if (joined < 0)
-			web_error(r, 503, "unavailable", "error.unavailable", NULL);
+			r->failed = 1;
 		else
 			web_error(r, 403, "not_joined", "error.not_joined", NULL);
 		return;
@@ -122,13 +122,13 @@ void api_card(req *r)
 	int joined = participant_find(r->db, &r->a, r->session_id, ra.id, &p);
 	if (joined != 1) {
 		if (joined < 0)
-			web_error(r, 503, "unavailable", "error.unavailable", NULL);
+			r->failed = 1;
 		else
 			web_error(r, 403, "not_joined", "error.not_joined", NULL);
 		return;
 	}
 	if (card_load(r->db, &r->a, &ra, p.id, &c) != 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return;
 	}
 	json_t *card = view_card(&c);

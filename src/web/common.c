@@ -14,6 +14,7 @@
 #include "http/server.h"
 #include "lib/timeutil.h"
 #include "lib/token.h"
+#include "store/writer.h"
 #include "web/page.h"
 #include "web/view.h"
 
@@ -21,7 +22,7 @@ int web_rally(req *r, const char *slug, struct rally *ra)
 {
 	int rc = rally_slug_valid(slug) ? rally_by_slug(r->db, &r->a, slug, ra) : 0;
 	if (rc < 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return 0;
 	}
 	if (rc == 0 || rally_state(ra, 0) == RALLY_DRAFT) {
@@ -35,7 +36,7 @@ int web_spot(req *r, const char *token, struct spot *s, struct rally *ra)
 {
 	int rc = token_valid(token) ? spot_by_token(r->db, &r->a, token, s, ra) : 0;
 	if (rc < 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return 0;
 	}
 	if (rc == 0 || rally_state(ra, 0) == RALLY_DRAFT) {
@@ -49,7 +50,7 @@ int web_spot_by_id(req *r, const char *public_id, struct spot *s, struct rally *
 {
 	int rc = token_valid(public_id) ? spot_by_public_id(r->db, &r->a, public_id, s, ra) : 0;
 	if (rc < 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return 0;
 	}
 	if (rc == 0 || rally_state(ra, 0) == RALLY_DRAFT) {
@@ -68,7 +69,7 @@ int web_session(req *r)
 	r->session_id = session_create(r->db, time_now_ms(), life, token, sizeof token);
 	if (r->session_id <= 0) {
 		r->session_id = 0;
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return 0;
 	}
 	req_set_cookie(r, "sid", token, (long)r->srv->cfg.session_days * 86400);
@@ -152,7 +153,7 @@ int web_join(req *r, const struct rally *ra, struct participant *p, int *created
 		int have = participant_find(r->db, &r->a, r->session_id, ra->id, p);
 		if (have != 0) {
 			if (have < 0)
-				web_error(r, 503, "unavailable", "error.unavailable", NULL);
+				r->failed = 1;
 			return have == 1 && web_line_ok(r, ra, p);
 		}
 	}
@@ -171,7 +172,7 @@ int web_join(req *r, const struct rally *ra, struct participant *p, int *created
 		return 0;
 	int rc = participant_join(r->db, &r->a, r->session_id, ra, time_now_ms(), p, created, &st);
 	if (rc < 0)
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 	else if (rc == 0)
 		web_refuse(r, st, ra);
 	return rc == 1;
@@ -199,13 +200,32 @@ int web_not_locked(req *r, const struct participant *p)
 	return 0;
 }
 
+/* The failure counters of one wrong guess (participant key may be NULL). */
+struct failed_job {
+	const char *key_p, *key_ip;
+};
+
+static int count_failure(db *d, void *arg)
+{
+	struct failed_job *j = arg;
+	int64_t now = time_now_ms();
+	int rc = j->key_p ? attempt_failed(d, j->key_p, ATTEMPT_MAX_PER_PARTICIPANT, now) : 0;
+	return rc == 0 && attempt_failed(d, j->key_ip, ATTEMPT_MAX_PER_IP, now) == 0 ? 0 : DB_ERROR;
+}
+
 void web_failed_attempt(req *r, const struct participant *p)
 {
-	int64_t now = time_now_ms();
-	r->keep_changes = 1;
-	if (p)
-		attempt_failed(r->db, key_p(r, p), ATTEMPT_MAX_PER_PARTICIPANT, now);
-	attempt_failed(r->db, key_ip(r), ATTEMPT_MAX_PER_IP, now);
+	struct failed_job j = {p ? key_p(r, p) : NULL, key_ip(r)};
+	r->keep_changes = 1; /* kept although the answer is an error */
+	web_write(r, count_failure, &j);
+}
+
+int web_write(req *r, int (*fn)(db *d, void *arg), void *arg)
+{
+	int rc = db_write(r->db, fn, arg);
+	if (rc == DB_ERROR)
+		r->failed = 1;
+	return rc;
 }
 
 int web_method_by_id(enum stamp_method m)
@@ -222,7 +242,7 @@ int web_method_ok(req *r, const struct rally *ra, const struct spot *s, const st
 	if (guess && !web_not_locked(r, p))
 		return 0;
 	if (spot_methods_load(r->db, &r->a, s->id, &m) != 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return 0;
 	}
 	/* A scanned QR code at a spot that wants QR + GPS is a QR + GPS claim. */
@@ -285,7 +305,7 @@ int web_claim_refused(req *r, const struct claim *cl, const struct rally *ra, co
 			  json_pack("{s:s, s:s}", "back", arena_printf(&r->a, "/r/%s", ra->slug), "when",
 				    view_time(r, cl->available_at)));
 	else if (cl->status == CLAIM_ERROR)
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 	else
 		return 0;
 	return 1;

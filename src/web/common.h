@@ -34,6 +34,12 @@ int web_line_ok(req *r, const struct rally *ra, const struct participant *p);
 void web_line_required(req *r, const struct rally *ra);
 
 struct method_input;
+/* Write fn(d, arg) and keep it: nested in the request's write transaction
+ * (R_WRITE, R_WRITER), or from a read transaction (R_READ) on the
+ * group-commit writer, committed before this returns. fn's result; on
+ * DB_ERROR the request is marked failed (503 from the dispatcher). */
+int web_write(req *r, int (*fn)(db *d, void *arg), void *arg);
+
 /* True for the methods a claim by spot id may name (GPS, keyword, PIN): the
  * others are proven by a token in the URL (QR, QR + GPS, rotating QR). */
 int web_method_by_id(enum stamp_method m);

@@ -3,8 +3,9 @@
  *
  * A failed login answers 401 with the same message whether the login ID
  * exists or not (and spends the same argon2id time), counts the failure
- * for the account and the address, and writes a security event; those
- * writes are kept although the answer is an error (r->keep_changes).
+ * for the account and the address, and writes a security event. The
+ * route runs in a read transaction: argon2id never runs under the write
+ * lock, and the outcome is written once through the writer (web_write).
  */
 #include <microhttpd.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "lib/metrics.h"
 #include "lib/tpl.h"
 #include "lib/timeutil.h"
+#include "web/common.h"
 #include "web/page.h"
 #include "web/web.h"
 
@@ -42,55 +44,77 @@ static const char *detail_login(req *r, const char *login)
 	return web_json_text(r, json_pack("{s:s}", "login", login));
 }
 
+/* What a login attempt writes, in one piece on the writer after argon2id
+ * has run holding no lock: the failure counters and the event for a
+ * refusal, the session and the event for a success. */
+struct login_job {
+	const char *ip, *detail, *kind; /* kind: "login", "login_failed", "login_throttled" */
+	const struct account *acct;     /* NULL for an unknown login ID */
+	struct staff_limits lim;
+	char token[64];                 /* out: the new session's cookie token */
+};
+
+static int record_login(db *d, void *arg)
+{
+	struct login_job *j = arg;
+	int64_t now = time_now_ms();
+	const struct account *a = j->acct;
+	int rc = 0;
+	if (strcmp(j->kind, "login_failed") == 0)
+		rc = login_failed(d, j->ip, a, now);
+	else if (strcmp(j->kind, "login") == 0)
+		rc = login_succeeded(d, j->ip, a, now) || staff_session_create(d, a->id, now, &j->lim, j->token, sizeof j->token);
+	if (rc == 0)
+		rc = security_event(d, a ? a->tenant_id : 0, a ? a->id : 0, j->kind, j->ip, j->detail, now);
+	return rc == 0 ? 0 : DB_ERROR;
+}
+
+/* R_READ: look up and check the throttles, verify the password (argon2id,
+ * a bounded number at once) outside any write lock, then record the
+ * outcome once through the writer. */
 void console_login(req *r)
 {
 	const char *login = req_form(r, "login"), *pw = req_form(r, "password");
-	const char *ip = req_client_ip(r);
-	int64_t now = time_now_ms(), wait;
-	struct account a, *acct = NULL;
+	int64_t wait;
+	struct account a;
 	if (!login || !pw || !*login || !*pw || strlen(login) > 200 || strlen(pw) > 1024) {
 		login_page(r, 400, "login.missing", login, NULL);
 		return;
 	}
 	int found = account_by_login(r->db, &r->a, login, &a);
-	if (found < 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+	if (found < 0)
 		return;
-	}
-	if (found)
-		acct = &a;
-	r->keep_changes = 1;
-	if (!login_allowed(r->db, ip, acct, now, &wait)) {
+	const config *c = &r->srv->cfg;
+	struct login_job j = {req_client_ip(r), detail_login(r, login), "login_throttled", found ? &a : NULL,
+			      {(int64_t)c->staff_idle_minutes * 60000, (int64_t)c->staff_session_hours * 3600000}, ""};
+	if (!login_allowed(r->db, j.ip, j.acct, time_now_ms(), &wait)) {
+		if (web_write(r, record_login, &j) < 0)
+			return;
 		metric_add(M_LOGIN_THROTTLED, 1);
-		security_event(r->db, acct ? acct->tenant_id : 0, acct ? acct->id : 0, "login_throttled", ip,
-			       detail_login(r, login), now);
 		req_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, arena_printf(&r->a, "%lld", (long long)wait));
 		login_page(r, 429, "login.throttled", login, json_pack("{s:I}", "seconds", (json_int_t)wait));
 		return;
 	}
-	int ok = account_password_matches(r->db, acct ? acct->id : 0, pw) && acct && !acct->disabled_at;
+	if (!password_slot_take()) {
+		web_busy(r);
+		return;
+	}
+	int ok = account_password_matches(r->db, j.acct ? j.acct->id : 0, pw) && j.acct && !j.acct->disabled_at;
+	password_slot_give();
+	j.kind = ok ? "login" : "login_failed";
+	if (ok)
+		j.detail = NULL; /* the account is named by the event itself */
+	if (web_write(r, record_login, &j) < 0)
+		return;
 	if (!ok) {
 		metric_add(M_LOGIN_FAILED, 1);
-		login_failed(r->db, ip, acct, now);
-		security_event(r->db, acct ? acct->tenant_id : 0, acct ? acct->id : 0, "login_failed", ip,
-			       detail_login(r, login), now);
 		login_page(r, 401, "login.failed", login, NULL);
 		return;
 	}
-	const config *c = &r->srv->cfg;
-	struct staff_limits lim = {(int64_t)c->staff_idle_minutes * 60000, (int64_t)c->staff_session_hours * 3600000};
-	char token[64];
-	if (login_succeeded(r->db, ip, acct, now) != 0 ||
-	    staff_session_create(r->db, acct->id, now, &lim, token, sizeof token) != 0 ||
-	    security_event(r->db, acct->tenant_id, acct->id, "login", ip, NULL, now) != 0) {
-		r->keep_changes = 0;
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
-		return;
-	}
 	metric_add(M_LOGIN_OK, 1);
-	req_set_cookie(r, "ssid", token, (long)c->staff_session_hours * 3600);
+	req_set_cookie(r, "ssid", j.token, (long)c->staff_session_hours * 3600);
 	/* Desk staff land on their own screen; everyone else on the rallies. */
-	req_redirect(r, (perm_for_role(acct->role) & PERM_VIEW) ? "/console" : "/console/desk");
+	req_redirect(r, (perm_for_role(a.role) & PERM_VIEW) ? "/console" : "/console/desk");
 }
 
 void console_logout(req *r)

@@ -96,7 +96,7 @@ void console_dashboard(req *r)
 	if (!console_rally(r, r->params[0], &ra))
 		return;
 	if (stats_totals(r->db, ra.id, &t) != 0 || stats_spots(r->db, &r->a, ra.id, &names, &counts, &n) != 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return;
 	}
 	json_t *view = console_view(r);

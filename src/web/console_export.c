@@ -148,7 +148,7 @@ static void stream(req *r, struct export *e, const struct rally *ra, const char 
 	if (!e->st) {
 		json_decref(detail);
 		done(e);
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return;
 	}
 	buf_puts(&e->pending, CSV_BOM);
@@ -161,6 +161,10 @@ static void stream(req *r, struct export *e, const struct rally *ra, const char 
 	json_object_set_new(detail, "rally", json_string(ra->slug));
 	json_object_set_new(detail, "what", json_string(what));
 	console_event(r, "export", web_json_text(r, detail));
+	if (r->failed) { /* no export without its audit record */
+		done(e);
+		return;
+	}
 	metric_add(M_EXPORTS, 1);
 	r->status = 200;
 	r->content_type = "text/csv; charset=utf-8";
@@ -177,7 +181,7 @@ static struct export *export_new(req *r, enum export_kind kind)
 	struct export *e = calloc(1, sizeof *e);
 	if (!e || !(e->d = db_open())) {
 		free(e);
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return NULL;
 	}
 	e->kind = kind;

@@ -6,6 +6,7 @@
 
 #include "core/account.h"
 #include "lib/timeutil.h"
+#include "web/common.h"
 #include "web/console.h"
 #include "web/page.h"
 #include "web/view.h"
@@ -25,7 +26,7 @@ int console_rally(req *r, const char *slug, struct rally *ra)
 {
 	int rc = rally_slug_valid(slug) ? rally_by_slug(r->db, &r->a, slug, ra) : 0;
 	if (rc < 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return 0;
 	}
 	if (rc == 0 || ra->tenant_id != r->staff->tenant_id) {
@@ -56,9 +57,22 @@ void console_errors(req *r, json_t *view, json_t *errors)
 	json_decref(errors);
 }
 
+/* One security event; as a web_write so it works from every unit of work. */
+struct event_job {
+	int64_t tenant_id, account_id;
+	const char *kind, *ip, *detail;
+};
+
+static int write_event(db *d, void *arg)
+{
+	struct event_job *e = arg;
+	return security_event(d, e->tenant_id, e->account_id, e->kind, e->ip, e->detail, time_now_ms()) == 0 ? 0 : DB_ERROR;
+}
+
 void console_event(req *r, const char *kind, const char *detail)
 {
-	security_event(r->db, r->staff->tenant_id, r->staff->id, kind, req_client_ip(r), detail, time_now_ms());
+	struct event_job e = {r->staff->tenant_id, r->staff->id, kind, req_client_ip(r), detail};
+	web_write(r, write_event, &e);
 }
 
 void console_home(req *r)
@@ -66,7 +80,7 @@ void console_home(req *r)
 	struct rally *list;
 	int n = rally_list_tenant(r->db, &r->a, r->staff->tenant_id, &list);
 	if (n < 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return;
 	}
 	json_t *view = console_view(r);

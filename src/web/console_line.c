@@ -47,7 +47,7 @@ void console_line_save(req *r)
 		return;
 	}
 	if (line_set_channel(r->db, &r->a, r->staff->tenant_id, cid, secret) != 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return;
 	}
 	console_event(r, "line_channel_changed",
@@ -67,7 +67,7 @@ void console_rally_join_policy(req *r)
 		return;
 	}
 	if (rally_set_join_policy(r->db, ra.id, policy) != 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return;
 	}
 	console_event(r, "rally_join_policy", web_json_text(r, json_pack("{s:s, s:s}", "rally", ra.slug, "policy", policy)));

@@ -56,7 +56,7 @@ void console_posters(req *r)
 	if (!console_rally(r, r->params[0], &ra))
 		return;
 	if (rally_spots(r->db, &r->a, &ra, &spots, &n) != 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return;
 	}
 	render(r, &ra, spots, n);

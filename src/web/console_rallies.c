@@ -115,7 +115,7 @@ void console_rally_create(req *r)
 	}
 	json_decref(errors);
 	if (id < 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return;
 	}
 	console_event(r, "rally_created", web_json_text(r, json_pack("{s:s}", "rally", f.slug)));
@@ -213,7 +213,7 @@ void console_rally_update(req *r)
 	}
 	json_decref(errors);
 	if (rally_update(r->db, ra.id, &f, time_now_ms()) != 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return;
 	}
 	console_event(r, "rally_updated", web_json_text(r, json_pack("{s:s}", "rally", ra.slug)));
@@ -234,7 +234,7 @@ void console_rally_status(req *r)
 		return;
 	}
 	if (rally_set_status(r->db, ra.id, to, time_now_ms()) != 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return;
 	}
 	console_event(r, "rally_status", web_json_text(r, json_pack("{s:s, s:s, s:s}", "rally", ra.slug, "from", ra.status,
@@ -255,7 +255,7 @@ int64_t console_store_upload(req *r, const char *back)
 	int64_t id = image_store(r->db, r->staff->tenant_id, (const unsigned char *)buf_str(&r->upload), r->upload.len, &info,
 				 time_now_ms());
 	if (id <= 0)
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 	return id > 0 ? id : 0;
 }
 
@@ -273,7 +273,7 @@ void console_rally_desk_pin(req *r)
 		return;
 	}
 	if (rally_set_desk_pin(r->db, ra.id, pin) != 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return;
 	}
 	console_event(r, "rally_desk_pin", web_json_text(r, json_pack("{s:s, s:b}", "rally", ra.slug, "set", pin && *pin)));
@@ -290,7 +290,7 @@ void console_rally_cover(req *r)
 	if (!id)
 		return;
 	if (rally_set_cover(r->db, ra.id, id, time_now_ms()) != 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return;
 	}
 	req_redirect(r, arena_printf(&r->a, "%s?saved=1", back));

@@ -130,7 +130,7 @@ void console_spot_create(req *r)
 	json_decref(errors);
 	int64_t id = spot_create(r->db, ra.id, &f, time_now_ms());
 	if (id <= 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return;
 	}
 	char *pid = db_text1(r->db, "SELECT public_id FROM spots WHERE id = $1", "i", id);
@@ -197,7 +197,7 @@ void console_spot_update(req *r)
 	}
 	json_decref(errors);
 	if (spot_update(r->db, s.id, &f, time_now_ms()) != 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return;
 	}
 	req_redirect(r, arena_printf(&r->a, "/console/rallies/%s/spots/%s?saved=1", ra.slug, s.public_id));
@@ -240,7 +240,7 @@ void console_spot_methods(req *r)
 		return;
 	}
 	if (spot_set_methods(r->db, s.id, methods, keyword, pin) != 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return;
 	}
 	console_event(r, "spot_methods", web_json_text(r, json_pack("{s:s, s:s, s:s}", "rally", ra.slug, "spot", s.name,
@@ -255,7 +255,7 @@ void console_spot_regenerate(req *r)
 	if (!load_spot(r, &ra, &s))
 		return;
 	if (spot_regenerate_qr(r->db, s.id, time_now_ms()) != 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return;
 	}
 	console_event(r, "spot_qr_regenerated", web_json_text(r, json_pack("{s:s, s:s}", "rally", ra.slug, "spot", s.name)));
@@ -275,7 +275,7 @@ void console_spot_image(req *r)
 	if (!id)
 		return;
 	if (spot_set_image(r->db, s.id, which, id, time_now_ms()) != 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return;
 	}
 	req_redirect(r, arena_printf(&r->a, "%s?saved=1", back));

@@ -4,12 +4,14 @@
  * (every session ends at once), enable, reset the password. Nobody acts on
  * an account that outranks them, or on their own account's role or state.
  */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/account.h"
 #include "lib/timeutil.h"
+#include "web/common.h"
 #include "web/console.h"
 #include "web/page.h"
 #include "web/view.h"
@@ -70,6 +72,45 @@ static const char *event_detail(req *r, const char *login, const char *role)
 				     : json_pack("{s:s}", "login", login));
 }
 
+/* An account change whose new password was hashed before: the change and
+ * its security event, in one piece on the writer. */
+struct account_job {
+	int64_t tenant_id, actor_id, account_id; /* account_id 0: create */
+	const char *login, *role, *hash, *ip, *kind, *detail;
+	int64_t created;                          /* out: the new account's id, 0 when the login is taken */
+};
+
+static int write_account(db *d, void *arg)
+{
+	struct account_job *j = arg;
+	int64_t now = time_now_ms();
+	if (j->account_id == 0) {
+		j->created = account_insert(d, j->tenant_id, j->login, j->role, j->hash, now);
+		if (j->created <= 0)
+			return j->created < 0 ? DB_ERROR : 0;
+	} else if (account_store_hash(d, j->account_id, j->hash, now) != 0) {
+		return DB_ERROR;
+	}
+	return security_event(d, j->tenant_id, j->actor_id, j->kind, j->ip, j->detail, now) == 0 ? 0 : DB_ERROR;
+}
+
+/* Hash a password (a bounded number at once) into hash, for write_account.
+ * 1, or 0 after answering 503 (busy or failed). */
+static int hash_password(req *r, const char *pw, char hash[crypto_pwhash_STRBYTES])
+{
+	if (!password_slot_take()) {
+		web_busy(r);
+		return 0;
+	}
+	int rc = password_hash(pw, hash, crypto_pwhash_STRBYTES);
+	password_slot_give();
+	if (rc != 0)
+		web_error(r, 500, "internal", "error.internal", NULL);
+	return rc == 0;
+}
+
+/* R_READ: checks, then argon2id holding no lock, then the insert and its
+ * event through the writer. */
 void console_user_create(req *r)
 {
 	const char *login = req_form(r, "login"), *role = req_form(r, "role");
@@ -86,21 +127,21 @@ void console_user_create(req *r)
 		page_render(r, 422, "users", view);
 		return;
 	}
-	char pw[32];
+	char pw[32], hash[crypto_pwhash_STRBYTES];
 	password_random(pw, sizeof pw);
-	int64_t id = account_create(r->db, r->staff->tenant_id, login, role, pw, time_now_ms());
-	if (id == 0) {
+	if (!hash_password(r, pw, hash))
+		return;
+	struct account_job j = {r->staff->tenant_id, r->staff->id, 0, login, role, hash, req_client_ip(r),
+				"account_created", event_detail(r, login, role), 0};
+	if (web_write(r, write_account, &j) < 0)
+		return;
+	if (j.created == 0) {
 		view = users_view(r);
 		console_field_error(r, view, "login", "user.login_taken");
 		json_object_set_new(view, "form_login", json_string(login));
 		page_render(r, 409, "users", view);
 		return;
 	}
-	if (id < 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
-		return;
-	}
-	console_event(r, "account_created", event_detail(r, login, role));
 	show_password(r, login, pw, "created");
 }
 
@@ -110,9 +151,9 @@ static int target(req *r, struct account *a)
 {
 	int rc = account_by_public_id(r->db, &r->a, r->staff->tenant_id, r->params[0], a);
 	if (rc != 1) {
-		web_error(r, rc < 0 ? 503 : 404, rc < 0 ? "unavailable" : "not_found",
-			  rc < 0 ? "error.unavailable" : "error.not_found", NULL);
-		return 0;
+		if (rc == 0)
+			web_error(r, 404, "not_found", "error.not_found", NULL);
+		return 0; /* rc < 0: the database failed, the dispatcher answers 503 */
 	}
 	if (a->id == r->staff->id || role_rank(a->role) > role_rank(r->staff->role)) {
 		web_error(r, 403, "forbidden", "error.forbidden", NULL);
@@ -134,7 +175,7 @@ void console_user_role(req *r)
 		return;
 	}
 	if (account_set_role(r->db, a.id, role, time_now_ms()) != 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return;
 	}
 	console_event(r, "account_role_changed", event_detail(r, a.login, role));
@@ -147,7 +188,7 @@ static void set_disabled(req *r, int disabled)
 	if (!target(r, &a))
 		return;
 	if (account_set_disabled(r->db, a.id, disabled, time_now_ms()) != 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return;
 	}
 	console_event(r, disabled ? "account_disabled" : "account_enabled", event_detail(r, a.login, NULL));
@@ -164,18 +205,20 @@ void console_user_enable(req *r)
 	set_disabled(r, 0);
 }
 
+/* R_READ, like creation: argon2id first, then the change on the writer. */
 void console_user_reset(req *r)
 {
 	struct account a;
-	char pw[32];
+	char pw[32], hash[crypto_pwhash_STRBYTES];
 	if (!target(r, &a))
 		return;
 	password_random(pw, sizeof pw);
-	if (account_set_password(r->db, a.id, pw, time_now_ms()) != 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+	if (!hash_password(r, pw, hash))
 		return;
-	}
-	console_event(r, "account_password_reset", event_detail(r, a.login, NULL));
+	struct account_job j = {r->staff->tenant_id, r->staff->id, a.id, a.login, NULL, hash, req_client_ip(r),
+				"account_password_reset", event_detail(r, a.login, NULL), 0};
+	if (web_write(r, write_account, &j) < 0)
+		return;
 	show_password(r, a.login, pw, "reset");
 }
 
@@ -190,7 +233,14 @@ void console_password(req *r)
 	const char *cur = req_form(r, "current"), *pw = req_form(r, "password"), *again = req_form(r, "password_again");
 	json_t *view = console_view(r);
 	const char *problem = NULL;
-	if (!cur || !account_password_matches(r->db, r->staff->id, cur)) {
+	if (!password_slot_take()) {
+		json_decref(view);
+		web_busy(r);
+		return;
+	}
+	int current_ok = cur && account_password_matches(r->db, r->staff->id, cur);
+	password_slot_give();
+	if (!current_ok) {
 		console_field_error(r, view, "current", "password.current_wrong");
 		page_render(r, 422, "password", view);
 		return;
@@ -205,11 +255,13 @@ void console_password(req *r)
 		return;
 	}
 	json_decref(view);
-	if (account_set_password(r->db, r->staff->id, pw, time_now_ms()) != 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+	char hash[crypto_pwhash_STRBYTES];
+	if (!hash_password(r, pw, hash))
 		return;
-	}
-	console_event(r, "password_changed", NULL);
+	struct account_job j = {r->staff->tenant_id, r->staff->id, r->staff->id, r->staff->login, NULL, hash,
+				req_client_ip(r), "password_changed", NULL, 0};
+	if (web_write(r, write_account, &j) < 0)
+		return;
 	/* Every session ended with the change, this one too: log in again. */
 	req_set_cookie(r, "ssid", "", 0);
 	req_redirect(r, "/console/login?changed=1");

@@ -61,7 +61,7 @@ void console_desk_rotating(req *r)
 	}
 	if (spot_rotating_secret(r->db, &r->a, s.id, secret) != 0) {
 		if (!r->status)
-			web_error(r, 503, "unavailable", "error.unavailable", NULL);
+			r->failed = 1;
 		return;
 	}
 	int64_t now = time_now_ms(), w = now / ROTATING_WINDOW_MS;
@@ -102,7 +102,7 @@ static int code_ok(req *r, const struct spot *s, const struct rally *ra, const s
 	unsigned char secret[32];
 	if (spot_rotating_secret(r->db, &r->a, s->id, secret) != 0) {
 		if (!r->status)
-			web_error(r, 503, "unavailable", "error.unavailable", NULL);
+			r->failed = 1;
 		return 0;
 	}
 	int ok = rotating_check(secret, s->public_id, r->params[1], time_now_ms());

@@ -7,5 +7,5 @@
 
 int web_init(void)
 {
-	return i18n_init() == 0 && page_init() == 0 ? 0 : -1;
+	return web_routes_check() == 0 && i18n_init() == 0 && page_init() == 0 ? 0 : -1;
 }

@@ -17,6 +17,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/line.h"
 #include "core/session.h"
@@ -98,7 +99,7 @@ void line_start(req *r)
 	}
 	struct line_login l = {state, nonce, verifier, ra.id};
 	if (line_login_begin(r->db, browser, &l, time_now_ms()) != 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return;
 	}
 	req_set_cookie(r, "lrally", ra.slug, 3600);
@@ -111,6 +112,53 @@ void line_start(req *r)
 				     challenge(r, verifier), retry ? "&disable_auto_login=true" : ""));
 }
 
+/* Use up the login's state, on the writer, before LINE is asked anything:
+ * a replayed or refused callback can never reach LINE a second time. */
+struct use_state {
+	const char *state;
+	int used; /* 1: this request deleted it */
+};
+
+static int use_state(db *d, void *arg)
+{
+	struct use_state *u = arg;
+	u->used = line_login_use(d, u->state);
+	return u->used < 0 ? DB_ERROR : 0;
+}
+
+/* The writes of an accepted LINE login, in one piece on the writer: the
+ * session (a new one, or the existing one under a new token against
+ * fixation), the linked participant, the sealed access token. */
+struct link_job {
+	arena *a;
+	const struct rally *ra;
+	int64_t session_id;      /* in: the browser's session or 0; out: the linked session */
+	int64_t lifetime_ms;
+	const char *sub, *name, *picture, *access_token;
+	char cookie[64];         /* out: the session's new cookie token */
+};
+
+static int link_login(db *d, void *arg)
+{
+	struct link_job *j = arg;
+	int64_t now = time_now_ms();
+	struct participant p;
+	if (j->session_id > 0) {
+		if (session_rotate(d, j->session_id, j->cookie, sizeof j->cookie) != 0)
+			return DB_ERROR;
+	} else if ((j->session_id = session_create(d, now, j->lifetime_ms, j->cookie, sizeof j->cookie)) <= 0) {
+		return DB_ERROR;
+	}
+	if (line_link(d, j->a, j->session_id, j->ra, j->sub, j->name, j->picture, now, &p) != 1 ||
+	    session_set_line_token(d, j->a, j->session_id, j->access_token) != 0)
+		return DB_ERROR;
+	return 0;
+}
+
+/* R_READ: the state is checked and used up (a write on the writer), the
+ * code is exchanged with LINE holding no lock, and only then the login's
+ * writes go to the writer: no request ever waits on LINE while holding the
+ * write lock, and each callback calls LINE's token endpoint at most once. */
 void line_callback(req *r)
 {
 	const char *error = req_query(r, "error"), *code = req_query(r, "code"), *state = req_query(r, "state");
@@ -118,13 +166,22 @@ void line_callback(req *r)
 	if (slug && !rally_slug_valid(slug))
 		slug = NULL;
 	if (error) {
-		log_refusal(strcmp(error, "access_denied") == 0 ? "user cancelled" : "authorization error");
-		refusal_page(r, 200, strcmp(error, "access_denied") == 0 ? "line.cancelled" : "line.failed", slug, 0);
+		/* LINE documents ACCESS_DENIED; OAuth spells it access_denied. */
+		int cancelled = strcasecmp(error, "access_denied") == 0;
+		log_refusal(cancelled ? "user cancelled" : "authorization error");
+		refusal_page(r, 200, cancelled ? "line.cancelled" : "line.failed", slug, 0);
 		return;
 	}
 	struct line_login l;
-	int got = code && state && strlen(code) < 512 ? line_login_take(r->db, &r->a, state, req_cookie(r, "lbind"), time_now_ms(), &l) : 0;
-	if (got != 1) {
+	int got = code && state && strlen(code) < 512
+			  ? line_login_find(r->db, &r->a, state, req_cookie(r, "lbind"), time_now_ms(), &l)
+			  : 0;
+	struct use_state u = {state, 0};
+	if (got == 1 && web_write(r, use_state, &u) < 0)
+		return;
+	if (got < 0)
+		return;
+	if (got != 1 || u.used != 1) {
 		log_refusal("state mismatch");
 		refusal_page(r, 400, "line.state_mismatch", slug, 1);
 		return;
@@ -132,72 +189,62 @@ void line_callback(req *r)
 	struct rally ra;
 	const char *cid, *secret;
 	if (rally_by_id(r->db, &r->a, l.rally_id, &ra) != 1 || line_channel(r->db, &r->a, ra.tenant_id, &cid, &secret) != 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return;
 	}
 	struct line_endpoints e = endpoints(r);
-	json_t *tokens = r->carry, *claims = NULL;
+	json_t *tokens = NULL, *claims = NULL;
 	char why[160] = "";
-	/* The code is exchanged once, in the read pass, outside the write lock;
-	 * the write pass (linking the participant) reuses the answer. */
-	if (!tokens && line_token(&e, code, callback_url(r), cid, secret, l.verifier, &tokens, why, sizeof why) != 0) {
+	if (line_token(&e, code, callback_url(r), cid, secret, l.verifier, &tokens, why, sizeof why) != 0) {
 		log_refusal(why);
 		refusal_page(r, 502, "line.failed", ra.slug, 0);
 		return;
 	}
-	r->carry = tokens;
 	const char *bad = line_check_id_token(json_string_value(json_object_get(tokens, "id_token")), cid, secret, l.nonce,
 					      time_now_ms() / 1000, &claims);
 	if (bad) {
+		json_decref(tokens);
 		log_refusal(bad);
 		refusal_page(r, 400, "line.bad_token", ra.slug, 0);
 		return;
 	}
-	struct participant p;
-	int had_session = r->session_id > 0;
-	if (!web_session(r) ||
-	    line_link(r->db, &r->a, r->session_id, &ra, json_string_value(json_object_get(claims, "sub")),
-		      json_string_value(json_object_get(claims, "name")), json_string_value(json_object_get(claims, "picture")),
-		      time_now_ms(), &p) != 1 ||
-	    db_exec(r->db, "UPDATE sessions SET line_access_token = $1 WHERE id = $2", "ti",
-		    seal(&r->a, json_string_value(json_object_get(tokens, "access_token"))), r->session_id) != DB_DONE) {
-		if (!r->status)
-			web_error(r, 503, "unavailable", "error.unavailable", NULL);
+	struct link_job j = {&r->a, &ra, r->session_id, (int64_t)r->srv->cfg.session_days * 86400 * 1000,
+			     json_string_value(json_object_get(claims, "sub")), json_string_value(json_object_get(claims, "name")),
+			     json_string_value(json_object_get(claims, "picture")),
+			     json_string_value(json_object_get(tokens, "access_token")), ""};
+	int rc = web_write(r, link_login, &j);
+	json_decref(tokens);
+	json_decref(claims);
+	if (rc < 0)
 		return;
-	}
-	/* A session that existed before the login gets a new token (a session
-	 * made just now is new already). */
-	char fresh[64];
-	if (had_session) {
-		if (session_rotate(r->db, r->session_id, fresh, sizeof fresh) != 0) {
-			web_error(r, 503, "unavailable", "error.unavailable", NULL);
-			return;
-		}
-		req_set_cookie(r, "sid", fresh, (long)r->srv->cfg.session_days * 86400);
-	}
+	r->session_id = j.session_id;
+	req_set_cookie(r, "sid", j.cookie, (long)r->srv->cfg.session_days * 86400);
 	req_set_cookie(r, "lrally", "", 0);
 	req_redirect(r, arena_printf(&r->a, "/r/%s/card", ra.slug));
+}
+
+/* End the session (on the writer), then revoke its LINE access token
+ * holding no lock: the revocation is sent once, after the logout is
+ * durable. */
+static int end_session(db *d, void *arg)
+{
+	return session_end(d, *(int64_t *)arg) == 0 ? 0 : DB_ERROR;
 }
 
 void line_logout(req *r)
 {
 	const char *slug = req_form(r, "rally");
 	if (r->session_id > 0) {
-		char *sealed = db_text1(r->db, "SELECT line_access_token FROM sessions WHERE id = $1", "i", r->session_id);
-		const char *token = sealed ? unseal(&r->a, sealed) : NULL;
-		free(sealed);
-		/* End the session first: in the read pass this asks for the write
-		 * pass, so the revocation below is sent once. */
-		if (db_exec(r->db, "DELETE FROM sessions WHERE id = $1", "i", r->session_id) != DB_DONE)
-			return;
+		const char *token = session_line_token(r->db, &r->a, r->session_id);
 		struct rally ra;
-		const char *cid, *secret;
-		if (token && slug && rally_slug_valid(slug) && rally_by_slug(r->db, &r->a, slug, &ra) == 1 &&
-		    line_channel(r->db, &r->a, ra.tenant_id, &cid, &secret) == 0 && *secret) {
-			struct line_endpoints e = endpoints(r);
-			if (line_revoke(&e, cid, secret, token) != 0)
-				log_refusal("token revocation failed");
-		}
+		const char *cid = NULL, *secret = NULL;
+		int revoke = token && slug && rally_slug_valid(slug) && rally_by_slug(r->db, &r->a, slug, &ra) == 1 &&
+			     line_channel(r->db, &r->a, ra.tenant_id, &cid, &secret) == 0 && *secret;
+		if (web_write(r, end_session, &r->session_id) < 0)
+			return;
+		struct line_endpoints e = endpoints(r);
+		if (revoke && line_revoke(&e, cid, secret, token) != 0)
+			log_refusal("token revocation failed");
 	}
 	req_set_cookie(r, "sid", "", 0);
 	req_redirect(r, slug && rally_slug_valid(slug) ? arena_printf(&r->a, "/r/%s", slug) : "/");

@@ -182,8 +182,7 @@ void page_lottery_enter(req *r)
 	const char *sealed = seal(&r->a, web_json_text(r, answers));
 	int rc = lottery_enter(r->db, t.id, p.id, sealed, time_now_ms(), &number, &when);
 	if (rc < 0) {
-		if (!db_wants_write(r->db))
-			web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return;
 	}
 	req_redirect(r, rc == 1 ? arena_printf(&r->a, "%s?sent=1", page) : page);
@@ -245,12 +244,12 @@ void console_lottery_draw(req *r)
 	if (id == 0)
 		web_error(r, 409, "no_entries", "lottery.no_entries", json_pack("{s:s}", "back", back));
 	if (id <= 0) {
-		if (id < 0 && !db_wants_write(r->db))
-			web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		if (id < 0)
+			r->failed = 1;
 		return;
 	}
 	if (lottery_draw_load(r->db, &r->a, t.id, NULL, id, &d) != 1) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return;
 	}
 	console_event(r, "lottery_drawn", web_json_text(r, json_pack("{s:s, s:s, s:s, s:I, s:s}", "rally", ra.slug, "tier",

@@ -143,6 +143,18 @@ void web_error(req *r, int status, const char *code, const char *key, json_t *va
 	buf_free(&msg);
 }
 
+void web_unavailable(req *r)
+{
+	req_add_header(r, "Retry-After", "5");
+	web_error(r, 503, "unavailable", "error.unavailable", NULL);
+}
+
+void web_busy(req *r)
+{
+	req_add_header(r, "Retry-After", "2");
+	web_error(r, 503, "busy", "error.unavailable", NULL);
+}
+
 const char *web_json_text(req *r, json_t *j)
 {
 	size_t n = json_dumpb(j, NULL, 0, JSON_COMPACT | JSON_SORT_KEYS);

@@ -24,6 +24,11 @@ void json_respond(req *r, int status, json_t *body);
  * catalog key of the message, whose {placeholders} come from vars (may be
  * NULL; ownership taken). JSON for API routes, an HTML page otherwise. */
 void web_error(req *r, int status, const char *code, const char *key, json_t *vars);
+/* The one 503 of a request whose database failed (the dispatcher's, see
+ * routes.c: fail_centrally; handlers just return). */
+void web_unavailable(req *r);
+/* 503 with Retry-After for a bounded resource that is busy (argon2id slots). */
+void web_busy(req *r);
 /* j as compact JSON text in the arena (takes ownership of j). Never free()
  * jansson's own json_dumps() results: during a request they live in the arena. */
 const char *web_json_text(req *r, json_t *j);

@@ -29,7 +29,7 @@ void page_home(req *r)
 	struct rally list[HOME_MAX];
 	int n = rally_list_public(r->db, &r->a, list, HOME_MAX);
 	if (n < 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return;
 	}
 	page_render(r, 200, "home", json_pack("{s:o}", "rallies", view_rally_list(r, list, n)));
@@ -59,7 +59,7 @@ static int load_card(req *r, struct rally *ra, struct participant *p, int *joine
 		return 0;
 	*joined = participant_find(r->db, &r->a, r->session_id, ra->id, p);
 	if (*joined < 0 || card_load(r->db, &r->a, ra, *joined == 1 ? p->id : 0, c) != 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return 0;
 	}
 	return 1;
@@ -223,7 +223,7 @@ void page_qr_result(req *r)
 		return;
 	}
 	if (card_load(r->db, &r->a, &ra, p.id, &c) != 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return;
 	}
 	json_t *view = spot_view(r, &s, &ra, at);
@@ -244,7 +244,7 @@ void page_stamp_svg(req *r)
 	char *id = n > 4 && strcmp(file + n - 4, ".svg") == 0 ? arena_strndup(&r->a, file, n - 4) : NULL;
 	int rc = id && token_valid(id) ? spot_by_public_id(r->db, &r->a, id, &s, &ra) : 0;
 	if (rc < 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return;
 	}
 	if (rc == 0) {
@@ -335,8 +335,8 @@ static int recover(req *r, const char *typed, const char **slug)
 		*slug = ra.slug;
 		return 1;
 	}
-	if (rc < 0 && !db_wants_write(r->db)) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+	if (rc < 0) {
+		r->failed = 1;
 		return 0;
 	}
 	if (rc == 0) {

@@ -111,8 +111,7 @@ void page_reward_take(req *r)
 		return;
 	default:
 		json_decref(back);
-		if (!db_wants_write(r->db))
-			web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 	}
 }
 
@@ -149,8 +148,8 @@ static int redeem(req *r, const struct reward *w, const char *back)
 	if (rc == 0)
 		web_error(r, 409, "already_redeemed", "error.already_redeemed",
 			  json_pack("{s:s, s:s}", "back", back, "when", view_time(r, when)));
-	else if (rc < 0 && !db_wants_write(r->db))
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+	else if (rc < 0)
+		r->failed = 1;
 	return rc == 1;
 }
 
@@ -262,8 +261,7 @@ void console_tier_create(req *r)
 	}
 	if (tier_create(r->db, ra.id, name, "", kind, cond, threshold, cat ? cat : "", strcmp(kind, "first_come") ? -1 : stock,
 			form, time_now_ms()) <= 0) {
-		if (!db_wants_write(r->db))
-			web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
 		return;
 	}
 	console_event(r, "tier_created", web_json_text(r, json_pack("{s:s, s:s}", "rally", ra.slug, "tier", name)));
@@ -299,8 +297,8 @@ void console_tier_update(req *r)
 	if (rc == 1)
 		web_error(r, 409, "form_locked", "tier.form_locked", json_pack("{s:s}", "back", back));
 	if (rc != 0) {
-		if (rc < 0 && !db_wants_write(r->db))
-			web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		if (rc < 0)
+			r->failed = 1;
 		return;
 	}
 	console_event(r, "tier_updated", web_json_text(r, json_pack("{s:s, s:s}", "rally", ra.slug, "tier", t.public_id)));
@@ -318,8 +316,8 @@ void console_tier_delete(req *r)
 	if (rc == 0)
 		web_error(r, 409, "in_use", "tier.in_use", json_pack("{s:s}", "back", back));
 	if (rc != 1) {
-		if (rc < 0 && !db_wants_write(r->db))
-			web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		if (rc < 0)
+			r->failed = 1;
 		return;
 	}
 	console_event(r, "tier_deleted", web_json_text(r, json_pack("{s:s, s:s}", "rally", ra.slug, "tier", t.name)));

@@ -9,6 +9,7 @@
  */
 #include <microhttpd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -29,95 +30,95 @@
 
 static const struct route routes[] = {
 	/* participant pages (HTML) */
-	{"GET", "/", page_home, R_PAGE, 0, 0},
-	{"GET", "/r/{slug}", page_rally, R_PAGE | R_SESSION, 0, 0},
-	{"POST", "/r/{slug}/join", page_rally_join, R_FORM | R_SESSION, 4 * KB, 0},
-	{"GET", "/r/{slug}/card", page_card, R_PAGE | R_SESSION, 0, 0},
-	{"GET", "/r/{slug}/complete", page_complete, R_PAGE | R_SESSION, 0, 0},
-	{"POST", "/r/{slug}/certificate", page_certificate, R_FORM | R_SESSION, 4 * KB, 0},
-	{"GET", "/q/{token}", page_qr, R_PAGE | R_SESSION, 0, 0},
+	{"GET", "/", page_home, R_PAGE | R_READ, 0, 0},
+	{"GET", "/r/{slug}", page_rally, R_PAGE | R_SESSION | R_READ, 0, 0},
+	{"POST", "/r/{slug}/join", page_rally_join, R_FORM | R_SESSION | R_WRITE, 4 * KB, 0},
+	{"GET", "/r/{slug}/card", page_card, R_PAGE | R_SESSION | R_READ, 0, 0},
+	{"GET", "/r/{slug}/complete", page_complete, R_PAGE | R_SESSION | R_READ, 0, 0},
+	{"POST", "/r/{slug}/certificate", page_certificate, R_FORM | R_SESSION | R_WRITE, 4 * KB, 0},
+	{"GET", "/q/{token}", page_qr, R_PAGE | R_SESSION | R_READ, 0, 0},
 	{"POST", "/q/{token}", page_qr_claim, R_FORM | R_SESSION | R_WRITER, 4 * KB, 0},
-	{"GET", "/q/{token}/result", page_qr_result, R_PAGE | R_SESSION, 0, 0},
-	{"GET", "/stamps/{file}", page_stamp_svg, 0, 0, 0},
-	{"GET", "/r/{slug}/spots/{spot}", page_spot, R_PAGE | R_SESSION, 0, 0},
+	{"GET", "/q/{token}/result", page_qr_result, R_PAGE | R_SESSION | R_READ, 0, 0},
+	{"GET", "/stamps/{file}", page_stamp_svg, R_READ, 0, 0},
+	{"GET", "/r/{slug}/spots/{spot}", page_spot, R_PAGE | R_SESSION | R_READ, 0, 0},
 	{"POST", "/r/{slug}/spots/{spot}", page_spot_claim, R_FORM | R_SESSION | R_WRITER, 4 * KB, 0},
-	{"GET", "/t/{spot}/{code}", page_rotating, R_PAGE | R_SESSION, 0, 0},
+	{"GET", "/t/{spot}/{code}", page_rotating, R_PAGE | R_SESSION | R_READ, 0, 0},
 	{"POST", "/t/{spot}/{code}", page_rotating_claim, R_FORM | R_SESSION | R_WRITER, 4 * KB, 0},
-	{"POST", "/r/{slug}/rewards/{tier}", page_reward_take, R_FORM | R_SESSION, 4 * KB, 0},
-	{"GET", "/rewards/{code}", page_reward, R_PAGE | R_SESSION, 0, 0},
-	{"GET", "/r/{slug}/lottery/{tier}", page_lottery, R_PAGE | R_SESSION, 0, 0},
-	{"POST", "/r/{slug}/lottery/{tier}", page_lottery_enter, R_FORM | R_SESSION, 16 * KB, 0},
-	{"POST", "/rewards/{code}/redeem", page_reward_redeem, R_FORM | R_SESSION, 4 * KB, 0},
-	{"GET", "/recover", page_recover_form, R_PAGE, 0, 0},
-	{"POST", "/recover", page_recover, R_FORM | R_SESSION, 4 * KB, 0},
+	{"POST", "/r/{slug}/rewards/{tier}", page_reward_take, R_FORM | R_SESSION | R_WRITE, 4 * KB, 0},
+	{"GET", "/rewards/{code}", page_reward, R_PAGE | R_SESSION | R_READ, 0, 0},
+	{"GET", "/r/{slug}/lottery/{tier}", page_lottery, R_PAGE | R_SESSION | R_READ, 0, 0},
+	{"POST", "/r/{slug}/lottery/{tier}", page_lottery_enter, R_FORM | R_SESSION | R_WRITE, 16 * KB, 0},
+	{"POST", "/rewards/{code}/redeem", page_reward_redeem, R_FORM | R_SESSION | R_WRITE, 4 * KB, 0},
+	{"GET", "/recover", page_recover_form, R_PAGE | R_READ, 0, 0},
+	{"POST", "/recover", page_recover, R_FORM | R_SESSION | R_WRITE, 4 * KB, 0},
 	/* LINE Login for participants (src/web/line.c) */
-	{"GET", "/auth/line/start", line_start, R_PAGE | R_SESSION, 0, 0},
-	{"GET", "/auth/line/callback", line_callback, R_PAGE | R_SESSION, 0, 0},
-	{"POST", "/auth/line/logout", line_logout, R_FORM | R_SESSION, 4 * KB, 0},
+	{"GET", "/auth/line/start", line_start, R_PAGE | R_SESSION | R_WRITE, 0, 0},
+	{"GET", "/auth/line/callback", line_callback, R_PAGE | R_SESSION | R_READ, 0, 0},
+	{"POST", "/auth/line/logout", line_logout, R_FORM | R_SESSION | R_READ, 4 * KB, 0},
 	/* participant API (JSON), docs/api.md */
-	{"GET", "/api/v1/rallies/{slug}", api_rally, R_API, 0, 0},
-	{"POST", "/api/v1/rallies/{slug}/join", api_join, R_API | R_SESSION, 4 * KB, 0},
+	{"GET", "/api/v1/rallies/{slug}", api_rally, R_API | R_READ, 0, 0},
+	{"POST", "/api/v1/rallies/{slug}/join", api_join, R_API | R_SESSION | R_WRITE, 4 * KB, 0},
 	{"POST", "/api/v1/stamps", api_stamp, R_API | R_NEED_SESSION | R_WRITER, 4 * KB, 0},
-	{"GET", "/api/v1/rallies/{slug}/card", api_card, R_API | R_NEED_SESSION, 0, 0},
-	{"POST", "/api/v1/recover", api_recover, R_API | R_SESSION, 4 * KB, 0},
+	{"GET", "/api/v1/rallies/{slug}/card", api_card, R_API | R_NEED_SESSION | R_READ, 0, 0},
+	{"POST", "/api/v1/recover", api_recover, R_API | R_SESSION | R_WRITE, 4 * KB, 0},
 	/* organizer console (HTML); R_STAFF routes name the permissions they need */
-	{"GET", "/console/login", console_login_form, R_PAGE, 0, 0},
-	{"POST", "/console/login", console_login, R_FORM, 4 * KB, 0},
-	{"POST", "/console/logout", console_logout, R_FORM | R_STAFF, 4 * KB, 0},
-	{"GET", "/console", console_home, R_PAGE | R_STAFF, 0, PERM_VIEW},
-	{"GET", "/console/password", console_password_form, R_PAGE | R_STAFF, 0, 0},
-	{"POST", "/console/password", console_password, R_FORM | R_STAFF, 4 * KB, 0},
-	{"GET", "/console/users", console_users, R_PAGE | R_STAFF, 0, PERM_USERS},
-	{"POST", "/console/users", console_user_create, R_FORM | R_STAFF, 4 * KB, PERM_USERS},
-	{"POST", "/console/users/{id}/role", console_user_role, R_FORM | R_STAFF, 4 * KB, PERM_USERS},
-	{"POST", "/console/users/{id}/disable", console_user_disable, R_FORM | R_STAFF, 4 * KB, PERM_USERS},
-	{"POST", "/console/users/{id}/enable", console_user_enable, R_FORM | R_STAFF, 4 * KB, PERM_USERS},
-	{"POST", "/console/users/{id}/reset", console_user_reset, R_FORM | R_STAFF, 4 * KB, PERM_USERS},
-	{"GET", "/console/rallies/new", console_rally_new, R_PAGE | R_STAFF, 0, PERM_EDIT},
-	{"POST", "/console/rallies", console_rally_create, R_FORM | R_STAFF, 32 * KB, PERM_EDIT},
-	{"GET", "/console/rallies/{slug}", console_rally_edit, R_PAGE | R_STAFF, 0, PERM_EDIT},
-	{"POST", "/console/rallies/{slug}", console_rally_update, R_FORM | R_STAFF, 32 * KB, PERM_EDIT},
-	{"POST", "/console/rallies/{slug}/status", console_rally_status, R_FORM | R_STAFF, 4 * KB, PERM_PUBLISH},
-	{"POST", "/console/rallies/{slug}/cover", console_rally_cover, R_FORM | R_STAFF, UPLOAD_MAX, PERM_EDIT},
-	{"GET", "/console/rallies/{slug}/spots/new", console_spot_new, R_PAGE | R_STAFF, 0, PERM_EDIT},
-	{"POST", "/console/rallies/{slug}/spots", console_spot_create, R_FORM | R_STAFF, 16 * KB, PERM_EDIT},
-	{"GET", "/console/rallies/{slug}/spots/{spot}", console_spot_edit, R_PAGE | R_STAFF, 0, PERM_EDIT},
-	{"POST", "/console/rallies/{slug}/spots/{spot}", console_spot_update, R_FORM | R_STAFF, 16 * KB, PERM_EDIT},
-	{"POST", "/console/rallies/{slug}/spots/{spot}/methods", console_spot_methods, R_FORM | R_STAFF, 4 * KB, PERM_EDIT},
-	{"POST", "/console/rallies/{slug}/desk-pin", console_rally_desk_pin, R_FORM | R_STAFF, 4 * KB, PERM_EDIT},
-	{"POST", "/console/rallies/{slug}/spots/{spot}/regenerate", console_spot_regenerate, R_FORM | R_STAFF, 4 * KB, PERM_EDIT},
-	{"POST", "/console/rallies/{slug}/spots/{spot}/image", console_spot_image, R_FORM | R_STAFF, UPLOAD_MAX, PERM_EDIT},
-	{"GET", "/console/rallies/{slug}/posters", console_posters, R_PAGE | R_STAFF, 0, PERM_EDIT},
-	{"GET", "/console/rallies/{slug}/spots/{spot}/poster", console_poster, R_PAGE | R_STAFF, 0, PERM_EDIT},
-	{"GET", "/console/rallies/{slug}/dashboard", console_dashboard, R_PAGE | R_STAFF, 0, PERM_VIEW},
-	{"GET", "/console/rallies/{slug}/export/participants.csv", console_export_participants, R_STAFF, 0, PERM_EXPORT},
-	{"GET", "/console/rallies/{slug}/export/stamps.csv", console_export_stamps, R_STAFF, 0, PERM_EXPORT},
-	{"GET", "/console/rallies/{slug}/export/rewards.csv", console_export_rewards, R_STAFF, 0, PERM_EXPORT},
-	{"POST", "/console/rallies/{slug}/join-policy", console_rally_join_policy, R_FORM | R_STAFF, 4 * KB, PERM_PUBLISH},
-	{"GET", "/console/desk", console_desk, R_PAGE | R_STAFF, 0, PERM_DESK},
-	{"GET", "/console/desk/redeem", console_desk_lookup, R_PAGE | R_STAFF, 0, PERM_DESK},
-	{"POST", "/console/desk/redeem/{code}", console_desk_redeem, R_FORM | R_STAFF, 4 * KB, PERM_DESK},
-	{"GET", "/console/desk/{slug}/{spot}", console_desk_rotating, R_PAGE | R_STAFF, 0, PERM_DESK},
-	{"POST", "/console/rallies/{slug}/tiers", console_tier_create, R_FORM | R_STAFF, 4 * KB, PERM_EDIT},
-	{"POST", "/console/rallies/{slug}/tiers/{tier}", console_tier_update, R_FORM | R_STAFF, 4 * KB, PERM_EDIT},
-	{"POST", "/console/rallies/{slug}/tiers/{tier}/delete", console_tier_delete, R_FORM | R_STAFF, 4 * KB, PERM_EDIT},
+	{"GET", "/console/login", console_login_form, R_PAGE | R_READ, 0, 0},
+	{"POST", "/console/login", console_login, R_FORM | R_READ, 4 * KB, 0},
+	{"POST", "/console/logout", console_logout, R_FORM | R_STAFF | R_WRITE, 4 * KB, 0},
+	{"GET", "/console", console_home, R_PAGE | R_STAFF | R_READ, 0, PERM_VIEW},
+	{"GET", "/console/password", console_password_form, R_PAGE | R_STAFF | R_READ, 0, 0},
+	{"POST", "/console/password", console_password, R_FORM | R_STAFF | R_READ, 4 * KB, 0},
+	{"GET", "/console/users", console_users, R_PAGE | R_STAFF | R_READ, 0, PERM_USERS},
+	{"POST", "/console/users", console_user_create, R_FORM | R_STAFF | R_READ, 4 * KB, PERM_USERS},
+	{"POST", "/console/users/{id}/role", console_user_role, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_USERS},
+	{"POST", "/console/users/{id}/disable", console_user_disable, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_USERS},
+	{"POST", "/console/users/{id}/enable", console_user_enable, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_USERS},
+	{"POST", "/console/users/{id}/reset", console_user_reset, R_FORM | R_STAFF | R_READ, 4 * KB, PERM_USERS},
+	{"GET", "/console/rallies/new", console_rally_new, R_PAGE | R_STAFF | R_READ, 0, PERM_EDIT},
+	{"POST", "/console/rallies", console_rally_create, R_FORM | R_STAFF | R_WRITE, 32 * KB, PERM_EDIT},
+	{"GET", "/console/rallies/{slug}", console_rally_edit, R_PAGE | R_STAFF | R_READ, 0, PERM_EDIT},
+	{"POST", "/console/rallies/{slug}", console_rally_update, R_FORM | R_STAFF | R_WRITE, 32 * KB, PERM_EDIT},
+	{"POST", "/console/rallies/{slug}/status", console_rally_status, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_PUBLISH},
+	{"POST", "/console/rallies/{slug}/cover", console_rally_cover, R_FORM | R_STAFF | R_WRITE, UPLOAD_MAX, PERM_EDIT},
+	{"GET", "/console/rallies/{slug}/spots/new", console_spot_new, R_PAGE | R_STAFF | R_READ, 0, PERM_EDIT},
+	{"POST", "/console/rallies/{slug}/spots", console_spot_create, R_FORM | R_STAFF | R_WRITE, 16 * KB, PERM_EDIT},
+	{"GET", "/console/rallies/{slug}/spots/{spot}", console_spot_edit, R_PAGE | R_STAFF | R_READ, 0, PERM_EDIT},
+	{"POST", "/console/rallies/{slug}/spots/{spot}", console_spot_update, R_FORM | R_STAFF | R_WRITE, 16 * KB, PERM_EDIT},
+	{"POST", "/console/rallies/{slug}/spots/{spot}/methods", console_spot_methods, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_EDIT},
+	{"POST", "/console/rallies/{slug}/desk-pin", console_rally_desk_pin, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_EDIT},
+	{"POST", "/console/rallies/{slug}/spots/{spot}/regenerate", console_spot_regenerate, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_EDIT},
+	{"POST", "/console/rallies/{slug}/spots/{spot}/image", console_spot_image, R_FORM | R_STAFF | R_WRITE, UPLOAD_MAX, PERM_EDIT},
+	{"GET", "/console/rallies/{slug}/posters", console_posters, R_PAGE | R_STAFF | R_READ, 0, PERM_EDIT},
+	{"GET", "/console/rallies/{slug}/spots/{spot}/poster", console_poster, R_PAGE | R_STAFF | R_READ, 0, PERM_EDIT},
+	{"GET", "/console/rallies/{slug}/dashboard", console_dashboard, R_PAGE | R_STAFF | R_READ, 0, PERM_VIEW},
+	{"GET", "/console/rallies/{slug}/export/participants.csv", console_export_participants, R_STAFF | R_READ, 0, PERM_EXPORT},
+	{"GET", "/console/rallies/{slug}/export/stamps.csv", console_export_stamps, R_STAFF | R_READ, 0, PERM_EXPORT},
+	{"GET", "/console/rallies/{slug}/export/rewards.csv", console_export_rewards, R_STAFF | R_READ, 0, PERM_EXPORT},
+	{"POST", "/console/rallies/{slug}/join-policy", console_rally_join_policy, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_PUBLISH},
+	{"GET", "/console/desk", console_desk, R_PAGE | R_STAFF | R_READ, 0, PERM_DESK},
+	{"GET", "/console/desk/redeem", console_desk_lookup, R_PAGE | R_STAFF | R_READ, 0, PERM_DESK},
+	{"POST", "/console/desk/redeem/{code}", console_desk_redeem, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_DESK},
+	{"GET", "/console/desk/{slug}/{spot}", console_desk_rotating, R_PAGE | R_STAFF | R_READ, 0, PERM_DESK},
+	{"POST", "/console/rallies/{slug}/tiers", console_tier_create, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_EDIT},
+	{"POST", "/console/rallies/{slug}/tiers/{tier}", console_tier_update, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_EDIT},
+	{"POST", "/console/rallies/{slug}/tiers/{tier}/delete", console_tier_delete, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_EDIT},
 	/* lotteries: entries are personal data, for owners and admins only */
-	{"GET", "/console/rallies/{slug}/lottery/{tier}", console_lottery, R_PAGE | R_STAFF, 0, PERM_ENTRIES},
-	{"POST", "/console/rallies/{slug}/lottery/{tier}/draw", console_lottery_draw, R_FORM | R_STAFF, 4 * KB, PERM_ENTRIES},
-	{"GET", "/console/rallies/{slug}/lottery/{tier}/draws/{draw}", console_lottery_draw_page, R_PAGE | R_STAFF, 0, PERM_ENTRIES},
-	{"GET", "/console/rallies/{slug}/lottery/{tier}/entries.csv", console_export_entries, R_STAFF, 0, PERM_ENTRIES},
-	{"GET", "/console/rallies/{slug}/lottery/{tier}/draws/{draw}/winners.csv", console_export_winners, R_STAFF, 0,
+	{"GET", "/console/rallies/{slug}/lottery/{tier}", console_lottery, R_PAGE | R_STAFF | R_READ, 0, PERM_ENTRIES},
+	{"POST", "/console/rallies/{slug}/lottery/{tier}/draw", console_lottery_draw, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_ENTRIES},
+	{"GET", "/console/rallies/{slug}/lottery/{tier}/draws/{draw}", console_lottery_draw_page, R_PAGE | R_STAFF | R_READ, 0, PERM_ENTRIES},
+	{"GET", "/console/rallies/{slug}/lottery/{tier}/entries.csv", console_export_entries, R_STAFF | R_READ, 0, PERM_ENTRIES},
+	{"GET", "/console/rallies/{slug}/lottery/{tier}/draws/{draw}/winners.csv", console_export_winners, R_STAFF | R_READ, 0,
 	 PERM_ENTRIES},
-	{"GET", "/console/line", console_line_form, R_PAGE | R_STAFF, 0, PERM_USERS},
-	{"POST", "/console/line", console_line_save, R_FORM | R_STAFF, 4 * KB, PERM_USERS},
+	{"GET", "/console/line", console_line_form, R_PAGE | R_STAFF | R_READ, 0, PERM_USERS},
+	{"POST", "/console/line", console_line_save, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_USERS},
 	/* uploaded images and rally themes, public */
-	{"GET", "/images/{id}", page_image, 0, 0, 0},
-	{"GET", "/r/{slug}/theme.css", page_theme_css, 0, 0, 0},
+	{"GET", "/images/{id}", page_image, R_READ, 0, 0},
+	{"GET", "/r/{slug}/theme.css", page_theme_css, R_READ, 0, 0},
 	/* operations */
-	{"GET", "/metrics", sys_metrics, R_NO_DB, 0, 0},
-	{"GET", "/healthz", sys_healthz, R_NO_DB, 0, 0},
-	{"GET", "/readyz", sys_readyz, 0, 0, 0},
-	{"GET", "/static/{file}", sys_static, R_NO_DB, 0, 0},
+	{"GET", "/metrics", sys_metrics, R_NONE, 0, 0},
+	{"GET", "/healthz", sys_healthz, R_NONE, 0, 0},
+	{"GET", "/readyz", sys_readyz, R_READ, 0, 0},
+	{"GET", "/static/{file}", sys_static, R_NONE, 0, 0},
 };
 
 #define NROUTES (sizeof routes / sizeof routes[0])
@@ -125,8 +126,11 @@ static const struct route routes[] = {
 static void run_handler(req *r);
 static void dispatch(req *r);
 static int load_staff(req *r);
-static void run_in_transaction(req *r);
+static void run_read(req *r);
+static void run_write(req *r);
 static void run_on_writer(req *r);
+static void reset_response(req *r, struct header *saved);
+static void touch_staff_session(req *r, int64_t session_id);
 
 long web_body_limit(req *r)
 {
@@ -286,8 +290,8 @@ static void dispatch(req *r)
 	}
 	unsigned f = r->route->flags;
 	int post = strcmp(r->method, "POST") == 0;
-	if (!(f & R_NO_DB) && !(r->db = db_thread())) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+	if (!(f & R_NONE) && !(r->db = db_thread())) {
+		web_unavailable(r);
 		return;
 	}
 	if (f & (R_PAGE | R_FORM))
@@ -296,12 +300,12 @@ static void dispatch(req *r)
 		return;
 	if ((f & R_API) && post && check_api_post(r) != 0)
 		return;
-	if (f & R_WRITER)
-		run_on_writer(r);
-	else if (!(f & R_NO_DB))
-		run_in_transaction(r);
-	else
-		run_handler(r);
+	switch (f & R_UNIT) {
+	case R_READ: run_read(r); break;
+	case R_WRITE: run_write(r); break;
+	case R_WRITER: run_on_writer(r); break;
+	default: run_handler(r); /* R_NONE */
+	}
 }
 
 /* Session, then the handler. */
@@ -310,10 +314,8 @@ static void run_handler(req *r)
 	unsigned f = r->route->flags;
 	if (f & (R_SESSION | R_NEED_SESSION)) {
 		r->session_id = session_find(r->db, req_cookie(r, "sid"), time_now_ms());
-		if (r->session_id < 0) {
-			web_error(r, 503, "unavailable", "error.unavailable", NULL);
-			return;
-		}
+		if (r->session_id < 0)
+			return; /* the database failed: answered below */
 		if ((f & R_NEED_SESSION) && r->session_id == 0) {
 			web_error(r, 401, "no_session", "error.no_session", NULL);
 			return;
@@ -322,8 +324,22 @@ static void run_handler(req *r)
 	if ((f & R_STAFF) && !load_staff(r))
 		return;
 	r->route->handler(r);
+}
+
+/* After the handler: a failed statement (db_failed) or write (web_write)
+ * anywhere in the request replaces whatever was answered with 503, so no
+ * handler needs its own copy; a handler that answered nothing is a bug
+ * (500). Returns 1 when the request failed. */
+static int fail_centrally(req *r, struct header *saved)
+{
+	if (r->failed || (r->db && db_failed(r->db))) {
+		reset_response(r, saved);
+		web_unavailable(r);
+		return 1;
+	}
 	if (!r->status)
 		web_error(r, 500, "internal", "error.internal", NULL);
+	return 0;
 }
 
 /* Console routes: the staff session and the route's permissions. Answers
@@ -333,11 +349,10 @@ static int load_staff(req *r)
 	const config *c = &r->srv->cfg;
 	struct staff_limits lim = {(int64_t)c->staff_idle_minutes * 60000, (int64_t)c->staff_session_hours * 3600000};
 	struct account *a = arena_alloc(&r->a, sizeof *a);
-	int rc = staff_session_find(r->db, &r->a, req_cookie(r, "ssid"), time_now_ms(), &lim, a);
-	if (rc < 0) {
-		web_error(r, db_wants_write(r->db) ? 409 : 503, "unavailable", "error.unavailable", NULL);
-		return 0;
-	}
+	int64_t touch = 0;
+	int rc = staff_session_find(r->db, &r->a, req_cookie(r, "ssid"), time_now_ms(), &lim, a, &touch);
+	if (rc < 0)
+		return 0; /* the database failed: answered by the dispatcher */
 	if (rc == 0) {
 		if (strcmp(r->method, "GET") == 0 && !(r->route->flags & R_API))
 			req_redirect(r, "/console/login");
@@ -350,10 +365,13 @@ static int load_staff(req *r)
 		return 0;
 	}
 	r->staff = a;
+	if (touch)
+		touch_staff_session(r, touch);
 	return 1;
 }
 
-/* Forget what a handler wrote into the response, to run it again. */
+/* Forget what a handler wrote into the response (it is replaced by the
+ * 503 of a failed request). */
 static void reset_response(req *r, struct header *saved)
 {
 	if (r->stream_free)
@@ -367,34 +385,68 @@ static void reset_response(req *r, struct header *saved)
 	buf_reset(&r->out);
 }
 
-/* Run the request as one transaction, so a refused request changes nothing
- * and an accepted one is committed before its answer is sent. Every request
- * runs first in a read transaction (one snapshot, no write lock: a repeated
- * stamp claim never waits for writers); when it tries to write, it is rolled
- * back and run again in a write transaction. */
-static void run_in_transaction(req *r)
+/* The staff session's last_seen_at, written once a minute: queued for the
+ * writer (a GET page never waits for it, and a read transaction cannot
+ * write); inline when the request already holds a write transaction. */
+static int touch_write(db *d, void *arg)
+{
+	int64_t *v = arg; /* {session id, now} */
+	return staff_session_touch(d, v[0], v[1]) == 0 ? 0 : DB_ERROR;
+}
+
+static void touch_done(void *arg, int rc)
+{
+	(void)rc; /* a lost touch only shortens the idle timeout by a minute */
+	free(arg);
+}
+
+static void touch_staff_session(req *r, int64_t session_id)
+{
+	int64_t v[2] = {session_id, time_now_ms()};
+	if (db_in_write(r->db)) {
+		touch_write(r->db, v);
+		return;
+	}
+	int64_t *heap = malloc(sizeof v);
+	if (!heap)
+		return;
+	memcpy(heap, v, sizeof v);
+	if (db_write_async(touch_write, heap, touch_done) != 0)
+		free(heap);
+}
+
+/* R_READ: the handler runs once in one read transaction (one snapshot, no
+ * write lock). What it must write goes through web_write (the writer). */
+static void run_read(req *r)
 {
 	struct header *saved = r->headers;
 	if (db_begin_read(r->db) != 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		web_unavailable(r);
 		return;
 	}
 	run_handler(r);
-	int again = db_wants_write(r->db);
-	db_rollback(r->db);
-	if (!again)
-		return;
-	reset_response(r, saved);
+	db_rollback(r->db); /* nothing to commit: it only read */
+	fail_centrally(r, saved);
+}
+
+/* R_WRITE: the handler runs once in one write transaction (BEGIN IMMEDIATE
+ * on SQLite), committed before the answer is queued. An answer >= 400 rolls
+ * it back unless the handler keeps what it deliberately wrote
+ * (r->keep_changes: failure counters, security events). */
+static void run_write(req *r)
+{
+	struct header *saved = r->headers;
 	if (db_begin(r->db) != 0) {
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		web_unavailable(r);
 		return;
 	}
 	run_handler(r);
-	if (r->status >= 400 && !r->keep_changes) {
+	if (r->failed || db_failed(r->db) || (r->status >= 400 && !r->keep_changes) || !r->status) {
 		db_rollback(r->db);
+		fail_centrally(r, saved);
 	} else if (db_commit(r->db) != 0) {
-		reset_response(r, saved);
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		r->failed = 1;
+		fail_centrally(r, saved);
 	}
 }
 
@@ -414,11 +466,14 @@ static int handle_on_writer(db *w, void *arg)
 	req *r = job->r;
 	db *own = r->db;
 	r->db = w;
+	db_clear_failed(w); /* each request's failures are its own, in a shared batch */
 	jsonmem_use(&r->a);
 	run_handler(r);
+	if (db_failed(w))
+		r->failed = 1;
 	jsonmem_use(NULL);
 	r->db = own;
-	job->rolled_back = r->status >= 400 && !r->keep_changes;
+	job->rolled_back = r->failed || (r->status >= 400 && !r->keep_changes) || !r->status;
 	return job->rolled_back ? DB_ERROR : 0;
 }
 
@@ -428,10 +483,11 @@ static int handle_on_writer(db *w, void *arg)
 static void finish_on_writer(struct on_writer *job, int rc)
 {
 	req *r = job->r;
-	if (rc < 0 && !job->rolled_back) {
+	if (rc < 0 && !job->rolled_back)
+		r->failed = 1; /* the batch did not commit */
+	if (r->failed || !r->status) {
 		jsonmem_use(&r->a);
-		reset_response(r, job->saved);
-		web_error(r, 503, "unavailable", "error.unavailable", NULL);
+		fail_centrally(r, job->saved);
 		jsonmem_use(NULL);
 	} else if (rc == 0 && r->new_stamps) {
 		metric_add(M_STAMPS, r->new_stamps); /* committed: acknowledged and durable */
@@ -462,4 +518,75 @@ static void run_on_writer(req *r)
 		req_undefer(r);
 	}
 	finish_on_writer(job, db_write(r->db, handle_on_writer, job));
+}
+
+const struct route *web_routes(size_t *n)
+{
+	*n = NROUTES;
+	return routes;
+}
+
+/* The unit of work's name for the route dump. */
+static const char *unit_name(unsigned flags)
+{
+	switch (flags & R_UNIT) {
+	case R_READ: return "read";
+	case R_WRITE: return "write";
+	case R_WRITER: return "writer";
+	case R_NONE: return "none";
+	default: return "?";
+	}
+}
+
+/* The permission bits as role-independent names, comma-separated, into out. */
+static void perm_names(unsigned need, char *out, size_t outsz)
+{
+	static const struct { unsigned bit; const char *name; } names[] = {
+		{PERM_VIEW, "view"}, {PERM_EDIT, "edit"}, {PERM_PUBLISH, "publish"}, {PERM_EXPORT, "export"},
+		{PERM_ENTRIES, "entries"}, {PERM_USERS, "users"}, {PERM_DESK, "desk"},
+	};
+	size_t o = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (need & names[i].bit)
+			o += (size_t)snprintf(out + o, o < outsz ? outsz - o : 0, "%s%s", o ? "," : "", names[i].name);
+}
+
+void web_routes_print(FILE *out, int json)
+{
+	json_t *all = json ? json_array() : NULL;
+	for (size_t i = 0; i < NROUTES; i++) {
+		const struct route *rt = &routes[i];
+		char perms[96];
+		perm_names(rt->need, perms, sizeof perms);
+		const char *access = (rt->flags & R_STAFF) ? "staff" : (rt->flags & R_NEED_SESSION) ? "participant" : "public";
+		long body = strcmp(rt->method, "GET") == 0 ? 0 : rt->max_body;
+		if (!json) {
+			fprintf(out, "%-5s %-64s %-6s %-11s %-20s %ld\n", rt->method, rt->pattern, unit_name(rt->flags), access,
+				*perms ? perms : "-", body);
+			continue;
+		}
+		json_array_append_new(all, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:I}", "method", rt->method,
+						     "pattern", rt->pattern, "unit", unit_name(rt->flags), "access", access,
+						     "permissions", perms, "csrf", (rt->flags & R_FORM) != 0, "api",
+						     (rt->flags & R_API) != 0, "max_body", (json_int_t)body));
+	}
+	if (json) {
+		json_dumpf(all, out, JSON_INDENT(1));
+		fputc('\n', out);
+		json_decref(all);
+	}
+}
+
+int web_routes_check(void)
+{
+	for (size_t i = 0; i < NROUTES; i++) {
+		unsigned u = routes[i].flags & R_UNIT;
+		if (u == 0 || (u & (u - 1)) != 0) {
+			fprintf(stderr, "{\"level\":\"error\",\"msg\":\"route must declare one unit of work\",\"route\":\"%s %s\"}\n",
+				routes[i].method, routes[i].pattern);
+			return -1;
+		}
+	}
+	return 0;
 }

@@ -5,6 +5,8 @@
 #ifndef SR_WEB_H
 #define SR_WEB_H
 
+#include <stdio.h>
+
 #include "http/req.h"
 
 struct server;
@@ -17,10 +19,15 @@ enum {
 	R_FORM = 1 << 1,         /* HTML form POST: urlencoded or multipart body, CSRF token and Origin checked */
 	R_SESSION = 1 << 2,      /* load the browser session when the cookie names a live one */
 	R_NEED_SESSION = 1 << 3, /* ... and answer 401 without one */
-	R_NO_DB = 1 << 4,        /* never touches the database (/healthz, static files) */
+	/* The unit of work: exactly one per route. The dispatcher begins it, runs
+	 * the handler once, and ends it (routes.c). */
+	R_NONE = 1 << 4,         /* no database (/healthz, static files) */
 	R_PAGE = 1 << 5,         /* an HTML page that may contain forms: prepare the CSRF token */
 	R_STAFF = 1 << 6,        /* console: a staff session is required (login page / 401 otherwise) */
 	R_WRITER = 1 << 7,       /* runs whole on the group-commit writer (a stamp claim), see routes.c */
+	R_READ = 1 << 8,         /* one read transaction; writes only through web_write (the writer) */
+	R_WRITE = 1 << 9,        /* one write transaction (BEGIN IMMEDIATE), committed before the answer */
+	R_UNIT = R_NONE | R_WRITER | R_READ | R_WRITE,
 };
 
 struct route {
@@ -32,8 +39,16 @@ struct route {
 	unsigned need;        /* R_STAFF routes: the permission bits (enum perm) required */
 };
 
-/* Load templates, catalogs and static-file metadata. 0 or -1. */
+/* Load templates, catalogs and static-file metadata; check that every route
+ * declares exactly one unit of work. 0 or -1. */
 int web_init(void);
+/* The route table: *n rows. The table is static and read-only. */
+const struct route *web_routes(size_t *n);
+/* Print the route table (method, pattern, unit of work, permissions, body
+ * limit) as text, or as a JSON array when json is set. */
+void web_routes_print(FILE *out, int json);
+/* 0 when every route declares exactly one unit of work (R_UNIT), else -1 (logged). */
+int web_routes_check(void);
 /* Server hook: match the route, remember it in r, return its body limit.
  * Sets r->status (404, 405) when no route fits. */
 long web_body_limit(req *r);

@@ -396,12 +396,20 @@ static void a_read_transaction_refuses_writes_and_says_so(void **state)
 {
 	db *d = *state;
 	assert_int_equal(db_begin_read(d), 0);
-	assert_false(db_wants_write(d));
+	assert_false(db_failed(d));
 	assert_int_equal(db_exec(d, "INSERT INTO tenants(slug, name, created_at) VALUES ('x', 'x', 0)", NULL), DB_ERROR);
-	assert_true(db_wants_write(d));
+	assert_true(db_failed(d)); /* sticky: the dispatcher answers 503 */
 	assert_int_equal(db_begin(d), DB_ERROR);
 	assert_int_equal(db_rollback(d), 0);
+	assert_true(db_failed(d));
 	assert_int_equal(db_int1(d, 0, "SELECT count(*) FROM tenants WHERE slug = 'x'", NULL), 0);
+	/* The next transaction starts clean; a constraint is not a failure. */
+	assert_int_equal(db_begin(d), 0);
+	assert_false(db_failed(d));
+	assert_int_equal(db_exec(d, "INSERT INTO tenants(slug, name, created_at) VALUES ('y', 'y', 0)", NULL), DB_DONE);
+	assert_int_equal(db_exec(d, "INSERT INTO tenants(slug, name, created_at) VALUES ('y', 'y', 0)", NULL), DB_CONSTRAINT);
+	assert_false(db_failed(d));
+	assert_int_equal(db_rollback(d), 0);
 }
 
 static void repeatable_spots_follow_the_jst_day_and_cooldowns(void **state)
