@@ -58,6 +58,7 @@ typedef struct req {
 	int failed;                 /* the database failed during the request: the dispatcher
 	                             * answers 503 whatever the handler said (fail centrally) */
 	int new_stamps;             /* stamps this request wrote (counted in /metrics once durable) */
+	int new_joins;              /* participants this request created (likewise) */
 
 	/* the CSRF cookie and the form token derived from it */
 	const char *csrf_cookie;

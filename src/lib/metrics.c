@@ -19,6 +19,7 @@ static const struct {
 	[M_LOGIN_FAILED] = {"stamprally_logins_total", "{result=\"failed\"}", NULL},
 	[M_LOGIN_THROTTLED] = {"stamprally_logins_total", "{result=\"throttled\"}", NULL},
 	[M_EXPORTS] = {"stamprally_exports_total", "", "CSV exports downloaded"},
+	[M_JOINS] = {"stamprally_joins_total", "", "participants who joined a rally"},
 };
 
 void metric_add(enum metric m, long n)

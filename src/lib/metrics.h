@@ -12,6 +12,7 @@ enum metric {
 	M_STAMPS,              /* new stamps acknowledged */
 	M_LOGIN_OK, M_LOGIN_FAILED, M_LOGIN_THROTTLED,
 	M_EXPORTS,
+	M_JOINS,               /* participants who joined a rally (committed) */
 	M_COUNT
 };
 

@@ -171,6 +171,7 @@ int web_join(req *r, const struct rally *ra, struct participant *p, int *created
 	if (!web_session(r))
 		return 0;
 	int rc = participant_join(r->db, &r->a, r->session_id, ra, time_now_ms(), p, created, &st);
+	r->new_joins += rc == 1 && *created;
 	if (rc < 0)
 		r->failed = 1;
 	else if (rc == 0)

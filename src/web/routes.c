@@ -429,6 +429,15 @@ static void run_read(req *r)
 	fail_centrally(r, saved);
 }
 
+/* Count what a committed request created (acknowledged and durable), once. */
+static void count_committed(req *r)
+{
+	if (r->new_stamps)
+		metric_add(M_STAMPS, r->new_stamps);
+	if (r->new_joins)
+		metric_add(M_JOINS, r->new_joins);
+}
+
 /* R_WRITE: the handler runs once in one write transaction (BEGIN IMMEDIATE
  * on SQLite), committed before the answer is queued. An answer >= 400 rolls
  * it back unless the handler keeps what it deliberately wrote
@@ -447,6 +456,8 @@ static void run_write(req *r)
 	} else if (db_commit(r->db) != 0) {
 		r->failed = 1;
 		fail_centrally(r, saved);
+	} else {
+		count_committed(r);
 	}
 }
 
@@ -489,8 +500,8 @@ static void finish_on_writer(struct on_writer *job, int rc)
 		jsonmem_use(&r->a);
 		fail_centrally(r, job->saved);
 		jsonmem_use(NULL);
-	} else if (rc == 0 && r->new_stamps) {
-		metric_add(M_STAMPS, r->new_stamps); /* committed: acknowledged and durable */
+	} else if (rc == 0) {
+		count_committed(r);
 	}
 }
 

@@ -14,6 +14,8 @@ export async function startLineDouble({ channelId, secret }) {
     mode: 'ok', // see MODES
     user: { sub: 'U4af4980629aaaaaaaaaaaaaaaaaaaaaa', name: 'LINE 太郎', picture: 'https://profile.line-scdn.net/x' },
     authorizeRequests: [], tokenRequests: [], revoked: [],
+    held: [], // resolvers of token requests held in 'held_500' mode
+    release() { for (const r = this.held.splice(0); r.length;) r.shift()(); },
   };
 
   function idToken(nonce) {
@@ -58,8 +60,9 @@ export async function startLineDouble({ channelId, secret }) {
         q.scope?.split(' ').includes('openid') && q.code_challenge && q.code_challenge_method === 'S256';
       if (!ok) return json(res, 400, { error: 'invalid_request' });
       const back = new URL(q.redirect_uri);
-      if (state.mode === 'user_cancel') {
-        back.searchParams.set('error', 'access_denied');
+      if (state.mode === 'user_cancel' || state.mode === 'user_cancel_line') {
+        // LINE's documents spell it ACCESS_DENIED; OAuth 2.0 access_denied.
+        back.searchParams.set('error', state.mode === 'user_cancel_line' ? 'ACCESS_DENIED' : 'access_denied');
         back.searchParams.set('error_description', 'The user has denied the approval');
         back.searchParams.set('state', q.state);
       } else {
@@ -75,6 +78,11 @@ export async function startLineDouble({ channelId, secret }) {
       const f = await form(req);
       state.tokenRequests.push(f);
       if (state.mode === 'slow') await new Promise((r) => setTimeout(r, 3000));
+      // 'held_500': hold the answer until the test calls release(), then fail.
+      if (state.mode === 'held_500') {
+        await new Promise((r) => { state.held.push(r); });
+        return json(res, 500, { error: 'server_error' });
+      }
       if (state.mode === 'token_500') return json(res, 500, { error: 'server_error' });
       const c = codes.get(f.code);
       codes.delete(f.code);
@@ -116,4 +124,4 @@ export async function startLineDouble({ channelId, secret }) {
 }
 
 export const MODES = ['wrong_signature', 'wrong_iss', 'wrong_aud', 'expired', 'iat_future', 'nonce_mismatch', 'alg_none',
-  'es256', 'no_name', 'token_400', 'token_500', 'slow', 'user_cancel', 'state_mismatch'];
+  'es256', 'no_name', 'token_400', 'token_500', 'slow', 'user_cancel', 'user_cancel_line', 'state_mismatch'];
