@@ -1,10 +1,12 @@
 /*
  * stamp.c — see stamp.h.
  *
- * A claim reads first (no lock) so a repeat costs no write; a new stamp is
- * inserted through the group-commit writer (store/writer.h) with ON CONFLICT
- * DO NOTHING, so the database's UNIQUE (participant_id, spot_id) settles any
- * race, and the completion is recorded in the same transaction.
+ * A claim runs inside the caller's write transaction (the claim routes run
+ * whole on the group-commit writer, routes.c): the rally's state and the
+ * spot's hours are checked once, the stamp is inserted with ON CONFLICT DO
+ * NOTHING so the database's UNIQUE (participant_id, spot_id, period)
+ * settles any race, and completion and the dashboard counters are written
+ * in the same transaction.
  */
 #include "core/stamp.h"
 
@@ -14,7 +16,6 @@
 
 #include "core/methods.h"
 #include "lib/token.h"
-#include "store/writer.h"
 
 static int stats_add(db *d, int64_t rally_id, int64_t now, const char *what);
 
@@ -117,14 +118,6 @@ static int progress(db *d, const struct participant *p, struct claim *out)
 	return progress_count(d, p, out, NULL);
 }
 
-struct claim_job {
-	const struct participant *p;
-	const struct spot *s;
-	int64_t now;
-	const char *method;
-	struct claim *out;
-};
-
 /* The period of a stamp of spot s at time now (see 0004_methods.sql). */
 static int64_t stamp_period(const struct spot *s, int64_t now)
 {
@@ -156,48 +149,48 @@ static int already(db *d, const struct participant *p, const struct spot *s, int
 	return progress(d, p, out) == 0 ? 1 : -1;
 }
 
-/* The write half of a claim, run inside a write transaction (on the group
- * commit writer's connection, or the caller's). Returns 0, or DB_ERROR. */
-static int claim_write(db *d, void *arg)
+/* The stamp itself, inside the caller's write transaction: the cool-down
+ * of an hourly spot, the insert (a repeat changes nothing: UNIQUE
+ * (participant, spot, period) decides any race), progress, the dashboard
+ * counters and completion. 0, or DB_ERROR. */
+static int write_claim(db *d, const struct participant *p, const struct spot *s, int64_t now, const char *method,
+		       struct claim *out)
 {
-	struct claim_job *j = arg;
-	struct claim *out = j->out;
-	/* A cool-down is checked here, where writes are serialised; for the
-	 * other rules the UNIQUE (participant, spot, period) constraint decides
-	 * and the insert below changes nothing on a repeat. */
-	if (j->s->repeat_mode && !strcmp(j->s->repeat_mode, "hours")) {
-		int seen = already(d, j->p, j->s, j->now, out);
+	/* A cool-down is checked first; for the other rules the insert below
+	 * changes nothing on a repeat. */
+	if (s->repeat_mode && !strcmp(s->repeat_mode, "hours")) {
+		int seen = already(d, p, s, now, out);
 		if (seen != 0)
 			return seen < 0 ? DB_ERROR : 0;
 	}
 	int rc = db_exec(d, "INSERT INTO stamps(participant_id, spot_id, method, created_at, period) VALUES ($1, $2, $3, $4, $5)"
 			    " ON CONFLICT (participant_id, spot_id, period) DO NOTHING",
-			 "iitii", j->p->id, j->s->id, j->method, j->now, stamp_period(j->s, j->now));
+			 "iitii", p->id, s->id, method, now, stamp_period(s, now));
 	if (rc != DB_DONE)
 		return DB_ERROR;
 	if (db_changes(d) == 0)
-		return already(d, j->p, j->s, j->now, out) < 0 ? DB_ERROR : 0;
+		return already(d, p, s, now, out) < 0 ? DB_ERROR : 0;
 	out->status = CLAIM_NEW;
-	out->collected_at = j->now;
+	out->collected_at = now;
 	int64_t stamps;
-	if (progress_count(d, j->p, out, &stamps) != 0)
+	if (progress_count(d, p, out, &stamps) != 0)
 		return DB_ERROR;
-	int64_t rally = j->p->rally_id;
+	int64_t rally = p->rally_id;
 	/* the hour's stamps, and its first stamps when this is the participant's first */
 	if (db_exec(d, "INSERT INTO rally_hourly(rally_id, hour, stamps, first_stamps) VALUES ($1, $2, 1, $3)"
 		       " ON CONFLICT (rally_id, hour) DO UPDATE SET stamps = stamps + 1,"
 		       " first_stamps = first_stamps + excluded.first_stamps",
-		    "iii", rally, j->now / 3600000, (int64_t)(stamps == 1)) != DB_DONE ||
+		    "iii", rally, now / 3600000, (int64_t)(stamps == 1)) != DB_DONE ||
 	    db_exec(d, "INSERT INTO spot_totals(spot_id, stamps) VALUES ($1, 1)"
-		       " ON CONFLICT (spot_id) DO UPDATE SET stamps = stamps + 1", "i", j->s->id) != DB_DONE)
+		       " ON CONFLICT (spot_id) DO UPDATE SET stamps = stamps + 1", "i", s->id) != DB_DONE)
 		return DB_ERROR;
 	if (out->completed) {
 		rc = db_exec(d, "UPDATE participants SET completed_at = $1 WHERE id = $2 AND completed_at IS NULL",
-			     "ii", j->now, j->p->id);
+			     "ii", now, p->id);
 		if (rc != DB_DONE)
 			return DB_ERROR;
 		out->just_completed = db_changes(d) == 1;
-		if (out->just_completed && stats_add(d, rally, j->now, "completions") != DB_DONE)
+		if (out->just_completed && stats_add(d, rally, now, "completions") != DB_DONE)
 			return DB_ERROR;
 	}
 	return 0;
@@ -216,14 +209,7 @@ void stamp_claim(db *d, const struct rally *r, const struct participant *p, cons
 		out->status = CLAIM_SPOT_CLOSED;
 		return;
 	}
-	int seen = already(d, p, s, now, out);
-	if (seen != 0) {
-		if (seen < 0)
-			out->status = CLAIM_ERROR;
-		return;
-	}
-	struct claim_job job = {p, s, now, method, out};
-	if (db_write(d, claim_write, &job) != 0) {
+	if (write_claim(d, p, s, now, method, out) != 0) {
 		memset(out, 0, sizeof *out);
 		out->status = CLAIM_ERROR;
 	}

@@ -47,7 +47,9 @@ struct claim {
 };
 
 /* Claim the spot's stamp for participant p at time now with method ("qr").
- * Atomic: concurrent identical claims write exactly one stamp. */
+ * Must run inside a write transaction (db_begin; the claim routes run on
+ * the group-commit writer). Concurrent identical claims write exactly one
+ * stamp. out->status says what happened (CLAIM_ERROR: the database failed). */
 void stamp_claim(db *d, const struct rally *r, const struct participant *p, const struct spot *s,
 		 int64_t now, const char *method, struct claim *out);
 

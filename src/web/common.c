@@ -324,6 +324,13 @@ void web_claim_page(req *r, const struct rally *ra, const struct spot *s, struct
 	struct participant p;
 	struct claim cl;
 	int created;
+	/* A closed rally refuses before a session or participant is made (the
+	 * claim's own rule checks again, inside its transaction). */
+	enum rally_state st = rally_state(ra, time_now_ms());
+	if (st != RALLY_OPEN) {
+		web_refuse(r, st, ra);
+		return;
+	}
 	if (!web_join(r, ra, &p, &created) || !web_method_ok(r, ra, s, &p, in))
 		return;
 	web_stamp_claim(r, ra, &p, s, stamp_method_name(in->method), &cl);

@@ -199,11 +199,6 @@ void page_qr_claim(req *r)
 	struct rally ra;
 	if (!web_spot(r, r->params[0], &s, &ra))
 		return;
-	enum rally_state st = rally_state(&ra, time_now_ms());
-	if (st != RALLY_OPEN) {
-		web_refuse(r, st, &ra);
-		return;
-	}
 	struct method_input in = {.method = SM_QR, .token_proven = 1}; /* the URL's token named this spot */
 	web_read_position(r, &in);
 	web_claim_page(r, &ra, &s, &in, arena_printf(&r->a, "/q/%s/result", s.qr_token));
@@ -294,11 +289,6 @@ void page_spot_claim(req *r)
 	struct rally ra;
 	if (!url_spot(r, &s, &ra))
 		return;
-	enum rally_state st = rally_state(&ra, time_now_ms());
-	if (st != RALLY_OPEN) {
-		web_refuse(r, st, &ra);
-		return;
-	}
 	struct method_input in = {.method = stamp_method_parse(req_form(r, "method"), -1)};
 	in.secret = req_form(r, in.method == SM_PIN ? "pin" : "keyword");
 	if (!web_method_by_id(in.method)) {

@@ -21,6 +21,15 @@
 #include "store/migrate.h"
 #include "store/writer.h"
 
+/* stamp_claim inside its own write transaction, as the writer runs it. */
+static void claim_in_tx(db *d, const struct rally *r, const struct participant *p, const struct spot *s, int64_t now,
+			const char *method, struct claim *out)
+{
+	assert_int_equal(db_begin(d), 0);
+	stamp_claim(d, r, p, s, now, method, out);
+	assert_int_equal(db_commit(d), 0);
+}
+
 static char path[64];
 
 static int setup(void **state)
@@ -218,13 +227,13 @@ static void claims_are_unique_and_complete_the_card(void **state)
 	assert_int_equal(rally_spots(d, &a, &ra, &spots, &n), 0);
 	assert_int_equal(n, 2);
 	struct claim c;
-	stamp_claim(d, &ra, &p, &spots[0], time_now_ms(), "qr", &c);
+	claim_in_tx(d, &ra, &p, &spots[0], time_now_ms(), "qr", &c);
 	assert_int_equal(c.status, CLAIM_NEW);
 	assert_int_equal(c.collected, 1);
 	assert_false(c.completed);
-	stamp_claim(d, &ra, &p, &spots[0], time_now_ms(), "qr", &c);
+	claim_in_tx(d, &ra, &p, &spots[0], time_now_ms(), "qr", &c);
 	assert_int_equal(c.status, CLAIM_ALREADY);
-	stamp_claim(d, &ra, &p, &spots[1], time_now_ms(), "qr", &c);
+	claim_in_tx(d, &ra, &p, &spots[1], time_now_ms(), "qr", &c);
 	assert_int_equal(c.status, CLAIM_NEW);
 	assert_true(c.completed);
 	assert_true(c.just_completed);
@@ -238,10 +247,10 @@ static void claims_are_unique_and_complete_the_card(void **state)
 	assert_true(card.collected_at[0] > 0 && card.collected_at[1] > 0);
 
 	/* After the end, claims are refused and nothing is written. */
-	stamp_claim(d, &ra, &p, &spots[0], ra.ends_at, "qr", &c);
+	claim_in_tx(d, &ra, &p, &spots[0], ra.ends_at, "qr", &c);
 	assert_int_equal(c.status, CLAIM_REFUSED);
 	assert_int_equal(c.state, RALLY_ENDED);
-	stamp_claim(d, &ra, &p, &spots[0], ra.starts_at - 1, "qr", &c);
+	claim_in_tx(d, &ra, &p, &spots[0], ra.starts_at - 1, "qr", &c);
 	assert_int_equal(c.state, RALLY_NOT_STARTED);
 	arena_free(&a);
 }
@@ -260,7 +269,7 @@ static void *race(void *arg)
 	struct participant p = {.id = r->pid, .rally_id = r->rally_id};
 	struct spot s = {.id = r->spot_id, .open_from = -1, .open_until = -1};
 	struct claim c;
-	stamp_claim(d, &ra, &p, &s, time_now_ms(), "qr", &c);
+	claim_in_tx(d, &ra, &p, &s, time_now_ms(), "qr", &c);
 	r->result = c.status;
 	db_close(d);
 	arena_free(&a);
@@ -433,26 +442,26 @@ static void repeatable_spots_follow_the_jst_day_and_cooldowns(void **state)
 	/* Daily: 2026-04-01 23:59 JST, 00:00 and 00:01 the next day. */
 	spots[0].repeat_mode = "daily";
 	int64_t day_end = 1775055540000LL; /* 2026-04-01T23:59:00+09:00 */
-	stamp_claim(d, &ra, &p, &spots[0], day_end, "qr", &c);
+	claim_in_tx(d, &ra, &p, &spots[0], day_end, "qr", &c);
 	assert_int_equal(c.status, CLAIM_NEW);
-	stamp_claim(d, &ra, &p, &spots[0], day_end + 59999, "qr", &c);
+	claim_in_tx(d, &ra, &p, &spots[0], day_end + 59999, "qr", &c);
 	assert_int_equal(c.status, CLAIM_ALREADY);
-	stamp_claim(d, &ra, &p, &spots[0], day_end + 60000, "qr", &c);
+	claim_in_tx(d, &ra, &p, &spots[0], day_end + 60000, "qr", &c);
 	assert_int_equal(c.status, CLAIM_NEW);
-	stamp_claim(d, &ra, &p, &spots[0], day_end + 120000, "qr", &c);
+	claim_in_tx(d, &ra, &p, &spots[0], day_end + 120000, "qr", &c);
 	assert_int_equal(c.status, CLAIM_ALREADY);
 	assert_int_equal(c.collected, 1); /* a repeated spot counts once */
 	/* Every 3 hours. */
 	spots[1].repeat_mode = "hours";
 	spots[1].repeat_hours = 3;
 	int64_t t0 = day_end;
-	stamp_claim(d, &ra, &p, &spots[1], t0, "qr", &c);
+	claim_in_tx(d, &ra, &p, &spots[1], t0, "qr", &c);
 	assert_int_equal(c.status, CLAIM_NEW);
 	assert_true(c.completed);
-	stamp_claim(d, &ra, &p, &spots[1], t0 + 3 * 3600000 - 1, "qr", &c);
+	claim_in_tx(d, &ra, &p, &spots[1], t0 + 3 * 3600000 - 1, "qr", &c);
 	assert_int_equal(c.status, CLAIM_COOLDOWN);
 	assert_int_equal(c.available_at, t0 + 3 * 3600000);
-	stamp_claim(d, &ra, &p, &spots[1], t0 + 3 * 3600000, "qr", &c);
+	claim_in_tx(d, &ra, &p, &spots[1], t0 + 3 * 3600000, "qr", &c);
 	assert_int_equal(c.status, CLAIM_NEW);
 	assert_int_equal(db_int1(d, 0, "SELECT count(*) FROM stamps WHERE participant_id = $1", "i", p.id), 4);
 	struct card card;
