@@ -155,3 +155,18 @@ const char *image_public_id(db *d, arena *a, int64_t id)
 	free(s);
 	return out;
 }
+
+int image_load(db *d, arena *a, const char *public_id, const char **content_type, const void **bytes, size_t *n)
+{
+	db_stmt *st = db_query(d, "SELECT content_type, bytes FROM images WHERE public_id = $1", "t", public_id);
+	int rc = db_row(st);
+	if (rc == DB_ROW) {
+		const void *p = db_blob(st, 1, n);
+		void *copy = arena_alloc(a, *n ? *n : 1);
+		memcpy(copy, p, *n);
+		*bytes = copy;
+		*content_type = arena_strdup(a, db_text(st, 0));
+	}
+	db_done(st);
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+}

@@ -38,5 +38,8 @@ int64_t image_store(db *d, int64_t tenant_id, const unsigned char *data, size_t 
 		    int64_t now);
 /* The public id of image id (arena string), or NULL. */
 const char *image_public_id(db *d, arena *a, int64_t id);
+/* The image with this public id: its content type and bytes copied into
+ * the arena. 1 found, 0 none, -1 error. */
+int image_load(db *d, arena *a, const char *public_id, const char **content_type, const void **bytes, size_t *n);
 
 #endif

@@ -3,6 +3,7 @@
  */
 #include "core/rally.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/spotcache.h"
@@ -127,6 +128,19 @@ int spot_by_public_id(db *d, arena *a, const char *public_id, struct spot *spot,
 int64_t rally_spot_count(db *d, int64_t rally_id)
 {
 	return db_int1(d, 0, "SELECT count(*) FROM spots WHERE rally_id = $1", "i", rally_id);
+}
+
+int64_t rally_participant_count(db *d, int64_t rally_id)
+{
+	return db_int1(d, -1, "SELECT count(*) FROM participants WHERE rally_id = $1", "i", rally_id);
+}
+
+const char *spot_public_id(db *d, arena *a, int64_t spot_id)
+{
+	char *s = db_text1(d, "SELECT public_id FROM spots WHERE id = $1", "i", spot_id);
+	const char *out = s ? arena_strdup(a, s) : NULL;
+	free(s);
+	return out;
 }
 
 int spot_open(const struct spot *s, int64_t now)

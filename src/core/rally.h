@@ -53,6 +53,10 @@ int spot_by_token(db *d, arena *a, const char *token, struct spot *spot, struct 
 int spot_by_public_id(db *d, arena *a, const char *public_id, struct spot *spot, struct rally *rally);
 /* Count the rally's spots. */
 int64_t rally_spot_count(db *d, int64_t rally_id);
+/* How many participants rally_id has (-1 on error). */
+int64_t rally_participant_count(db *d, int64_t rally_id);
+/* The public id of spot id (arena string), or NULL. */
+const char *spot_public_id(db *d, arena *a, int64_t spot_id);
 /* True when the spot takes stamps at time now (its opening hours, JST). */
 int spot_open(const struct spot *s, int64_t now);
 /* The rally's state at time now (UTC ms). */

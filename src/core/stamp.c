@@ -135,8 +135,7 @@ static int64_t stamp_period(const struct spot *s, int64_t now)
 static int already(db *d, const struct participant *p, const struct spot *s, int64_t now, struct claim *out)
 {
 	int hours = s->repeat_mode && !strcmp(s->repeat_mode, "hours");
-	int64_t last = hours ? db_int1(d, 0, "SELECT max(created_at) FROM stamps WHERE participant_id = $1 AND spot_id = $2",
-				       "ii", p->id, s->id)
+	int64_t last = hours ? stamp_collected_at(d, p->id, s->id)
 			     : db_int1(d, 0, "SELECT created_at FROM stamps WHERE participant_id = $1 AND spot_id = $2"
 					     " AND period = $3", "iii", p->id, s->id, stamp_period(s, now));
 	if (!last)
@@ -213,6 +212,12 @@ void stamp_claim(db *d, const struct rally *r, const struct participant *p, cons
 		memset(out, 0, sizeof *out);
 		out->status = CLAIM_ERROR;
 	}
+}
+
+int64_t stamp_collected_at(db *d, int64_t participant_id, int64_t spot_id)
+{
+	return db_int1(d, 0, "SELECT max(created_at) FROM stamps WHERE participant_id = $1 AND spot_id = $2", "ii",
+		       participant_id, spot_id);
 }
 
 int card_load(db *d, arena *a, const struct rally *r, int64_t participant_id, struct card *out)

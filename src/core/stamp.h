@@ -19,6 +19,8 @@ struct participant {
 	const char *public_id;
 };
 
+/* When participant_id collected spot_id (its latest stamp there), or 0. */
+int64_t stamp_collected_at(db *d, int64_t participant_id, int64_t spot_id);
 /* Find the participant of rally_id for this session. 1/0/-1. */
 int participant_find(db *d, arena *a, int64_t session_id, int64_t rally_id, struct participant *out);
 /* Join: find or create the session's participant in the rally. *created

@@ -16,9 +16,9 @@
 #include "lib/arena.h"
 #include "lib/buf.h"
 #include "lib/i18n.h"
-#include "store/db.h"
 
 struct MHD_Connection;
+struct db; /* the store's connection (store/db.h); the HTTP layer only carries it */
 struct route;
 struct server;
 
@@ -47,7 +47,7 @@ typedef struct req {
 	buf upload;                 /* the file of a multipart form (one file field) */
 	const char *upload_field;   /* its field name, arena string */
 	enum lang lang;
-	db *db;                     /* this worker thread's connection */
+	struct db *db;              /* this worker thread's connection */
 
 	/* the participant's browser session, when the route loads it */
 	int64_t session_id;         /* 0 when none */

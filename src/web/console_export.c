@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/account.h"
+#include "core/export.h"
 #include "core/lottery.h"
 #include "core/rewards.h"
 #include "lib/csv.h"
@@ -20,8 +21,6 @@
 #include "web/console.h"
 #include "web/page.h"
 #include "web/web.h"
-
-enum export_kind { EXPORT_PARTICIPANTS, EXPORT_STAMPS, EXPORT_REWARDS, EXPORT_ENTRIES, EXPORT_WINNERS };
 
 struct export {
 	db *d;
@@ -194,18 +193,7 @@ static void export(req *r, enum export_kind kind)
 	struct export *e;
 	if (!console_rally(r, r->params[0], &ra) || !(e = export_new(r, kind)))
 		return;
-	if (kind == EXPORT_PARTICIPANTS)
-		e->st = db_query(e->d, "SELECT p.public_id, p.created_at,"
-				       " (SELECT count(*) FROM stamps t WHERE t.participant_id = p.id), p.completed_at"
-				       " FROM participants p WHERE p.rally_id = $1 ORDER BY p.id", "i", ra.id);
-	else if (kind == EXPORT_STAMPS)
-		e->st = db_query(e->d, "SELECT t.created_at, p.public_id, s.name, t.method FROM stamps t"
-				       " JOIN spots s ON s.id = t.spot_id JOIN participants p ON p.id = t.participant_id"
-				       " WHERE s.rally_id = $1 ORDER BY t.created_at, t.id", "i", ra.id);
-	else
-		e->st = db_query(e->d, "SELECT w.code, t.name, p.public_id, w.earned_at, w.redeemed_at FROM rewards w"
-				       " JOIN reward_tiers t ON t.id = w.tier_id JOIN participants p ON p.id = w.participant_id"
-				       " WHERE t.rally_id = $1 ORDER BY w.id", "i", ra.id);
+	e->st = export_rows(e->d, kind, ra.id, 0);
 	static const char *heads[] = {"csv.participants_header", "csv.stamps_header", "csv.rewards_header"};
 	static const char *whats[] = {"participants", "stamps", "rewards"};
 	stream(r, e, &ra, heads[kind], whats[kind], json_object());
@@ -235,9 +223,7 @@ void console_export_entries(req *r)
 		return;
 	lottery_form_parse(&r->a, t.form, &e->form);
 	e->unreadable = web_text(r, "csv.unreadable");
-	e->st = db_query(e->d, "SELECT e.number, e.created_at, p.public_id, coalesce(e.won_rank, 0), e.sealed"
-			       " FROM lottery_entries e JOIN participants p ON p.id = e.participant_id"
-			       " WHERE e.tier_id = $1 ORDER BY e.number", "i", t.id);
+	e->st = export_rows(e->d, EXPORT_ENTRIES, t.id, 0);
 	stream(r, e, &ra, "csv.entries_header", "entries", json_pack("{s:s}", "tier", t.public_id));
 }
 
@@ -257,8 +243,6 @@ void console_export_winners(req *r)
 		return;
 	lottery_form_parse(&r->a, t.form, &e->form);
 	e->unreadable = web_text(r, "csv.unreadable");
-	e->st = db_query(e->d, "SELECT e.number, e.created_at, p.public_id, e.won_rank, e.sealed"
-			       " FROM lottery_entries e JOIN participants p ON p.id = e.participant_id"
-			       " WHERE e.tier_id = $1 AND e.won_draw = $2 ORDER BY e.won_rank", "ii", t.id, d.id);
+	e->st = export_rows(e->d, EXPORT_WINNERS, t.id, d.id);
 	stream(r, e, &ra, "csv.winners_header", "winners", json_pack("{s:s, s:s}", "tier", t.public_id, "draw", d.public_id));
 }

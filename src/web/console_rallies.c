@@ -228,7 +228,7 @@ void console_rally_status(req *r)
 		return;
 	if (!to || !rally_transition_allowed(ra.status, to) ||
 	    (strcmp(to, "draft") == 0 &&
-	     db_int1(r->db, 0, "SELECT count(*) FROM participants WHERE rally_id = $1", "i", ra.id) > 0)) {
+	     rally_participant_count(r->db, ra.id) != 0)) {
 		web_error(r, 409, "bad_transition", "rally.bad_transition",
 			  json_pack("{s:s}", "back", arena_printf(&r->a, "/console/rallies/%s", ra.slug)));
 		return;
@@ -304,22 +304,20 @@ void page_image(req *r)
 		web_error(r, 404, "not_found", "error.not_found", NULL);
 		return;
 	}
-	db_stmt *st = db_query(r->db, "SELECT content_type, bytes FROM images WHERE public_id = $1", "t", r->params[0]);
-	if (db_row(st) != DB_ROW) {
-		db_done(st);
-		web_error(r, 404, "not_found", "error.not_found", NULL);
+	const char *type;
+	const void *bytes;
+	size_t n;
+	int found = image_load(r->db, &r->a, r->params[0], &type, &bytes, &n);
+	if (found != 1) {
+		if (found == 0)
+			web_error(r, 404, "not_found", "error.not_found", NULL);
 		return;
 	}
 	req_add_header(r, "Content-Disposition", "inline");
-	if (req_cached(r, arena_printf(&r->a, "\"%s\"", r->params[0]), "public, max-age=31536000, immutable")) {
-		db_done(st);
+	if (req_cached(r, arena_printf(&r->a, "\"%s\"", r->params[0]), "public, max-age=31536000, immutable"))
 		return;
-	}
-	size_t n;
-	const void *p = db_blob(st, 1, &n);
-	r->content_type = arena_strdup(&r->a, db_text(st, 0));
-	buf_append(&r->out, p, n);
-	db_done(st);
+	r->content_type = type;
+	buf_append(&r->out, bytes, n);
 	r->status = 200;
 }
 

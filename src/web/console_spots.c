@@ -133,9 +133,8 @@ void console_spot_create(req *r)
 		r->failed = 1;
 		return;
 	}
-	char *pid = db_text1(r->db, "SELECT public_id FROM spots WHERE id = $1", "i", id);
+	const char *pid = spot_public_id(r->db, &r->a, id);
 	const char *loc = arena_printf(&r->a, "/console/rallies/%s/spots/%s?saved=1", ra.slug, pid ? pid : "");
-	free(pid);
 	console_event(r, "spot_created", web_json_text(r, json_pack("{s:s, s:s}", "rally", ra.slug, "spot", f.name)));
 	req_redirect(r, loc);
 }

@@ -180,8 +180,7 @@ static int64_t collected_at(req *r, const struct rally *ra, const struct spot *s
 {
 	if (participant_find(r->db, &r->a, r->session_id, ra->id, p) != 1)
 		return 0;
-	return db_int1(r->db, 0, "SELECT created_at FROM stamps WHERE participant_id = $1 AND spot_id = $2", "ii",
-		       p->id, s->id);
+	return stamp_collected_at(r->db, p->id, s->id);
 }
 
 void page_qr(req *r)

@@ -7,6 +7,7 @@
 
 #include "lib/assets.h"
 #include "lib/metrics.h"
+#include "store/db.h"
 #include "web/page.h"
 #include "web/web.h"
 
