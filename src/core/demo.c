@@ -34,9 +34,9 @@ static int demo_rewards(db *d, int64_t now)
 				   "\"phone\":{\"required\":true},\"email\":{\"required\":false},\"age\":{\"required\":false},"
 				   "\"q1\":{\"required\":false,\"label\":\"このラリーを何で知りましたか\"}}";
 	int64_t rally = db_int1(d, 0, "SELECT id FROM rallies WHERE slug = $1", "t", DEMO_RALLY_SLUG);
-	if (rally <= 0 || tier_create(d, rally, "みなと珈琲 ドリンク1杯無料", "", "coupon", "count", 3, "", -1, NULL, now) <= 0 ||
-	    tier_create(d, rally, "記念缶バッジ（先着100名）", "", "first_come", "all", 0, "", 100, NULL, now) <= 0 ||
-	    tier_create(d, rally, "抽選で5名様に 港町ディナー券", "", "lottery", "all", 0, "", -1, form, now) <= 0)
+	if (rally <= 0 || tier_create(d, rally, "みなと珈琲 ドリンク1杯無料", "", TIER_COUPON, COND_COUNT, 3, "", -1, NULL, now) <= 0 ||
+	    tier_create(d, rally, "記念缶バッジ（先着100名）", "", TIER_FIRST_COME, COND_ALL, 0, "", 100, NULL, now) <= 0 ||
+	    tier_create(d, rally, "抽選で5名様に 港町ディナー券", "", TIER_LOTTERY, COND_ALL, 0, "", -1, form, now) <= 0)
 		return -1;
 	return 0;
 }

@@ -112,9 +112,9 @@ int spot_form_check(const struct spot_form *f, json_t *errors)
 	if (f->open_from == -2 || f->open_until == -2 || (f->open_from < 0) != (f->open_until < 0) ||
 	    (f->open_from >= 0 && f->open_from == f->open_until))
 		err(errors, "open_from", "spot.hours_invalid");
-	if (f->repeat_mode && strcmp(f->repeat_mode, "once") && strcmp(f->repeat_mode, "daily") && strcmp(f->repeat_mode, "hours"))
+	if (f->repeat_mode < 0)
 		err(errors, "repeat_mode", "spot.repeat_invalid");
-	if (f->repeat_mode && !strcmp(f->repeat_mode, "hours") && (f->repeat_hours < 1 || f->repeat_hours > 720))
+	if (f->repeat_mode == REPEAT_HOURS && (f->repeat_hours < 1 || f->repeat_hours > 720))
 		err(errors, "repeat_mode", "spot.repeat_hours_invalid");
 	return json_object_size(errors) ? -1 : 0;
 }
@@ -161,21 +161,22 @@ int rally_update(db *d, int64_t rally_id, const struct rally_form *f, int64_t no
 	return rc == DB_DONE ? 0 : -1;
 }
 
-int rally_transition_allowed(const char *from, const char *to)
+int rally_transition_allowed(enum rally_status from, enum rally_status to)
 {
-	static const char *allowed[][2] = {
-		{"draft", "published"}, {"published", "draft"}, {"published", "closed"},
-		{"closed", "published"}, {"closed", "archived"},
+	static const enum rally_status allowed[][2] = {
+		{STATUS_DRAFT, STATUS_PUBLISHED}, {STATUS_PUBLISHED, STATUS_DRAFT}, {STATUS_PUBLISHED, STATUS_CLOSED},
+		{STATUS_CLOSED, STATUS_PUBLISHED}, {STATUS_CLOSED, STATUS_ARCHIVED},
 	};
 	for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
-		if (strcmp(allowed[i][0], from) == 0 && strcmp(allowed[i][1], to) == 0)
+		if (allowed[i][0] == from && allowed[i][1] == to)
 			return 1;
 	return 0;
 }
 
-int rally_set_status(db *d, int64_t rally_id, const char *status, int64_t now)
+int rally_set_status(db *d, int64_t rally_id, enum rally_status status, int64_t now)
 {
-	return db_exec(d, "UPDATE rallies SET status = $1, updated_at = $2 WHERE id = $3", "tii", status, now, rally_id) ==
+	return db_exec(d, "UPDATE rallies SET status = $1, updated_at = $2 WHERE id = $3", "tii", rally_status_name(status),
+		       now, rally_id) ==
 			       DB_DONE
 		       ? 0
 		       : -1;
@@ -219,9 +220,9 @@ int rally_set_cover(db *d, int64_t rally_id, int64_t image_id, int64_t now)
 /* Store the spot's latitude and longitude (NULLs when the form has none). */
 static int spot_set_hours(db *d, int64_t spot_id, const struct spot_form *f)
 {
-	const char *mode = f->repeat_mode ? f->repeat_mode : "once";
-	if (db_exec(d, "UPDATE spots SET repeat_mode = $1, repeat_hours = $2 WHERE id = $3", "tii", mode,
-		    !strcmp(mode, "hours") ? f->repeat_hours : (int64_t)0, spot_id) != DB_DONE)
+	enum repeat_mode mode = f->repeat_mode < 0 ? REPEAT_ONCE : (enum repeat_mode)f->repeat_mode;
+	if (db_exec(d, "UPDATE spots SET repeat_mode = $1, repeat_hours = $2 WHERE id = $3", "tii", repeat_mode_name(mode),
+		    mode == REPEAT_HOURS ? f->repeat_hours : (int64_t)0, spot_id) != DB_DONE)
 		return -1;
 	int rc = f->open_from >= 0 ? db_exec(d, "UPDATE spots SET open_from = $1, open_until = $2 WHERE id = $3", "iii",
 					     (int64_t)f->open_from, (int64_t)f->open_until, spot_id)

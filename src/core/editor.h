@@ -27,7 +27,7 @@ struct spot_form {
 	double latitude, longitude;
 	int64_t radius_m, position;
 	int open_from, open_until;  /* minutes after midnight JST, -1 for always open; -2: malformed */
-	const char *repeat_mode;    /* "once", "daily", "hours" (NULL: once) */
+	int repeat_mode;            /* enum repeat_mode; -1 when the form named none of them */
 	int64_t repeat_hours;
 };
 
@@ -46,8 +46,8 @@ int64_t rally_create(db *d, int64_t tenant_id, const struct rally_form *f, int64
 /* Update a rally's texts, period, colours and passcode. 0 or -1. */
 int rally_update(db *d, int64_t rally_id, const struct rally_form *f, int64_t now);
 /* Whether status may go from `from` to `to`. */
-int rally_transition_allowed(const char *from, const char *to);
-int rally_set_status(db *d, int64_t rally_id, const char *status, int64_t now);
+int rally_transition_allowed(enum rally_status from, enum rally_status to);
+int rally_set_status(db *d, int64_t rally_id, enum rally_status status, int64_t now);
 /* True when the rally asks for a passcode; rally_passcode_ok checks one. */
 int rally_has_passcode(db *d, int64_t rally_id);
 int rally_passcode_ok(db *d, int64_t rally_id, const char *passcode);

@@ -78,7 +78,8 @@ static int parse_doc(const json_t *j, struct doc *d, char *err, size_t errsz)
 		snprintf(err, errsz, "tenant and slug: 1 to 64 of a-z, 0-9 and '-', not starting with '-'");
 		return -1;
 	}
-	if (strcmp(d->status, "draft") && strcmp(d->status, "published") && strcmp(d->status, "closed")) {
+	int status = rally_status_parse(d->status);
+	if (status < 0 || status == STATUS_ARCHIVED) {
 		snprintf(err, errsz, "status: one of draft, published, closed");
 		return -1;
 	}

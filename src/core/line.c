@@ -10,14 +10,12 @@
 #include "lib/seal.h"
 #include "lib/token.h"
 
-int join_policy_valid(const char *p)
+int rally_set_join_policy(db *d, int64_t rally_id, enum join_policy policy)
 {
-	return p && (!strcmp(p, "anonymous") || !strcmp(p, "line_optional") || !strcmp(p, "line_required"));
-}
-
-int rally_set_join_policy(db *d, int64_t rally_id, const char *policy)
-{
-	return db_exec(d, "UPDATE rallies SET join_policy = $1 WHERE id = $2", "ti", policy, rally_id) == DB_DONE ? 0 : -1;
+	return db_exec(d, "UPDATE rallies SET join_policy = $1 WHERE id = $2", "ti", join_policy_name(policy), rally_id) ==
+			       DB_DONE
+		       ? 0
+		       : -1;
 }
 
 int line_channel(db *d, arena *a, int64_t tenant_id, const char **channel_id, const char **secret)

@@ -17,8 +17,7 @@
 
 /* Set a rally's join policy ("anonymous", "line_optional", "line_required";
  * struct rally carries it when loaded). */
-int rally_set_join_policy(db *d, int64_t rally_id, const char *policy);
-int join_policy_valid(const char *p);
+int rally_set_join_policy(db *d, int64_t rally_id, enum join_policy policy);
 
 /* The tenant's channel: id and the opened secret (arena strings; "" when unset). */
 int line_channel(db *d, arena *a, int64_t tenant_id, const char **channel_id, const char **secret);

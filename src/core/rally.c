@@ -20,10 +20,10 @@ static void read_rally(db_stmt *st, arena *a, int col, struct rally *out)
 	out->slug = arena_strdup(a, db_text(st, col + 2));
 	out->title = arena_strdup(a, db_text(st, col + 3));
 	out->description = arena_strdup(a, db_text(st, col + 4));
-	out->status = arena_strdup(a, db_text(st, col + 5));
+	out->status = (enum rally_status)rally_status_parse(db_text(st, col + 5)); /* CHECKed by the schema */
 	out->starts_at = db_int(st, col + 6);
 	out->ends_at = db_int(st, col + 7);
-	out->join_policy = arena_strdup(a, db_text(st, col + 8));
+	out->join_policy = (enum join_policy)join_policy_parse(db_text(st, col + 8));
 	out->spots_version = db_int(st, col + 9);
 }
 
@@ -46,7 +46,8 @@ static void read_spot(db_stmt *st, arena *a, int col, struct spot *out)
 	out->stamp_image = db_is_null(st, col + 8) ? NULL : arena_strdup(a, db_text(st, col + 8));
 	out->open_from = (int)db_int(st, col + 9);
 	out->open_until = (int)db_int(st, col + 10);
-	out->repeat_mode = arena_strdup(a, db_text(st, col + 11));
+	int repeat = repeat_mode_parse(db_text(st, col + 11));
+	out->repeat_mode = repeat < 0 ? REPEAT_ONCE : (enum repeat_mode)repeat;
 	out->repeat_hours = db_int(st, col + 12);
 }
 
@@ -155,9 +156,9 @@ int spot_open(const struct spot *s, int64_t now)
 
 enum rally_state rally_state(const struct rally *r, int64_t now)
 {
-	if (strcmp(r->status, "draft") == 0)
+	if (r->status == STATUS_DRAFT)
 		return RALLY_DRAFT;
-	if (strcmp(r->status, "published") != 0)
+	if (r->status != STATUS_PUBLISHED)
 		return RALLY_CLOSED;
 	if (now < r->starts_at)
 		return RALLY_NOT_STARTED;

@@ -9,13 +9,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/kinds.h"
 #include "lib/arena.h"
 #include "store/db.h"
 
 struct rally {
 	int64_t id, tenant_id;
-	const char *slug, *title, *description, *status;
-	const char *join_policy;    /* "anonymous", "line_optional", "line_required" */
+	const char *slug, *title, *description;
+	enum rally_status status;
+	enum join_policy join_policy;
 	int64_t starts_at, ends_at; /* UTC ms */
 	int64_t spots_version;      /* changes with any change to its spots */
 };
@@ -25,7 +27,7 @@ struct spot {
 	const char *public_id, *name, *description, *qr_token;
 	const char *image, *stamp_image; /* public ids of uploaded images, or NULL */
 	int open_from, open_until;       /* minutes after midnight JST; -1: always open */
-	const char *repeat_mode;         /* "once", "daily" (JST), "hours" */
+	enum repeat_mode repeat_mode;    /* once, daily (JST), every repeat_hours */
 	int64_t repeat_hours;
 	int position;
 };

@@ -41,8 +41,8 @@ int tiers_load(db *d, arena *a, int64_t rally_id, int64_t pid, struct tier **out
 		t->public_id = arena_strdup(a, db_text(st, 4));
 		t->name = arena_strdup(a, db_text(st, 5));
 		t->description = arena_strdup(a, db_text(st, 6));
-		t->kind = arena_strdup(a, db_text(st, 7));
-		t->condition = arena_strdup(a, db_text(st, 8));
+		t->kind = (enum tier_kind)tier_kind_parse(db_text(st, 7));                /* CHECKed by the schema */
+		t->condition = (enum tier_condition)tier_condition_parse(db_text(st, 8));
 		t->category = arena_strdup(a, db_text(st, 9));
 		t->reward_code = db_is_null(st, 10) ? NULL : arena_strdup(a, db_text(st, 10));
 		t->earned_at = db_int(st, 11);
@@ -67,10 +67,10 @@ int tiers_load(db *d, arena *a, int64_t rally_id, int64_t pid, struct tier **out
 		pid ? db_int1(d, 0, "SELECT count(DISTINCT spot_id) FROM stamps WHERE participant_id = $1", "i", pid) : 0;
 	for (int i = 0; i < n; i++) {
 		struct tier *t = &v[i];
-		if (!strcmp(t->condition, "count")) {
+		if (t->condition == COND_COUNT) {
 			t->need = t->threshold;
 			t->have = have_all;
-		} else if (!strcmp(t->condition, "all")) {
+		} else if (t->condition == COND_ALL) {
 			t->need = total;
 			t->have = have_spots;
 		}
@@ -81,10 +81,11 @@ int tiers_load(db *d, arena *a, int64_t rally_id, int64_t pid, struct tier **out
 	return rc == DB_DONE ? n : -1;
 }
 
-int64_t tier_create(db *d, int64_t rally_id, const char *name, const char *description, const char *kind,
-		    const char *condition, int64_t threshold, const char *category, int64_t stock, const char *form,
+int64_t tier_create(db *d, int64_t rally_id, const char *name, const char *description, enum tier_kind k,
+		    enum tier_condition c, int64_t threshold, const char *category, int64_t stock, const char *form,
 		    int64_t now)
 {
+	const char *kind = tier_kind_name(k), *condition = tier_condition_name(c);
 	char pid[48];
 	token_new(pid, sizeof pid, TOKEN_PUBLIC_BYTES);
 	int64_t pos = db_int1(d, 0, "SELECT count(*) FROM reward_tiers WHERE rally_id = $1", "i", rally_id) + 1;
@@ -146,7 +147,7 @@ enum take_result reward_take(db *d, const struct tier *t, int64_t pid, int64_t n
 	}
 	if (t->need <= 0 || t->have < t->need)
 		return TAKE_NOT_EARNED;
-	if (!strcmp(t->kind, "first_come")) {
+	if (t->kind == TIER_FIRST_COME) {
 		if (db_exec(d, "UPDATE reward_tiers SET stock = stock - 1 WHERE id = $1 AND stock > 0", "i", t->id) != DB_DONE)
 			return TAKE_ERROR;
 		if (db_changes(d) != 1)
@@ -184,7 +185,7 @@ int reward_by_code(db *d, arena *a, const char *code, struct reward *out)
 		out->redeemed_at = db_int(st, 4);
 		out->code = arena_strdup(a, db_text(st, 5));
 		out->tier_name = arena_strdup(a, db_text(st, 6));
-		out->tier_kind = arena_strdup(a, db_text(st, 7));
+		out->tier_kind = (enum tier_kind)tier_kind_parse(db_text(st, 7));
 		out->rally_slug = arena_strdup(a, db_text(st, 8));
 		out->rally_title = arena_strdup(a, db_text(st, 9));
 	}

@@ -10,12 +10,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/kinds.h"
 #include "lib/arena.h"
 #include "store/db.h"
 
 struct tier {
 	int64_t id, rally_id, threshold, stock; /* stock -1: unlimited (coupons) */
-	const char *public_id, *name, *description, *kind, *condition, *category;
+	const char *public_id, *name, *description, *category;
+	enum tier_kind kind;
+	enum tier_condition condition;
 	/* for one participant */
 	int64_t have, need;         /* stamps counted towards the condition, and needed */
 	const char *reward_code;    /* the participant's reward, or NULL */
@@ -29,10 +32,10 @@ struct tier {
 /* The rally's tiers, with participant_id's progress (0: none), into a new
  * arena array. Count or -1. */
 int tiers_load(db *d, arena *a, int64_t rally_id, int64_t participant_id, struct tier **out);
-/* Add a tier. kind "coupon"|"first_come"|"lottery" (form: its JSON, or NULL), condition "count"|"all"|"category".
- * Returns the id or -1. */
-int64_t tier_create(db *d, int64_t rally_id, const char *name, const char *description, const char *kind,
-		    const char *condition, int64_t threshold, const char *category, int64_t stock, const char *form,
+/* Add a tier (form: a lottery's JSON, or NULL; stock: a first-come prize's,
+ * else -1). Returns the id or -1. */
+int64_t tier_create(db *d, int64_t rally_id, const char *name, const char *description, enum tier_kind kind,
+		    enum tier_condition condition, int64_t threshold, const char *category, int64_t stock, const char *form,
 		    int64_t now);
 
 /* Change a tier: its name; the number of stamps of a "count" condition;
@@ -51,7 +54,8 @@ enum take_result reward_take(db *d, const struct tier *t, int64_t participant_id
 
 struct reward {
 	int64_t id, participant_id, rally_id, earned_at, redeemed_at;
-	const char *code, *tier_name, *tier_kind, *rally_slug, *rally_title;
+	const char *code, *tier_name, *rally_slug, *rally_title;
+	enum tier_kind tier_kind;
 };
 /* Find a reward by its code. 1/0/-1. */
 int reward_by_code(db *d, arena *a, const char *code, struct reward *out);

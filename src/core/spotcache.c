@@ -27,7 +27,6 @@ struct cache {
 static const size_t strings[] = {
 	offsetof(struct spot, public_id), offsetof(struct spot, name),	     offsetof(struct spot, description),
 	offsetof(struct spot, qr_token),  offsetof(struct spot, image),	     offsetof(struct spot, stamp_image),
-	offsetof(struct spot, repeat_mode),
 };
 #define NSTRINGS (sizeof strings / sizeof strings[0])
 

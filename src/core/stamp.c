@@ -121,9 +121,9 @@ static int progress(db *d, const struct participant *p, struct claim *out)
 /* The period of a stamp of spot s at time now (see 0004_methods.sql). */
 static int64_t stamp_period(const struct spot *s, int64_t now)
 {
-	if (s->repeat_mode && !strcmp(s->repeat_mode, "daily"))
+	if (s->repeat_mode == REPEAT_DAILY)
 		return (now + JST_OFFSET_MS) / 86400000;
-	if (s->repeat_mode && !strcmp(s->repeat_mode, "hours"))
+	if (s->repeat_mode == REPEAT_HOURS)
 		return now;
 	return 0;
 }
@@ -134,7 +134,7 @@ static int64_t stamp_period(const struct spot *s, int64_t now)
  * -1 on error. */
 static int already(db *d, const struct participant *p, const struct spot *s, int64_t now, struct claim *out)
 {
-	int hours = s->repeat_mode && !strcmp(s->repeat_mode, "hours");
+	int hours = s->repeat_mode == REPEAT_HOURS;
 	int64_t last = hours ? stamp_collected_at(d, p->id, s->id)
 			     : db_int1(d, 0, "SELECT created_at FROM stamps WHERE participant_id = $1 AND spot_id = $2"
 					     " AND period = $3", "iii", p->id, s->id, stamp_period(s, now));
@@ -157,7 +157,7 @@ static int write_claim(db *d, const struct participant *p, const struct spot *s,
 {
 	/* A cool-down is checked first; for the other rules the insert below
 	 * changes nothing on a repeat. */
-	if (s->repeat_mode && !strcmp(s->repeat_mode, "hours")) {
+	if (s->repeat_mode == REPEAT_HOURS) {
 		int seen = already(d, p, s, now, out);
 		if (seen != 0)
 			return seen < 0 ? DB_ERROR : 0;

@@ -78,7 +78,7 @@ int stats_tiers(db *d, arena *a, int64_t rally_id, struct tier_stats **out)
 	while (k < n && (rc = db_row(st)) == DB_ROW) {
 		struct tier_stats *t = &(*out)[k++];
 		t->name = arena_strdup(a, db_text(st, 0));
-		t->kind = arena_strdup(a, db_text(st, 1));
+		t->kind = (enum tier_kind)tier_kind_parse(db_text(st, 1));
 		t->stock = db_int(st, 2);
 		t->issued = db_int(st, 3);
 		t->redeemed = db_int(st, 4);

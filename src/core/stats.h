@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "lib/arena.h"
+#include "core/kinds.h"
 #include "store/db.h"
 
 struct rally_totals {
@@ -26,7 +27,8 @@ int stats_spots(db *d, arena *a, int64_t rally_id, const char ***names, int64_t 
 
 /* One reward tier's numbers: rewards issued (lottery: entries), redeemed, stock left (-1: none). */
 struct tier_stats {
-	const char *name, *kind;
+	const char *name;
+	enum tier_kind kind;
 	int64_t issued, redeemed, stock;
 };
 /* The rally's tiers in order, into a new arena array; count or -1. These

@@ -139,7 +139,7 @@ void web_line_required(req *r, const struct rally *ra)
 
 int web_line_ok(req *r, const struct rally *ra, const struct participant *p)
 {
-	if (strcmp(ra->join_policy, "line_required") != 0 || participant_is_line(r->db, p->id))
+	if (ra->join_policy != JOIN_LINE_REQUIRED || participant_is_line(r->db, p->id))
 		return 1;
 	web_line_required(r, ra);
 	return 0;
@@ -157,7 +157,7 @@ int web_join(req *r, const struct rally *ra, struct participant *p, int *created
 			return have == 1 && web_line_ok(r, ra, p);
 		}
 	}
-	if (strcmp(ra->join_policy, "line_required") == 0) {
+	if (ra->join_policy == JOIN_LINE_REQUIRED) {
 		web_line_required(r, ra);
 		return 0;
 	}

@@ -108,10 +108,11 @@ void console_dashboard(req *r)
 	int ntiers = stats_tiers(r->db, &r->a, ra.id, &tiers), lottery = 0;
 	json_t *tv = json_array();
 	for (int i = 0; i < ntiers; i++) {
-		lottery |= !strcmp(tiers[i].kind, "lottery");
+		lottery |= tiers[i].kind == TIER_LOTTERY;
 		json_t *v = json_pack("{s:s, s:s, s:I}", "name", tiers[i].name, "kind",
-				      web_text(r, arena_printf(&r->a, "tier.%s", tiers[i].kind)), "issued", (json_int_t)tiers[i].issued);
-		if (!strcmp(tiers[i].kind, "coupon"))
+				      web_text(r, arena_printf(&r->a, "tier.%s", tier_kind_name(tiers[i].kind))), "issued",
+				      (json_int_t)tiers[i].issued);
+		if (tiers[i].kind == TIER_COUPON)
 			json_object_set_new(v, "redeemed", json_integer(tiers[i].redeemed));
 		if (tiers[i].stock >= 0)
 			json_object_set_new(v, "stock", json_integer(tiers[i].stock));

@@ -58,18 +58,19 @@ void console_line_save(req *r)
 void console_rally_join_policy(req *r)
 {
 	struct rally ra;
-	const char *policy = req_form(r, "join_policy");
+	int policy = join_policy_parse(req_form(r, "join_policy"));
 	if (!console_rally(r, r->params[0], &ra))
 		return;
-	if (!join_policy_valid(policy)) {
+	if (policy < 0) {
 		web_error(r, 422, "invalid_request", "line.policy_invalid",
 			  json_pack("{s:s}", "back", arena_printf(&r->a, "/console/rallies/%s", ra.slug)));
 		return;
 	}
-	if (rally_set_join_policy(r->db, ra.id, policy) != 0) {
+	if (rally_set_join_policy(r->db, ra.id, (enum join_policy)policy) != 0) {
 		r->failed = 1;
 		return;
 	}
-	console_event(r, "rally_join_policy", web_json_text(r, json_pack("{s:s, s:s}", "rally", ra.slug, "policy", policy)));
+	console_event(r, "rally_join_policy", web_json_text(r, json_pack("{s:s, s:s}", "rally", ra.slug, "policy",
+									    join_policy_name((enum join_policy)policy))));
 	req_redirect(r, arena_printf(&r->a, "/console/rallies/%s?saved=1", ra.slug));
 }

@@ -125,12 +125,12 @@ void console_rally_create(req *r)
 /* Everything the edit page shows besides the form: status, spots, cover. */
 static void edit_extras(req *r, json_t *view, const struct rally *ra)
 {
-	static const char *statuses[] = {"draft", "published", "closed", "archived"};
 	json_t *next = json_array();
-	for (size_t i = 0; i < 4; i++)
-		if (rally_transition_allowed(ra->status, statuses[i]))
-			json_array_append_new(next, json_pack("{s:s, s:s}", "status", statuses[i], "label",
-							      web_text(r, arena_printf(&r->a, "status.to_%s", statuses[i]))));
+	for (int to = 0; to < STATUS_N; to++)
+		if (rally_transition_allowed(ra->status, (enum rally_status)to))
+			json_array_append_new(next, json_pack("{s:s, s:s}", "status", rally_status_name((enum rally_status)to),
+							      "label", web_text(r, arena_printf(&r->a, "status.to_%s",
+											rally_status_name((enum rally_status)to)))));
 	struct card c;
 	card_load(r->db, &r->a, ra, 0, &c);
 	json_t *spots = json_array();
@@ -138,15 +138,16 @@ static void edit_extras(req *r, json_t *view, const struct rally *ra)
 		json_array_append_new(spots, json_pack("{s:s, s:s, s:i}", "id", c.spots[i].public_id, "name", c.spots[i].name,
 						       "position", c.spots[i].position));
 	json_object_set_new(view, "rally", json_pack("{s:s, s:s, s:s, s:b}", "slug", ra->slug, "title", ra->title, "status_label",
-						     web_text(r, arena_printf(&r->a, "status.%s", ra->status)), "has_passcode",
+						     web_text(r, arena_printf(&r->a, "status.%s", rally_status_name(ra->status))), "has_passcode",
 						     rally_has_passcode(r->db, ra->id)));
 	json_object_set_new(view, "transitions", next);
-	const char *policy = ra->join_policy, *policies[] = {"anonymous", "line_optional", "line_required"};
 	json_t *pv = json_array();
-	for (size_t i = 0; i < 3; i++)
-		json_array_append_new(pv, json_pack("{s:s, s:s, s:b}", "value", policies[i], "label",
-						    web_text(r, arena_printf(&r->a, "line.policy_%s", policies[i])), "selected",
-						    strcmp(policy, policies[i]) == 0));
+	for (int i = 0; i < JOIN_N; i++) {
+		const char *name = join_policy_name((enum join_policy)i);
+		json_array_append_new(pv, json_pack("{s:s, s:s, s:b}", "value", name, "label",
+						    web_text(r, arena_printf(&r->a, "line.policy_%s", name)), "selected",
+						    (int)ra->join_policy == i));
+	}
 	json_object_set_new(view, "policies", pv);
 	json_object_set_new(view, "tiers", rewards_view(r, ra->id, 0));
 	/* the lottery form designer: empty for a new tier; filled for each
@@ -156,7 +157,7 @@ static void edit_extras(req *r, json_t *view, const struct rally *ra)
 	int nt = tiers_load(r->db, &r->a, ra->id, 0, &t);
 	json_t *tv = json_object_get(view, "tiers");
 	for (int i = 0; i < nt && i < (int)json_array_size(tv); i++)
-		if (!strcmp(t[i].kind, "lottery") && lottery_entry_count(r->db, t[i].id, NULL) == 0)
+		if (t[i].kind == TIER_LOTTERY && lottery_entry_count(r->db, t[i].id, NULL) == 0)
 			json_object_set_new(json_array_get(tv, i), "designer", lottery_designer(r, t[i].form));
 	json_object_set_new(view, "spots", spots);
 	const char *cover = image_public_id(r->db, &r->a, rally_cover_image(r->db, ra->id));
@@ -223,22 +224,22 @@ void console_rally_update(req *r)
 void console_rally_status(req *r)
 {
 	struct rally ra;
-	const char *to = req_form(r, "status");
+	int to = rally_status_parse(req_form(r, "status"));
 	if (!console_rally(r, r->params[0], &ra))
 		return;
-	if (!to || !rally_transition_allowed(ra.status, to) ||
-	    (strcmp(to, "draft") == 0 &&
-	     rally_participant_count(r->db, ra.id) != 0)) {
+	if (to < 0 || !rally_transition_allowed(ra.status, (enum rally_status)to) ||
+	    (to == STATUS_DRAFT && rally_participant_count(r->db, ra.id) != 0)) {
 		web_error(r, 409, "bad_transition", "rally.bad_transition",
 			  json_pack("{s:s}", "back", arena_printf(&r->a, "/console/rallies/%s", ra.slug)));
 		return;
 	}
-	if (rally_set_status(r->db, ra.id, to, time_now_ms()) != 0) {
+	if (rally_set_status(r->db, ra.id, (enum rally_status)to, time_now_ms()) != 0) {
 		r->failed = 1;
 		return;
 	}
-	console_event(r, "rally_status", web_json_text(r, json_pack("{s:s, s:s, s:s}", "rally", ra.slug, "from", ra.status,
-								     "to", to)));
+	console_event(r, "rally_status", web_json_text(r, json_pack("{s:s, s:s, s:s}", "rally", ra.slug, "from",
+								     rally_status_name(ra.status), "to",
+								     rally_status_name((enum rally_status)to))));
 	req_redirect(r, arena_printf(&r->a, "/console/rallies/%s?saved=1", ra.slug));
 }
 

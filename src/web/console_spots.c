@@ -69,7 +69,8 @@ static void read_form(req *r, struct spot_form *f, int64_t default_position)
 	f->position = integer(req_form(r, "position"), default_position);
 	f->open_from = parse_hhmm(req_form(r, "open_from"), 0);
 	f->open_until = parse_hhmm(req_form(r, "open_until"), 1);
-	f->repeat_mode = req_form(r, "repeat_mode");
+	const char *mode = req_form(r, "repeat_mode");
+	f->repeat_mode = mode ? repeat_mode_parse(mode) : REPEAT_ONCE;
 	f->repeat_hours = integer(req_form(r, "repeat_hours"), 0);
 }
 
@@ -93,7 +94,7 @@ static json_t *form_view(req *r, const struct rally *ra, const struct spot_form 
 						    "category", f->category ? f->category : "", "latitude", la, "longitude", lo,
 						    "radius_m", (json_int_t)f->radius_m, "position", (json_int_t)f->position,
 						    "open_from", hhmm(r, f->open_from), "open_until", hhmm(r, f->open_until)));
-	const char *mode = f->repeat_mode ? f->repeat_mode : "once";
+	const char *mode = repeat_mode_name(f->repeat_mode < 0 ? REPEAT_ONCE : (enum repeat_mode)f->repeat_mode);
 	json_object_set_new(json_object_get(view, "form"), arena_printf(&r->a, "mode_%s", mode), json_true());
 	json_object_set_new(json_object_get(view, "form"), "repeat_hours",
 			    json_integer(f->repeat_hours > 0 ? (json_int_t)f->repeat_hours : 24));
@@ -170,7 +171,7 @@ void console_spot_edit(req *r)
 	if (!load_spot(r, &ra, &s) || spot_extra_load(r->db, &r->a, s.id, &x) != 0)
 		return;
 	struct spot_form f = {s.name, s.description, x.category, x.has_position, x.latitude, x.longitude, x.radius_m,
-			      s.position, s.open_from, s.open_until, s.repeat_mode, s.repeat_hours};
+			      s.position, s.open_from, s.open_until, (int)s.repeat_mode, s.repeat_hours};
 	json_t *view = form_view(r, &ra, &f, NULL);
 	spot_extras(r, view, &s, &x);
 	if (req_query(r, "saved"))

@@ -31,7 +31,7 @@ void console_desk(req *r)
 	for (int i = 0; i < n; i++) {
 		struct spot *spots;
 		size_t k;
-		if (strcmp(list[i].status, "published") != 0 || rally_spots(r->db, &r->a, &list[i], &spots, &k) != 0)
+		if (list[i].status != STATUS_PUBLISHED || rally_spots(r->db, &r->a, &list[i], &spots, &k) != 0)
 			continue;
 		json_t *sv = json_array();
 		for (size_t j = 0; j < k; j++) {

@@ -83,7 +83,7 @@ void line_start(req *r)
 	const char *slug = req_query(r, "rally"), *cid, *secret;
 	if (!slug || !web_rally(r, slug, &ra))
 		return;
-	if (strcmp(ra.join_policy, "anonymous") == 0 ||
+	if (ra.join_policy == JOIN_ANONYMOUS ||
 	    line_channel(r->db, &r->a, ra.tenant_id, &cid, &secret) != 0 || !*cid || !*secret) {
 		refusal_page(r, 404, "line.not_available", ra.slug, 0);
 		return;

@@ -123,7 +123,7 @@ void page_lottery(req *r)
 	struct participant p;
 	struct tier t;
 	struct lottery_form f;
-	if (!web_own_tier(r, &ra, &p, "lottery", &t))
+	if (!web_own_tier(r, &ra, &p, TIER_LOTTERY, &t))
 		return;
 	json_t *view = lottery_view(r, &ra, &t);
 	if (!t.entry_number) {
@@ -148,7 +148,7 @@ void page_lottery_enter(req *r)
 	const char *values[LF_COUNT] = {0};
 	enum lottery_error errs[LF_COUNT] = {0};
 	int bad = 0;
-	if (!web_own_tier(r, &ra, &p, "lottery", &t))
+	if (!web_own_tier(r, &ra, &p, TIER_LOTTERY, &t))
 		return;
 	const char *page = arena_printf(&r->a, "/r/%s/lottery/%s", ra.slug, t.public_id);
 	if (t.entry_number) {
@@ -190,7 +190,7 @@ void page_lottery_enter(req *r)
 
 int console_lottery_tier(req *r, struct rally *ra, struct tier *t)
 {
-	return console_rally(r, r->params[0], ra) && web_tier(r, ra, 0, "lottery", t);
+	return console_rally(r, r->params[0], ra) && web_tier(r, ra, 0, TIER_LOTTERY, t);
 }
 
 /* A draw as a view, recomputed from its seed. */

@@ -75,9 +75,8 @@ void page_rally(req *r)
 		return;
 	json_t *view = rally_page_view(r, &ra, &p, joined, &c);
 	json_object_set_new(view, "has_passcode", json_boolean(rally_has_passcode(r->db, ra.id)));
-	const char *policy = ra.join_policy;
-	json_object_set_new(view, "line_login", json_boolean(strcmp(policy, "anonymous") != 0));
-	json_object_set_new(view, "line_required", json_boolean(strcmp(policy, "line_required") == 0));
+	json_object_set_new(view, "line_login", json_boolean(ra.join_policy != JOIN_ANONYMOUS));
+	json_object_set_new(view, "line_required", json_boolean(ra.join_policy == JOIN_LINE_REQUIRED));
 	if (joined == 1 && participant_is_line(r->db, p.id)) {
 		const char *name = participant_line_name(r->db, &r->a, p.id);
 		json_object_set_new(view, "line_user", json_true());

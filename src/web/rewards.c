@@ -35,21 +35,21 @@ json_t *rewards_view(req *r, int64_t rally_id, int64_t participant_id)
 		json_t *v = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:b, s:b}", "id", t[i].public_id, "name", t[i].name,
 				      "description", t[i].description, "have", (json_int_t)t[i].have, "need",
 				      (json_int_t)t[i].need, "left", (json_int_t)(t[i].need - t[i].have), "earned",
-				      t[i].need > 0 && t[i].have >= t[i].need, "first_come", !strcmp(t[i].kind, "first_come"));
-		json_object_set_new(v, "kind", json_string(t[i].kind));
-		json_object_set_new(v, "condition", json_string(t[i].condition));
-		json_object_set_new(v, arena_printf(&r->a, "cond_%s", t[i].condition), json_true());
+				      t[i].need > 0 && t[i].have >= t[i].need, "first_come", t[i].kind == TIER_FIRST_COME);
+		json_object_set_new(v, "kind", json_string(tier_kind_name(t[i].kind)));
+		json_object_set_new(v, "condition", json_string(tier_condition_name(t[i].condition)));
+		json_object_set_new(v, arena_printf(&r->a, "cond_%s", tier_condition_name(t[i].condition)), json_true());
 		json_object_set_new(v, "category", json_string(t[i].category));
-		json_object_set_new(v, "kind_label", json_string(web_text(r, arena_printf(&r->a, "tier.%s", t[i].kind))));
+		json_object_set_new(v, "kind_label", json_string(web_text(r, arena_printf(&r->a, "tier.%s", tier_kind_name(t[i].kind)))));
 		if (t[i].reward_code)
 			json_object_set_new(v, "code", json_string(t[i].reward_code));
 		if (t[i].redeemed_at)
 			json_object_set_new(v, "redeemed", json_true());
-		if (!strcmp(t[i].kind, "first_come")) {
+		if (t[i].kind == TIER_FIRST_COME) {
 			json_object_set_new(v, "sold_out", json_boolean(t[i].stock == 0 && !t[i].reward_code));
 			json_object_set_new(v, "stock", json_integer(t[i].stock));
 		}
-		if (!strcmp(t[i].kind, "lottery")) {
+		if (t[i].kind == TIER_LOTTERY) {
 			json_t *l = json_pack("{s:b, s:b}", "won", t[i].won_rank > 0, "drawn", t[i].drawn);
 			if (t[i].entry_number)
 				json_object_set_new(l, "entry", json_integer(t[i].entry_number));
@@ -60,12 +60,12 @@ json_t *rewards_view(req *r, int64_t rally_id, int64_t participant_id)
 	return list;
 }
 
-int web_tier(req *r, const struct rally *ra, int64_t participant_id, const char *kind, struct tier *out)
+int web_tier(req *r, const struct rally *ra, int64_t participant_id, int kind, struct tier *out)
 {
 	struct tier *t;
 	int n = tiers_load(r->db, &r->a, ra->id, participant_id, &t);
 	for (int i = 0; i < n; i++)
-		if (!strcmp(t[i].public_id, r->params[1]) && (!kind || !strcmp(t[i].kind, kind))) {
+		if (!strcmp(t[i].public_id, r->params[1]) && (kind < 0 || (int)t[i].kind == kind)) {
 			*out = t[i];
 			return 1;
 		}
@@ -73,7 +73,7 @@ int web_tier(req *r, const struct rally *ra, int64_t participant_id, const char 
 	return 0;
 }
 
-int web_own_tier(req *r, struct rally *ra, struct participant *p, const char *kind, struct tier *t)
+int web_own_tier(req *r, struct rally *ra, struct participant *p, int kind, struct tier *t)
 {
 	if (!web_rally(r, r->params[0], ra))
 		return 0;
@@ -90,9 +90,9 @@ void page_reward_take(req *r)
 	struct participant p;
 	struct tier t;
 	char code[20];
-	if (!web_own_tier(r, &ra, &p, NULL, &t))
+	if (!web_own_tier(r, &ra, &p, -1, &t))
 		return;
-	if (!strcmp(t.kind, "lottery")) { /* a lottery is entered through its form */
+	if (t.kind == TIER_LOTTERY) { /* a lottery is entered through its form */
 		req_redirect(r, arena_printf(&r->a, "/r/%s/lottery/%s", ra.slug, t.public_id));
 		return;
 	}
@@ -242,25 +242,25 @@ void console_tier_create(req *r)
 	struct rally ra;
 	if (!console_rally(r, r->params[0], &ra))
 		return;
-	const char *name = req_form(r, "name"), *kind = req_form(r, "kind"), *cond = req_form(r, "condition");
+	const char *name = req_form(r, "name");
+	int kind = tier_kind_parse(req_form(r, "kind")), cond = tier_condition_parse(req_form(r, "condition"));
 	const char *cat = req_form(r, "category"), *th = req_form(r, "threshold"), *st = req_form(r, "stock");
 	const char *back = arena_printf(&r->a, "/console/rallies/%s", ra.slug), *form = NULL;
 	char *end = NULL;
 	long threshold = th && *th ? strtol(th, &end, 10) : 0;
 	long stock = st && *st ? strtol(st, &end, 10) : -1;
-	int lottery = kind && !strcmp(kind, "lottery");
-	int ok = name && *name && utf8_chars(name) <= 100 && utf8_printable(name) && kind &&
-		 (!strcmp(kind, "coupon") || !strcmp(kind, "first_come") || lottery) && cond &&
-		 (!strcmp(cond, "all") || (!strcmp(cond, "count") && threshold >= 1 && threshold <= 1000) ||
-		  (!strcmp(cond, "category") && cat && *cat && utf8_chars(cat) <= 50)) &&
-		 (strcmp(kind, "first_come") || (stock >= 0 && stock <= 1000000)) && (!end || !*end) &&
+	int lottery = kind == TIER_LOTTERY;
+	int ok = name && *name && utf8_chars(name) <= 100 && utf8_printable(name) && kind >= 0 && cond >= 0 &&
+		 (cond == COND_ALL || (cond == COND_COUNT && threshold >= 1 && threshold <= 1000) ||
+		  (cond == COND_CATEGORY && cat && *cat && utf8_chars(cat) <= 50)) &&
+		 (kind != TIER_FIRST_COME || (stock >= 0 && stock <= 1000000)) && (!end || !*end) &&
 		 (!lottery || tier_form(r, &form));
 	if (!ok) {
 		web_error(r, 422, "invalid_request", "tier.invalid", json_pack("{s:s}", "back", back));
 		return;
 	}
-	if (tier_create(r->db, ra.id, name, "", kind, cond, threshold, cat ? cat : "", strcmp(kind, "first_come") ? -1 : stock,
-			form, time_now_ms()) <= 0) {
+	if (tier_create(r->db, ra.id, name, "", (enum tier_kind)kind, (enum tier_condition)cond, threshold, cat ? cat : "",
+			kind == TIER_FIRST_COME ? stock : -1, form, time_now_ms()) <= 0) {
 		r->failed = 1;
 		return;
 	}
@@ -271,7 +271,7 @@ void console_tier_create(req *r)
 /* The tier of the tenant's rally: params[0] the rally, params[1] the tier. */
 static int console_tier(req *r, struct rally *ra, struct tier *out)
 {
-	return console_rally(r, r->params[0], ra) && web_tier(r, ra, 0, NULL, out);
+	return console_rally(r, r->params[0], ra) && web_tier(r, ra, 0, -1, out);
 }
 
 void console_tier_update(req *r)
@@ -287,8 +287,8 @@ void console_tier_update(req *r)
 	long stock = st && *st ? strtol(st, &end, 10) : -1;
 	const char *form = NULL; /* a lottery's form, when the edit form carried the designer */
 	int ok = name && *name && utf8_chars(name) <= 100 && utf8_printable(name) && (!end || !*end) &&
-		 (strcmp(t.condition, "count") || (threshold >= 1 && threshold <= 1000)) && stock >= -1 && stock <= 1000000 &&
-		 (strcmp(t.kind, "lottery") || !req_form(r, "ask_name") || tier_form(r, &form));
+		 (t.condition != COND_COUNT || (threshold >= 1 && threshold <= 1000)) && stock >= -1 && stock <= 1000000 &&
+		 (t.kind != TIER_LOTTERY || !req_form(r, "ask_name") || tier_form(r, &form));
 	if (!ok) {
 		web_error(r, 422, "invalid_request", "tier.invalid", json_pack("{s:s}", "back", back));
 		return;

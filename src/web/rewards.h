@@ -17,12 +17,12 @@ json_t *rewards_view(req *r, int64_t rally_id, int64_t participant_id);
 
 struct rally;
 struct tier;
-/* The tier of rally ra named by the URL's params[1] (of kind, unless NULL),
+/* The tier of rally ra named by the URL's params[1] (of kind, an enum tier_kind, unless -1),
  * with participant_id's progress (0: none), into out; 404 and 0 when none. */
-int web_tier(req *r, const struct rally *ra, int64_t participant_id, const char *kind, struct tier *out);
+int web_tier(req *r, const struct rally *ra, int64_t participant_id, int kind, struct tier *out);
 struct participant;
-/* The URL's rally (params[0]) and tier (params[1], of kind unless NULL) for
+/* The URL's rally (params[0]) and tier (params[1], of kind unless -1) for
  * this browser's participant; 404 or 403 (not joined) and 0 when none. */
-int web_own_tier(req *r, struct rally *ra, struct participant *p, const char *kind, struct tier *t);
+int web_own_tier(req *r, struct rally *ra, struct participant *p, int kind, struct tier *t);
 
 #endif

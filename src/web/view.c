@@ -22,7 +22,7 @@ static json_t *iso_or_null(int64_t ms)
 json_t *view_rally(const struct rally *ra, int64_t now)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "slug", ra->slug, "title", ra->title, "description",
-			 ra->description, "status", ra->status, "state", rally_state_code(rally_state(ra, now)),
+			 ra->description, "status", rally_status_name(ra->status), "state", rally_state_code(rally_state(ra, now)),
 			 "starts_at", iso_or_null(ra->starts_at), "ends_at", iso_or_null(ra->ends_at));
 }
 
@@ -185,7 +185,7 @@ json_t *view_rally_list(req *r, const struct rally *list, int n)
 	for (int i = 0; i < n; i++) {
 		json_t *v = view_rally(&list[i], now);
 		view_decorate_rally(r, v, &list[i]);
-		json_object_set_new(v, arena_printf(&r->a, "status_%s", list[i].status), json_true());
+		json_object_set_new(v, arena_printf(&r->a, "status_%s", rally_status_name(list[i].status)), json_true());
 		json_array_append_new(rallies, v);
 	}
 	return rallies;

@@ -265,7 +265,7 @@ static void *race(void *arg)
 	struct racer *r = arg;
 	db *d = db_open();
 	arena a = {0};
-	struct rally ra = {.id = r->rally_id, .status = "published", .starts_at = 0, .ends_at = INT64_MAX};
+	struct rally ra = {.id = r->rally_id, .status = STATUS_PUBLISHED, .starts_at = 0, .ends_at = INT64_MAX};
 	struct participant p = {.id = r->pid, .rally_id = r->rally_id};
 	struct spot s = {.id = r->spot_id, .open_from = -1, .open_until = -1};
 	struct claim c;
@@ -440,7 +440,7 @@ static void repeatable_spots_follow_the_jst_day_and_cooldowns(void **state)
 	rally_spots(d, &a, &ra, &spots, &n);
 	struct claim c;
 	/* Daily: 2026-04-01 23:59 JST, 00:00 and 00:01 the next day. */
-	spots[0].repeat_mode = "daily";
+	spots[0].repeat_mode = REPEAT_DAILY;
 	int64_t day_end = 1775055540000LL; /* 2026-04-01T23:59:00+09:00 */
 	claim_in_tx(d, &ra, &p, &spots[0], day_end, "qr", &c);
 	assert_int_equal(c.status, CLAIM_NEW);
@@ -452,7 +452,7 @@ static void repeatable_spots_follow_the_jst_day_and_cooldowns(void **state)
 	assert_int_equal(c.status, CLAIM_ALREADY);
 	assert_int_equal(c.collected, 1); /* a repeated spot counts once */
 	/* Every 3 hours. */
-	spots[1].repeat_mode = "hours";
+	spots[1].repeat_mode = REPEAT_HOURS;
 	spots[1].repeat_hours = 3;
 	int64_t t0 = day_end;
 	claim_in_tx(d, &ra, &p, &spots[1], t0, "qr", &c);
@@ -474,16 +474,16 @@ static void repeatable_spots_follow_the_jst_day_and_cooldowns(void **state)
 static void rally_states(void **state)
 {
 	(void)state;
-	struct rally r = {.status = "published", .starts_at = 1000, .ends_at = 2000};
+	struct rally r = {.status = STATUS_PUBLISHED, .starts_at = 1000, .ends_at = 2000};
 	assert_int_equal(rally_state(&r, 999), RALLY_NOT_STARTED);
 	assert_int_equal(rally_state(&r, 1000), RALLY_OPEN);
 	assert_int_equal(rally_state(&r, 1999), RALLY_OPEN);
 	assert_int_equal(rally_state(&r, 2000), RALLY_ENDED);
-	r.status = "draft";
+	r.status = STATUS_DRAFT;
 	assert_int_equal(rally_state(&r, 1500), RALLY_DRAFT);
-	r.status = "closed";
+	r.status = STATUS_CLOSED;
 	assert_int_equal(rally_state(&r, 1500), RALLY_CLOSED);
-	r.status = "archived";
+	r.status = STATUS_ARCHIVED;
 	assert_int_equal(rally_state(&r, 1500), RALLY_CLOSED);
 	assert_true(rally_slug_valid("minato-walk-2026"));
 	assert_false(rally_slug_valid("-x"));
