@@ -16,15 +16,13 @@
 #include <time.h>
 #include <strings.h>
 
+#include "core/throttle.h"
 #include "lib/token.h"
 #include "lib/utf8.h"
 
 #define ACCOUNT_FREE_FAILURES 4
 #define ACCOUNT_BACKOFF_MS 30000LL
 #define ACCOUNT_BACKOFF_MAX_MS (15 * 60000LL)
-#define IP_WINDOW_MS (15 * 60000LL)
-#define IP_MAX_FAILURES 20
-#define IP_LOCK_MS (15 * 60000LL)
 
 static const struct {
 	const char *role;
@@ -410,23 +408,18 @@ int staff_session_end(db *d, const char *token)
 
 int login_allowed(db *d, const char *ip, const struct account *acct, int64_t now, int64_t *wait_s)
 {
-	int64_t until = db_int1(d, 0, "SELECT locked_until FROM login_throttle WHERE ip = $1", "t", ip);
-	if (acct && acct->locked_until > until)
-		until = acct->locked_until;
-	*wait_s = until > now ? (until - now + 999) / 1000 : 0;
-	return until <= now;
+	int ok = throttle_allowed(d, &THROTTLE_LOGIN_IP, ip, now, wait_s);
+	if (acct && acct->locked_until > now) {
+		int64_t w = (acct->locked_until - now + 999) / 1000;
+		*wait_s = w > *wait_s ? w : *wait_s;
+		ok = 0;
+	}
+	return ok;
 }
 
 int login_failed(db *d, const char *ip, const struct account *acct, int64_t now)
 {
-	int rc = db_exec(d, "INSERT INTO login_throttle(ip, failures, window_start) VALUES ($1, 1, $2)"
-			    " ON CONFLICT (ip) DO UPDATE SET"
-			    " failures = CASE WHEN window_start < $3 THEN 1 ELSE failures + 1 END,"
-			    " window_start = CASE WHEN window_start < $3 THEN $2 ELSE window_start END",
-			 "tii", ip, now, now - IP_WINDOW_MS);
-	if (rc == DB_DONE)
-		rc = db_exec(d, "UPDATE login_throttle SET locked_until = $1 WHERE ip = $2 AND failures >= $3",
-			     "iti", now + IP_LOCK_MS, ip, (int64_t)IP_MAX_FAILURES);
+	int rc = throttle_failed(d, &THROTTLE_LOGIN_IP, ip, now) == 0 ? DB_DONE : DB_ERROR;
 	if (rc == DB_DONE && acct) {
 		/* Counted in the database: the caller's copy may be older than the
 		 * concurrent failures the writer applied before this one. */

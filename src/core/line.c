@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/methods.h"
+#include "core/recovery.h"
 #include "lib/seal.h"
 #include "lib/token.h"
 

@@ -1,7 +1,8 @@
 /*
  * methods.h — how a stamp is earned at a spot, besides the printed QR code:
  * GPS (the browser's position and its accuracy), QR + GPS, a keyword shown
- * at the spot, a staff PIN; guessing throttles; and recovery codes.
+ * at the spot, a staff PIN, a rotating QR code (core/rotating.h). Guessing
+ * is throttled (core/throttle.h); recovery codes are core/recovery.h.
  *
  * GPS rule: a reading whose accuracy is worse than GPS_MAX_ACCURACY_M is
  * refused ("poor accuracy"); otherwise the stamp is given when
@@ -19,10 +20,6 @@
 #include "store/db.h"
 
 #define GPS_MAX_ACCURACY_M 200.0
-#define ATTEMPT_MAX_PER_PARTICIPANT 5
-#define ATTEMPT_MAX_PER_IP 30
-#define ATTEMPT_WINDOW_MS (15 * 60000LL)
-#define ATTEMPT_LOCK_MS (15 * 60000LL)
 
 enum method_result {
 	METHOD_OK,
@@ -71,38 +68,6 @@ int methods_has(const char *methods, const char *m);
 /* True when every item of a comma list is a known method and the list is non-empty. */
 int methods_valid(const char *methods);
 
-/* Throttling: 0 when key may try now (else *wait_s), record failures. */
-int attempt_allowed(db *d, const char *key, int64_t now, int64_t *wait_s);
-int attempt_failed(db *d, const char *key, int max, int64_t now);
-
-/* Recovery codes: "XXXX-XXXX-XXC" from 23456789ABCDEFGHJKMNPQRSTUVWXYZ, the
- * last character a check digit. recovery_new writes one into out (≥ 16). */
-void recovery_new(char *out, size_t outsz);
-/* Normalise what a person typed (case, spaces, hyphens, O→0 … as the
- * alphabet has no such letters) and check the check digit; 0 and the
- * canonical 11 characters in out (≥ 12) when valid. */
-int recovery_parse(const char *typed, char *out, size_t outsz);
-
-/* Rotating QR codes (TOTP-like): the code of 30-second window w is
- * base64url(HMAC-SHA256(secret, "rot:" spot ":" w)) cut to 22 characters;
- * a claim is accepted with the current or the previous window's code, so a
- * photo of the desk screen stops working within a minute. */
-#define ROTATING_WINDOW_MS 30000LL
-void rotating_code(const unsigned char secret[32], const char *spot_public_id, int64_t window, char out[24]);
-/* 1 when code is valid at time now (current or previous window). */
-int rotating_check(const unsigned char secret[32], const char *spot_public_id, const char *code, int64_t now);
-/* The spot's rotating secret (creating and storing it, sealed, if missing)
- * into secret. 0 or -1. */
-int spot_rotating_secret(db *d, arena *a, int64_t spot_id, unsigned char secret[32]);
-
-/* Give a participant a new recovery code (written into code, ≥ 16 bytes):
- * sealed to show again, hashed to find. 0 or -1. */
-int participant_set_recovery(db *d, arena *a, int64_t participant_id, char *code, size_t codesz);
-/* The participant's recovery code (arena string) or NULL. */
-const char *participant_recovery(db *d, arena *a, int64_t participant_id);
-/* Attach the participant with this (canonical) code to the session; its
- * rally into *rally_id. 1 found, 0 unknown code, -1 error. */
-int participant_recover(db *d, const char *canonical, int64_t session_id, int64_t *rally_id);
 
 /* What a spot accepts (loaded per claim). */
 struct spot_methods {

@@ -15,6 +15,7 @@
 #include "lib/timeutil.h"
 
 #include "core/methods.h"
+#include "core/recovery.h"
 #include "lib/token.h"
 
 static int stats_add(db *d, int64_t rally_id, int64_t now, const char *what);

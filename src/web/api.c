@@ -6,6 +6,7 @@
 
 #include "core/rally.h"
 #include "core/methods.h"
+#include "core/recovery.h"
 #include "core/stamp.h"
 #include "lib/timeutil.h"
 #include "lib/token.h"

@@ -12,6 +12,7 @@
 
 #include "core/account.h"
 #include "core/methods.h"
+#include "core/rotating.h"
 #include "core/stamp.h"
 #include "http/server.h"
 #include "lib/qr.h"

@@ -11,6 +11,7 @@
 #include "core/image.h"
 #include "core/line.h"
 #include "core/methods.h"
+#include "core/recovery.h"
 #include "core/rally.h"
 #include "core/stamp.h"
 #include "lib/timeutil.h"

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "core/methods.h"
+#include "core/recovery.h"
+#include "core/rotating.h"
 #include "core/rally.h"
 
 static void haversine_matches_known_distances(void **s)

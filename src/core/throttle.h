@@ -1,0 +1,39 @@
+/*
+ * throttle.h — one rule for everything a client may guess: console logins
+ * and rally passcodes (per address), keywords, PINs, recovery codes and
+ * rotating codes (per participant and per address). Failures of a key are
+ * counted in a window; at the rule's maximum the key is locked for a while.
+ * Kept in the database (attempt_throttle), so every app node sees the same
+ * counts. An account's own backoff after failed logins is core/account.c's.
+ *
+ * A success never resets a key: a login to one's own account must not
+ * clear the failures an address has sprayed at others.
+ */
+#ifndef SR_THROTTLE_H
+#define SR_THROTTLE_H
+
+#include <stdint.h>
+
+#include "store/db.h"
+
+struct throttle_rule {
+	const char *prefix;  /* the key's namespace, e.g. "login:" */
+	int max;             /* failures in the window that lock the key */
+	int64_t window_ms;   /* counting restarts after this long */
+	int64_t lock_ms;     /* how long a locked key waits */
+};
+
+extern const struct throttle_rule THROTTLE_LOGIN_IP;     /* 20 failed console logins / 15 min / address */
+extern const struct throttle_rule THROTTLE_PASSCODE_IP;  /* 20 wrong rally passcodes / 15 min / address */
+extern const struct throttle_rule THROTTLE_GUESS;        /* 5 wrong keywords, PINs, codes / 15 min / participant */
+extern const struct throttle_rule THROTTLE_GUESS_IP;     /* 30 of them / 15 min / address */
+
+/* 1 when rule's key for who may try at now; 0 when locked, *wait_s then
+ * says for how long (seconds, rounded up). A database error counts as
+ * allowed here and is sticky on d (db_failed). */
+int throttle_allowed(db *d, const struct throttle_rule *rule, const char *who, int64_t now, int64_t *wait_s);
+/* Count one failure of rule's key for who (inside a write transaction);
+ * locks it at the rule's maximum. 0 or -1. */
+int throttle_failed(db *d, const struct throttle_rule *rule, const char *who, int64_t now);
+
+#endif

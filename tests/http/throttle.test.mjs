@@ -1,0 +1,32 @@
+// One throttle for everything guessed (core/throttle.c): an address that
+// sprays logins is locked after 20 failures in 15 minutes, and logging in to
+// one's own account in between does not reset its count.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startServer } from './helpers.mjs';
+
+let srv;
+let mine;
+
+before(async () => {
+  srv = await startServer();
+  srv.import({ tenant: 'thr', slug: 'thr', title: 'T', description: 'x', starts_at: '2020-01-01T00:00:00Z',
+    ends_at: '2099-01-01T00:00:00Z', status: 'published', spots: [{ name: 'S' }] });
+  mine = srv.user('thr', 'thr-mine', 'viewer');
+});
+after(async () => { await srv.stop(); });
+
+test('a login to the sprayer\'s own account does not reset the address\'s failures', async () => {
+  const c = srv.client();
+  const t = await c.csrfFrom('/console/login');
+  const fail = (i) => c.postForm('/console/login', { _csrf: t, login: `nobody-${i}`, password: 'guess guess guess' });
+  const own = () => c.postForm('/console/login', { _csrf: t, login: 'thr-mine', password: mine });
+  for (let i = 0; i < 15; i++) assert.equal((await fail(i)).status, 401, `failure ${i + 1}`);
+  assert.equal((await own()).status, 303, 'the right password still works');
+  for (let i = 15; i < 20; i++) assert.equal((await fail(i)).status, 401, `failure ${i + 1}`);
+  const locked = await fail(20);
+  assert.equal(locked.status, 429, 'the 21st attempt from the address waits');
+  assert.ok(Number(locked.headers['retry-after']) > 0);
+  assert.equal((await own()).status, 429, 'even with the right password, until the lock ends');
+  assert.equal(srv.sql("SELECT failures FROM attempt_throttle WHERE key = 'login:127.0.0.1'"), '20');
+});
