@@ -6,6 +6,11 @@
  * runs only after the dispatcher has matched its method, bounded its body,
  * chosen the language, opened the database, loaded the session, and checked
  * CSRF, Origin and content type as its flags demand.
+ *
+ * Every row declares its unit of work — R_READ, R_WRITE, R_WRITER or R_NONE
+ * (web.h) — and the dispatcher begins it, runs the handler once, and ends it;
+ * a failed statement anywhere answers the one 503 (fail_centrally).
+ * `stamprally routes` prints the table.
  */
 #include <microhttpd.h>
 #include <stdio.h>
