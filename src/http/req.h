@@ -71,6 +71,7 @@ typedef struct req {
 	struct header *headers;     /* extra response headers, arena-allocated */
 	size_t bytes_sent;
 	int responded;
+	int close;                  /* close the connection after the answer (ambiguous framing) */
 	/* A streamed response (large exports): the server pulls the body from
 	 * stream_fill until it returns 0 bytes, then calls stream_free. */
 	long (*stream_fill)(void *cls, char *out, size_t max);

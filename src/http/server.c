@@ -102,8 +102,16 @@ static void send_response(req *r)
 	}
 	if (!has_cache)
 		MHD_add_response_header(resp, "Cache-Control", "no-store");
+	if (r->close)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	MHD_queue_response(r->conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
+}
+
+/* The value of hex digit c, or -1. */
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
 /* Sum of the sizes of all request headers (name, value and separators). */
@@ -114,16 +122,80 @@ static enum MHD_Result add_size(void *cls, enum MHD_ValueKind kind, const char *
 	return MHD_YES;
 }
 
-/* Checks that need no route: URL length (414) and header size (431). */
+/* What the header scan found that makes a request's framing ambiguous
+ * (RFC 9112 §6.3) or its header block malformed (RFC 9110 §5.1). */
+struct framing {
+	const char *length;  /* the first Content-Length */
+	int lengths_differ;  /* a second Content-Length with another value */
+	int chunked;         /* a Transfer-Encoding header */
+	int bad_name;        /* a header name that is not a token (a space, a control) */
+};
+
+/* True when s is a non-empty RFC 9110 token. */
+static int is_token(const char *s)
+{
+	if (!s || !*s)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      strchr("!#$%&'*+-.^_`|~", *p)))
+			return 0;
+	return 1;
+}
+
+static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *k, const char *v)
+{
+	(void)kind;
+	struct framing *f = cls;
+	f->bad_name |= !is_token(k);
+	if (strcasecmp(k, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		f->lengths_differ |= f->length && strcmp(f->length, v ? v : "") != 0;
+		if (!f->length)
+			f->length = v ? v : "";
+	}
+	f->chunked |= strcasecmp(k, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0;
+	return MHD_YES;
+}
+
+/* Checks that need no route: URL length (414), header size (431), and a
+ * request whose body a proxy in front could read differently from us —
+ * two different Content-Lengths, Content-Length with Transfer-Encoding, a
+ * header name with a space ("Transfer-Encoding :") — answered 400 and the
+ * connection closed, before any handler runs. */
 static void check_sizes(req *r, const char *url)
 {
 	const config *c = &r->srv->cfg;
 	size_t hsize = 0;
+	struct framing f = {0};
 	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, add_size, &hsize);
-	if (strlen(url) > (size_t)c->max_url)
+	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, scan_header, &f);
+	if (f.bad_name || f.lengths_differ || (f.length && f.chunked)) {
+		r->status = 400;
+		r->close = 1;
+	} else if (strlen(url) > (size_t)c->max_url) {
 		r->status = 414;
-	else if (hsize > (size_t)c->max_header)
+	} else if (hsize > (size_t)c->max_header) {
 		r->status = 431;
+	}
+}
+
+/* libmicrohttpd's URL unescaping, except that %00 stays as it is: a NUL
+ * would cut the path short ("/static/app.css%00.png" served app.css). */
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	(void)cls, (void)conn;
+	char *w = s;
+	for (const char *p = s; *p; p++) {
+		int hi, lo;
+		if (p[0] == '%' && (hi = hexval(p[1])) >= 0 && (lo = hexval(p[2])) >= 0 && (hi | lo)) {
+			*w++ = (char)(hi << 4 | lo);
+			p += 2;
+		} else {
+			*w++ = *p;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
 }
 
 /* Deferred answers (req_defer): how many are suspended or about to be, and
@@ -343,6 +415,7 @@ int server_start(struct server *srv)
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)c->connection_memory,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 		MHD_OPTION_END);
 	if (!srv->daemon) {
 		fprintf(stderr, "stamprally: cannot listen on %s\n", c->listen);

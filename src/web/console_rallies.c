@@ -329,7 +329,7 @@ void page_theme_css(req *r)
 	struct rally ra;
 	char theme[3][8];
 	if (!rally_slug_valid(r->params[0]) || rally_by_slug(r->db, &r->a, r->params[0], &ra) != 1 ||
-	    rally_theme(r->db, ra.id, theme) != 0) {
+	    ra.status == STATUS_DRAFT || rally_theme(r->db, ra.id, theme) != 0) { /* a draft is not public */
 		web_error(r, 404, "not_found", "error.not_found", NULL);
 		return;
 	}

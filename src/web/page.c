@@ -77,6 +77,44 @@ const char *web_text(req *r, const char *key)
 	return s ? s : key;
 }
 
+/* Append s percent-encoded, all but RFC 3986's unreserved characters. */
+static void put_encoded(buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("-._~", *p))
+			buf_putc(b, (char)*p);
+		else
+			buf_printf(b, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
+	}
+}
+
+/* The path the language switch links to: the matched route's pattern with
+ * its parameters encoded again, never the raw request path (which may be
+ * "//evil.example/"); "/" when no route matched. An arena string. */
+static const char *switch_path(req *r)
+{
+	if (!r->route || r->status == 404 || r->status == 405)
+		return "/";
+	buf b = BUF_INIT;
+	int k = 0;
+	for (const char *p = r->route->pattern; *p; p++) {
+		if (*p != '{') {
+			buf_putc(&b, *p);
+			continue;
+		}
+		put_encoded(&b, k < r->nparams && r->params[k] ? r->params[k] : "");
+		k++;
+		while (*p && *p != '}')
+			p++;
+		if (!*p)
+			break;
+	}
+	const char *out = arena_strdup(&r->a, buf_str(&b));
+	buf_free(&b);
+	return out;
+}
+
 void page_render(req *r, int status, const char *name, json_t *view)
 {
 	page_render_as(r, status, name, "text/html; charset=utf-8", view);
@@ -91,7 +129,7 @@ void page_render_as(req *r, int status, const char *name, const char *content_ty
 	json_object_set_new(view, "lang", json_string(i18n_code(r->lang)));
 	json_object_set_new(view, "other_lang", json_string(i18n_code(other)));
 	json_object_set_new(view, "other_lang_label", json_string(i18n_text(other, "lang.self")));
-	json_object_set_new(view, "path", json_string(r->path));
+	json_object_set_new(view, "switch_path", json_string(switch_path(r)));
 	json_object_set_new(view, "asset_v", json_string(asset_version));
 	if (r->csrf_token)
 		json_object_set_new(view, "csrf", json_string(r->csrf_token));

@@ -172,6 +172,7 @@ long web_body_limit(req *r)
 static void preset_error(req *r)
 {
 	switch (r->status) {
+	case 400: web_error(r, 400, "bad_request", "error.bad_request", NULL); break;
 	case 404: web_error(r, 404, "not_found", "error.not_found", NULL); break;
 	case 401: web_error(r, 401, "login_required", "error.login_required", NULL); break;
 	case 405: web_error(r, 405, "method_not_allowed", "error.method_not_allowed", NULL); break;

@@ -59,8 +59,7 @@ describe('rally editor', () => {
     assert.match(page.text, /ボタンの白い文字が読みにくく/);
     assert.match(page.text, /本文が読みにくく/);
     await post(ed, '/console/rallies/tour', rallyFields(), '/console/rallies/tour');
-    const css = await request(srv.base, 'GET', '/r/tour/theme.css');
-    assert.equal(css.text, ':root{--primary:#1565c0;--accent:#ffb300;--bg:#ffffff}\n');
+    assert.equal((await request(srv.base, 'GET', '/r/tour/theme.css')).status, 404, 'a draft\'s theme is not public');
   });
 
   test('status transitions: draft → published → closed → archived; nonsense refused', async () => {
@@ -68,6 +67,8 @@ describe('rally editor', () => {
     assert.equal((await post(ed, '/console/rallies/tour/status', { status: 'archived' }, '/console/rallies/tour')).status, 409);
     assert.equal((await post(ed, '/console/rallies/tour/status', { status: 'published' }, '/console/rallies/tour')).status, 303);
     assert.equal((await request(srv.base, 'GET', '/r/tour')).status, 200);
+    const css = await request(srv.base, 'GET', '/r/tour/theme.css');
+    assert.equal(css.text, ':root{--primary:#1565c0;--accent:#ffb300;--bg:#ffffff}\n', 'the theme once published');
   });
 });
 
