@@ -20,9 +20,6 @@
 #include "lib/token.h"
 #include "lib/utf8.h"
 
-#define ACCOUNT_FREE_FAILURES 4
-#define ACCOUNT_BACKOFF_MS 30000LL
-#define ACCOUNT_BACKOFF_MAX_MS (15 * 60000LL)
 
 static const struct {
 	const char *role;
@@ -334,6 +331,10 @@ int account_store_hash(db *d, int64_t id, const char *hash, int64_t now)
 			    " WHERE id = $3", "tii", hash, now, id);
 	if (rc == DB_DONE)
 		rc = db_exec(d, "DELETE FROM staff_sessions WHERE account_id = $1", "i", id);
+	char *login = rc == DB_DONE ? db_text1(d, "SELECT login FROM accounts WHERE id = $1", "i", id) : NULL;
+	if (login && throttle_clear(d, &THROTTLE_LOGIN_ID, login) != 0) /* a new password unlocks the ID */
+		rc = DB_ERROR;
+	free(login);
 	if (rc != DB_DONE) {
 		db_rollback(d);
 		return -1;
@@ -406,45 +407,29 @@ int staff_session_end(db *d, const char *token)
 
 /* ---- throttling ---- */
 
-int login_allowed(db *d, const char *ip, const struct account *acct, int64_t now, int64_t *wait_s)
+int login_allowed(db *d, const char *ip, const char *login, int64_t now, int64_t *wait_s)
 {
+	int64_t w = 0;
 	int ok = throttle_allowed(d, &THROTTLE_LOGIN_IP, ip, now, wait_s);
-	if (acct && acct->locked_until > now) {
-		int64_t w = (acct->locked_until - now + 999) / 1000;
+	if (!throttle_allowed(d, &THROTTLE_LOGIN_ID, login, now, &w)) {
 		*wait_s = w > *wait_s ? w : *wait_s;
 		ok = 0;
 	}
 	return ok;
 }
 
-int login_failed(db *d, const char *ip, const struct account *acct, int64_t now)
+int login_failed(db *d, const char *ip, const char *login, int64_t now)
 {
-	int rc = throttle_failed(d, &THROTTLE_LOGIN_IP, ip, now) == 0 ? DB_DONE : DB_ERROR;
-	if (rc == DB_DONE && acct) {
-		/* Counted in the database: the caller's copy may be older than the
-		 * concurrent failures the writer applied before this one. */
-		int64_t fails = db_int1(d, -1, "UPDATE accounts SET failed_logins = failed_logins + 1 WHERE id = $1"
-					       " RETURNING failed_logins", "i", acct->id), lock = 0;
-		if (fails < 0)
-			return -1;
-		if (fails > ACCOUNT_FREE_FAILURES) {
-			int shift = (int)(fails - ACCOUNT_FREE_FAILURES - 1);
-			lock = shift > 10 ? ACCOUNT_BACKOFF_MAX_MS : ACCOUNT_BACKOFF_MS << shift;
-			if (lock > ACCOUNT_BACKOFF_MAX_MS)
-				lock = ACCOUNT_BACKOFF_MAX_MS;
-		}
-		rc = db_exec(d, "UPDATE accounts SET locked_until = $1 WHERE id = $2", "ii", lock ? now + lock : 0, acct->id);
-	}
-	return rc == DB_DONE ? 0 : -1;
+	return throttle_failed(d, &THROTTLE_LOGIN_IP, ip, now) == 0 && throttle_failed(d, &THROTTLE_LOGIN_ID, login, now) == 0
+		       ? 0
+		       : -1;
 }
 
-int login_succeeded(db *d, const char *ip, const struct account *acct, int64_t now)
+int login_succeeded(db *d, const char *ip, const char *login, int64_t now)
 {
 	(void)now, (void)ip; /* the address's failures stay counted: a login to one's
 	                      * own account must not reset a spraying address */
-	return db_exec(d, "UPDATE accounts SET failed_logins = 0, locked_until = 0 WHERE id = $1", "i", acct->id) == DB_DONE
-		       ? 0
-		       : -1;
+	return throttle_clear(d, &THROTTLE_LOGIN_ID, login);
 }
 
 int security_event(db *d, int64_t tenant_id, int64_t account_id, const char *kind, const char *ip, const char *detail,

@@ -108,11 +108,14 @@ int staff_session_exists(db *d, const char *token, int64_t now);
 /* End one session (logout). */
 int staff_session_end(db *d, const char *token);
 
-/* Throttling. login_allowed: 0 when the address or the account must wait;
- * *wait_s says how long. login_failed / login_succeeded record the result. */
-int login_allowed(db *d, const char *ip, const struct account *acct, int64_t now, int64_t *wait_s);
-int login_failed(db *d, const char *ip, const struct account *acct, int64_t now);
-int login_succeeded(db *d, const char *ip, const struct account *acct, int64_t now);
+/* Throttling (core/throttle.h), per address and per login ID as typed —
+ * whether an account has that ID or not, so a lockout never tells which IDs
+ * exist. login_allowed: 0 when either must wait; *wait_s says how long.
+ * login_failed counts both; login_succeeded forgets the ID's failures (not
+ * the address's). 0 or -1. */
+int login_allowed(db *d, const char *ip, const char *login, int64_t now, int64_t *wait_s);
+int login_failed(db *d, const char *ip, const char *login, int64_t now);
+int login_succeeded(db *d, const char *ip, const char *login, int64_t now);
 
 /* Append to the security event log. detail is a JSON object text (no
  * secrets), or NULL. 0 or -1. */

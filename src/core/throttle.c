@@ -7,10 +7,22 @@
 
 #define MINUTES (60000LL)
 
-const struct throttle_rule THROTTLE_LOGIN_IP = {"login:", 20, 15 * MINUTES, 15 * MINUTES};
-const struct throttle_rule THROTTLE_PASSCODE_IP = {"passcode:", 20, 15 * MINUTES, 15 * MINUTES};
-const struct throttle_rule THROTTLE_GUESS = {"p:", 5, 15 * MINUTES, 15 * MINUTES};
-const struct throttle_rule THROTTLE_GUESS_IP = {"ip:", 30, 15 * MINUTES, 15 * MINUTES};
+const struct throttle_rule THROTTLE_LOGIN_IP = {"login:", 20, 15 * MINUTES, 15 * MINUTES, 0};
+const struct throttle_rule THROTTLE_PASSCODE_IP = {"passcode:", 20, 15 * MINUTES, 15 * MINUTES, 0};
+const struct throttle_rule THROTTLE_GUESS = {"p:", 5, 15 * MINUTES, 15 * MINUTES, 0};
+const struct throttle_rule THROTTLE_GUESS_IP = {"ip:", 30, 15 * MINUTES, 15 * MINUTES, 0};
+const struct throttle_rule THROTTLE_LOGIN_ID = {"id:", 5, 24 * 60 * MINUTES, 30000, 15 * MINUTES};
+
+/* How long rule locks a key after its failures-th failure (failures >= max). */
+static int64_t lock_for(const struct throttle_rule *rule, int64_t failures)
+{
+	if (!rule->cap_ms)
+		return rule->lock_ms;
+	int64_t shift = failures - rule->max, lock = rule->lock_ms;
+	while (shift-- > 0 && lock < rule->cap_ms)
+		lock *= 2;
+	return lock < rule->cap_ms ? lock : rule->cap_ms;
+}
 
 /* The key of rule for who into out: prefix ‖ who (cut to fit). */
 static const char *key_of(const struct throttle_rule *rule, const char *who, char *out, size_t outsz)
@@ -32,13 +44,25 @@ int throttle_failed(db *d, const struct throttle_rule *rule, const char *who, in
 {
 	char key[160];
 	key_of(rule, who, key, sizeof key);
-	int rc = db_exec(d, "INSERT INTO attempt_throttle(key, failures, window_start) VALUES ($1, 1, $2)"
-			    " ON CONFLICT (key) DO UPDATE SET"
-			    " failures = CASE WHEN window_start < $3 THEN 1 ELSE failures + 1 END,"
-			    " window_start = CASE WHEN window_start < $3 THEN $2 ELSE window_start END",
-			 "tii", key, now, now - rule->window_ms);
-	if (rc == DB_DONE)
-		rc = db_exec(d, "UPDATE attempt_throttle SET locked_until = $1 WHERE key = $2 AND failures >= $3", "iti",
-			     now + rule->lock_ms, key, (int64_t)rule->max);
-	return rc == DB_DONE ? 0 : -1;
+	int64_t failures = db_int1(d, -1, "INSERT INTO attempt_throttle(key, failures, window_start) VALUES ($1, 1, $2)"
+					  " ON CONFLICT (key) DO UPDATE SET"
+					  " failures = CASE WHEN window_start < $3 THEN 1 ELSE failures + 1 END,"
+					  " window_start = CASE WHEN window_start < $3 THEN $2 ELSE window_start END"
+					  " RETURNING failures",
+				   "tii", key, now, now - rule->window_ms);
+	if (failures < 0)
+		return -1;
+	if (failures < rule->max)
+		return 0;
+	return db_exec(d, "UPDATE attempt_throttle SET locked_until = $1 WHERE key = $2", "it",
+		       now + lock_for(rule, failures), key) == DB_DONE ? 0 : -1;
+}
+
+int throttle_clear(db *d, const struct throttle_rule *rule, const char *who)
+{
+	char key[160];
+	return db_exec(d, "DELETE FROM attempt_throttle WHERE key = $1", "t", key_of(rule, who, key, sizeof key)) ==
+			       DB_DONE
+		       ? 0
+		       : -1;
 }

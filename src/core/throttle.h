@@ -21,12 +21,15 @@ struct throttle_rule {
 	int max;             /* failures in the window that lock the key */
 	int64_t window_ms;   /* counting restarts after this long */
 	int64_t lock_ms;     /* how long a locked key waits */
+	int64_t cap_ms;      /* when set: the lock doubles with each failure past max, up to this */
 };
 
 extern const struct throttle_rule THROTTLE_LOGIN_IP;     /* 20 failed console logins / 15 min / address */
 extern const struct throttle_rule THROTTLE_PASSCODE_IP;  /* 20 wrong rally passcodes / 15 min / address */
 extern const struct throttle_rule THROTTLE_GUESS;        /* 5 wrong keywords, PINs, codes / 15 min / participant */
 extern const struct throttle_rule THROTTLE_GUESS_IP;     /* 30 of them / 15 min / address */
+extern const struct throttle_rule THROTTLE_LOGIN_ID;     /* per login ID, whether it exists or not: from the
+                                                          * 5th failure in a day 30 s, doubling up to 15 min */
 
 /* 1 when rule's key for who may try at now; 0 when locked, *wait_s then
  * says for how long (seconds, rounded up). A database error counts as
@@ -35,5 +38,7 @@ int throttle_allowed(db *d, const struct throttle_rule *rule, const char *who, i
 /* Count one failure of rule's key for who (inside a write transaction);
  * locks it at the rule's maximum. 0 or -1. */
 int throttle_failed(db *d, const struct throttle_rule *rule, const char *who, int64_t now);
+/* Forget rule's key for who (a login succeeded, a password was reset). 0 or -1. */
+int throttle_clear(db *d, const struct throttle_rule *rule, const char *who);
 
 #endif

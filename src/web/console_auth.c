@@ -48,7 +48,7 @@ static const char *detail_login(req *r, const char *login)
  * has run holding no lock: the failure counters and the event for a
  * refusal, the session and the event for a success. */
 struct login_job {
-	const char *ip, *detail, *kind; /* kind: "login", "login_failed", "login_throttled" */
+	const char *ip, *login, *detail, *kind; /* kind: "login", "login_failed", "login_throttled" */
 	const struct account *acct;     /* NULL for an unknown login ID */
 	struct staff_limits lim;
 	char token[64];                 /* out: the new session's cookie token */
@@ -61,9 +61,9 @@ static int record_login(db *d, void *arg)
 	const struct account *a = j->acct;
 	int rc = 0;
 	if (strcmp(j->kind, "login_failed") == 0)
-		rc = login_failed(d, j->ip, a, now);
+		rc = login_failed(d, j->ip, j->login, now);
 	else if (strcmp(j->kind, "login") == 0)
-		rc = login_succeeded(d, j->ip, a, now) || staff_session_create(d, a->id, now, &j->lim, j->token, sizeof j->token);
+		rc = login_succeeded(d, j->ip, j->login, now) || staff_session_create(d, a->id, now, &j->lim, j->token, sizeof j->token);
 	if (rc == 0)
 		rc = security_event(d, a ? a->tenant_id : 0, a ? a->id : 0, j->kind, j->ip, j->detail, now);
 	return rc == 0 ? 0 : DB_ERROR;
@@ -85,9 +85,9 @@ void console_login(req *r)
 	if (found < 0)
 		return;
 	const config *c = &r->srv->cfg;
-	struct login_job j = {req_client_ip(r), detail_login(r, login), "login_throttled", found ? &a : NULL,
+	struct login_job j = {req_client_ip(r), login, detail_login(r, login), "login_throttled", found ? &a : NULL,
 			      {(int64_t)c->staff_idle_minutes * 60000, (int64_t)c->staff_session_hours * 3600000}, ""};
-	if (!login_allowed(r->db, j.ip, j.acct, time_now_ms(), &wait)) {
+	if (!login_allowed(r->db, j.ip, login, time_now_ms(), &wait)) {
 		if (web_write(r, record_login, &j) < 0)
 			return;
 		metric_add(M_LOGIN_THROTTLED, 1);

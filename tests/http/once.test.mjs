@@ -65,8 +65,8 @@ describe('each handler runs once (counted in /metrics)', () => {
     assert.equal(d['stamprally_logins_total{result="failed"}'], 1, 'an unknown login ID counts once too');
     const events = Number(srv.sql("SELECT count(*) FROM security_events WHERE kind = 'login_failed'"));
     assert.equal(events, 2, 'one security event per failed login');
-    const fails = Number(srv.sql("SELECT failed_logins FROM accounts WHERE login = 'once-owner'"));
-    assert.equal(fails, 1, 'the account counts the one failure once');
+    const fails = Number(srv.sql("SELECT failures FROM attempt_throttle WHERE key = 'id:once-owner'"));
+    assert.equal(fails, 1, 'the login ID counts the one failure once');
     d = await delta(async () => { await srv.staff('once-owner2', srv.user('once', 'once-owner2', 'owner')); });
     assert.equal(d['stamprally_logins_total{result="ok"}'], 1);
     assert.equal(d['stamprally_logins_total{result="failed"}'], 0);

@@ -8,6 +8,10 @@ import { startServer } from './helpers.mjs';
 let srv;
 let mine;
 
+async function loginAs(c, t, login, password) {
+  return c.postForm('/console/login', { _csrf: t, login, password });
+}
+
 before(async () => {
   srv = await startServer();
   srv.import({ tenant: 'thr', slug: 'thr', title: 'T', description: 'x', starts_at: '2020-01-01T00:00:00Z',
@@ -15,6 +19,26 @@ before(async () => {
   mine = srv.user('thr', 'thr-mine', 'viewer');
 });
 after(async () => { await srv.stop(); });
+
+test('a lockout looks the same for a login ID that exists and one that does not', async () => {
+  const own = await startServer(); // its own address count
+  own.import({ tenant: 'thr2', slug: 'thr2', title: 'T', description: 'x', starts_at: '2020-01-01T00:00:00Z',
+    ends_at: '2099-01-01T00:00:00Z', status: 'published', spots: [{ name: 'S' }] });
+  own.user('thr2', 'thr-real', 'viewer');
+  const c = own.client();
+  const t = await c.csrfFrom('/console/login');
+  const seen = {};
+  for (const login of ['thr-real', 'thr-ghost']) {
+    seen[login] = [];
+    for (let i = 0; i < 6; i++) {
+      const r = await loginAs(c, t, login, `wrong-${i}-password`);
+      seen[login].push(r.status);
+    }
+  }
+  assert.deepEqual(seen['thr-real'], [401, 401, 401, 401, 401, 429]);
+  assert.deepEqual(seen['thr-ghost'], seen['thr-real'], 'an unknown ID answers exactly as a real one');
+  await own.stop();
+});
 
 test('a login to the sprayer\'s own account does not reset the address\'s failures', async () => {
   const c = srv.client();
