@@ -334,6 +334,11 @@ int pin_valid(const char *pin)
 	return n >= 4 && n <= 8 && strspn(pin, "0123456789") == n;
 }
 
+int desk_pin_valid(const char *pin)
+{
+	return pin_valid(pin) && strlen(pin) >= 6;
+}
+
 int parse_hhmm(const char *s, int end)
 {
 	if (!s || !*s)

@@ -84,5 +84,7 @@ int parse_hhmm(const char *s, int end);
 int rally_desk_pin_ok(db *d, int64_t rally_id, const char *pin);
 /* A staff PIN: 4 to 8 digits. */
 int pin_valid(const char *pin);
+/* A desk PIN: 6 to 8 digits (it redeems every coupon of the rally). */
+int desk_pin_valid(const char *pin);
 
 #endif

@@ -178,9 +178,9 @@ enum method_result method_verify(const struct spot_methods *m, const struct meth
 	}
 	case SM_PIN: {
 		const char *pin = in->secret ? in->secret : "";
-		return strlen(pin) <= 32 && (pin_matches(m->pin_hash, pin) || pin_matches(m->desk_pin_hash, pin))
-			       ? METHOD_OK
-			       : METHOD_WRONG_PIN;
+		/* The spot's own PIN only: the desk PIN redeems coupons and is a
+		 * different secret, so one leaked PIN does not open both. */
+		return strlen(pin) <= 32 && pin_matches(m->pin_hash, pin) ? METHOD_OK : METHOD_WRONG_PIN;
 	}
 	default:
 		return METHOD_NOT_ALLOWED;

@@ -11,6 +11,8 @@ const struct throttle_rule THROTTLE_LOGIN_IP = {"login:", 20, 15 * MINUTES, 15 *
 const struct throttle_rule THROTTLE_PASSCODE_IP = {"passcode:", 20, 15 * MINUTES, 15 * MINUTES, 0};
 const struct throttle_rule THROTTLE_GUESS = {"p:", 5, 15 * MINUTES, 15 * MINUTES, 0};
 const struct throttle_rule THROTTLE_GUESS_IP = {"ip:", 30, 15 * MINUTES, 15 * MINUTES, 0};
+const struct throttle_rule THROTTLE_COUPON = {"coupon:", 5, 15 * MINUTES, 15 * MINUTES, 0};
+const struct throttle_rule THROTTLE_DESK_RALLY = {"desk:", 100, 15 * MINUTES, 15 * MINUTES, 0};
 const struct throttle_rule THROTTLE_LOGIN_ID = {"id:", 5, 24 * 60 * MINUTES, 30000, 15 * MINUTES};
 
 /* How long rule locks a key after its failures-th failure (failures >= max). */

@@ -28,6 +28,8 @@ extern const struct throttle_rule THROTTLE_LOGIN_IP;     /* 20 failed console lo
 extern const struct throttle_rule THROTTLE_PASSCODE_IP;  /* 20 wrong rally passcodes / 15 min / address */
 extern const struct throttle_rule THROTTLE_GUESS;        /* 5 wrong keywords, PINs, codes / 15 min / participant */
 extern const struct throttle_rule THROTTLE_GUESS_IP;     /* 30 of them / 15 min / address */
+extern const struct throttle_rule THROTTLE_COUPON;       /* 5 wrong desk PINs / 15 min / coupon */
+extern const struct throttle_rule THROTTLE_DESK_RALLY;   /* 100 wrong desk PINs / 15 min / rally, from anywhere */
 extern const struct throttle_rule THROTTLE_LOGIN_ID;     /* per login ID, whether it exists or not: from the
                                                           * 5th failure in a day 30 s, doubling up to 15 min */
 

@@ -49,6 +49,24 @@ int web_method_by_id(enum stamp_method m);
  * refused. */
 int web_method_ok(req *r, const struct rally *ra, const struct spot *s, const struct participant *p,
 		  struct method_input *in);
+/* Guessing (guess.c): the throttle keys one guess counts against, e.g. the
+ * address, the participant, a coupon, a rally (core/throttle.h). */
+#define GUESS_KEYS_MAX 4
+struct throttle_rule;
+struct guess_keys {
+	const struct throttle_rule *rule[GUESS_KEYS_MAX];
+	const char *who[GUESS_KEYS_MAX];
+	int n;
+};
+/* Add a key (rule, who) to g (at most GUESS_KEYS_MAX; more are ignored). */
+void guess_key(struct guess_keys *g, const struct throttle_rule *rule, const char *who);
+/* 1 when no key of g is locked; else answers 429 with the longest wait. */
+int web_guess_allowed(req *r, const struct guess_keys *g);
+/* Count one failure against every key of g (kept although the answer is an error). */
+void web_guess_failed(req *r, const struct guess_keys *g);
+/* A participant as a throttle key's "who" (arena string). */
+const char *web_who_participant(req *r, int64_t participant_id);
+
 /* Answer 429 (and return 0) when participant p (may be NULL) or this
  * address is locked out after failed guesses. */
 int web_not_locked(req *r, const struct participant *p);

@@ -269,8 +269,8 @@ void console_rally_desk_pin(req *r)
 	if (!console_rally(r, r->params[0], &ra))
 		return;
 	const char *back = arena_printf(&r->a, "/console/rallies/%s", ra.slug);
-	if (pin && *pin && !pin_valid(pin)) {
-		web_error(r, 422, "invalid_request", "spot.pin_invalid", json_pack("{s:s}", "back", back));
+	if (pin && *pin && !desk_pin_valid(pin)) {
+		web_error(r, 422, "invalid_request", "rally.desk_pin_invalid", json_pack("{s:s}", "back", back));
 		return;
 	}
 	if (rally_set_desk_pin(r->db, ra.id, pin) != 0) {

@@ -232,7 +232,7 @@ void console_spot_methods(req *r)
 		problem = "form.too_long";
 	else if (pin && *pin && !pin_valid(pin))
 		problem = "spot.pin_invalid";
-	else if (methods_has(methods, "pin") && !*m.pin_hash && !*m.desk_pin_hash && !(pin && *pin))
+	else if (methods_has(methods, "pin") && !*m.pin_hash && !(pin && *pin))
 		problem = "spot.methods_need_pin";
 	const char *back = arena_printf(&r->a, "/console/rallies/%s/spots/%s", ra.slug, s.public_id);
 	if (problem) {

@@ -16,40 +16,73 @@
 #include "web/view.h"
 
 /* The participant's throttle key (THROTTLE_GUESS): its row id. */
-static const char *who_p(req *r, const struct participant *p)
+static const char *who_p(req *r, int64_t participant_id)
 {
-	return arena_printf(&r->a, "%lld", (long long)p->id);
+	return arena_printf(&r->a, "%lld", (long long)participant_id);
+}
+
+int web_guess_allowed(req *r, const struct guess_keys *g)
+{
+	int64_t now = time_now_ms(), most = 0;
+	int ok = 1;
+	for (int i = 0; i < g->n; i++) {
+		int64_t w = 0;
+		if (!throttle_allowed(r->db, g->rule[i], g->who[i], now, &w)) {
+			ok = 0;
+			most = w > most ? w : most;
+		}
+	}
+	if (!ok)
+		web_error(r, 429, "too_many_attempts", "error.too_many_attempts", json_pack("{s:I}", "seconds", (json_int_t)most));
+	return ok;
+}
+
+static int count_failures(db *d, void *arg)
+{
+	const struct guess_keys *g = arg;
+	int64_t now = time_now_ms();
+	for (int i = 0; i < g->n; i++)
+		if (throttle_failed(d, g->rule[i], g->who[i], now) != 0)
+			return DB_ERROR;
+	return 0;
+}
+
+void web_guess_failed(req *r, const struct guess_keys *g)
+{
+	r->keep_changes = 1; /* kept although the answer is an error */
+	web_write(r, count_failures, (void *)g);
+}
+
+/* The keys of a participant's guess: the participant (when known) and the address. */
+static struct guess_keys participant_keys(req *r, const struct participant *p)
+{
+	struct guess_keys g = {{&THROTTLE_GUESS_IP}, {req_client_ip(r)}, 1};
+	if (p)
+		guess_key(&g, &THROTTLE_GUESS, who_p(r, p->id));
+	return g;
 }
 
 int web_not_locked(req *r, const struct participant *p)
 {
-	int64_t now = time_now_ms(), w1 = 0, w2 = 0;
-	int ok1 = p ? throttle_allowed(r->db, &THROTTLE_GUESS, who_p(r, p), now, &w1) : 1;
-	int ok2 = throttle_allowed(r->db, &THROTTLE_GUESS_IP, req_client_ip(r), now, &w2);
-	if (ok1 && ok2)
-		return 1;
-	web_error(r, 429, "too_many_attempts", "error.too_many_attempts",
-		  json_pack("{s:I}", "seconds", (json_int_t)(w1 > w2 ? w1 : w2)));
-	return 0;
-}
-
-/* The failure counters of one wrong guess (participant key may be NULL). */
-struct failed_job {
-	const char *who_p, *ip; /* who_p NULL: no participant yet */
-};
-
-static int count_failure(db *d, void *arg)
-{
-	struct failed_job *j = arg;
-	int64_t now = time_now_ms();
-	int rc = j->who_p ? throttle_failed(d, &THROTTLE_GUESS, j->who_p, now) : 0;
-	return rc == 0 && throttle_failed(d, &THROTTLE_GUESS_IP, j->ip, now) == 0 ? 0 : DB_ERROR;
+	struct guess_keys g = participant_keys(r, p);
+	return web_guess_allowed(r, &g);
 }
 
 void web_failed_attempt(req *r, const struct participant *p)
 {
-	struct failed_job j = {p ? who_p(r, p) : NULL, req_client_ip(r)};
-	r->keep_changes = 1; /* kept although the answer is an error */
-	web_write(r, count_failure, &j);
+	struct guess_keys g = participant_keys(r, p);
+	web_guess_failed(r, &g);
 }
 
+void guess_key(struct guess_keys *g, const struct throttle_rule *rule, const char *who)
+{
+	if (g->n < GUESS_KEYS_MAX) {
+		g->rule[g->n] = rule;
+		g->who[g->n++] = who;
+	}
+}
+
+const char *web_who_participant(req *r, int64_t participant_id)
+{
+	return who_p(r, participant_id);
+}

@@ -17,6 +17,7 @@
 #include "core/editor.h"
 #include "core/lottery.h"
 #include "core/rewards.h"
+#include "core/throttle.h"
 #include "core/stamp.h"
 #include "lib/timeutil.h"
 #include "lib/utf8.h"
@@ -164,12 +165,20 @@ void page_reward_redeem(req *r)
 {
 	struct reward w;
 	struct rally ra;
-	if (!own_reward(r, &w) || rally_by_id(r->db, &r->a, w.rally_id, &ra) != 1 || !web_not_locked(r, NULL))
+	if (!own_reward(r, &w) || rally_by_id(r->db, &r->a, w.rally_id, &ra) != 1)
+		return;
+	/* The desk PIN is guessed per address, participant, coupon and rally:
+	 * many addresses or coupons do not add up to many guesses. */
+	struct guess_keys g = {{&THROTTLE_GUESS_IP}, {req_client_ip(r)}, 1};
+	guess_key(&g, &THROTTLE_GUESS, web_who_participant(r, w.participant_id));
+	guess_key(&g, &THROTTLE_COUPON, w.code);
+	guess_key(&g, &THROTTLE_DESK_RALLY, arena_printf(&r->a, "%lld", (long long)ra.id));
+	if (!web_guess_allowed(r, &g))
 		return;
 	const char *pin = req_form(r, "pin");
 	const char *back = arena_printf(&r->a, "/rewards/%s", w.code);
 	if (!pin || !rally_desk_pin_ok(r->db, ra.id, pin)) {
-		web_failed_attempt(r, NULL);
+		web_guess_failed(r, &g);
 		web_error(r, 422, "wrong_pin", "error.wrong_pin", json_pack("{s:s}", "back", back));
 		return;
 	}

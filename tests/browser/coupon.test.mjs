@@ -22,7 +22,7 @@ before(async () => {
   const owner = await srv.staff('cp-owner', srv.user('cp', 'cp-owner', 'owner'));
   const t = (await owner.get('/console')).text.match(/name="_csrf" value="([^"]+)"/)[1];
   assert.equal((await owner.postForm('/console/rallies/cafe-walk/tiers', { _csrf: t, name: 'ドリンク1杯無料', kind: 'coupon', condition: 'all' })).status, 303);
-  assert.equal((await owner.postForm('/console/rallies/cafe-walk/desk-pin', { _csrf: t, desk_pin: '1357' })).status, 303);
+  assert.equal((await owner.postForm('/console/rallies/cafe-walk/desk-pin', { _csrf: t, desk_pin: '135790' })).status, 303);
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
@@ -50,7 +50,7 @@ test('earn, show with a live clock, redeem with the desk PIN', async () => {
   assert.match(second, /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d JST/);
   assert.notEqual(first, second, 'the clock runs');
   await p.screenshot({ path: path.join(shots, 'coupon-1-live.png'), fullPage: true });
-  await p.getByLabel('スタッフが受付暗証番号を入力').fill('1357');
+  await p.getByLabel('スタッフが受付暗証番号を入力').fill('135790');
   await p.getByRole('button', { name: '使用済みにする' }).click();
   await p.waitForLoadState('load');
   assert.match(await p.content(), /使用済み \d{4}年/);

@@ -26,7 +26,8 @@ before(async () => {
   assert.equal((await methods('qrgps', { m_qr_gps: '1' })).status, 303);
   assert.equal((await methods('kw', { m_keyword: '1', keyword: 'ミナトＰＯＲＴ2026' })).status, 303);
   assert.equal((await methods('pin', { m_pin: '1', pin: '1234' })).status, 303);
-  assert.equal((await owner.postForm('/console/rallies/meth/desk-pin', { _csrf: t, desk_pin: '9876' })).status, 303);
+  assert.equal((await owner.postForm('/console/rallies/meth/desk-pin', { _csrf: t, desk_pin: '9876' })).status, 422, 'a desk PIN has 6 digits or more');
+  assert.equal((await owner.postForm('/console/rallies/meth/desk-pin', { _csrf: t, desk_pin: '987654' })).status, 303);
   const bad = await methods('plain', { m_gps: '1' });
   assert.equal(bad.status, 422, 'GPS needs a position first');
 });
@@ -93,9 +94,11 @@ describe('keyword and PIN', () => {
     assert.equal(wrong.json.error.code, 'wrong_keyword');
   });
 
-  test("staff PIN: the spot's and the desk's work, others do not", async () => {
+  test("staff PIN: the spot's works; the desk PIN (a different secret) and others do not", async () => {
     assert.equal((await claim(await participant(), { spot_id: ids.pin, method: 'pin', pin: '1234' })).status, 201);
-    assert.equal((await claim(await participant(), { spot_id: ids.pin, method: 'pin', pin: '9876' })).status, 201);
+    const desk = await claim(await participant(), { spot_id: ids.pin, method: 'pin', pin: '987654' });
+    assert.equal(desk.status, 422);
+    assert.equal(desk.json.error.code, 'wrong_pin');
     const r = await claim(await participant(), { spot_id: ids.pin, method: 'pin', pin: '0000' });
     assert.equal(r.json.error.code, 'wrong_pin');
   });

@@ -21,7 +21,7 @@ before(async () => {
   assert.equal((await add({ name: '2個でコーヒー券', kind: 'coupon', condition: 'count', threshold: '2' })).status, 303);
   assert.equal((await add({ name: '先着10名 記念品', kind: 'first_come', condition: 'all', stock: '10' })).status, 303);
   assert.equal((await add({ name: 'bad', kind: 'first_come', condition: 'all' })).status, 422, 'a first-come prize needs a stock');
-  assert.equal((await owner.postForm('/console/rallies/prize/desk-pin', { _csrf: t, desk_pin: '2468' })).status, 303);
+  assert.equal((await owner.postForm('/console/rallies/prize/desk-pin', { _csrf: t, desk_pin: '246802' })).status, 303);
   tier.coupon = srv.sql("SELECT t.public_id FROM reward_tiers t JOIN rallies r ON r.id = t.rally_id WHERE r.slug = 'prize' AND t.kind = 'coupon'");
   tier.prize = srv.sql("SELECT t.public_id FROM reward_tiers t JOIN rallies r ON r.id = t.rally_id WHERE r.slug = 'prize' AND t.kind = 'first_come'");
   tokens = srv.sql("SELECT qr_token FROM spots s JOIN rallies r ON r.id = s.rally_id WHERE r.slug = 'prize' ORDER BY s.position").split('\n');
@@ -66,8 +66,8 @@ describe('coupons', () => {
     const t = coupon.text.match(/name="_csrf" value="([^"]+)"/)[1];
     const wrong = await c.postForm(`${r.headers.location}/redeem`, { _csrf: t, pin: '0000' });
     assert.equal(wrong.status, 422);
-    assert.equal((await c.postForm(`${r.headers.location}/redeem`, { _csrf: t, pin: '2468' })).status, 303);
-    const again = await c.postForm(`${r.headers.location}/redeem`, { _csrf: t, pin: '2468' });
+    assert.equal((await c.postForm(`${r.headers.location}/redeem`, { _csrf: t, pin: '246802' })).status, 303);
+    const again = await c.postForm(`${r.headers.location}/redeem`, { _csrf: t, pin: '246802' });
     assert.equal(again.status, 409);
     assert.match(again.text, /使用済みです/);
     assert.equal((await srv.client().get(r.headers.location)).status, 404, "another browser cannot open someone's coupon");

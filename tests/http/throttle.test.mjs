@@ -54,3 +54,33 @@ test('a login to the sprayer\'s own account does not reset the address\'s failur
   assert.equal((await own()).status, 429, 'even with the right password, until the lock ends');
   assert.equal(srv.sql("SELECT failures FROM attempt_throttle WHERE key = 'login:127.0.0.1'"), '20');
 });
+
+test('the desk PIN cannot be guessed through a coupon from many addresses', async () => {
+  // Behind a trusted proxy each guess may come from its own address.
+  const own = await startServer({ env: { STAMPRALLY_SERVER_TRUSTED_PROXIES: '127.0.0.1' } });
+  try {
+    own.import({ tenant: 'dsk', slug: 'dsk', title: 'D', description: 'x', starts_at: '2020-01-01T00:00:00Z',
+      ends_at: '2099-01-01T00:00:00Z', status: 'published', spots: [{ name: 'S' }] });
+    const owner = await own.staff('dsk-owner', own.user('dsk', 'dsk-owner', 'owner'));
+    const t = (await owner.get('/console')).text.match(/name="_csrf" value="([^"]+)"/)[1];
+    assert.equal((await owner.postForm('/console/rallies/dsk/tiers', { _csrf: t, name: 'C', kind: 'coupon', condition: 'all' })).status, 303);
+    assert.equal((await owner.postForm('/console/rallies/dsk/desk-pin', { _csrf: t, desk_pin: '1234' })).status, 422, 'four digits are too few');
+    assert.equal((await owner.postForm('/console/rallies/dsk/desk-pin', { _csrf: t, desk_pin: '482915' })).status, 303);
+    const c = own.client();
+    await c.postJson('/api/v1/rallies/dsk/join');
+    assert.equal((await c.postJson('/api/v1/stamps', { qr_token: own.sql("SELECT s.qr_token FROM spots s JOIN rallies r ON r.id = s.rally_id WHERE r.slug = 'dsk'") })).status, 201);
+    const csrf = await c.csrfFrom('/recover');
+    const took = await c.postForm(`/r/dsk/rewards/${own.sql("SELECT public_id FROM reward_tiers WHERE name = 'C'")}`, { _csrf: csrf });
+    const redeem = `${took.headers.location}/redeem`;
+    const from = (i) => ({ headers: { 'X-Forwarded-For': `198.51.100.${i}` } });
+    for (let i = 0; i < 5; i++) {
+      const r = await c.postForm(redeem, { _csrf: csrf, pin: `00000${i}` }, from(i));
+      assert.equal(r.status, 422, `guess ${i + 1} from its own address`);
+    }
+    const right = await c.postForm(redeem, { _csrf: csrf, pin: '482915' }, from(99));
+    assert.equal(right.status, 429, 'the coupon is locked, whatever the address');
+    assert.equal(own.sql("SELECT count(*) FROM rewards WHERE redeemed_at IS NOT NULL"), '0');
+  } finally {
+    await own.stop();
+  }
+});
