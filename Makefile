@@ -4,11 +4,14 @@
 #   make run        install missing packages, build, serve on http://localhost:8080 with the demo rally
 #   make test       install missing packages, build, run every test (also under ASan+UBSan)
 #   make bench      run the benchmark (bench/run)
+#
+# libunistring (Unicode normalisation of passwords) ships no pkg-config file
+# in Debian 12: it is linked as -lunistring.
 
 PKGS     := libmicrohttpd sqlite3 libsodium jansson libqrencode libcurl
 CC       ?= cc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lunistring -lm -lpthread
 
 WARN     := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wvla
 HARDEN   := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE

@@ -1,9 +1,11 @@
 /*
  * account.c — see account.h.
  *
- * Throttling (NIST SP 800-63B §5.2.2): an account is locked for a backoff
- * that doubles from 30 s after its 5th consecutive failure, up to 15 min; an
- * address is locked for 15 min after 20 failures within 15 min.
+ * Passwords themselves (rules, hashing, the argon2id slots): core/password.c.
+ * Throttling (NIST SP 800-63B §5.2.2, core/throttle.c): a login ID — whether
+ * an account has it or not — is locked for a backoff that doubles from 30 s
+ * after its 5th failure, up to 15 min; an address for 15 min after 20
+ * failures within 15 min.
  */
 #include "core/account.h"
 
@@ -54,115 +56,6 @@ int role_rank(const char *role)
 	return 0;
 }
 
-/* ---- passwords ---- */
-
-static char **blocklist;
-static size_t nblock;
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcasecmp(*(char *const *)a, *(char *const *)b);
-}
-
-int password_blocklist_load(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	char line[256];
-	size_t cap = 4096;
-	char **list = malloc(cap * sizeof *list);
-	size_t n = 0;
-	while (list && fgets(line, sizeof line, f)) {
-		line[strcspn(line, "\r\n")] = '\0';
-		if (!line[0] || strncmp(line, "#!comment", 9) == 0)
-			continue;
-		if (n == cap) {
-			char **nl = realloc(list, 2 * cap * sizeof *list);
-			if (!nl)
-				break;
-			list = nl;
-			cap *= 2;
-		}
-		list[n++] = strdup(line);
-	}
-	fclose(f);
-	if (!list)
-		return -1;
-	qsort(list, n, sizeof *list, cmp_str);
-	blocklist = list;
-	nblock = n;
-	return (int)n;
-}
-
-const char *password_policy(const char *pw, const char *login)
-{
-	size_t n = utf8_chars(pw);
-	if (n < PASSWORD_MIN_CHARS)
-		return "password.too_short";
-	if (n > PASSWORD_MAX_CHARS)
-		return "password.too_long";
-	if (login && strcasecmp(pw, login) == 0)
-		return "password.same_as_login";
-	if (nblock && bsearch(&pw, blocklist, nblock, sizeof *blocklist, cmp_str))
-		return "password.too_common";
-	return NULL;
-}
-
-int password_hash(const char *pw, char *out, size_t outsz)
-{
-	if (outsz < crypto_pwhash_STRBYTES)
-		return -1;
-	return crypto_pwhash_str_alg(out, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-				     crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13);
-}
-
-int password_verify(const char *hash, const char *pw)
-{
-	return hash && *hash && crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
-}
-
-static struct {
-	pthread_mutex_t mu;
-	pthread_cond_t freed;
-	int used;
-} slots = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
-
-int password_slot_take(void)
-{
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 2;
-	pthread_mutex_lock(&slots.mu);
-	int rc = 0;
-	while (slots.used >= PASSWORD_SLOTS && rc == 0)
-		rc = pthread_cond_timedwait(&slots.freed, &slots.mu, &until);
-	int taken = slots.used < PASSWORD_SLOTS;
-	slots.used += taken;
-	pthread_mutex_unlock(&slots.mu);
-	return taken;
-}
-
-void password_slot_give(void)
-{
-	pthread_mutex_lock(&slots.mu);
-	slots.used--;
-	pthread_cond_signal(&slots.freed);
-	pthread_mutex_unlock(&slots.mu);
-}
-
-void password_random(char *out, size_t outsz)
-{
-	/* No 0/O, 1/l/I: easy to read out and type. */
-	static const char alphabet[] = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-	size_t n = outsz - 1 < 20 ? outsz - 1 : 20;
-	for (size_t i = 0; i < n; i++)
-		out[i] = alphabet[randombytes_uniform(sizeof alphabet - 1)];
-	out[n] = '\0';
-}
-
-/* A hash of a random password, verified against when the login ID is
- * unknown so that both cases cost the same argon2id time. */
 static char dummy_hash[crypto_pwhash_STRBYTES];
 
 int account_init(void)

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/password.h"
 #include "lib/arena.h"
 #include "store/db.h"
 
@@ -30,8 +31,6 @@ struct account {
 	unsigned perms;
 };
 
-#define PASSWORD_MIN_CHARS 8
-#define PASSWORD_MAX_CHARS 128
 #define LOGIN_MAX_CHARS 64
 
 /* The permission bits of a role; 0 for an unknown role. */
@@ -41,26 +40,6 @@ int role_valid(const char *role);
 /* The rank of a role (owner 5 … viewer 1), to stop an admin making an owner. */
 int role_rank(const char *role);
 
-/* Load the list of common passwords (one per line, '#!comment' lines
- * skipped). Returns the count, or -1 when the file cannot be read. */
-int password_blocklist_load(const char *path);
-/* Check a new password against the rules: NULL when acceptable, else the
- * catalog key of the reason (too short, too long, too common, same as the
- * login). */
-const char *password_policy(const char *password, const char *login);
-/* argon2id hash of password into out (crypto_pwhash_STRBYTES). 0 or -1. */
-int password_hash(const char *password, char *out, size_t outsz);
-/* True when password matches hash (compared exactly as typed). */
-int password_verify(const char *hash, const char *password);
-/* argon2id is 64 MiB and ~0.1 s of CPU: at most PASSWORD_SLOTS run at once
- * (a flood of logins costs bounded memory). password_slot_take waits up to
- * two seconds for a slot: 1 taken (give it back with password_slot_give),
- * 0 none free (answer 503 with Retry-After). */
-#define PASSWORD_SLOTS 4
-int password_slot_take(void);
-void password_slot_give(void);
-/* A random strong password (20 characters, ~110 bits) into out (≥ 24 bytes). */
-void password_random(char *out, size_t outsz);
 /* Prepare the stand-in hash used for unknown login IDs. Call once at start. */
 int account_init(void);
 /* True when password is the account's (account_id 0: never, after the same

@@ -75,7 +75,7 @@ static const char *event_detail(req *r, const char *login, const char *role)
 /* An account change whose new password was hashed before: the change and
  * its security event, in one piece on the writer. */
 struct account_job {
-	int64_t tenant_id, actor_id, account_id; /* account_id 0: create */
+	int64_t tenant_id, actor_id, account_id; /* account_id 0: create; -1: a wrong current password */
 	const char *login, *role, *hash, *ip, *kind, *detail;
 	int64_t created;                          /* out: the new account's id, 0 when the login is taken */
 };
@@ -84,7 +84,10 @@ static int write_account(db *d, void *arg)
 {
 	struct account_job *j = arg;
 	int64_t now = time_now_ms();
-	if (j->account_id == 0) {
+	if (j->account_id < 0) {
+		if (login_failed(d, j->ip, j->login, now) != 0)
+			return DB_ERROR;
+	} else if (j->account_id == 0) {
 		j->created = account_insert(d, j->tenant_id, j->login, j->role, j->hash, now);
 		if (j->created <= 0)
 			return j->created < 0 ? DB_ERROR : 0;
@@ -232,7 +235,15 @@ void console_password(req *r)
 {
 	const char *cur = req_form(r, "current"), *pw = req_form(r, "password"), *again = req_form(r, "password_again");
 	json_t *view = console_view(r);
-	const char *problem = NULL;
+	const char *problem = NULL, *ip = req_client_ip(r);
+	int64_t wait;
+	/* The current password is guessed like a login: the same throttles. */
+	if (!login_allowed(r->db, ip, r->staff->login, time_now_ms(), &wait)) {
+		req_add_header(r, "Retry-After", arena_printf(&r->a, "%lld", (long long)wait));
+		console_field_error(r, view, "current", "password.throttled");
+		page_render(r, 429, "password", view);
+		return;
+	}
 	if (!password_slot_take()) {
 		json_decref(view);
 		web_busy(r);
@@ -241,11 +252,16 @@ void console_password(req *r)
 	int current_ok = cur && account_password_matches(r->db, r->staff->id, cur);
 	password_slot_give();
 	if (!current_ok) {
+		struct account_job j = {r->staff->tenant_id, r->staff->id, -1, r->staff->login, NULL, NULL, ip,
+					"password_change_failed", NULL, 0};
+		if (web_write(r, write_account, &j) < 0)
+			return;
 		console_field_error(r, view, "current", "password.current_wrong");
 		page_render(r, 422, "password", view);
 		return;
 	}
-	if (!pw || (problem = password_policy(pw, r->staff->login)) != NULL) {
+	const char *context[] = {"stamprally", r->staff->login, r->staff->tenant_slug, r->staff->tenant_name};
+	if (!pw || (problem = password_policy(pw, context, 4)) != NULL) {
 		console_field_error(r, view, "password", problem ? problem : "password.too_short");
 	} else if (!again || strcmp(pw, again) != 0) {
 		console_field_error(r, view, "password_again", "password.mismatch");

@@ -84,3 +84,26 @@ test('the desk PIN cannot be guessed through a coupon from many addresses', asyn
     await own.stop();
   }
 });
+
+test('the current-password check of /console/password is throttled like a login; new passwords follow the rules', async () => {
+  const own = await startServer();
+  try {
+    own.import({ tenant: 'pwc', slug: 'pwc', title: 'P', description: 'x', starts_at: '2020-01-01T00:00:00Z',
+      ends_at: '2099-01-01T00:00:00Z', status: 'published', spots: [{ name: 'S' }] });
+    const pw = own.user('pwc', 'pwc-user', 'viewer');
+    const c = await own.staff('pwc-user', pw);
+    const t = await c.csrfFrom('/console/password');
+    const change = (current, next) => c.postForm('/console/password', { _csrf: t, current, password: next, password_again: next });
+    const rule = await change(pw, 'stamprally-2026');
+    assert.equal(rule.status, 422);
+    assert.match(rule.text, /サービス名・組織名・ログインIDを含む/);
+    assert.equal((await change(pw, 'abcdefghij')).status, 422);
+    for (let i = 0; i < 5; i++) assert.equal((await change(`wrong-${i}-password`, 'a fine new passphrase')).status, 422);
+    const locked = await change(pw, 'a fine new passphrase');
+    assert.equal(locked.status, 429, 'the right current password waits out the lock');
+    assert.ok(Number(locked.headers['retry-after']) > 0);
+    assert.equal(own.sql("SELECT count(*) FROM security_events WHERE kind = 'password_change_failed'"), '5');
+  } finally {
+    await own.stop();
+  }
+});

@@ -1,0 +1,212 @@
+/*
+ * password.c — see password.h.
+ */
+#include "core/password.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <uninorm.h>
+#include <unistr.h>
+
+#include "lib/utf8.h"
+
+static char **blocklist;
+static size_t nblock;
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcasecmp(*(char *const *)a, *(char *const *)b);
+}
+
+int password_blocklist_load(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	char line[256];
+	size_t cap = 4096;
+	char **list = malloc(cap * sizeof *list);
+	size_t n = 0;
+	while (list && fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (!line[0] || strncmp(line, "#!comment", 9) == 0)
+			continue;
+		if (n == cap) {
+			char **nl = realloc(list, 2 * cap * sizeof *list);
+			if (!nl)
+				break;
+			list = nl;
+			cap *= 2;
+		}
+		list[n++] = strdup(line);
+	}
+	fclose(f);
+	if (!list)
+		return -1;
+	qsort(list, n, sizeof *list, cmp_str);
+	blocklist = list;
+	nblock = n;
+	return (int)n;
+}
+
+/* True when s is one short unit repeated ("aaaaaaaa", "abcabcabc", "1212…"). */
+static int repetitive(const char *s, size_t n)
+{
+	for (size_t unit = 1; unit <= n / 2; unit++) {
+		if (n % unit)
+			continue;
+		size_t i = unit;
+		while (i < n && s[i] == s[i - unit])
+			i++;
+		if (i == n)
+			return 1;
+	}
+	return 0;
+}
+
+/* True when every byte is the one before plus or minus one ("abcdefgh",
+ * "87654321"), or a run of the keyboard's top rows ("qwertyui"). */
+static int sequential(const char *s, size_t n)
+{
+	static const char *rows[] = {"qwertyuiopasdfghjklzxcvbnm", "1234567890", "mnbvcxzlkjhgfdsapoiuytrewq"};
+	int up = 1, down = 1;
+	for (size_t i = 1; i < n; i++) {
+		up &= (unsigned char)s[i] == (unsigned char)s[i - 1] + 1;
+		down &= (unsigned char)s[i] + 1 == (unsigned char)s[i - 1];
+	}
+	for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++)
+		if (strstr(rows[k], s))
+			return 1;
+	return up || down;
+}
+
+const char *password_policy(const char *pw, const char *const *context, int ncontext)
+{
+	char *norm = password_normalise(pw);
+	if (!norm)
+		return "password.invalid";
+	const char *why = NULL;
+	size_t n = utf8_chars(norm), len = strlen(norm);
+	char *lower = strdup(norm);
+	for (char *c = lower; c && *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	if (n < PASSWORD_MIN_CHARS)
+		why = "password.too_short";
+	else if (n > PASSWORD_MAX_CHARS)
+		why = "password.too_long";
+	else if (!lower)
+		why = "password.invalid";
+	else if (repetitive(lower, len) || sequential(lower, len))
+		why = "password.too_simple";
+	else if (nblock && bsearch(&norm, blocklist, nblock, sizeof *blocklist, cmp_str))
+		why = "password.too_common";
+	for (int i = 0; !why && i < ncontext; i++) {
+		const char *w = context[i];
+		char *wl = w && strlen(w) >= 4 ? strdup(w) : NULL;
+		for (char *c = wl; c && *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		if (wl && strstr(lower, wl))
+			why = "password.context";
+		free(wl);
+	}
+	free(lower);
+	free(norm);
+	return why;
+}
+
+char *password_normalise(const char *pw)
+{
+	size_t n = 0;
+	if (!pw || u8_check((const uint8_t *)pw, strlen(pw)) != NULL)
+		return NULL;
+	uint8_t *out = u8_normalize(UNINORM_NFKC, (const uint8_t *)pw, strlen(pw), NULL, &n);
+	if (!out)
+		return NULL;
+	char *s = malloc(n + 1);
+	if (s) {
+		memcpy(s, out, n);
+		s[n] = '\0';
+	}
+	free(out);
+	return s;
+}
+
+int password_hash(const char *pw, char *out, size_t outsz)
+{
+	char *norm = password_normalise(pw);
+	if (outsz < crypto_pwhash_STRBYTES || !norm) {
+		free(norm);
+		return -1;
+	}
+	int rc = crypto_pwhash_str_alg(out, norm, strlen(norm), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+				       crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13);
+	sodium_memzero(norm, strlen(norm));
+	free(norm);
+	return rc;
+}
+
+int password_verify(const char *hash, const char *pw)
+{
+	if (!hash || !*hash)
+		return 0;
+	char *norm = password_normalise(pw);
+	int ok = norm && crypto_pwhash_str_verify(hash, norm, strlen(norm)) == 0;
+	/* A hash made before passwords were normalised: try the bytes as typed,
+	 * only when they differ (an ASCII password costs one argon2id). */
+	if (!ok && norm && strcmp(norm, pw) != 0)
+		ok = crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
+	if (norm) {
+		sodium_memzero(norm, strlen(norm));
+		free(norm);
+	}
+	return ok;
+}
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t freed;
+	int used;
+} slots = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+
+int password_slot_take(void)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 2;
+	pthread_mutex_lock(&slots.mu);
+	int rc = 0;
+	while (slots.used >= PASSWORD_SLOTS && rc == 0)
+		rc = pthread_cond_timedwait(&slots.freed, &slots.mu, &until);
+	int taken = slots.used < PASSWORD_SLOTS;
+	slots.used += taken;
+	pthread_mutex_unlock(&slots.mu);
+	return taken;
+}
+
+void password_slot_give(void)
+{
+	pthread_mutex_lock(&slots.mu);
+	slots.used--;
+	pthread_cond_signal(&slots.freed);
+	pthread_mutex_unlock(&slots.mu);
+}
+
+void password_random(char *out, size_t outsz)
+{
+	/* No 0/O, 1/l/I: easy to read out and type. */
+	static const char alphabet[] = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+	size_t n = outsz - 1 < 20 ? outsz - 1 : 20;
+	for (size_t i = 0; i < n; i++)
+		out[i] = alphabet[randombytes_uniform(sizeof alphabet - 1)];
+	out[n] = '\0';
+}
+
+/* A hash of a random password, verified against when the login ID is
+ * unknown so that both cases cost the same argon2id time. */
