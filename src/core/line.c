@@ -72,6 +72,14 @@ int line_login_find(db *d, arena *a, const char *state, const char *browser, int
 	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
 }
 
+int64_t line_login_rally(db *d, const char *state, int64_t now)
+{
+	if (!token_valid(state))
+		return 0;
+	return db_int1(d, 0, "SELECT rally_id FROM oauth_states WHERE state = $1 AND created_at >= $2", "ti", state,
+		       now - LINE_STATE_TTL_MS);
+}
+
 int line_login_use(db *d, const char *state)
 {
 	if (db_exec(d, "DELETE FROM oauth_states WHERE state = $1", "t", state) != DB_DONE)

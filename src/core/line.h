@@ -33,6 +33,9 @@ int line_login_begin(db *d, const char *browser, const struct line_login *l, int
 /* The login in progress with this state for this browser (only within the
  * time limit; reads only). 1 found (filled into *out), 0 none, -1 error. */
 int line_login_find(db *d, arena *a, const char *state, const char *browser, int64_t now, struct line_login *out);
+/* The rally of a login in progress with this state, whichever browser it
+ * was started in (only to offer a retry; never to log in): its id, or 0. */
+int64_t line_login_rally(db *d, const char *state, int64_t now);
 /* Use up the login with this state: 1 when this call deleted it, 0 when it
  * was already gone (a replayed callback), -1 on error. */
 int line_login_use(db *d, const char *state);

@@ -182,6 +182,13 @@ void line_callback(req *r)
 	if (got < 0)
 		return;
 	if (got != 1 || u.used != 1) {
+		/* LINE may finish in another browser (private browsing, an in-app
+		 * browser) that never got our cookies: the state still names the
+		 * rally, so the retry (without auto login) can go back to it. */
+		struct rally other;
+		int64_t rid = slug ? 0 : line_login_rally(r->db, state, time_now_ms());
+		if (rid > 0 && rally_by_id(r->db, &r->a, rid, &other) == 1)
+			slug = other.slug;
 		log_refusal("state mismatch");
 		refusal_page(r, 400, "line.state_mismatch", slug, 1);
 		return;

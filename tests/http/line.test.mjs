@@ -142,6 +142,9 @@ describe('LINE Login', () => {
     const res = await thief.get(cb.pathname + cb.search);
     assert.equal(res.status, 400);
     assert.ok(!thief.cookies.has('sid'));
+    // LINE finishing in another browser (private browsing): the page still
+    // offers the retry for this rally, without LINE's auto login.
+    assert.match(res.text, /href="\/auth\/line\/start\?rally=line-opt&amp;retry=1"/);
   });
 
   test('an anonymous card merges into the LINE card: union, never a duplicate', async () => {
