@@ -119,22 +119,11 @@ int spot_form_check(const struct spot_form *f, json_t *errors)
 	return json_object_size(errors) ? -1 : 0;
 }
 
-/* Hash a passcode into out (argon2id, moderate limits: it guards an event,
- * not an account). "" when none. */
-static int passcode_hash(const char *p, char out[crypto_pwhash_STRBYTES])
-{
-	out[0] = '\0';
-	if (!p || !*p)
-		return 0;
-	return crypto_pwhash_str_alg(out, p, strlen(p), crypto_pwhash_OPSLIMIT_INTERACTIVE, 8u << 20,
-				     crypto_pwhash_ALG_ARGON2ID13);
-}
-
 int64_t rally_create(db *d, int64_t tenant_id, const struct rally_form *f, int64_t now)
 {
-	char hash[crypto_pwhash_STRBYTES];
-	if (passcode_hash(f->passcode, hash) != 0)
-		return -1;
+	const char *hash = f->passcode && *f->passcode ? f->passcode_hash : "";
+	if (!hash)
+		return -1; /* a passcode must come with its hash */
 	if (db_int1(d, 0, "SELECT count(*) FROM rallies WHERE slug = $1", "t", f->slug))
 		return 0;
 	return db_int1(d, -1,
@@ -153,8 +142,8 @@ int rally_update(db *d, int64_t rally_id, const struct rally_form *f, int64_t no
 			 "ttiitttii", f->title, f->description ? f->description : "", f->starts_at, f->ends_at, f->primary,
 			 f->accent, f->background, now, rally_id);
 	if (rc == DB_DONE && (f->clear_passcode || (f->passcode && *f->passcode))) {
-		char hash[crypto_pwhash_STRBYTES];
-		if (passcode_hash(f->clear_passcode ? NULL : f->passcode, hash) != 0)
+		const char *hash = f->clear_passcode ? "" : f->passcode_hash;
+		if (!hash)
 			return -1;
 		rc = db_exec(d, "UPDATE rallies SET passcode_hash = $1 WHERE id = $2", "ti", hash, rally_id);
 	}
@@ -187,12 +176,26 @@ int rally_has_passcode(db *d, int64_t rally_id)
 	return db_int1(d, 0, "SELECT passcode_hash <> '' FROM rallies WHERE id = $1", "i", rally_id) == 1;
 }
 
-int rally_passcode_ok(db *d, int64_t rally_id, const char *passcode)
+/* A text column of a rally as an arena string, or NULL on error. */
+static const char *rally_text(db *d, arena *a, int64_t rally_id, int desk)
 {
-	char *hash = db_text1(d, "SELECT passcode_hash FROM rallies WHERE id = $1", "i", rally_id);
-	int ok = !hash || !*hash || (passcode && crypto_pwhash_str_verify(hash, passcode, strlen(passcode)) == 0);
-	free(hash);
-	return ok;
+	char *v = desk ? db_text1(d, "SELECT desk_pin_hash FROM rallies WHERE id = $1", "i", rally_id)
+		       : db_text1(d, "SELECT passcode_hash FROM rallies WHERE id = $1", "i", rally_id);
+	if (!v)
+		return db_failed(d) ? NULL : "";
+	const char *out = arena_strdup(a, v);
+	free(v);
+	return out;
+}
+
+const char *rally_passcode_hash(db *d, arena *a, int64_t rally_id)
+{
+	return rally_text(d, a, rally_id, 0);
+}
+
+const char *rally_desk_pin_hash(db *d, arena *a, int64_t rally_id)
+{
+	return rally_text(d, a, rally_id, 1);
 }
 
 int rally_theme(db *d, int64_t rally_id, char out[3][8])
@@ -303,7 +306,7 @@ int spot_extra_load(db *d, arena *a, int64_t spot_id, struct spot_extra *out)
 	return rc == DB_ROW ? 0 : -1;
 }
 
-int spot_set_methods(db *d, int64_t spot_id, const char *methods, const char *keyword, const char *pin)
+int spot_set_methods(db *d, int64_t spot_id, const char *methods, const char *keyword, const char *pin_hash)
 {
 	int rc = db_exec(d, "UPDATE spots SET methods = $1 WHERE id = $2", "ti", methods, spot_id);
 	if (rc == DB_DONE && keyword && *keyword) {
@@ -311,21 +314,17 @@ int spot_set_methods(db *d, int64_t spot_id, const char *methods, const char *ke
 		keyword_hash(keyword, h);
 		rc = db_exec(d, "UPDATE spots SET keyword_hash = $1 WHERE id = $2", "ti", h, spot_id);
 	}
-	if (rc == DB_DONE && pin && *pin) {
-		char h[128];
-		if (pin_hash(pin, h) != 0)
-			return -1;
-		rc = db_exec(d, "UPDATE spots SET pin_hash = $1 WHERE id = $2", "ti", h, spot_id);
-	}
+	if (rc == DB_DONE && pin_hash && *pin_hash)
+		rc = db_exec(d, "UPDATE spots SET pin_hash = $1 WHERE id = $2", "ti", pin_hash, spot_id);
 	return rc == DB_DONE ? 0 : -1;
 }
 
-int rally_set_desk_pin(db *d, int64_t rally_id, const char *pin)
+int rally_set_desk_pin(db *d, int64_t rally_id, const char *pin_hash)
 {
-	char h[128] = "";
-	if (pin && *pin && pin_hash(pin, h) != 0)
-		return -1;
-	return db_exec(d, "UPDATE rallies SET desk_pin_hash = $1 WHERE id = $2", "ti", h, rally_id) == DB_DONE ? 0 : -1;
+	return db_exec(d, "UPDATE rallies SET desk_pin_hash = $1 WHERE id = $2", "ti", pin_hash ? pin_hash : "", rally_id) ==
+			       DB_DONE
+		       ? 0
+		       : -1;
 }
 
 int pin_valid(const char *pin)
@@ -351,10 +350,4 @@ int parse_hhmm(const char *s, int end)
 	return v < 1440 || (end && v == 1440) ? v : -2;
 }
 
-int rally_desk_pin_ok(db *d, int64_t rally_id, const char *pin)
-{
-	char *h = db_text1(d, "SELECT desk_pin_hash FROM rallies WHERE id = $1", "i", rally_id);
-	int ok = h && *h && pin && strlen(pin) <= 32 && crypto_pwhash_str_verify(h, pin, strlen(pin)) == 0;
-	free(h);
-	return ok;
-}
+

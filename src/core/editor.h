@@ -17,7 +17,8 @@ struct rally_form {
 	const char *slug, *title, *description;
 	int64_t starts_at, ends_at;
 	const char *primary, *accent, *background; /* #rrggbb */
-	const char *passcode;       /* NULL or "": keep; otherwise set */
+	const char *passcode;       /* NULL or "": keep; otherwise set (checked for length) */
+	const char *passcode_hash;  /* its secret_hash, made before the write transaction (web/prove.c) */
 	int clear_passcode;
 };
 
@@ -48,9 +49,10 @@ int rally_update(db *d, int64_t rally_id, const struct rally_form *f, int64_t no
 /* Whether status may go from `from` to `to`. */
 int rally_transition_allowed(enum rally_status from, enum rally_status to);
 int rally_set_status(db *d, int64_t rally_id, enum rally_status status, int64_t now);
-/* True when the rally asks for a passcode; rally_passcode_ok checks one. */
+/* True when the rally asks for a passcode; rally_passcode_hash is its hash
+ * (arena string; "" when none) or NULL on error. */
 int rally_has_passcode(db *d, int64_t rally_id);
-int rally_passcode_ok(db *d, int64_t rally_id, const char *passcode);
+const char *rally_passcode_hash(db *d, arena *a, int64_t rally_id);
 /* The rally's theme colours into out[3][8] (primary, accent, background). */
 int rally_theme(db *d, int64_t rally_id, char out[3][8]);
 /* The image ids of a rally's cover / a spot's image and stamp (0: none). */
@@ -72,16 +74,16 @@ struct spot_extra {
 	const char *category;
 };
 int spot_extra_load(db *d, arena *a, int64_t spot_id, struct spot_extra *out);
-/* Set the methods (a valid comma list), and the keyword / PIN when given
- * (stored hashed). 0 or -1. */
-int spot_set_methods(db *d, int64_t spot_id, const char *methods, const char *keyword, const char *pin);
-/* Set (or, with "" / NULL, remove) the rally's desk PIN. */
-int rally_set_desk_pin(db *d, int64_t rally_id, const char *pin);
+/* Set the methods (a valid comma list), and the keyword (stored hashed) /
+ * the PIN's secret_hash when given. 0 or -1. */
+int spot_set_methods(db *d, int64_t spot_id, const char *methods, const char *keyword, const char *pin_hash);
+/* Set the rally's desk PIN from its secret_hash (or, with "" / NULL, remove it). */
+int rally_set_desk_pin(db *d, int64_t rally_id, const char *pin_hash);
 /* "HH:MM" → minutes after midnight (24:00 allowed as an end); -1 for ""
  * or NULL; -2 when malformed. */
 int parse_hhmm(const char *s, int end);
-/* True when pin is the rally's desk PIN (argon2id). */
-int rally_desk_pin_ok(db *d, int64_t rally_id, const char *pin);
+/* The rally's desk PIN hash (arena string; "" when none) or NULL on error. */
+const char *rally_desk_pin_hash(db *d, arena *a, int64_t rally_id);
 /* A staff PIN: 4 to 8 digits. */
 int pin_valid(const char *pin);
 /* A desk PIN: 6 to 8 digits (it redeems every coupon of the rally). */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/secret.h"
 #include "lib/seal.h"
 #include "lib/utf8.h"
 #include "store/writer.h"
@@ -142,12 +143,6 @@ int spot_methods_load(db *d, arena *a, int64_t spot_id, struct spot_methods *out
 	return rc == DB_ROW ? 0 : -1;
 }
 
-/* argon2id check of a PIN against a stored hash ("" never matches). */
-static int pin_matches(const char *hash, const char *pin)
-{
-	return hash && *hash && crypto_pwhash_str_verify(hash, pin, strlen(pin)) == 0;
-}
-
 enum method_result method_verify(const struct spot_methods *m, const struct method_input *in, double *distance_m)
 {
 	*distance_m = 0;
@@ -176,12 +171,10 @@ enum method_result method_verify(const struct spot_methods *m, const struct meth
 			       ? METHOD_OK
 			       : METHOD_WRONG_KEYWORD;
 	}
-	case SM_PIN: {
-		const char *pin = in->secret ? in->secret : "";
-		/* The spot's own PIN only: the desk PIN redeems coupons and is a
-		 * different secret, so one leaked PIN does not open both. */
-		return strlen(pin) <= 32 && pin_matches(m->pin_hash, pin) ? METHOD_OK : METHOD_WRONG_PIN;
-	}
+	case SM_PIN:
+		/* The spot's own PIN only (the desk PIN redeems coupons: a different
+		 * secret), proven before the claim reached the writer. */
+		return secret_same(in->proven_pin_hash, m->pin_hash) ? METHOD_OK : METHOD_WRONG_PIN;
 	default:
 		return METHOD_NOT_ALLOWED;
 	}
@@ -194,8 +187,3 @@ const char *method_result_code(enum method_result r)
 	return codes[r];
 }
 
-int pin_hash(const char *pin, char out[128])
-{
-	return crypto_pwhash_str_alg(out, pin, strlen(pin), crypto_pwhash_OPSLIMIT_INTERACTIVE, 8u << 20,
-				     crypto_pwhash_ALG_ARGON2ID13);
-}

@@ -83,19 +83,19 @@ struct method_input {
 	                       * rotating code: the proof of SM_QR, SM_QR_GPS, SM_ROTATING_QR */
 	int has_position;
 	double lat, lon, accuracy;
-	const char *secret;   /* keyword or PIN */
+	const char *secret;   /* the keyword */
+	const char *proven_pin_hash; /* the spot PIN hash the sent PIN was proven against (web/prove.c), or NULL */
 };
 
 int spot_methods_load(db *d, arena *a, int64_t spot_id, struct spot_methods *out);
 /* Check one claim's proof against the spot (no throttling here). Every
  * method needs its own proof: QR and rotating QR a checked token
  * (in->token_proven), GPS a position inside the radius, QR + GPS both,
- * keyword and PIN the secret; SM_NONE or a method the spot does not take
+ * the keyword its word, a PIN the spot PIN hash it was proven against before
+ * the claim began (in->proven_pin_hash); SM_NONE or a method the spot does not take
  * is METHOD_NOT_ALLOWED. */
 enum method_result method_verify(const struct spot_methods *m, const struct method_input *in, double *distance_m);
 /* A stable code for the API ("too_far", "wrong_keyword", ...). */
 const char *method_result_code(enum method_result r);
-/* argon2id hash of a staff PIN (out ≥ crypto_pwhash_STRBYTES = 128). 0 or -1. */
-int pin_hash(const char *pin, char out[128]);
 
 #endif

@@ -3,6 +3,7 @@
  */
 #include "core/password.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -16,6 +17,7 @@
 #include <unistr.h>
 
 #include "lib/utf8.h"
+#include "store/db.h"
 
 static char **blocklist;
 static size_t nblock;
@@ -140,6 +142,7 @@ char *password_normalise(const char *pw)
 
 int password_hash(const char *pw, char *out, size_t outsz)
 {
+	assert(!db_write_lock_held()); /* never argon2id under the write lock */
 	char *norm = password_normalise(pw);
 	if (outsz < crypto_pwhash_STRBYTES || !norm) {
 		free(norm);
@@ -154,6 +157,7 @@ int password_hash(const char *pw, char *out, size_t outsz)
 
 int password_verify(const char *hash, const char *pw)
 {
+	assert(!db_write_lock_held());
 	if (!hash || !*hash)
 		return 0;
 	char *norm = password_normalise(pw);

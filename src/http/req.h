@@ -59,6 +59,13 @@ typedef struct req {
 	                             * answers 503 whatever the handler said (fail centrally) */
 	int new_stamps;             /* stamps this request wrote (counted in /metrics once durable) */
 	int new_joins;              /* participants this request created (likewise) */
+	/* What web_prove established before the unit of work: the stored hash
+	 * each sent secret matched (NULL: not sent or wrong), and the hashes of
+	 * new secrets a console form sets (pin, desk_pin, passcode). */
+	struct {
+		const char *pin_hash, *passcode_hash, *desk_pin_hash;
+		const char *new_hash[3];
+	} proof;
 
 	/* the CSRF cookie and the form token derived from it */
 	const char *csrf_cookie;

@@ -87,6 +87,10 @@ int db_begin_read(db *d);
  * instead of every caller checking. */
 int db_failed(db *d);
 void db_clear_failed(db *d);
+/* True when the calling thread holds a write transaction on any connection:
+ * the process-wide write lock. Slow work (argon2id, calls to other
+ * services) asserts it is not. */
+int db_write_lock_held(void);
 /* True inside a write transaction (db_begin). */
 int db_in_write(db *d);
 int db_commit(db *d);

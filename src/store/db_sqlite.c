@@ -35,6 +35,8 @@ struct db {
 };
 
 static struct db_options opts;
+/* Whether this thread holds the process-wide write lock (a write transaction). */
+static _Thread_local int write_held;
 static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Each worker thread's connection; closed by the key's destructor when the
  * thread ends (libmicrohttpd's pool threads end in MHD_stop_daemon). */
@@ -360,6 +362,11 @@ int db_begin_read(db *d)
 	return 0;
 }
 
+int db_write_lock_held(void)
+{
+	return write_held;
+}
+
 int db_failed(db *d)
 {
 	return d && d->failed;
@@ -395,6 +402,7 @@ int db_begin(db *d)
 		return DB_ERROR;
 	}
 	d->depth = 1;
+	write_held = 1;
 	return 0;
 }
 
@@ -408,8 +416,10 @@ int db_commit(db *d)
 	if (rc != 0)
 		db_exec(d, "ROLLBACK", NULL);
 	d->depth = 0;
-	if (!d->read_only)
+	if (!d->read_only) {
+		write_held = 0;
 		pthread_mutex_unlock(&write_lock);
+	}
 	d->read_only = 0;
 	return rc;
 }
@@ -424,8 +434,10 @@ int db_rollback(db *d)
 	}
 	int rc = db_exec(d, "ROLLBACK", NULL) == DB_DONE ? 0 : DB_ERROR;
 	d->depth = 0;
-	if (!d->read_only)
+	if (!d->read_only) {
+		write_held = 0;
 		pthread_mutex_unlock(&write_lock);
+	}
 	d->read_only = 0;
 	return rc;
 }

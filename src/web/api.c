@@ -83,8 +83,7 @@ void api_stamp(req *r)
 		if (!web_spot_by_id(r, spot_id, &s, &ra))
 			return;
 		in.method = stamp_method_parse(json_string_value(json_object_get(r->json, "method")), -1);
-		json_t *secret = json_object_get(r->json, in.method == SM_PIN ? "pin" : "keyword");
-		in.secret = json_string_value(secret);
+		in.secret = json_string_value(json_object_get(r->json, "keyword")); /* a PIN is proven before (prove.c) */
 		if (!web_method_by_id(in.method)) {
 			web_error(r, 400, "invalid_request", "error.method_required", NULL);
 			return;

@@ -26,6 +26,7 @@ int web_method_ok(req *r, const struct rally *ra, const struct spot *s, const st
 	struct spot_methods m;
 	double dist = 0;
 	int guess = in->method == SM_KEYWORD || in->method == SM_PIN;
+	in->proven_pin_hash = r->proof.pin_hash;
 	if (guess && !web_not_locked(r, p))
 		return 0;
 	if (spot_methods_load(r->db, &r->a, s->id, &m) != 0) {

@@ -48,6 +48,7 @@ static void read_form(req *r, struct rally_form *f)
 	f->accent = req_form(r, "accent");
 	f->background = req_form(r, "background");
 	f->passcode = req_form(r, "passcode");
+	f->passcode_hash = r->proof.new_hash[2]; /* made before the transaction (prove.c) */
 	const char *clear = req_form(r, "clear_passcode");
 	f->clear_passcode = clear && strcmp(clear, "1") == 0;
 }
@@ -273,7 +274,11 @@ void console_rally_desk_pin(req *r)
 		web_error(r, 422, "invalid_request", "rally.desk_pin_invalid", json_pack("{s:s}", "back", back));
 		return;
 	}
-	if (rally_set_desk_pin(r->db, ra.id, pin) != 0) {
+	if (pin && *pin && !r->proof.new_hash[1]) { /* hashed before the transaction (prove.c) */
+		r->failed = 1;
+		return;
+	}
+	if (rally_set_desk_pin(r->db, ra.id, pin && *pin ? r->proof.new_hash[1] : "") != 0) {
 		r->failed = 1;
 		return;
 	}

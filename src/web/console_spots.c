@@ -239,7 +239,11 @@ void console_spot_methods(req *r)
 		web_error(r, 422, "invalid_request", problem, json_pack("{s:s}", "back", back));
 		return;
 	}
-	if (spot_set_methods(r->db, s.id, methods, keyword, pin) != 0) {
+	if (pin && *pin && !r->proof.new_hash[0]) { /* hashed before the transaction (prove.c) */
+		r->failed = 1;
+		return;
+	}
+	if (spot_set_methods(r->db, s.id, methods, keyword, pin && *pin ? r->proof.new_hash[0] : NULL) != 0) {
 		r->failed = 1;
 		return;
 	}

@@ -289,7 +289,7 @@ void page_spot_claim(req *r)
 	if (!url_spot(r, &s, &ra))
 		return;
 	struct method_input in = {.method = stamp_method_parse(req_form(r, "method"), -1)};
-	in.secret = req_form(r, in.method == SM_PIN ? "pin" : "keyword");
+	in.secret = req_form(r, "keyword"); /* a PIN is proven before (prove.c) */
 	if (!web_method_by_id(in.method)) {
 		web_error(r, 400, "invalid_request", "error.method_required", NULL);
 		return;

@@ -17,6 +17,7 @@
 #include "core/editor.h"
 #include "core/lottery.h"
 #include "core/rewards.h"
+#include "core/secret.h"
 #include "core/throttle.h"
 #include "core/stamp.h"
 #include "lib/timeutil.h"
@@ -177,7 +178,7 @@ void page_reward_redeem(req *r)
 		return;
 	const char *pin = req_form(r, "pin");
 	const char *back = arena_printf(&r->a, "/rewards/%s", w.code);
-	if (!pin || !rally_desk_pin_ok(r->db, ra.id, pin)) {
+	if (!pin || !secret_same(r->proof.desk_pin_hash, rally_desk_pin_hash(r->db, &r->a, ra.id))) {
 		web_guess_failed(r, &g);
 		web_error(r, 422, "wrong_pin", "error.wrong_pin", json_pack("{s:s}", "back", back));
 		return;

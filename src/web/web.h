@@ -30,6 +30,10 @@ enum {
 	R_UNIT = R_NONE | R_WRITER | R_READ | R_WRITE,
 };
 
+/* Slow checks before the unit of work (web/prove.c): argon2id of the
+ * secrets a request sends or sets, never under the write lock. */
+enum prove { PROVE_NONE, PROVE_CLAIM, PROVE_JOIN, PROVE_REDEEM, PROVE_NEW_SECRETS };
+
 struct route {
 	const char *method;   /* first two members as in struct route_key */
 	const char *pattern;
@@ -37,8 +41,12 @@ struct route {
 	unsigned flags;
 	long max_body;        /* bytes; 0 = the configured default */
 	unsigned need;        /* R_STAFF routes: the permission bits (enum perm) required */
+	enum prove prove;     /* what web_prove checks before the unit of work */
 };
 
+/* Run the route's prove step (web/prove.c) in a read transaction of its
+ * own: 1 to go on, 0 after answering (503: busy or the database failed). */
+int web_prove(req *r);
 /* Load templates, catalogs and static-file metadata; check that every route
  * declares exactly one unit of work. 0 or -1. */
 int web_init(void);

@@ -9,10 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/import.h"
+#include "core/password.h"
 #include "core/rally.h"
+#include "core/secret.h"
 #include "core/session.h"
 #include "core/stamp.h"
 #include "lib/timeutil.h"
@@ -421,6 +425,43 @@ static void a_read_transaction_refuses_writes_and_says_so(void **state)
 	assert_int_equal(db_rollback(d), 0);
 }
 
+/* Run slow(d) in a child that holds the write lock: it must abort (the
+ * assertion that argon2id never runs under the write lock). */
+static int aborts_under_write_lock(db *d, int which)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char h[SECRET_HASH_BYTES];
+		if (db_begin(d) != 0)
+			_exit(2);
+		int rc = which == 0 ? secret_hash("482913", h) : which == 1 ? password_hash("a long passphrase", h, sizeof h)
+									 : secret_matches("x", "y");
+		_exit(rc == 12345 ? 3 : 0); /* reached only when nothing stopped it */
+	}
+	int status = 0;
+	waitpid(pid, &status, 0);
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
+static void argon2id_never_runs_under_the_write_lock(void **state)
+{
+	db *d = *state;
+	char h[SECRET_HASH_BYTES];
+	assert_false(db_write_lock_held());
+	assert_int_equal(secret_hash("482913", h), 0); /* fine outside a transaction */
+	assert_int_equal(db_begin_read(d), 0);
+	assert_false(db_write_lock_held()); /* a read transaction holds no write lock */
+	assert_true(secret_matches(h, "482913"));
+	assert_int_equal(db_rollback(d), 0);
+	for (int which = 0; which < 3; which++)
+		assert_true(aborts_under_write_lock(d, which));
+	assert_int_equal(db_begin(d), 0);
+	assert_true(db_write_lock_held());
+	assert_int_equal(db_commit(d), 0);
+	assert_false(db_write_lock_held());
+}
+
 static void repeatable_spots_follow_the_jst_day_and_cooldowns(void **state)
 {
 	db *d = *state;
@@ -531,6 +572,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(async_writes_call_back_after_their_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_spot_cache_follows_every_spot_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_read_transaction_refuses_writes_and_says_so, setup, teardown),
+		cmocka_unit_test_setup_teardown(argon2id_never_runs_under_the_write_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(repeatable_spots_follow_the_jst_day_and_cooldowns, setup, teardown),
 		cmocka_unit_test(rally_states),
 		cmocka_unit_test(iso_times_parse_with_offsets),
