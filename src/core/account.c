@@ -65,6 +65,22 @@ int account_init(void)
 	return password_hash(pw, dummy_hash, sizeof dummy_hash);
 }
 
+const char *account_dummy_hash(void)
+{
+	return dummy_hash;
+}
+
+const char *account_password_hash(db *d, arena *a, int64_t account_id)
+{
+	char *h = db_text1(d, "SELECT password_hash FROM accounts WHERE id = $1", "i", account_id);
+	const char *out = h ? arena_strdup(a, h) : NULL;
+	if (h) {
+		sodium_memzero(h, strlen(h));
+		free(h);
+	}
+	return out;
+}
+
 int account_password_matches(db *d, int64_t account_id, const char *password)
 {
 	char *hash = account_id ? db_text1(d, "SELECT password_hash FROM accounts WHERE id = $1", "i", account_id) : NULL;

@@ -45,6 +45,10 @@ int account_init(void);
 /* True when password is the account's (account_id 0: never, after the same
  * argon2id work, so unknown IDs cannot be told apart by timing). */
 int account_password_matches(db *d, int64_t account_id, const char *password);
+/* The account's stored password hash (arena string) or NULL; the stand-in
+ * hash checked for unknown login IDs (a static string). */
+const char *account_password_hash(db *d, arena *a, int64_t account_id);
+const char *account_dummy_hash(void);
 /* True when login is 3–64 of [a-z0-9._@-]. */
 int login_valid(const char *login);
 

@@ -6,13 +6,17 @@
 #include <assert.h>
 #include <ctype.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 #include <uninorm.h>
 #include <unistr.h>
 
@@ -173,33 +177,94 @@ int password_verify(const char *hash, const char *pw)
 	return ok;
 }
 
+/* The argon2id threads: PASSWORD_SLOTS of them, started on first use, each
+ * at nice 19, so under load the scheduler gives stamp claims and pages the
+ * CPU first. Jobs wait in a bounded queue; one that waited too long is
+ * handed back expired, without argon2id. */
+struct job {
+	void (*fn)(void *arg, int expired);
+	void *arg;
+	struct timespec queued;
+	struct job *next;
+};
+
 static struct {
 	pthread_mutex_t mu;
-	pthread_cond_t freed;
-	int used;
-} slots = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+	pthread_cond_t work;
+	struct job *head, *tail;
+	int queued, threads;
+	pthread_once_t once;
+} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, 0, PTHREAD_ONCE_INIT};
 
-int password_slot_take(void)
+/* Milliseconds since t (CLOCK_MONOTONIC). */
+static long ms_since(const struct timespec *t)
 {
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 2;
-	pthread_mutex_lock(&slots.mu);
-	int rc = 0;
-	while (slots.used >= PASSWORD_SLOTS && rc == 0)
-		rc = pthread_cond_timedwait(&slots.freed, &slots.mu, &until);
-	int taken = slots.used < PASSWORD_SLOTS;
-	slots.used += taken;
-	pthread_mutex_unlock(&slots.mu);
-	return taken;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000L + (now.tv_nsec - t->tv_nsec) / 1000000L;
 }
 
-void password_slot_give(void)
+static void *pool_main(void *unused)
 {
-	pthread_mutex_lock(&slots.mu);
-	slots.used--;
-	pthread_cond_signal(&slots.freed);
-	pthread_mutex_unlock(&slots.mu);
+	(void)unused;
+	/* Only when no other thread wants the CPU (SCHED_IDLE); nice 19 where
+	 * that is refused. Lowering either is always allowed. */
+	struct sched_param none = {0};
+	if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &none) != 0)
+		setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
+	pthread_mutex_lock(&pool.mu);
+	for (;;) {
+		while (!pool.head)
+			pthread_cond_wait(&pool.work, &pool.mu);
+		struct job *j = pool.head;
+		pool.head = j->next;
+		if (!pool.head)
+			pool.tail = NULL;
+		pool.queued--;
+		pthread_mutex_unlock(&pool.mu);
+		j->fn(j->arg, ms_since(&j->queued) > PASSWORD_WAIT_MS);
+		free(j);
+		pthread_mutex_lock(&pool.mu);
+	}
+	return NULL;
+}
+
+static void pool_start(void)
+{
+	for (int i = 0; i < PASSWORD_SLOTS; i++) {
+		pthread_t t;
+		pthread_attr_t attr;
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&t, &attr, pool_main, NULL) == 0)
+			pool.threads++;
+		pthread_attr_destroy(&attr);
+	}
+}
+
+int password_submit(void (*fn)(void *arg, int expired), void *arg)
+{
+	pthread_once(&pool.once, pool_start);
+	struct job *j = pool.threads ? malloc(sizeof *j) : NULL;
+	if (!j)
+		return -1;
+	*j = (struct job){fn, arg, {0, 0}, NULL};
+	clock_gettime(CLOCK_MONOTONIC, &j->queued);
+	pthread_mutex_lock(&pool.mu);
+	int ok = pool.queued < PASSWORD_QUEUE_MAX;
+	if (ok) {
+		if (pool.tail)
+			pool.tail->next = j;
+		else
+			pool.head = j;
+		pool.tail = j;
+		pool.queued++;
+		pthread_cond_signal(&pool.work);
+	}
+	pthread_mutex_unlock(&pool.mu);
+	if (!ok)
+		free(j);
+	return ok ? 0 : -1;
 }
 
 void password_random(char *out, size_t outsz)

@@ -30,13 +30,18 @@ int password_hash(const char *password, char *out, size_t outsz);
 /* True when password (normalised; for hashes from before normalisation
  * also as typed) matches hash. */
 int password_verify(const char *hash, const char *password);
-/* argon2id is 64 MiB and ~0.1 s of CPU: at most PASSWORD_SLOTS run at once
- * (a flood of logins costs bounded memory). password_slot_take waits up to
- * two seconds for a slot: 1 taken (give it back with password_slot_give),
- * 0 none free (answer 503 with Retry-After). */
-#define PASSWORD_SLOTS 4
-int password_slot_take(void);
-void password_slot_give(void);
+/* argon2id is 64 MiB and tens of ms of CPU: it runs only on PASSWORD_SLOTS
+ * threads of its own at the lowest priority (nice 19), never on a thread
+ * that serves connections, so a flood of logins costs bounded memory and
+ * leaves the CPU to stamp claims and pages. password_submit queues
+ * fn(arg, expired) for one of them and returns at once: 0, or -1 when the
+ * queue (PASSWORD_QUEUE_MAX) is full. A job that waited longer than
+ * PASSWORD_WAIT_MS runs with expired set and must skip its argon2id (the
+ * request answers 503 with Retry-After). */
+#define PASSWORD_SLOTS 1
+#define PASSWORD_QUEUE_MAX 64
+#define PASSWORD_WAIT_MS 5000
+int password_submit(void (*fn)(void *arg, int expired), void *arg);
 /* A random strong password (20 characters, ~110 bits) into out (≥ 24 bytes). */
 void password_random(char *out, size_t outsz);
 

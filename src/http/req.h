@@ -65,6 +65,10 @@ typedef struct req {
 	struct {
 		const char *pin_hash, *passcode_hash, *desk_pin_hash;
 		const char *new_hash[3];
+		const char *password_match; /* a login's or password change's password matched this hash */
+		const char *new_password;   /* a new or reset account's random password */
+		const char *password_hash;  /* ... or the new password's, hashed */
+		int busy;                   /* no argon2id thread in time */
 	} proof;
 
 	/* the CSRF cookie and the form token derived from it */
@@ -84,8 +88,11 @@ typedef struct req {
 	long (*stream_fill)(void *cls, char *out, size_t max);
 	void (*stream_free)(void *cls);
 	void *stream_cls;
-	/* An answer that another thread finishes (req_defer, req_ready). */
+	/* An answer that another thread finishes (req_defer, req_ready); when
+	 * then is set, the worker runs it once the other thread is ready (a
+	 * request in stages: argon2id elsewhere, then the unit of work). */
 	int deferred, ready, suspended;
+	void (*then)(struct req *r);
 } req;
 
 /* Say that r's answer will be finished by another thread, which calls

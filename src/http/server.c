@@ -252,11 +252,28 @@ static int suspend_unless_ready(req *r)
 	return ready;
 }
 
-/* Send r's answer unless another thread is still finishing it. */
+/* A deferred request is ready and says what comes next (r->then): run it
+ * here, on the connection's own worker thread (it may defer again). */
+static void continue_request(req *r)
+{
+	void (*next)(req *) = r->then;
+	r->then = NULL;
+	r->deferred = r->ready = r->suspended = 0;
+	next(r);
+}
+
+/* Send r's answer unless another thread is still finishing it; a request
+ * whose first stage finished elsewhere goes on to its next (r->then). */
 static void answer(req *r)
 {
-	if (!r->deferred || suspend_unless_ready(r))
-		send_response(r);
+	while (r->deferred) {
+		if (!suspend_unless_ready(r))
+			return; /* resumed later: on_request comes back */
+		if (!r->then)
+			break;
+		continue_request(r);
+	}
+	send_response(r);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -290,8 +307,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (r->deferred) {
 		/* called again after req_ready resumed the connection */
 		*upload_size = 0;
-		if (r->ready)
+		if (r->ready && r->then) {
+			continue_request(r);
+			answer(r);
+		} else if (r->ready) {
 			send_response(r);
+		}
 		return MHD_YES;
 	}
 	if (r->responded) {

@@ -3,9 +3,10 @@
  *
  * A failed login answers 401 with the same message whether the login ID
  * exists or not (and spends the same argon2id time), counts the failure
- * for the account and the address, and writes a security event. The
- * route runs in a read transaction: argon2id never runs under the write
- * lock, and the outcome is written once through the writer (web_write).
+ * for the login ID and the address, and writes a security event. The
+ * password is checked before the request's unit of work, on an argon2id
+ * thread (web/prove.c); the route runs in a read transaction and writes
+ * the outcome once through the writer (web_write).
  */
 #include <microhttpd.h>
 #include <stdio.h>
@@ -69,9 +70,8 @@ static int record_login(db *d, void *arg)
 	return rc == 0 ? 0 : DB_ERROR;
 }
 
-/* R_READ: look up and check the throttles, verify the password (argon2id,
- * a bounded number at once) outside any write lock, then record the
- * outcome once through the writer. */
+/* R_READ, after prove_login: look up and check the throttles, then record
+ * the outcome once through the writer. */
 void console_login(req *r)
 {
 	const char *login = req_form(r, "login"), *pw = req_form(r, "password");
@@ -95,12 +95,8 @@ void console_login(req *r)
 		login_page(r, 429, "login.throttled", login, json_pack("{s:I}", "seconds", (json_int_t)wait));
 		return;
 	}
-	if (!password_slot_take()) {
-		web_busy(r);
-		return;
-	}
-	int ok = account_password_matches(r->db, j.acct ? j.acct->id : 0, pw) && j.acct && !j.acct->disabled_at;
-	password_slot_give();
+	/* the password was checked before (web/prove.c: prove_login) */
+	int ok = r->proof.password_match && j.acct && !j.acct->disabled_at;
 	j.kind = ok ? "login" : "login_failed";
 	if (ok)
 		j.detail = NULL; /* the account is named by the event itself */

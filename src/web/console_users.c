@@ -97,19 +97,14 @@ static int write_account(db *d, void *arg)
 	return security_event(d, j->tenant_id, j->actor_id, j->kind, j->ip, j->detail, now) == 0 ? 0 : DB_ERROR;
 }
 
-/* Hash a password (a bounded number at once) into hash, for write_account.
- * 1, or 0 after answering 503 (busy or failed). */
-static int hash_password(req *r, const char *pw, char hash[crypto_pwhash_STRBYTES])
+/* The new password and its hash made before the unit of work
+ * (web/prove.c: prove_new_password); 0 after answering when missing. */
+static int new_password(req *r)
 {
-	if (!password_slot_take()) {
-		web_busy(r);
-		return 0;
-	}
-	int rc = password_hash(pw, hash, crypto_pwhash_STRBYTES);
-	password_slot_give();
-	if (rc != 0)
-		web_error(r, 500, "internal", "error.internal", NULL);
-	return rc == 0;
+	if (r->proof.new_password && r->proof.password_hash)
+		return 1;
+	web_error(r, 500, "internal", "error.internal", NULL);
+	return 0;
 }
 
 /* R_READ: checks, then argon2id holding no lock, then the insert and its
@@ -130,11 +125,10 @@ void console_user_create(req *r)
 		page_render(r, 422, "users", view);
 		return;
 	}
-	char pw[32], hash[crypto_pwhash_STRBYTES];
-	password_random(pw, sizeof pw);
-	if (!hash_password(r, pw, hash))
+	if (!new_password(r))
 		return;
-	struct account_job j = {r->staff->tenant_id, r->staff->id, 0, login, role, hash, req_client_ip(r),
+	const char *pw = r->proof.new_password;
+	struct account_job j = {r->staff->tenant_id, r->staff->id, 0, login, role, r->proof.password_hash, req_client_ip(r),
 				"account_created", event_detail(r, login, role), 0};
 	if (web_write(r, write_account, &j) < 0)
 		return;
@@ -212,13 +206,10 @@ void console_user_enable(req *r)
 void console_user_reset(req *r)
 {
 	struct account a;
-	char pw[32], hash[crypto_pwhash_STRBYTES];
-	if (!target(r, &a))
+	if (!target(r, &a) || !new_password(r))
 		return;
-	password_random(pw, sizeof pw);
-	if (!hash_password(r, pw, hash))
-		return;
-	struct account_job j = {r->staff->tenant_id, r->staff->id, a.id, a.login, NULL, hash, req_client_ip(r),
+	const char *pw = r->proof.new_password;
+	struct account_job j = {r->staff->tenant_id, r->staff->id, a.id, a.login, NULL, r->proof.password_hash, req_client_ip(r),
 				"account_password_reset", event_detail(r, a.login, NULL), 0};
 	if (web_write(r, write_account, &j) < 0)
 		return;
@@ -244,14 +235,7 @@ void console_password(req *r)
 		page_render(r, 429, "password", view);
 		return;
 	}
-	if (!password_slot_take()) {
-		json_decref(view);
-		web_busy(r);
-		return;
-	}
-	int current_ok = cur && account_password_matches(r->db, r->staff->id, cur);
-	password_slot_give();
-	if (!current_ok) {
+	if (!cur || !r->proof.password_match) { /* checked before (web/prove.c) */
 		struct account_job j = {r->staff->tenant_id, r->staff->id, -1, r->staff->login, NULL, NULL, ip,
 					"password_change_failed", NULL, 0};
 		if (web_write(r, write_account, &j) < 0)
@@ -271,10 +255,11 @@ void console_password(req *r)
 		return;
 	}
 	json_decref(view);
-	char hash[crypto_pwhash_STRBYTES];
-	if (!hash_password(r, pw, hash))
+	if (!r->proof.password_hash) {
+		web_error(r, 500, "internal", "error.internal", NULL);
 		return;
-	struct account_job j = {r->staff->tenant_id, r->staff->id, r->staff->id, r->staff->login, NULL, hash,
+	}
+	struct account_job j = {r->staff->tenant_id, r->staff->id, r->staff->id, r->staff->login, NULL, r->proof.password_hash,
 				req_client_ip(r), "password_changed", NULL, 0};
 	if (web_write(r, write_account, &j) < 0)
 		return;

@@ -1,14 +1,19 @@
 /*
- * prove.c — slow checks that run before a request's unit of work begins
- * (the route table's `prove` column), so argon2id never runs while a write
- * lock is held: the spot PIN of a claim, the passcode of a join, the desk
- * PIN of a coupon redemption, and the hashes of new PINs and passcodes set
- * in the console. Each runs once, in a read transaction of its own, with an
- * argon2id slot (core/password.h); it records in r->proof the stored hash a
- * secret was proven against, which the handler compares with the hash it
- * reads inside its own transaction (core/secret.h: secret_same), so a secret
+ * prove.c — every argon2id a request needs, done before its unit of work
+ * begins (the route table's `prove` column) on the low-priority argon2id
+ * threads (core/password.h), never on a thread that serves connections and
+ * never under the write lock: a console login's password, a password
+ * change's current and new password, the random password of a new or reset
+ * account, the spot PIN of a claim, the passcode of a join, the desk PIN of
+ * a coupon redemption, and the hashes of new PINs and passcodes set in the
+ * console. routes.c defers the request, web_prove_run runs here in a read
+ * transaction of the argon2id thread's own connection, and the worker then
+ * runs the unit of work. A secret is recorded in r->proof as the stored hash
+ * it was proven against, which the handler compares with the hash it reads
+ * inside its own transaction (core/secret.h: secret_same), so a secret
  * changed in between is not accepted.
  */
+#include <sodium.h>
 #include <string.h>
 
 #include "core/account.h"
@@ -17,6 +22,7 @@
 #include "core/rally.h"
 #include "core/rewards.h"
 #include "core/secret.h"
+#include "http/server.h"
 #include "lib/timeutil.h"
 #include "lib/token.h"
 #include "web/common.h"
@@ -29,23 +35,42 @@ static const char *field(req *r, const char *name)
 	return r->json ? json_string_value(json_object_get(r->json, name)) : req_form(r, name);
 }
 
-/* stored (when the secret matches it) as an arena copy, else NULL. */
-static const char *proven(req *r, const char *stored, const char *secret)
+/* What a request asks of the argon2id thread: each item checks a secret
+ * against a stored hash (the result: the stored hash, or NULL) or hashes a
+ * new one (the result: the hash). Gathered on the worker, in a read
+ * transaction (the stored hashes); computed on the argon2id thread with no
+ * database and no lock at all. */
+enum work_kind { CHECK_PASSWORD, CHECK_SECRET, HASH_PASSWORD, HASH_SECRET };
+struct work_item {
+	enum work_kind kind;
+	const char *stored, *secret;
+	const char **out;
+	int after_check; /* only when the item before it matched */
+};
+struct prove_work {
+	req *r;
+	struct work_item item[4];
+	int n;
+};
+
+static void want(struct prove_work *w, enum work_kind kind, const char *stored, const char *secret, const char **out,
+		 int after_check)
 {
-	return stored && secret && *secret && secret_matches(stored, secret) ? arena_strdup(&r->a, stored) : NULL;
+	if (w->n < 4 && secret && *secret && strlen(secret) <= 1024)
+		w->item[w->n++] = (struct work_item){kind, stored, secret, out, after_check};
 }
 
-/* The rally passcode sent with a join, proven against rally_id's. */
-static void prove_passcode(req *r, int64_t rally_id)
+/* The rally passcode sent with a join, to check against rally_id's. */
+static void gather_passcode(req *r, struct prove_work *w, int64_t rally_id)
 {
-	const char *sent = field(r, "passcode");
-	if (sent && *sent)
-		r->proof.passcode_hash = proven(r, rally_passcode_hash(r->db, &r->a, rally_id), sent);
+	const char *stored = rally_passcode_hash(r->db, &r->a, rally_id);
+	if (stored && *stored)
+		want(w, CHECK_SECRET, stored, field(r, "passcode"), &r->proof.passcode_hash, 0);
 }
 
 /* Claims: the spot's PIN (by spot id in the API or the spot page's URL),
  * and the passcode of the join a claim may make. */
-static void prove_claim(req *r)
+static void gather_claim(req *r, struct prove_work *w)
 {
 	struct spot s;
 	struct rally ra;
@@ -66,70 +91,171 @@ static void prove_claim(req *r)
 						  : 0;
 	if (found != 1)
 		return;
-	const char *pin = field(r, "pin");
-	if (pin && *pin) {
-		struct spot_methods m;
-		if (spot_methods_load(r->db, &r->a, s.id, &m) == 0)
-			r->proof.pin_hash = proven(r, m.pin_hash, pin);
-	}
-	prove_passcode(r, ra.id);
+	struct spot_methods m;
+	if (spot_methods_load(r->db, &r->a, s.id, &m) == 0 && *m.pin_hash)
+		want(w, CHECK_SECRET, m.pin_hash, field(r, "pin"), &r->proof.pin_hash, 0);
+	gather_passcode(r, w, ra.id);
 }
 
 /* Joins: the passcode. */
-static void prove_join(req *r)
+static void gather_join(req *r, struct prove_work *w)
 {
 	struct rally ra;
 	if (rally_slug_valid(r->params[0]) && rally_by_slug(r->db, &r->a, r->params[0], &ra) == 1)
-		prove_passcode(r, ra.id);
+		gather_passcode(r, w, ra.id);
 }
 
 /* Coupon redemption on the phone: the desk PIN of the coupon's rally. */
-static void prove_redeem(req *r)
+static void gather_redeem(req *r, struct prove_work *w)
 {
-	struct reward w;
-	const char *pin = field(r, "pin");
-	if (pin && *pin && strlen(r->params[0]) <= 16 && reward_by_code(r->db, &r->a, r->params[0], &w) == 1)
-		r->proof.desk_pin_hash = proven(r, rally_desk_pin_hash(r->db, &r->a, w.rally_id), pin);
+	struct reward w_;
+	if (strlen(r->params[0]) > 16 || reward_by_code(r->db, &r->a, r->params[0], &w_) != 1)
+		return;
+	const char *stored = rally_desk_pin_hash(r->db, &r->a, w_.rally_id);
+	if (stored && *stored)
+		want(w, CHECK_SECRET, stored, field(r, "pin"), &r->proof.desk_pin_hash, 0);
+}
+
+/* Console login: the password of the account with this login ID (an
+ * unknown ID is checked against a stand-in hash: the same argon2id work),
+ * unless the address or the ID must wait (the handler answers 429). */
+static void gather_login(req *r, struct prove_work *w)
+{
+	const char *login = req_form(r, "login"), *pw = req_form(r, "password");
+	struct account a;
+	int64_t wait;
+	if (!login || !pw || strlen(login) > 200 || !login_allowed(r->db, req_client_ip(r), login, time_now_ms(), &wait))
+		return;
+	int found = account_by_login(r->db, &r->a, login, &a);
+	const char *stored = found == 1 ? account_password_hash(r->db, &r->a, a.id) : NULL;
+	if (found >= 0)
+		want(w, CHECK_PASSWORD, stored && *stored ? stored : account_dummy_hash(), pw, &r->proof.password_match, 0);
+}
+
+/* A new or reset account: a random password, to hash. */
+static void gather_new_password(req *r, struct prove_work *w)
+{
+	char pw[32];
+	if (!staff_session_exists(r->db, req_cookie(r, "ssid"), time_now_ms()))
+		return;
+	password_random(pw, sizeof pw);
+	r->proof.new_password = arena_strdup(&r->a, pw);
+	sodium_memzero(pw, sizeof pw);
+	want(w, HASH_PASSWORD, NULL, r->proof.new_password, &r->proof.password_hash, 0);
+}
+
+/* A password change: the current password of the logged-in account, and
+ * the new one hashed when the current one matched. */
+static void gather_password_change(req *r, struct prove_work *w)
+{
+	struct staff_limits lim = {(int64_t)r->srv->cfg.staff_idle_minutes * 60000,
+				   (int64_t)r->srv->cfg.staff_session_hours * 3600000};
+	struct account a;
+	int64_t touch, wait;
+	if (staff_session_find(r->db, &r->a, req_cookie(r, "ssid"), time_now_ms(), &lim, &a, &touch) != 1 ||
+	    !login_allowed(r->db, req_client_ip(r), a.login, time_now_ms(), &wait))
+		return;
+	const char *stored = account_password_hash(r->db, &r->a, a.id);
+	if (!stored || !*stored)
+		return;
+	want(w, CHECK_PASSWORD, stored, req_form(r, "current"), &r->proof.password_match, 0);
+	if (w->n)
+		want(w, HASH_PASSWORD, NULL, req_form(r, "password"), &r->proof.password_hash, 1);
 }
 
 /* Console forms that set a secret: hash each one sent (pin, desk_pin,
- * passcode) that has a plausible length; the handler validates it and
- * stores the hash. */
-static void prove_new_secrets(req *r)
+ * passcode); the handler validates it and stores the hash. */
+static void gather_new_secrets(req *r, struct prove_work *w)
 {
 	static const char *names[] = {"pin", "desk_pin", "passcode"};
 	if (!staff_session_exists(r->db, req_cookie(r, "ssid"), time_now_ms()))
 		return; /* no argon2id for someone not logged in: the handler answers 401 */
 	for (int i = 0; i < 3; i++) {
 		const char *v = req_form(r, names[i]);
-		char h[SECRET_HASH_BYTES];
-		if (v && *v && strlen(v) <= 256 && secret_hash(v, h) == 0)
-			r->proof.new_hash[i] = arena_strdup(&r->a, h);
+		if (v && strlen(v) <= 256)
+			want(w, HASH_SECRET, NULL, v, &r->proof.new_hash[i], 0);
 	}
 }
 
-int web_prove(req *r)
+/* True when the request carries something to prove: most claims and joins
+ * send no secret and go straight to their unit of work. */
+int web_prove_needed(req *r)
 {
-	void (*fn)(req *) = NULL;
+	static const char *names[] = {"pin", "passcode", "desk_pin"};
 	switch (r->route->prove) {
-	case PROVE_NONE: return 1;
-	case PROVE_CLAIM: fn = prove_claim; break;
-	case PROVE_JOIN: fn = prove_join; break;
-	case PROVE_REDEEM: fn = prove_redeem; break;
-	case PROVE_NEW_SECRETS: fn = prove_new_secrets; break;
-	}
-	if (!password_slot_take()) {
-		web_busy(r);
+	case PROVE_NONE:
+		return 0;
+	case PROVE_LOGIN:
+	case PROVE_NEW_PASSWORD:
+	case PROVE_PASSWORD_CHANGE:
+		return 1;
+	default:
+		for (int i = 0; i < 3; i++) {
+			const char *v = field(r, names[i]);
+			if (v && *v)
+				return 1;
+		}
 		return 0;
 	}
-	int ok = db_begin_read(r->db) == 0;
-	if (ok) {
-		fn(r);
-		db_rollback(r->db);
-		ok = !db_failed(r->db);
+}
+
+struct prove_work *web_prove_gather(req *r)
+{
+	static void (*const fns[])(req *, struct prove_work *) = {
+		[PROVE_CLAIM] = gather_claim,
+		[PROVE_JOIN] = gather_join,
+		[PROVE_REDEEM] = gather_redeem,
+		[PROVE_NEW_SECRETS] = gather_new_secrets,
+		[PROVE_LOGIN] = gather_login,
+		[PROVE_NEW_PASSWORD] = gather_new_password,
+		[PROVE_PASSWORD_CHANGE] = gather_password_change,
+	};
+	struct prove_work *w = arena_alloc(&r->a, sizeof *w);
+	memset(w, 0, sizeof *w);
+	w->r = r;
+	if (db_begin_read(r->db) != 0) {
+		r->failed = 1;
+		return NULL;
 	}
-	password_slot_give();
-	if (!ok)
-		web_unavailable(r);
-	return ok;
+	fns[r->route->prove](r, w);
+	if (db_failed(r->db))
+		r->failed = 1;
+	db_rollback(r->db);
+	return r->failed ? NULL : w;
+}
+
+int web_prove_count(const struct prove_work *w)
+{
+	return w->n;
+}
+
+req *web_prove_request(struct prove_work *w)
+{
+	return w->r;
+}
+
+void web_prove_compute(struct prove_work *w)
+{
+	req *r = w->r;
+	for (int i = 0; i < w->n; i++) {
+		struct work_item *it = &w->item[i];
+		char h[SECRET_HASH_BYTES];
+		if (it->after_check && (i == 0 || !*w->item[i - 1].out))
+			continue;
+		switch (it->kind) {
+		case CHECK_PASSWORD:
+			*it->out = password_verify(it->stored, it->secret) ? it->stored : NULL;
+			break;
+		case CHECK_SECRET:
+			*it->out = secret_matches(it->stored, it->secret) ? it->stored : NULL;
+			break;
+		case HASH_PASSWORD:
+			*it->out = password_hash(it->secret, h, sizeof h) == 0 ? arena_strdup(&r->a, h) : NULL;
+			break;
+		case HASH_SECRET:
+			*it->out = secret_hash(it->secret, h) == 0 ? arena_strdup(&r->a, h) : NULL;
+			break;
+		}
+		sodium_memzero(h, sizeof h);
+	}
 }

@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "core/account.h"
+#include "core/password.h"
 #include "core/session.h"
 #include "http/server.h"
 #include "lib/jsonmem.h"
@@ -70,17 +71,17 @@ static const struct route routes[] = {
 	{"POST", "/api/v1/recover", api_recover, R_API | R_SESSION | R_WRITE, 4 * KB, 0, 0},
 	/* organizer console (HTML); R_STAFF routes name the permissions they need */
 	{"GET", "/console/login", console_login_form, R_PAGE | R_READ, 0, 0, 0},
-	{"POST", "/console/login", console_login, R_FORM | R_READ, 4 * KB, 0, 0},
+	{"POST", "/console/login", console_login, R_FORM | R_READ, 4 * KB, 0, PROVE_LOGIN},
 	{"POST", "/console/logout", console_logout, R_FORM | R_STAFF | R_WRITE, 4 * KB, 0, 0},
 	{"GET", "/console", console_home, R_PAGE | R_STAFF | R_READ, 0, PERM_VIEW, 0},
 	{"GET", "/console/password", console_password_form, R_PAGE | R_STAFF | R_READ, 0, 0, 0},
-	{"POST", "/console/password", console_password, R_FORM | R_STAFF | R_READ, 4 * KB, 0, 0},
+	{"POST", "/console/password", console_password, R_FORM | R_STAFF | R_READ, 4 * KB, 0, PROVE_PASSWORD_CHANGE},
 	{"GET", "/console/users", console_users, R_PAGE | R_STAFF | R_READ, 0, PERM_USERS, 0},
-	{"POST", "/console/users", console_user_create, R_FORM | R_STAFF | R_READ, 4 * KB, PERM_USERS, 0},
+	{"POST", "/console/users", console_user_create, R_FORM | R_STAFF | R_READ, 4 * KB, PERM_USERS, PROVE_NEW_PASSWORD},
 	{"POST", "/console/users/{id}/role", console_user_role, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_USERS, 0},
 	{"POST", "/console/users/{id}/disable", console_user_disable, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_USERS, 0},
 	{"POST", "/console/users/{id}/enable", console_user_enable, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_USERS, 0},
-	{"POST", "/console/users/{id}/reset", console_user_reset, R_FORM | R_STAFF | R_READ, 4 * KB, PERM_USERS, 0},
+	{"POST", "/console/users/{id}/reset", console_user_reset, R_FORM | R_STAFF | R_READ, 4 * KB, PERM_USERS, PROVE_NEW_PASSWORD},
 	{"GET", "/console/rallies/new", console_rally_new, R_PAGE | R_STAFF | R_READ, 0, PERM_EDIT, 0},
 	{"POST", "/console/rallies", console_rally_create, R_FORM | R_STAFF | R_WRITE, 32 * KB, PERM_EDIT, PROVE_NEW_SECRETS},
 	{"GET", "/console/rallies/{slug}", console_rally_edit, R_PAGE | R_STAFF | R_READ, 0, PERM_EDIT, 0},
@@ -136,6 +137,8 @@ static int load_staff(req *r);
 static void run_read(req *r);
 static void run_write(req *r);
 static void run_on_writer(req *r);
+static void run_unit(req *r);
+static void prove_first(req *r);
 static void reset_response(req *r, struct header *saved);
 static void touch_staff_session(req *r, int64_t session_id);
 
@@ -308,14 +311,72 @@ static void dispatch(req *r)
 		return;
 	if ((f & R_API) && post && check_api_post(r) != 0)
 		return;
-	if (r->route->prove && !web_prove(r))
-		return;
-	switch (f & R_UNIT) {
+	if (web_prove_needed(r))
+		prove_first(r);
+	else
+		run_unit(r);
+}
+
+/* The unit of work the route declares, then the handler. */
+static void run_unit(req *r)
+{
+	switch (r->route->flags & R_UNIT) {
 	case R_READ: run_read(r); break;
 	case R_WRITE: run_write(r); break;
 	case R_WRITER: run_on_writer(r); break;
 	default: run_handler(r); /* R_NONE */
 	}
+}
+
+/* The argon2id thread's job: the computations (web/prove.c), then hand
+ * the request back to its worker. */
+static void prove_job(void *arg, int expired)
+{
+	struct prove_work *w = arg;
+	req *r = web_prove_request(w);
+	if (expired)
+		r->proof.busy = 1;
+	else
+		web_prove_compute(w);
+	req_ready(r);
+}
+
+/* Back on the worker once the request is proven: its unit of work. */
+static void after_prove(req *r)
+{
+	jsonmem_use(&r->a);
+	if (r->proof.busy)
+		web_busy(r);
+	else
+		run_unit(r);
+	jsonmem_use(NULL);
+}
+
+/* A request with something to prove (a password, a PIN, a passcode) does
+ * its argon2id on the low-priority argon2id threads while its connection is
+ * suspended and the worker serves others; then after_prove runs its unit
+ * of work on the worker. 503 (busy) when the queue is full. */
+static void prove_first(req *r)
+{
+	struct prove_work *w = web_prove_gather(r);
+	if (!w) {
+		web_unavailable(r);
+		return;
+	}
+	if (web_prove_count(w) == 0) { /* nothing to compute after all (e.g. a throttled login) */
+		run_unit(r);
+		return;
+	}
+	if (!req_defer(r)) {
+		web_busy(r);
+		return;
+	}
+	r->then = after_prove;
+	if (password_submit(prove_job, w) == 0)
+		return;
+	r->then = NULL;
+	req_undefer(r);
+	web_busy(r);
 }
 
 /* Session, then the handler. */

@@ -32,7 +32,16 @@ enum {
 
 /* Slow checks before the unit of work (web/prove.c): argon2id of the
  * secrets a request sends or sets, never under the write lock. */
-enum prove { PROVE_NONE, PROVE_CLAIM, PROVE_JOIN, PROVE_REDEEM, PROVE_NEW_SECRETS };
+enum prove {
+	PROVE_NONE,
+	PROVE_CLAIM,           /* a spot PIN; the passcode of the join a claim may make */
+	PROVE_JOIN,            /* a rally passcode */
+	PROVE_REDEEM,          /* the desk PIN of a coupon */
+	PROVE_NEW_SECRETS,     /* hashes of the PIN, desk PIN or passcode a console form sets */
+	PROVE_LOGIN,           /* a console login's password */
+	PROVE_NEW_PASSWORD,    /* a random password for a new or reset account, hashed */
+	PROVE_PASSWORD_CHANGE, /* the current password, and the new one hashed */
+};
 
 struct route {
 	const char *method;   /* first two members as in struct route_key */
@@ -44,9 +53,17 @@ struct route {
 	enum prove prove;     /* what web_prove checks before the unit of work */
 };
 
-/* Run the route's prove step (web/prove.c) in a read transaction of its
- * own: 1 to go on, 0 after answering (503: busy or the database failed). */
-int web_prove(req *r);
+/* web/prove.c: whether the request has anything to prove; gathering the
+ * stored hashes on the worker (in a read transaction of its own; NULL and
+ * r->failed when the database failed); how many argon2id computations that
+ * left; and computing them (on an argon2id thread, touching no database;
+ * the results in r->proof). */
+struct prove_work;
+int web_prove_needed(req *r);
+struct prove_work *web_prove_gather(req *r);
+int web_prove_count(const struct prove_work *w);
+req *web_prove_request(struct prove_work *w);
+void web_prove_compute(struct prove_work *w);
 /* Load templates, catalogs and static-file metadata; check that every route
  * declares exactly one unit of work. 0 or -1. */
 int web_init(void);

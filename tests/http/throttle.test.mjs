@@ -107,3 +107,25 @@ test('the current-password check of /console/password is throttled like a login;
     await own.stop();
   }
 });
+
+test('a flood of logins is bounded: past the argon2id queue they get 503 with Retry-After, and the rest of the service answers', async () => {
+  const own = await startServer({ env: { STAMPRALLY_SERVER_TRUSTED_PROXIES: '127.0.0.1', STAMPRALLY_LIMITS_MAX_CONNECTIONS_PER_IP: '512' } });
+  try {
+    const c = own.client();
+    const t = await c.csrfFrom('/console/login');
+    const flood = Array.from({ length: 150 }, (_, i) => c.postForm('/console/login',
+      { _csrf: t, login: `flood-${i}`, password: `wrong password ${i}` },
+      { headers: { 'X-Forwarded-For': `${i & 1 ? '198.51.100' : '203.0.113'}.${i >> 1}` } }));
+    const health = await own.client().get('/healthz'); // answered while the flood is queued
+    const answers = await Promise.all(flood);
+    assert.equal(health.status, 200);
+    const statuses = answers.map((r) => r.status);
+    assert.ok(statuses.every((s) => s === 401 || s === 503), [...new Set(statuses)].join(','));
+    const busy = answers.filter((r) => r.status === 503);
+    assert.ok(busy.length > 0, 'some wait in no queue');
+    assert.ok(busy.every((r) => Number(r.headers['retry-after']) > 0));
+    assert.ok(statuses.filter((s) => s === 401).length >= 64, 'the queued ones are answered');
+  } finally {
+    await own.stop();
+  }
+});
