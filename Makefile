@@ -30,7 +30,7 @@ ASAN_OBJ := $(patsubst src/%.c,build/asan/%.o,$(LIB_SRC)) build/asan/assets_data
 
 # V=1 shows the full commands.
 Q := $(if $(V),,@)
-.PHONY: all run test test-unit test-http test-browser bench deps clean asan
+.PHONY: all run test test-unit test-http test-browser bench deps clean asan fuzz fuzz-build
 all: build/stamprally
 
 deps:
@@ -86,13 +86,44 @@ build/asan/unit/%: tests/unit/%.c build/asan/libsr.a
 UNIT_REL  := $(patsubst tests/unit/%.c,build/rel/unit/%,$(UNIT_SRC))
 UNIT_ASAN := $(patsubst tests/unit/%.c,build/asan/unit/%,$(UNIT_SRC))
 
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c), built with Debian's clang: the
+# library compiled with coverage, ASan and UBSan. `make fuzz` runs each for
+# FUZZ_SECONDS (60) from its seed corpus (tests/fuzz/corpus/NAME); what it
+# finds new stays in build/fuzz/corpus/NAME. `make test` runs each briefly.
+FUZZ_CC      := clang
+FUZZ_FLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
+                $(WARN) -Wno-unused-command-line-argument -Isrc -Ibuild -Itests/fuzz $(PKG_CFLAGS)
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN     := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+FUZZ_OBJ     := $(patsubst src/%.c,build/fuzz/obj/%.o,$(LIB_SRC)) build/fuzz/obj/assets_data.o
+FUZZ_SECONDS ?= 60
+
+build/fuzz/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC fuzz $<"
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+build/fuzz/obj/assets_data.o: build/assets_data.c
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
+build/fuzz/libsr.a: $(FUZZ_OBJ)
+	$(Q)ar rcs $@ $^
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h build/fuzz/libsr.a
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< build/fuzz/libsr.a $(PKG_LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@scripts/fuzz $(FUZZ_SECONDS)
+
 run: deps
 	@$(MAKE) --no-print-directory build/stamprally
 	@mkdir -p data
 	build/stamprally serve --data ./data --listen 127.0.0.1:8080
 
 test: deps
-	@$(MAKE) --no-print-directory build/stamprally build/asan/stamprally $(UNIT_REL) $(UNIT_ASAN)
+	@$(MAKE) --no-print-directory build/stamprally build/asan/stamprally $(UNIT_REL) $(UNIT_ASAN) $(FUZZ_BIN)
 	@scripts/run-tests
 
 test-unit: build/stamprally $(UNIT_REL)

@@ -210,6 +210,14 @@ static int upsert_spot(db *dbh, const struct doc *d, size_t i, int64_t rally_id,
 	return 0;
 }
 
+int rally_import_check(const json_t *doc, char *err, size_t errsz)
+{
+	struct doc *d = calloc(1, sizeof *d); /* MAX_SPOTS entries: not on the stack */
+	int rc = d ? parse_doc(doc, d, err, errsz) : -1;
+	free(d);
+	return rc;
+}
+
 int rally_import(db *dbh, const json_t *doc, const char *public_url, int64_t now, json_t **result, char *err,
 		 size_t errsz)
 {

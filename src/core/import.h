@@ -21,5 +21,8 @@
  * decrefs); on error returns -1 with a message in err and changes nothing. */
 int rally_import(db *d, const json_t *doc, const char *public_url, int64_t now, json_t **result, char *err,
 		 size_t errsz);
+/* Only the validation of rally_import (no database): 0, or -1 with the
+ * reason in err. */
+int rally_import_check(const json_t *doc, char *err, size_t errsz);
 
 #endif

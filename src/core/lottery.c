@@ -69,11 +69,19 @@ const char *lottery_form_json(arena *a, const struct lottery_form *f)
 	return out;
 }
 
-/* Decode one UTF-8 character at p (valid text): its code point, *len bytes. */
+/* Decode one UTF-8 character at p: its code point, *len bytes. A lead
+ * byte without its continuation bytes (text that is not UTF-8: the HTTP
+ * layer refuses it, but this never reads past the end) is one byte, U+FFFD. */
 static unsigned decode(const unsigned char *p, size_t *len)
 {
 	if (*p < 0x80)
 		return *len = 1, *p;
+	size_t need = *p < 0xC0 ? 0 : *p < 0xE0 ? 1 : *p < 0xF0 ? 2 : *p < 0xF8 ? 3 : 0;
+	for (size_t i = 1; i <= need; i++)
+		if ((p[i] & 0xC0) != 0x80)
+			need = 0; /* also stops at the NUL */
+	if (need == 0)
+		return *len = 1, 0xFFFD;
 	if (*p < 0xE0)
 		return *len = 2, (unsigned)(*p & 0x1F) << 6 | (p[1] & 0x3F);
 	if (*p < 0xF0)

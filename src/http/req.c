@@ -121,6 +121,19 @@ static struct ip forwarded_client(const char *xff, const char *trusted, struct i
 	return client;
 }
 
+void req_forwarded_for(const char *xff, const char *trusted, const char *peer, char *out, size_t outsz)
+{
+	struct ip ip;
+	out[0] = '\0';
+	if (!parse_ip(peer, strlen(peer), &ip))
+		return;
+	if (ip_listed(&ip, trusted))
+		ip = forwarded_client(xff, trusted, ip);
+	char host[INET6_ADDRSTRLEN] = "";
+	inet_ntop(ip.family, ip.bytes, host, sizeof host);
+	snprintf(out, outsz, "%s", host);
+}
+
 /* MHD_get_connection_values callback: append each X-Forwarded-For line to
  * the buf, comma-separated (a proxy may add a line instead of extending
  * the client's). */

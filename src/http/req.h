@@ -125,6 +125,11 @@ const char *req_cookie_name(req *r, const char *name);
  * strings (a repeated field keeps its first value). NULL when malformed
  * (bad percent escape, invalid UTF-8, too many fields). Caller owns it. */
 json_t *req_parse_form(const char *body, size_t len);
+/* The client an X-Forwarded-For value names when the peer (an address in
+ * text) is behind the comma-separated trusted proxies: read right to left,
+ * skipping trusted proxies, stopping at an entry that is not an address.
+ * Into out (≥ 46 bytes); "" when the peer is not an address. */
+void req_forwarded_for(const char *xff, const char *trusted, const char *peer, char *out, size_t outsz);
 /* The client's address as text (arena string). */
 const char *req_client_ip(req *r);
 /* Parse a multipart/form-data body with libmicrohttpd's post processor:
