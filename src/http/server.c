@@ -23,7 +23,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include "http/deadline.h"
 
 #include "lib/metrics.h"
 #include "lib/timeutil.h"
@@ -291,6 +294,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->conn = conn;
 		r->srv = srv;
 		r->start_us = time_mono_us();
+		deadline_head_done(conn); /* the head is complete: its deadline is met */
 		r->method = arena_strdup(&r->a, method);
 		r->path = arena_strndup(&r->a, url, strnlen(url, 65536));
 		check_sizes(r, url);
@@ -352,9 +356,9 @@ static void json_escape(buf *b, const char *s)
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	(void)conn;
 	struct server *srv = cls;
 	req *r = *con_cls;
+	deadline_answered(conn); /* the next request head's deadline starts */
 	if (!r)
 		return;
 	if (srv->cfg.access_log) {
@@ -410,6 +414,38 @@ static int resolve(const char *listen, struct sockaddr_storage *ss, socklen_t *l
 	return 0;
 }
 
+/* Raise the open-file limit as far as allowed, and return how many
+ * connections fit under it (the configured number, or fewer, logged). */
+static int fit_connections(int wanted)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return wanted;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	long room = (long)rl.rlim_cur - 256; /* the database, logs, epoll, LINE, the writer */
+	if (room < wanted) {
+		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"connections limited by the open-file limit\","
+				"\"max_connections\":%ld,\"nofile\":%ld}\n", room > 16 ? room : 16, (long)rl.rlim_cur);
+		return room > 16 ? (int)room : 16;
+	}
+	return wanted;
+}
+
+/* libmicrohttpd's connection notifications, for the request-head deadlines. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	(void)cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+		deadline_started(conn, socket_context);
+	else
+		deadline_closed(socket_context);
+}
+
 int server_start(struct server *srv)
 {
 	struct sockaddr_storage ss;
@@ -423,6 +459,7 @@ int server_start(struct server *srv)
 	 * batch commits), but other writes (joins, console edits) still wait
 	 * for the group-commit writer: more threads than CPUs keep them busy. */
 	unsigned threads = c->threads > 0 ? (unsigned)c->threads : 4 * (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+	int max_connections = fit_connections(c->max_connections);
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -430,18 +467,21 @@ int server_start(struct server *srv)
 		flags, 0, NULL, NULL, on_request, srv,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)max_connections,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)c->max_connections_per_ip,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->connection_timeout,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)c->connection_memory,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 		MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
 		MHD_OPTION_END);
 	if (!srv->daemon) {
 		fprintf(stderr, "stamprally: cannot listen on %s\n", c->listen);
 		return -1;
 	}
+	if (deadline_start((long)c->head_timeout * 1000, (long)c->busy_head_timeout * 1000, max_connections / 2) != 0)
+		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"no request-head deadlines: cannot start their thread\"}\n");
 	return 0;
 }
 
@@ -461,4 +501,5 @@ void server_stop(struct server *srv)
 	pthread_mutex_unlock(&defer_mu);
 	MHD_stop_daemon(srv->daemon);
 	srv->daemon = NULL;
+	deadline_stop();
 }

@@ -21,6 +21,8 @@ typedef struct config {
 	int max_connections;
 	int max_connections_per_ip;
 	int connection_timeout;    /* seconds */
+	int head_timeout;          /* seconds for a complete request head */
+	int busy_head_timeout;     /* ... while more than half the connections are in use */
 	long connection_memory;    /* bytes per connection (headers + buffers) */
 	long max_body;             /* bytes, default for routes without their own */
 	long max_url;              /* bytes */

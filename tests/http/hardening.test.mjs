@@ -91,3 +91,31 @@ describe('paths', () => {
     assert.equal(status((await raw('GET /r/hard-open/theme.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).text), 200);
   });
 });
+
+describe('connections', () => {
+  test('a request head trickled a line at a time, or an idle keep-alive, is closed at the head deadline', async () => {
+    const own = await startServer({ env: { STAMPRALLY_LIMITS_HEAD_TIMEOUT: '1' } });
+    try {
+      const closedAfter = (first, drip) => new Promise((resolve) => {
+        const t0 = Date.now();
+        const s = net.connect(own.port, '127.0.0.1', () => s.write(first));
+        const timer = drip ? setInterval(() => { if (!s.destroyed) s.write('X-Drip: 1\r\n'); }, 200) : null;
+        const giveUp = setTimeout(() => { s.destroy(); resolve(Infinity); }, 8000);
+        let text = '';
+        s.on('data', (d) => { text += d; });
+        s.on('close', () => { clearInterval(timer); clearTimeout(giveUp); resolve({ ms: Date.now() - t0, text }); });
+        s.on('error', () => {});
+      });
+      const trickle = await closedAfter('GET /healthz HTTP/1.1\r\nHost: x\r\n', true);
+      assert.ok(trickle.ms < 4000, `trickling head closed after ${trickle.ms} ms`);
+      assert.equal(trickle.text, '', 'never answered');
+      const idle = await closedAfter('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n', false);
+      assert.ok(idle.ms < 4000, `idle keep-alive closed after ${idle.ms} ms`);
+      assert.match(idle.text, /^HTTP\/1\.1 200/, 'its request was answered first');
+      // a normal client is unaffected
+      assert.equal((await own.client().get('/healthz')).status, 200);
+    } finally {
+      await own.stop();
+    }
+  });
+});
