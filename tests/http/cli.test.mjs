@@ -17,7 +17,7 @@ function importFile(dir, doc) {
 
 describe('help and version', () => {
   test('every subcommand has --help', () => {
-    for (const c of ['serve', 'migrate', 'demo', 'rally', 'user', 'key', 'version', 'config']) {
+    for (const c of ['serve', 'migrate', 'demo', 'rally', 'user', 'key', 'version', 'config', 'routes']) {
       const r = cli([c, '--help']);
       assert.equal(r.status, 0, c);
       assert.match(r.stdout, new RegExp(`usage: stamprally ${c}`));
@@ -34,7 +34,18 @@ describe('help and version', () => {
   test('version, and --deps lists the linked libraries', () => {
     assert.match(cli(['version']).stdout, /^stamprally \d+\.\d+\.\d+/);
     const d = cli(['version', '--deps']).stdout;
-    for (const lib of ['libmicrohttpd', 'sqlite', 'libsodium', 'jansson']) assert.match(d, new RegExp(lib));
+    for (const lib of ['libmicrohttpd', 'sqlite', 'libsodium', 'jansson', 'libcurl', 'libqrencode']) assert.match(d, new RegExp(lib));
+  });
+  test('routes prints the route table, every row with one unit of work', () => {
+    const text = cli(['routes']).stdout;
+    assert.match(text, /^POST\s+\/api\/v1\/stamps\s+writer\s+participant/m);
+    const table = JSON.parse(cli(['routes', '--json']).stdout);
+    assert.ok(table.length > 50);
+    assert.ok(table.every((r) => ['read', 'write', 'writer', 'none'].includes(r.unit)), 'one unit each');
+    assert.deepEqual(table.filter((r) => r.unit === 'none').map((r) => r.pattern).sort(), ['/healthz', '/metrics', '/static/{file}']);
+    assert.ok(table.filter((r) => r.method === 'GET').every((r) => r.unit !== 'write' || r.pattern === '/auth/line/start'),
+      'GET pages read (the LINE start writes its state)');
+    assert.equal(cli(['routes', '--bogus']).status, 2);
   });
   test('config lists every key with its default', () => {
     const r = cli(['config']).stdout;

@@ -84,6 +84,7 @@ describe('paths', () => {
     }
     const page = await raw('GET /r/hard-open HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     assert.match(page.text, /<a class="lang" href="\/r\/hard-open\?lang=en"/, 'a real page links to itself');
+    assert.match(page.text, /\r\nCache-Control: no-store\r\n/i, 'pages are not kept by the browser or a proxy');
   });
 
   test("a draft rally's theme is as hidden as the rally", async () => {
