@@ -70,7 +70,7 @@ static int record_login(db *d, void *arg)
 	return rc == 0 ? 0 : DB_ERROR;
 }
 
-/* R_READ, after prove_login: look up and check the throttles, then record
+/* R_READ, after the argon2id step (web/prove.c: gather_login): look up and check the throttles, then record
  * the outcome once through the writer. */
 void console_login(req *r)
 {
@@ -95,7 +95,7 @@ void console_login(req *r)
 		login_page(r, 429, "login.throttled", login, json_pack("{s:I}", "seconds", (json_int_t)wait));
 		return;
 	}
-	/* the password was checked before (web/prove.c: prove_login) */
+	/* the password was checked before (web/prove.c: gather_login) */
 	int ok = r->proof.password_match && j.acct && !j.acct->disabled_at;
 	j.kind = ok ? "login" : "login_failed";
 	if (ok)

@@ -98,7 +98,7 @@ static int write_account(db *d, void *arg)
 }
 
 /* The new password and its hash made before the unit of work
- * (web/prove.c: prove_new_password); 0 after answering when missing. */
+ * (web/prove.c: gather_new_password); 0 after answering when missing. */
 static int new_password(req *r)
 {
 	if (r->proof.new_password && r->proof.password_hash)
@@ -107,7 +107,7 @@ static int new_password(req *r)
 	return 0;
 }
 
-/* R_READ: checks, then argon2id holding no lock, then the insert and its
+/* R_READ, after the argon2id step (web/prove.c): checks, then the insert and its
  * event through the writer. */
 void console_user_create(req *r)
 {
