@@ -72,24 +72,7 @@ const char *account_dummy_hash(void)
 
 const char *account_password_hash(db *d, arena *a, int64_t account_id)
 {
-	char *h = db_text1(d, "SELECT password_hash FROM accounts WHERE id = $1", "i", account_id);
-	const char *out = h ? arena_strdup(a, h) : NULL;
-	if (h) {
-		sodium_memzero(h, strlen(h));
-		free(h);
-	}
-	return out;
-}
-
-int account_password_matches(db *d, int64_t account_id, const char *password)
-{
-	char *hash = account_id ? db_text1(d, "SELECT password_hash FROM accounts WHERE id = $1", "i", account_id) : NULL;
-	int ok = password_verify(hash ? hash : dummy_hash, password) && hash;
-	if (hash) {
-		sodium_memzero(hash, strlen(hash));
-		free(hash);
-	}
-	return ok;
+	return db_text1a(d, a, "SELECT password_hash FROM accounts WHERE id = $1", "i", account_id);
 }
 
 int login_valid(const char *s)
@@ -220,16 +203,6 @@ int account_set_disabled(db *d, int64_t id, int disabled, int64_t now)
 		return -1;
 	}
 	return db_commit(d);
-}
-
-int account_set_password(db *d, int64_t id, const char *password, int64_t now)
-{
-	char hash[crypto_pwhash_STRBYTES];
-	if (password_hash(password, hash, sizeof hash) != 0)
-		return -1;
-	int rc = account_store_hash(d, id, hash, now);
-	sodium_memzero(hash, sizeof hash);
-	return rc;
 }
 
 int account_store_hash(db *d, int64_t id, const char *hash, int64_t now)

@@ -42,11 +42,9 @@ int role_rank(const char *role);
 
 /* Prepare the stand-in hash used for unknown login IDs. Call once at start. */
 int account_init(void);
-/* True when password is the account's (account_id 0: never, after the same
- * argon2id work, so unknown IDs cannot be told apart by timing). */
-int account_password_matches(db *d, int64_t account_id, const char *password);
 /* The account's stored password hash (arena string) or NULL; the stand-in
- * hash checked for unknown login IDs (a static string). */
+ * hash checked for unknown login IDs, so they cost the same argon2id work
+ * (a static string). */
 const char *account_password_hash(db *d, arena *a, int64_t account_id);
 const char *account_dummy_hash(void);
 /* True when login is 3–64 of [a-z0-9._@-]. */
@@ -63,12 +61,12 @@ int account_by_login(db *d, arena *a, const char *login, struct account *out);
 int account_by_public_id(db *d, arena *a, int64_t tenant_id, const char *public_id, struct account *out);
 /* The tenant's accounts in login order into a new arena array. Count or -1. */
 int account_list(db *d, arena *a, int64_t tenant_id, struct account **out);
-/* Change role / disabled state / password. 0 or -1. Disabling and password
- * resets end every session of the account. */
+/* Change role / disabled state / password (its password_hash, made before
+ * the write transaction). 0 or -1. Disabling and a new password end every
+ * session of the account; a new password also clears the login ID's
+ * failures. */
 int account_set_role(db *d, int64_t account_id, const char *role, int64_t now);
 int account_set_disabled(db *d, int64_t account_id, int disabled, int64_t now);
-int account_set_password(db *d, int64_t account_id, const char *password, int64_t now);
-/* The same with the new password already hashed (password_hash). */
 int account_store_hash(db *d, int64_t account_id, const char *hash, int64_t now);
 
 /* Staff sessions. Lifetimes in ms: idle (since the last request) and

@@ -176,26 +176,16 @@ int rally_has_passcode(db *d, int64_t rally_id)
 	return db_int1(d, 0, "SELECT passcode_hash <> '' FROM rallies WHERE id = $1", "i", rally_id) == 1;
 }
 
-/* A text column of a rally as an arena string, or NULL on error. */
-static const char *rally_text(db *d, arena *a, int64_t rally_id, int desk)
-{
-	char *v = desk ? db_text1(d, "SELECT desk_pin_hash FROM rallies WHERE id = $1", "i", rally_id)
-		       : db_text1(d, "SELECT passcode_hash FROM rallies WHERE id = $1", "i", rally_id);
-	if (!v)
-		return db_failed(d) ? NULL : "";
-	const char *out = arena_strdup(a, v);
-	free(v);
-	return out;
-}
-
 const char *rally_passcode_hash(db *d, arena *a, int64_t rally_id)
 {
-	return rally_text(d, a, rally_id, 0);
+	const char *v = db_text1a(d, a, "SELECT passcode_hash FROM rallies WHERE id = $1", "i", rally_id);
+	return v || db_failed(d) ? v : "";
 }
 
 const char *rally_desk_pin_hash(db *d, arena *a, int64_t rally_id)
 {
-	return rally_text(d, a, rally_id, 1);
+	const char *v = db_text1a(d, a, "SELECT desk_pin_hash FROM rallies WHERE id = $1", "i", rally_id);
+	return v || db_failed(d) ? v : "";
 }
 
 int rally_theme(db *d, int64_t rally_id, char out[3][8])

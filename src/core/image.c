@@ -150,10 +150,7 @@ const char *image_public_id(db *d, arena *a, int64_t id)
 {
 	if (id <= 0)
 		return NULL;
-	char *s = db_text1(d, "SELECT public_id FROM images WHERE id = $1", "i", id);
-	const char *out = s ? arena_strdup(a, s) : NULL;
-	free(s);
-	return out;
+	return db_text1a(d, a, "SELECT public_id FROM images WHERE id = $1", "i", id);
 }
 
 int image_load(db *d, arena *a, const char *public_id, const char **content_type, const void **bytes, size_t *n)

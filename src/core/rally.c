@@ -138,10 +138,7 @@ int64_t rally_participant_count(db *d, int64_t rally_id)
 
 const char *spot_public_id(db *d, arena *a, int64_t spot_id)
 {
-	char *s = db_text1(d, "SELECT public_id FROM spots WHERE id = $1", "i", spot_id);
-	const char *out = s ? arena_strdup(a, s) : NULL;
-	free(s);
-	return out;
+	return db_text1a(d, a, "SELECT public_id FROM spots WHERE id = $1", "i", spot_id);
 }
 
 int spot_open(const struct spot *s, int64_t now)

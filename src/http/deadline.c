@@ -5,10 +5,11 @@
 
 #include <microhttpd.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <time.h>
+
+#include "lib/metrics.h"
 
 struct conn {
 	int fd;
@@ -26,8 +27,6 @@ static struct {
 	long head_ms, busy_ms;
 	pthread_t thread;
 } dl = {.mu = PTHREAD_MUTEX_INITIALIZER, .tick = PTHREAD_COND_INITIALIZER};
-
-static _Atomic long reaped;
 
 static long now_ms(void)
 {
@@ -102,11 +101,6 @@ void deadline_answered(struct MHD_Connection *conn)
 	set_waiting(conn, 1);
 }
 
-long deadline_reaped(void)
-{
-	return atomic_load(&reaped);
-}
-
 /* Every quarter second: shut down the sockets past their deadline. The
  * mutex is held, and a record is removed under it before libmicrohttpd
  * closes its socket, so a file descriptor is never touched after it may
@@ -127,7 +121,7 @@ static void *reaper(void *unused)
 			if (c->waiting && !c->reaped && now - c->since > limit) {
 				shutdown(c->fd, SHUT_RDWR);
 				c->reaped = 1;
-				atomic_fetch_add(&reaped, 1);
+				metric_add(M_HEAD_DEADLINE, 1);
 			}
 	}
 	pthread_mutex_unlock(&dl.mu);

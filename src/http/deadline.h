@@ -6,8 +6,9 @@
  * limits.head_timeout seconds (limits.busy_head_timeout while more than
  * half the connection limit is in use) to complete a request head, counted
  * from its start or from the end of its previous answer; a reaper thread
- * shuts down the socket of one that has not, and libmicrohttpd then closes
- * the connection as it would any other the client dropped.
+ * shuts down the socket of one that has not (counted in /metrics as
+ * stamprally_head_deadline_total), and libmicrohttpd then closes the
+ * connection as it would any other the client dropped.
  */
 #ifndef SR_DEADLINE_H
 #define SR_DEADLINE_H
@@ -28,7 +29,5 @@ void deadline_closed(void **socket_context);
  * answer is done), or its answer is done (the next head's deadline starts). */
 void deadline_head_done(struct MHD_Connection *conn);
 void deadline_answered(struct MHD_Connection *conn);
-/* How many connections the reaper has shut down (for /metrics and tests). */
-long deadline_reaped(void);
 
 #endif

@@ -117,17 +117,11 @@ static int hexval(char c)
 	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
-/* Sum of the sizes of all request headers (name, value and separators). */
-static enum MHD_Result add_size(void *cls, enum MHD_ValueKind kind, const char *k, const char *v)
-{
-	(void)kind;
-	*(size_t *)cls += strlen(k) + (v ? strlen(v) : 0) + 4;
-	return MHD_YES;
-}
-
-/* What the header scan found that makes a request's framing ambiguous
- * (RFC 9112 §6.3) or its header block malformed (RFC 9110 §5.1). */
+/* One scan of the request headers: their size (names, values and
+ * separators), and what makes a request's framing ambiguous (RFC 9112
+ * §6.3) or its header block malformed (RFC 9110 §5.1). */
 struct framing {
+	size_t size;
 	const char *length;  /* the first Content-Length */
 	int lengths_differ;  /* a second Content-Length with another value */
 	int chunked;         /* a Transfer-Encoding header */
@@ -150,6 +144,7 @@ static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const cha
 {
 	(void)kind;
 	struct framing *f = cls;
+	f->size += strlen(k) + (v ? strlen(v) : 0) + 4;
 	f->bad_name |= !is_token(k);
 	if (strcasecmp(k, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
 		f->lengths_differ |= f->length && strcmp(f->length, v ? v : "") != 0;
@@ -168,16 +163,14 @@ static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const cha
 static void check_sizes(req *r, const char *url)
 {
 	const config *c = &r->srv->cfg;
-	size_t hsize = 0;
 	struct framing f = {0};
-	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, add_size, &hsize);
 	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, scan_header, &f);
 	if (f.bad_name || f.lengths_differ || (f.length && f.chunked)) {
 		r->status = 400;
 		r->close = 1;
 	} else if (strlen(url) > (size_t)c->max_url) {
 		r->status = 414;
-	} else if (hsize > (size_t)c->max_header) {
+	} else if (f.size > (size_t)c->max_header) {
 		r->status = 431;
 	}
 }

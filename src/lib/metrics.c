@@ -20,6 +20,7 @@ static const struct {
 	[M_LOGIN_THROTTLED] = {"stamprally_logins_total", "{result=\"throttled\"}", NULL},
 	[M_EXPORTS] = {"stamprally_exports_total", "", "CSV exports downloaded"},
 	[M_JOINS] = {"stamprally_joins_total", "", "participants who joined a rally"},
+	[M_HEAD_DEADLINE] = {"stamprally_head_deadline_total", "", "connections closed for not completing a request head in time"},
 };
 
 void metric_add(enum metric m, long n)

@@ -13,6 +13,7 @@ enum metric {
 	M_LOGIN_OK, M_LOGIN_FAILED, M_LOGIN_THROTTLED,
 	M_EXPORTS,
 	M_JOINS,               /* participants who joined a rally (committed) */
+	M_HEAD_DEADLINE,       /* connections closed for not completing a request head in time */
 	M_COUNT
 };
 

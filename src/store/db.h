@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/arena.h"
+
 typedef struct db db;
 typedef struct db_stmt db_stmt;
 
@@ -70,6 +72,8 @@ void db_done(db_stmt *st);
 int db_exec(db *d, const char *sql, const char *types, ...);
 int64_t db_int1(db *d, int64_t dflt, const char *sql, const char *types, ...);
 char *db_text1(db *d, const char *sql, const char *types, ...);
+/* The same as db_text1, copied into the arena a instead of the heap. */
+const char *db_text1a(db *d, arena *a, const char *sql, const char *types, ...);
 int64_t db_changes(db *d);
 
 /* Write transactions, nestable: the outermost db_begin is BEGIN IMMEDIATE

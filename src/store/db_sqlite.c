@@ -334,6 +334,19 @@ char *db_text1(db *d, const char *sql, const char *types, ...)
 	return v;
 }
 
+const char *db_text1a(db *d, arena *a, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	va_start(ap, types);
+	db_stmt *s = vquery(d, sql, types, ap);
+	va_end(ap);
+	const char *v = NULL;
+	if (s && db_row(s) == DB_ROW && !db_is_null(s, 0))
+		v = arena_strdup(a, db_text(s, 0));
+	db_done(s);
+	return v;
+}
+
 int64_t db_changes(db *d)
 {
 	return sqlite3_changes64(d->h);

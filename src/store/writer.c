@@ -175,6 +175,8 @@ static int write_inline(db *d, db_write_fn fn, void *arg)
 	if (db_begin(d) != 0)
 		return DB_ERROR;
 	int rc = fn(d, arg);
+	if (rc >= 0 && db_failed(d))
+		rc = DB_ERROR; /* a statement failed: as on the writer, the work does not count */
 	if (rc < 0) {
 		db_rollback(d);
 		return rc;

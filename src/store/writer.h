@@ -18,8 +18,9 @@ typedef int (*db_write_fn)(db *d, void *arg);
 int db_writer_start(void);
 /* Finish the queued work and stop the thread. */
 void db_writer_stop(void);
-/* Run fn(d, arg) in a committed write transaction and return its result
- * (negative results roll back fn's changes). With a writer running and the
+/* Run fn(d, arg) in a committed write transaction and return its result.
+ * A negative result rolls fn's changes back; so does a statement of fn that
+ * failed (db_failed), and the result is then DB_ERROR. With a writer running and the
  * caller not itself inside a write transaction, fn runs on the writer's
  * connection in the next batch; otherwise on the caller's connection
  * (nested in its transaction, or in a new one). DB_ERROR when the batch

@@ -6,10 +6,8 @@
  * (core/stamp.c) and the claim form's redirect. Guessing throttles: guess.c.
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "core/methods.h"
-#include "core/throttle.h"
 #include "lib/timeutil.h"
 #include "web/common.h"
 #include "web/page.h"

@@ -110,7 +110,7 @@ static int passcode_ok(req *r, const struct rally *ra)
 {
 	if (!rally_has_passcode(r->db, ra->id))
 		return 1;
-	const char *sent = r->json ? json_string_value(json_object_get(r->json, "passcode")) : req_form(r, "passcode");
+	const char *sent = web_field(r, "passcode");
 	const char *ip = req_client_ip(r);
 	int64_t now = time_now_ms(), wait;
 	json_t *back = json_pack("{s:s}", "back", arena_printf(&r->a, "/r/%s", ra->slug));
@@ -180,6 +180,17 @@ int web_join(req *r, const struct rally *ra, struct participant *p, int *created
 	else if (rc == 0)
 		web_refuse(r, st, ra);
 	return rc == 1;
+}
+
+const char *web_field(req *r, const char *name)
+{
+	return r->json ? json_string_value(json_object_get(r->json, name)) : req_form(r, name);
+}
+
+struct staff_limits web_staff_limits(req *r)
+{
+	const config *c = &r->srv->cfg;
+	return (struct staff_limits){(int64_t)c->staff_idle_minutes * 60000, (int64_t)c->staff_session_hours * 3600000};
 }
 
 int web_write(req *r, int (*fn)(db *d, void *arg), void *arg)

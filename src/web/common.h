@@ -34,6 +34,11 @@ int web_line_ok(req *r, const struct rally *ra, const struct participant *p);
 void web_line_required(req *r, const struct rally *ra);
 
 struct method_input;
+/* A body field of the request, from the form or the JSON body, or NULL. */
+const char *web_field(req *r, const char *name);
+/* The staff session limits of the configuration, in ms. */
+struct staff_limits web_staff_limits(req *r);
+
 /* Write fn(d, arg) and keep it: nested in the request's write transaction
  * (R_WRITE, R_WRITER), or from a read transaction (R_READ) on the
  * group-commit writer, committed before this returns. fn's result; on

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/account.h"
+#include "core/secret.h"
 #include "http/server.h"
 #include "lib/metrics.h"
 #include "lib/tpl.h"
@@ -86,7 +87,7 @@ void console_login(req *r)
 		return;
 	const config *c = &r->srv->cfg;
 	struct login_job j = {req_client_ip(r), login, detail_login(r, login), "login_throttled", found ? &a : NULL,
-			      {(int64_t)c->staff_idle_minutes * 60000, (int64_t)c->staff_session_hours * 3600000}, ""};
+			      web_staff_limits(r), ""};
 	if (!login_allowed(r->db, j.ip, login, time_now_ms(), &wait)) {
 		if (web_write(r, record_login, &j) < 0)
 			return;
@@ -95,8 +96,10 @@ void console_login(req *r)
 		login_page(r, 429, "login.throttled", login, json_pack("{s:I}", "seconds", (json_int_t)wait));
 		return;
 	}
-	/* the password was checked before (web/prove.c: gather_login) */
-	int ok = r->proof.password_match && j.acct && !j.acct->disabled_at;
+	/* the password was checked before (web/prove.c: gather_login), against
+	 * the hash the account still has */
+	int ok = j.acct && !j.acct->disabled_at &&
+		 secret_same(r->proof.password_match, account_password_hash(r->db, &r->a, j.acct->id));
 	j.kind = ok ? "login" : "login_failed";
 	if (ok)
 		j.detail = NULL; /* the account is named by the event itself */

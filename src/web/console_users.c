@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/account.h"
+#include "core/secret.h"
 #include "lib/timeutil.h"
 #include "web/common.h"
 #include "web/console.h"
@@ -235,7 +236,8 @@ void console_password(req *r)
 		page_render(r, 429, "password", view);
 		return;
 	}
-	if (!cur || !r->proof.password_match) { /* checked before (web/prove.c) */
+	/* checked before (web/prove.c), against the hash the account still has */
+	if (!cur || !secret_same(r->proof.password_match, account_password_hash(r->db, &r->a, r->staff->id))) {
 		struct account_job j = {r->staff->tenant_id, r->staff->id, -1, r->staff->login, NULL, NULL, ip,
 					"password_change_failed", NULL, 0};
 		if (web_write(r, write_account, &j) < 0)

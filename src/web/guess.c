@@ -5,18 +5,13 @@
  * (web_write), so it is kept whatever the request's unit of work, and
  * although the answer is an error.
  */
-#include <stdlib.h>
-#include <string.h>
-
-#include "core/methods.h"
 #include "core/throttle.h"
 #include "lib/timeutil.h"
 #include "web/common.h"
 #include "web/page.h"
-#include "web/view.h"
 
 /* The participant's throttle key (THROTTLE_GUESS): its row id. */
-static const char *who_p(req *r, int64_t participant_id)
+const char *web_who_participant(req *r, int64_t participant_id)
 {
 	return arena_printf(&r->a, "%lld", (long long)participant_id);
 }
@@ -58,7 +53,7 @@ static struct guess_keys participant_keys(req *r, const struct participant *p)
 {
 	struct guess_keys g = {{&THROTTLE_GUESS_IP}, {req_client_ip(r)}, 1};
 	if (p)
-		guess_key(&g, &THROTTLE_GUESS, who_p(r, p->id));
+		guess_key(&g, &THROTTLE_GUESS, web_who_participant(r, p->id));
 	return g;
 }
 
@@ -80,9 +75,4 @@ void guess_key(struct guess_keys *g, const struct throttle_rule *rule, const cha
 		g->rule[g->n] = rule;
 		g->who[g->n++] = who;
 	}
-}
-
-const char *web_who_participant(req *r, int64_t participant_id)
-{
-	return who_p(r, participant_id);
 }

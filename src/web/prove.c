@@ -1,14 +1,16 @@
 /*
  * prove.c — every argon2id a request needs, done before its unit of work
  * begins (the route table's `prove` column) on the low-priority argon2id
- * threads (core/password.h), never on a thread that serves connections and
+ * thread (core/password.h), never on a thread that serves connections and
  * never under the write lock: a console login's password, a password
  * change's current and new password, the random password of a new or reset
  * account, the spot PIN of a claim, the passcode of a join, the desk PIN of
  * a coupon redemption, and the hashes of new PINs and passcodes set in the
- * console. routes.c defers the request, web_prove_run runs here in a read
- * transaction of the argon2id thread's own connection, and the worker then
- * runs the unit of work. A secret is recorded in r->proof as the stored hash
+ * console. On the worker, web_prove_gather reads the stored hashes in a
+ * short read transaction (skipping what a throttle would refuse anyway);
+ * routes.c then suspends the request while web_prove_compute runs on the
+ * argon2id thread (no database, no lock), and the worker runs the unit of
+ * work when it is done. A secret is recorded in r->proof as the stored hash
  * it was proven against, which the handler compares with the hash it reads
  * inside its own transaction (core/secret.h: secret_same), so a secret
  * changed in between is not accepted.
@@ -22,18 +24,13 @@
 #include "core/rally.h"
 #include "core/rewards.h"
 #include "core/secret.h"
+#include "core/throttle.h"
 #include "http/server.h"
 #include "lib/timeutil.h"
 #include "lib/token.h"
 #include "web/common.h"
 #include "web/page.h"
 #include "web/web.h"
-
-/* A body field of the request (form or JSON), or NULL. */
-static const char *field(req *r, const char *name)
-{
-	return r->json ? json_string_value(json_object_get(r->json, name)) : req_form(r, name);
-}
 
 /* What a request asks of the argon2id thread: each item checks a secret
  * against a stored hash (the result: the stored hash, or NULL) or hashes a
@@ -60,12 +57,22 @@ static void want(struct prove_work *w, enum work_kind kind, const char *stored, 
 		w->item[w->n++] = (struct work_item){kind, stored, secret, out, after_check};
 }
 
+/* True when the address may guess now under rule (else the handler answers
+ * 429, and no argon2id is spent on it). */
+static int may_guess(req *r, const struct throttle_rule *rule)
+{
+	int64_t wait;
+	return throttle_allowed(r->db, rule, req_client_ip(r), time_now_ms(), &wait);
+}
+
 /* The rally passcode sent with a join, to check against rally_id's. */
 static void gather_passcode(req *r, struct prove_work *w, int64_t rally_id)
 {
+	if (!may_guess(r, &THROTTLE_PASSCODE_IP))
+		return;
 	const char *stored = rally_passcode_hash(r->db, &r->a, rally_id);
 	if (stored && *stored)
-		want(w, CHECK_SECRET, stored, field(r, "passcode"), &r->proof.passcode_hash, 0);
+		want(w, CHECK_SECRET, stored, web_field(r, "passcode"), &r->proof.passcode_hash, 0);
 }
 
 /* Claims: the spot's PIN (by spot id in the API or the spot page's URL),
@@ -92,8 +99,8 @@ static void gather_claim(req *r, struct prove_work *w)
 	if (found != 1)
 		return;
 	struct spot_methods m;
-	if (spot_methods_load(r->db, &r->a, s.id, &m) == 0 && *m.pin_hash)
-		want(w, CHECK_SECRET, m.pin_hash, field(r, "pin"), &r->proof.pin_hash, 0);
+	if (may_guess(r, &THROTTLE_GUESS_IP) && spot_methods_load(r->db, &r->a, s.id, &m) == 0 && *m.pin_hash)
+		want(w, CHECK_SECRET, m.pin_hash, web_field(r, "pin"), &r->proof.pin_hash, 0);
 	gather_passcode(r, w, ra.id);
 }
 
@@ -109,11 +116,12 @@ static void gather_join(req *r, struct prove_work *w)
 static void gather_redeem(req *r, struct prove_work *w)
 {
 	struct reward w_;
-	if (strlen(r->params[0]) > 16 || reward_by_code(r->db, &r->a, r->params[0], &w_) != 1)
+	if (!may_guess(r, &THROTTLE_GUESS_IP) || strlen(r->params[0]) > 16 ||
+	    reward_by_code(r->db, &r->a, r->params[0], &w_) != 1)
 		return;
 	const char *stored = rally_desk_pin_hash(r->db, &r->a, w_.rally_id);
 	if (stored && *stored)
-		want(w, CHECK_SECRET, stored, field(r, "pin"), &r->proof.desk_pin_hash, 0);
+		want(w, CHECK_SECRET, stored, web_field(r, "pin"), &r->proof.desk_pin_hash, 0);
 }
 
 /* Console login: the password of the account with this login ID (an
@@ -148,8 +156,7 @@ static void gather_new_password(req *r, struct prove_work *w)
  * the new one hashed when the current one matched. */
 static void gather_password_change(req *r, struct prove_work *w)
 {
-	struct staff_limits lim = {(int64_t)r->srv->cfg.staff_idle_minutes * 60000,
-				   (int64_t)r->srv->cfg.staff_session_hours * 3600000};
+	struct staff_limits lim = web_staff_limits(r);
 	struct account a;
 	int64_t touch, wait;
 	if (staff_session_find(r->db, &r->a, req_cookie(r, "ssid"), time_now_ms(), &lim, &a, &touch) != 1 ||
@@ -191,7 +198,7 @@ int web_prove_needed(req *r)
 		return 1;
 	default:
 		for (int i = 0; i < 3; i++) {
-			const char *v = field(r, names[i]);
+			const char *v = web_field(r, names[i]);
 			if (v && *v)
 				return 1;
 		}

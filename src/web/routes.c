@@ -27,6 +27,7 @@
 #include "lib/timeutil.h"
 #include "lib/token.h"
 #include "store/writer.h"
+#include "web/common.h"
 #include "web/page.h"
 #include "web/web.h"
 
@@ -417,8 +418,7 @@ static int fail_centrally(req *r, struct header *saved)
  * (login page, 401, 403) and returns 0 when the request may not go on. */
 static int load_staff(req *r)
 {
-	const config *c = &r->srv->cfg;
-	struct staff_limits lim = {(int64_t)c->staff_idle_minutes * 60000, (int64_t)c->staff_session_hours * 3600000};
+	struct staff_limits lim = web_staff_limits(r);
 	struct account *a = arena_alloc(&r->a, sizeof *a);
 	int64_t touch = 0;
 	int rc = staff_session_find(r->db, &r->a, req_cookie(r, "ssid"), time_now_ms(), &lim, a, &touch);
@@ -547,12 +547,9 @@ static int handle_on_writer(db *w, void *arg)
 	struct on_writer *job = arg;
 	req *r = job->r;
 	db *own = r->db;
-	r->db = w;
-	db_clear_failed(w); /* each request's failures are its own, in a shared batch */
+	r->db = w; /* the writer clears and checks db_failed per item (store/writer.c) */
 	jsonmem_use(&r->a);
 	run_handler(r);
-	if (db_failed(w))
-		r->failed = 1;
 	jsonmem_use(NULL);
 	r->db = own;
 	job->rolled_back = r->failed || (r->status >= 400 && !r->keep_changes) || !r->status;
@@ -566,7 +563,7 @@ static void finish_on_writer(struct on_writer *job, int rc)
 {
 	req *r = job->r;
 	if (rc < 0 && !job->rolled_back)
-		r->failed = 1; /* the batch did not commit */
+		r->failed = 1; /* a statement failed, or the batch did not commit */
 	if (r->failed || !r->status) {
 		jsonmem_use(&r->a);
 		fail_centrally(r, job->saved);

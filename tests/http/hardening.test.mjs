@@ -113,8 +113,10 @@ describe('connections', () => {
       const idle = await closedAfter('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n', false);
       assert.ok(idle.ms < 4000, `idle keep-alive closed after ${idle.ms} ms`);
       assert.match(idle.text, /^HTTP\/1\.1 200/, 'its request was answered first');
-      // a normal client is unaffected
+      // a normal client is unaffected; the closings are counted
       assert.equal((await own.client().get('/healthz')).status, 200);
+      const m = await own.client().get('/metrics');
+      assert.ok(Number(m.text.match(/^stamprally_head_deadline_total (\d+)$/m)[1]) >= 2, 'both counted');
     } finally {
       await own.stop();
     }
