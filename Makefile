@@ -86,7 +86,8 @@ build/asan/unit/%: tests/unit/%.c build/asan/libsr.a
 UNIT_REL  := $(patsubst tests/unit/%.c,build/rel/unit/%,$(UNIT_SRC))
 UNIT_ASAN := $(patsubst tests/unit/%.c,build/asan/unit/%,$(UNIT_SRC))
 
-# libFuzzer harnesses (tests/fuzz/fuzz_*.c), built with Debian's clang: the
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c), built with Debian's clang (and
+# libclang-rt-14-dev, which clang only recommends, for libFuzzer itself): the
 # library compiled with coverage, ASan and UBSan. `make fuzz` runs each for
 # FUZZ_SECONDS (60) from its seed corpus (tests/fuzz/corpus/NAME); what it
 # finds new stays in build/fuzz/corpus/NAME. `make test` runs each briefly.
