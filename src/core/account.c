@@ -8,6 +8,7 @@
  * failures within 15 min.
  */
 #include "core/account.h"
+#include "core/audit.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -317,7 +318,5 @@ int login_succeeded(db *d, const char *ip, const char *login, int64_t now)
 int security_event(db *d, int64_t tenant_id, int64_t account_id, const char *kind, const char *ip, const char *detail,
 		   int64_t now)
 {
-	return done(db_exec(d, "INSERT INTO security_events(at, tenant_id, account_id, kind, ip, detail)"
-				    " VALUES ($1, $2, $3, $4, $5, $6)",
-				 "iiitt" "t", now, tenant_id, account_id, kind, ip ? ip : "", detail ? detail : "{}"));
+	return audit_append(d, tenant_id, account_id, kind, ip, detail, now);
 }

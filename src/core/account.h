@@ -98,8 +98,8 @@ int login_allowed(db *d, const char *ip, const char *login, int64_t now, int64_t
 int login_failed(db *d, const char *ip, const char *login, int64_t now);
 int login_succeeded(db *d, const char *ip, const char *login, int64_t now);
 
-/* Append to the security event log. detail is a JSON object text (no
- * secrets), or NULL. 0 or -1. */
+/* Append to the security event log (the audit hash chain, core/audit.h).
+ * detail is a JSON object text (no secrets), or NULL. 0 or -1. */
 int security_event(db *d, int64_t tenant_id, int64_t account_id, const char *kind, const char *ip, const char *detail,
 		   int64_t now);
 

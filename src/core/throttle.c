@@ -3,17 +3,23 @@
  */
 #include "core/throttle.h"
 
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
+
+#include "core/audit.h"
+#include "lib/jsonmem.h"
+#include "lib/metrics.h"
 
 #define MINUTES (60000LL)
 
-const struct throttle_rule THROTTLE_LOGIN_IP = {"login:", 20, 15 * MINUTES, 15 * MINUTES, 0};
-const struct throttle_rule THROTTLE_PASSCODE_IP = {"passcode:", 20, 15 * MINUTES, 15 * MINUTES, 0};
-const struct throttle_rule THROTTLE_GUESS = {"p:", 5, 15 * MINUTES, 15 * MINUTES, 0};
-const struct throttle_rule THROTTLE_GUESS_IP = {"ip:", 30, 15 * MINUTES, 15 * MINUTES, 0};
-const struct throttle_rule THROTTLE_COUPON = {"coupon:", 5, 15 * MINUTES, 15 * MINUTES, 0};
-const struct throttle_rule THROTTLE_DESK_RALLY = {"desk:", 100, 15 * MINUTES, 15 * MINUTES, 0};
-const struct throttle_rule THROTTLE_LOGIN_ID = {"id:", 5, 24 * 60 * MINUTES, 30000, 15 * MINUTES};
+const struct throttle_rule THROTTLE_LOGIN_IP = {"login:", 20, 15 * MINUTES, 15 * MINUTES, 0, 1};
+const struct throttle_rule THROTTLE_PASSCODE_IP = {"passcode:", 20, 15 * MINUTES, 15 * MINUTES, 0, 1};
+const struct throttle_rule THROTTLE_GUESS = {"p:", 5, 15 * MINUTES, 15 * MINUTES, 0, 0};
+const struct throttle_rule THROTTLE_GUESS_IP = {"ip:", 30, 15 * MINUTES, 15 * MINUTES, 0, 1};
+const struct throttle_rule THROTTLE_COUPON = {"coupon:", 5, 15 * MINUTES, 15 * MINUTES, 0, 0};
+const struct throttle_rule THROTTLE_DESK_RALLY = {"desk:", 100, 15 * MINUTES, 15 * MINUTES, 0, 1};
+const struct throttle_rule THROTTLE_LOGIN_ID = {"id:", 5, 24 * 60 * MINUTES, 30000, 15 * MINUTES, 1};
 
 /* How long rule locks a key after its failures-th failure (failures >= max). */
 static int64_t lock_for(const struct throttle_rule *rule, int64_t failures)
@@ -42,6 +48,24 @@ int throttle_allowed(db *d, const struct throttle_rule *rule, const char *who, i
 	return until <= now;
 }
 
+/* A security_alert record (and metric) when rule's key for who has just
+ * reached its lock: brute force against an account or from an address,
+ * for monitoring to page someone. 0 or -1. */
+static int raise_alert(db *d, const struct throttle_rule *rule, const char *who, int64_t failures, int64_t now)
+{
+	char *detail = NULL;
+	json_t *o = json_pack("{s:s, s:s, s:I, s:I}", "rule", rule->prefix, "key", who ? who : "", "failures",
+			      (json_int_t)failures, "window_s", (json_int_t)(rule->window_ms / 1000));
+	if (o)
+		detail = json_heap_text(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(o);
+	int rc = detail ? audit_append(d, 0, 0, "security_alert", NULL, detail, now) : -1;
+	free(detail);
+	if (rc == 0)
+		metric_add(M_SECURITY_ALERTS, 1);
+	return rc;
+}
+
 int throttle_failed(db *d, const struct throttle_rule *rule, const char *who, int64_t now)
 {
 	char key[160];
@@ -56,6 +80,8 @@ int throttle_failed(db *d, const struct throttle_rule *rule, const char *who, in
 		return -1;
 	if (failures < rule->max)
 		return 0;
+	if (failures == rule->max && rule->alert && raise_alert(d, rule, who, failures, now) != 0)
+		return -1;
 	return db_exec(d, "UPDATE attempt_throttle SET locked_until = $1 WHERE key = $2", "it",
 		       now + lock_for(rule, failures), key) == DB_DONE ? 0 : -1;
 }

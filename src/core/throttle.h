@@ -22,6 +22,7 @@ struct throttle_rule {
 	int64_t window_ms;   /* counting restarts after this long */
 	int64_t lock_ms;     /* how long a locked key waits */
 	int64_t cap_ms;      /* when set: the lock doubles with each failure past max, up to this */
+	int alert;           /* reaching max records a security_alert (brute force), see throttle_failed */
 };
 
 extern const struct throttle_rule THROTTLE_LOGIN_IP;     /* 20 failed console logins / 15 min / address */
@@ -38,7 +39,9 @@ extern const struct throttle_rule THROTTLE_LOGIN_ID;     /* per login ID, whethe
  * allowed here and is sticky on d (db_failed). */
 int throttle_allowed(db *d, const struct throttle_rule *rule, const char *who, int64_t now, int64_t *wait_s);
 /* Count one failure of rule's key for who (inside a write transaction);
- * locks it at the rule's maximum. 0 or -1. */
+ * locks it at the rule's maximum, and then, for a rule with alert, records
+ * one security_alert event and counts it in stamprally_security_alerts_total.
+ * 0 or -1. */
 int throttle_failed(db *d, const struct throttle_rule *rule, const char *who, int64_t now);
 /* Forget rule's key for who (a login succeeded, a password was reset). 0 or -1. */
 int throttle_clear(db *d, const struct throttle_rule *rule, const char *who);

@@ -46,3 +46,14 @@ void jsonmem_use(arena *a)
 {
 	current = a;
 }
+
+char *json_heap_text(const json_t *j, size_t flags)
+{
+	size_t n = j ? json_dumpb(j, NULL, 0, flags) : 0;
+	char *out = n ? malloc(n + 1) : NULL;
+	if (out) {
+		json_dumpb(j, out, n, flags);
+		out[n] = '\0';
+	}
+	return out;
+}

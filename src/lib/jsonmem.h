@@ -11,6 +11,8 @@
 #ifndef SR_JSONMEM_H
 #define SR_JSONMEM_H
 
+#include <jansson.h>
+
 #include "lib/arena.h"
 
 /* Install the allocator in jansson. Call once, before any JSON is made. */
@@ -18,5 +20,9 @@ void jsonmem_init(void);
 /* Allocate this thread's JSON values from a (NULL: from the heap again).
  * Values made from an arena must not outlive it. */
 void jsonmem_use(arena *a);
+
+/* j as text in a new heap string (caller free()s; NULL on failure), whoever
+ * jansson allocates from just now: never free() json_dumps()'s result. */
+char *json_heap_text(const json_t *j, size_t flags);
 
 #endif

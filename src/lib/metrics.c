@@ -21,6 +21,9 @@ static const struct {
 	[M_EXPORTS] = {"stamprally_exports_total", "", "CSV exports downloaded"},
 	[M_JOINS] = {"stamprally_joins_total", "", "participants who joined a rally"},
 	[M_HEAD_DEADLINE] = {"stamprally_head_deadline_total", "", "connections closed for not completing a request head in time"},
+	[M_SECURITY_ALERTS] = {"stamprally_security_alerts_total", "", "brute-force alerts: a login, passcode or PIN throttle reached its lock"},
+	[M_BACKUP_FAILURES] = {"stamprally_backup_failures_total", "", "backups that failed (see the log and the security events)"},
+	[M_COPY_FAILURES] = {"stamprally_backup_copy_failures_total", "", "runs of backup.copy_command that failed"},
 };
 
 void metric_add(enum metric m, long n)

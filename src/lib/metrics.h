@@ -14,6 +14,9 @@ enum metric {
 	M_EXPORTS,
 	M_JOINS,               /* participants who joined a rally (committed) */
 	M_HEAD_DEADLINE,       /* connections closed for not completing a request head in time */
+	M_SECURITY_ALERTS,     /* brute force: a login, passcode or PIN throttle reached its lock */
+	M_BACKUP_FAILURES,     /* backups that failed (disk, key, integrity) */
+	M_COPY_FAILURES,       /* backup.copy_command runs that failed */
 	M_COUNT
 };
 
