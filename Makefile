@@ -8,7 +8,7 @@
 # libunistring (Unicode normalisation of passwords) ships no pkg-config file
 # in Debian 12: it is linked as -lunistring.
 
-PKGS     := libmicrohttpd sqlite3 libsodium jansson libqrencode libcurl
+PKGS     := libmicrohttpd sqlite3 libsodium jansson libqrencode libcurl libzstd
 CC       ?= cc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lunistring -lm -lpthread
@@ -21,7 +21,7 @@ CFLAGS_ASAN    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -f
 LDFLAGS_RELEASE := -pie -Wl,-z,relro,-z,now
 LDFLAGS_ASAN    := -fsanitize=address,undefined
 
-LIB_SRC  := $(sort $(wildcard src/lib/*.c src/store/*.c src/core/*.c src/http/*.c src/web/*.c))
+LIB_SRC  := $(sort $(wildcard src/lib/*.c src/store/*.c src/core/*.c src/ops/*.c src/http/*.c src/web/*.c))
 ASSETS   := $(sort $(shell find assets -type f)) $(sort $(wildcard src/store/migrations/*/*.sql))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 

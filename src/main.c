@@ -18,10 +18,12 @@
 #include <unistd.h>
 
 #include "core/account.h"
+#include "core/audit.h"
 #include "core/demo.h"
 #include "core/import.h"
 #include "core/rekey.h"
 #include "http/server.h"
+#include "lib/accesslog.h"
 #include "lib/assets.h"
 #include "lib/config.h"
 #include "lib/jsonmem.h"
@@ -29,6 +31,9 @@
 #include "lib/seal.h"
 #include "lib/timeutil.h"
 #include "lib/token.h"
+#include "ops/backup.h"
+#include "ops/jobs.h"
+#include "ops/retention.h"
 #include "store/db.h"
 #include "store/migrate.h"
 #include "store/writer.h"
@@ -61,17 +66,42 @@ static int ensure_dir(const char *dir)
 	return -1;
 }
 
-/* Open the store, apply migrations; the connection (caller closes) or NULL. */
-static db *open_store(const config *c, int *applied, int serving)
+enum { OPEN_SERVING = 1, OPEN_NO_NEW_KEYS = 2 };
+
+/* The audit signing key: loaded, or made on first use; but never made anew
+ * for a log that has signed checkpoints (they would all look forged). */
+static int open_audit(const config *c, db *d)
+{
+	if (!keyfile_exists(c->audit_key_file)) {
+		int64_t n = db_int1(d, 0, "SELECT count(*) FROM audit_checkpoints", NULL);
+		if (n > 0) {
+			fprintf(stderr, "stamprally: the audit signing key %s is missing, but the audit log has %lld signed "
+					"checkpoints: put the key back (it is in every backup) or set audit.signing_key_file\n",
+				c->audit_key_file, (long long)n);
+			return -1;
+		}
+	}
+	return audit_init(c->audit_key_file, c->audit_file, 1);
+}
+
+/* Open the store, apply migrations, hash audit records older than the
+ * chain; the connection (caller closes) or NULL. flags: OPEN_SERVING (the
+ * server checkpoints the WAL itself), OPEN_NO_NEW_KEYS (the audit signing
+ * key is not loaded or made: the caller does it). */
+static db *open_store(const config *c, int *applied, int flags)
 {
 	if (ensure_dir(c->data_dir) != 0)
 		return NULL;
-	struct db_options o = {c->database, strcmp(c->durability, "full") == 0, c->busy_timeout, serving};
+	struct db_options o = {c->database, strcmp(c->durability, "full") == 0, c->busy_timeout, flags & OPEN_SERVING};
 	db_configure(&o);
 	db *d = db_open();
 	int n = 0;
 	if (!d || migrate_run(d, &n) != 0) {
 		fprintf(stderr, "stamprally: cannot open the database %s\n", c->database);
+		db_close(d);
+		return NULL;
+	}
+	if (audit_backfill(d) < 0 || (!(flags & OPEN_NO_NEW_KEYS) && open_audit(c, d) != 0)) {
 		db_close(d);
 		return NULL;
 	}
@@ -94,6 +124,9 @@ static int data_key(const config *c, unsigned char dk[32])
 	return 0;
 }
 
+/* The data key, kept for backups (they carry it, under the backup key). */
+static unsigned char service_data_key[32];
+
 /* The CSRF key and the data key (sealing personal data and secrets). A new
  * key left by an unfinished rotation (DATA_KEY_FILE.new) also opens values. */
 static int load_secret(struct server *srv)
@@ -104,6 +137,7 @@ static int load_secret(struct server *srv)
 	if (keyfile_load(c->secret_key_file, srv->secret, 1) != 0 || data_key(c, dk) != 0)
 		return -1;
 	seal_set_key(dk);
+	memcpy(service_data_key, dk, sizeof dk);
 	snprintf(next, sizeof next, "%s.new", c->data_key_file);
 	if (keyfile_exists(next)) {
 		if (keyfile_load(next, dk, 0) != 0)
@@ -164,11 +198,39 @@ static void service_event(const char *kind, json_t *detail)
 	db_close(d);
 }
 
+/* Whether path is the default place DATA_DIR/name (made when missing) or
+ * one the operator chose (which must exist). */
+static int is_default_path(const config *c, const char *path, const char *name)
+{
+	char def[1100];
+	snprintf(def, sizeof def, "%.1000s/%s", c->data_dir, name);
+	return strcmp(path, def) == 0;
+}
+
+/* The backup key: made on first start in the data directory (with a word
+ * to copy it elsewhere); a configured one must exist. 0 or -1. */
+static int open_backup_key(const config *c)
+{
+	unsigned char k[32];
+	int fresh = !keyfile_exists(c->backup_key_file);
+	if (fresh && !is_default_path(c, c->backup_key_file, "backup.key")) {
+		fprintf(stderr, "stamprally: the backup key %s (backup.key_file) does not exist\n", c->backup_key_file);
+		return -1;
+	}
+	if (keyfile_load(c->backup_key_file, k, 1) != 0)
+		return -1;
+	sodium_memzero(k, sizeof k);
+	if (fresh)
+		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"a new backup key was made: keep a copy of %s away from this "
+				"machine and its backups; a backup cannot be restored without it\"}\n", c->backup_key_file);
+	return 0;
+}
+
 static int cmd_serve(struct server *srv, int argc, char **argv)
 {
 	(void)argc, (void)argv;
 	config *c = &srv->cfg;
-	db *d = open_store(c, NULL, 1);
+	db *d = open_store(c, NULL, OPEN_SERVING);
 	if (!d || load_secret(srv) != 0 || web_init() != 0 || account_init() != 0)
 		return 1;
 	if (keyfile_lock(c->data_dir, 0) < 0) {
@@ -194,7 +256,12 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 		if (account_create(d, tid, "demo-owner", "owner", owner_pw, time_now_ms()) <= 0)
 			owner_pw[0] = '\0';
 	}
+	backup_record_restore(c, d);
 	db_close(d);
+	if (open_backup_key(c) != 0 || accesslog_open(c->access_dir) != 0)
+		return 1;
+	srv->access_files = c->access_dir[0] && strcmp(c->access_dir, "off") != 0;
+	srv->started_ms = time_now_ms();
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -203,7 +270,7 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	srv->dispatch = web_dispatch;
 	srv->body_limit = web_body_limit;
-	if (db_writer_start() != 0 || server_start(srv) != 0)
+	if (db_writer_start() != 0 || server_start(srv) != 0 || jobs_start(c, service_data_key) != 0)
 		return 1;
 	service_event("service_start", json_pack("{s:s, s:s, s:s}", "version", STAMPRALLY_VERSION, "listen", c->listen,
 						 "public_url", c->public_url));
@@ -219,7 +286,9 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"shutting down\",\"signal\":%d}\n", sig);
 	server_stop(srv);
 	service_event("service_stop", json_pack("{s:i}", "signal", sig));
+	jobs_stop(); /* signs the log's head, service_stop included */
 	db_writer_stop();
+	accesslog_close();
 	return 0;
 }
 
@@ -376,6 +445,150 @@ static int cmd_key(struct server *srv, int argc, char **argv)
 	return 0;
 }
 
+/* The value after flag in argv (argv[i] == flag), or NULL. */
+static const char *flag_value(int argc, char **argv, const char *flag)
+{
+	for (int i = 0; i + 1 < argc; i++)
+		if (strcmp(argv[i], flag) == 0)
+			return argv[i + 1];
+	return NULL;
+}
+
+/* stamprally backup now | list | verify FILE | restore FILE */
+static int cmd_backup(struct server *srv, int argc, char **argv)
+{
+	const config *c = &srv->cfg;
+	const char *sub = argc > 0 ? argv[0] : "";
+	int file_arg = strcmp(sub, "verify") == 0 || strcmp(sub, "restore") == 0;
+	if ((file_arg && argc != 2) || (!file_arg && (argc != 1 || (strcmp(sub, "now") && strcmp(sub, "list"))))) {
+		fprintf(stderr, "usage: stamprally backup now | list | verify FILE | restore FILE [--config FILE] [--data DIR]\n");
+		return 2;
+	}
+	if (strcmp(sub, "list") == 0)
+		return backup_list(c, stdout);
+	if (strcmp(sub, "verify") == 0)
+		return backup_verify(c, argv[1], stdout);
+	if (strcmp(sub, "restore") == 0) {
+		if (ensure_dir(c->data_dir) != 0)
+			return 1;
+		if (keyfile_lock(c->data_dir, 1) < 0) {
+			fprintf(stderr, "stamprally: a server (or a key rotation) is using %s: stop it before restoring\n",
+				c->data_dir);
+			return 1;
+		}
+		return backup_restore(c, argv[1], stdout);
+	}
+	db *d = open_store(c, NULL, 0);
+	unsigned char dk[32];
+	char path[4200];
+	/* The keys a backup carries, made here as serve would for a data
+	 * directory that never served. */
+	if (!d || open_backup_key(c) != 0 || keyfile_load(c->secret_key_file, dk, 1) != 0 || data_key(c, dk) != 0) {
+		db_close(d);
+		return 1;
+	}
+	int rc = backup_run(c, d, dk, time_now_ms(), path, sizeof path);
+	sodium_memzero(dk, sizeof dk);
+	db_close(d);
+	if (rc == 0)
+		printf("%s\n", path);
+	return rc == 0 ? 0 : 1;
+}
+
+/* stamprally audit verify [--pubkey KEY] | pubkey | checkpoint | list [filters] */
+static int cmd_audit(struct server *srv, int argc, char **argv)
+{
+	const config *c = &srv->cfg;
+	const char *sub = argc > 0 ? argv[0] : "";
+	if (strcmp(sub, "verify") && strcmp(sub, "pubkey") && strcmp(sub, "checkpoint") && strcmp(sub, "list")) {
+		fprintf(stderr, "usage: stamprally audit verify [--pubkey BASE64] | pubkey | checkpoint\n"
+				"       stamprally audit list [--tenant SLUG] [--kind KIND] [--since ISO-TIME] [--limit N]\n");
+		return 2;
+	}
+	int verify = strcmp(sub, "verify") == 0;
+	const char *pub = flag_value(argc, argv, "--pubkey");
+	unsigned char pk[32];
+	size_t pklen = 0;
+	if (pub && (sodium_base642bin(pk, sizeof pk, pub, strlen(pub), NULL, &pklen, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+		    pklen != sizeof pk)) {
+		fprintf(stderr, "stamprally: --pubkey must be the 32-byte key in base64, as `stamprally audit pubkey` prints it\n");
+		return 2;
+	}
+	db *d = open_store(c, NULL, OPEN_NO_NEW_KEYS);
+	if (!d)
+		return 1;
+	int rc = 0;
+	if (!(verify && pub) && strcmp(sub, "list") != 0 && audit_init(c->audit_key_file, c->audit_file, 0) != 0) {
+		fprintf(stderr, "stamprally: the audit signing key %s is missing%s\n", c->audit_key_file,
+			verify ? ": verify with --pubkey KEY (the key you noted), or put the key back from a backup" : "");
+		db_close(d);
+		return 1;
+	}
+	if (verify && pub)
+		audit_init(c->audit_key_file, c->audit_file, 0); /* only for the checkpoint file's path */
+	if (strcmp(sub, "pubkey") == 0) {
+		char b64[64];
+		audit_pubkey(b64, sizeof b64);
+		printf("%s\n", b64);
+	} else if (strcmp(sub, "checkpoint") == 0) {
+		rc = audit_checkpoint(d, time_now_ms(), 1, 0, 1) < 0;
+	} else if (verify) {
+		struct audit_report rep;
+		int v = audit_verify(d, pub ? pk : NULL, &rep);
+		char when[40] = "";
+		if (rep.bad_at)
+			time_format_iso_jst(rep.bad_at, when, sizeof when);
+		if (v == 0)
+			printf("audit log intact: %lld records, %lld checkpoints\n", (long long)rep.records,
+			       (long long)rep.checkpoints);
+		else if (v > 0)
+			printf("audit log BROKEN at record %lld%s%s: %s\n", (long long)rep.bad_id, *when ? " of " : "", when,
+			       rep.what);
+		else
+			fprintf(stderr, "stamprally: audit verify: %s\n", rep.what[0] ? rep.what : "cannot read the log");
+		rc = v == 0 ? 0 : v > 0 ? 3 : 1;
+	} else {
+		const char *tenant = flag_value(argc, argv, "--tenant"), *since = flag_value(argc, argv, "--since");
+		const char *limit = flag_value(argc, argv, "--limit");
+		int64_t tid = 0, from = 0;
+		if (tenant && !(tid = db_int1(d, 0, "SELECT id FROM tenants WHERE slug = $1", "t", tenant))) {
+			fprintf(stderr, "stamprally: no tenant '%s'\n", tenant);
+			rc = 1;
+		} else if (since && time_parse_iso(since, &from) != 0) {
+			fprintf(stderr, "stamprally: --since must be like 2026-04-01T00:00+09:00\n");
+			rc = 2;
+		} else {
+			int n = limit ? atoi(limit) : 100;
+			rc = audit_list(d, stdout, tid, flag_value(argc, argv, "--kind"), from, n > 0 ? n : 100) != 0;
+		}
+	}
+	db_close(d);
+	return rc;
+}
+
+/* stamprally retention run [--now ISO-TIME] */
+static int cmd_retention(struct server *srv, int argc, char **argv)
+{
+	const config *c = &srv->cfg;
+	const char *at = flag_value(argc, argv, "--now");
+	int64_t now = time_now_ms();
+	if (argc < 1 || strcmp(argv[0], "run") != 0 || (argc != 1 && !at) || (at && time_parse_iso(at, &now) != 0)) {
+		fprintf(stderr, "usage: stamprally retention run [--now 2027-04-01T04:00+09:00] [--config FILE] [--data DIR]\n");
+		return 2;
+	}
+	db *d = open_store(c, NULL, 0);
+	if (!d)
+		return 1;
+	struct retention_result r;
+	int rc = retention_run(c, d, now, &r);
+	db_close(d);
+	printf("{\"events_pruned\": %lld, \"rallies_cleared\": %lld, \"participants_cleared\": %lld, "
+	       "\"logs_compressed\": %lld, \"logs_deleted\": %lld}\n",
+	       (long long)r.events_pruned, (long long)r.rallies_cleared, (long long)r.participants_cleared,
+	       (long long)r.logs_compressed, (long long)r.logs_deleted);
+	return rc == 0 ? 0 : 1;
+}
+
 static void describe_key(const char *key, const char *def, const char *doc, void *ud)
 {
 	(void)ud;
@@ -426,6 +639,12 @@ static const struct cmd cmds[] = {
 	 "Create a staff account and print its random initial password (e.g. a tenant's first owner)."},
 	{"key", cmd_key, "key rotate [--config FILE] [--data DIR]",
 	 "Rotate the data key: re-seal every encrypted value (personal data, secrets) under a new key. Stop the service first."},
+	{"backup", cmd_backup, "backup now | list | verify FILE | restore FILE [--config FILE] [--data DIR]",
+	 "Make an encrypted backup now, list them, check one completely, or restore one (the server stopped)."},
+	{"audit", cmd_audit, "audit verify [--pubkey KEY] | pubkey | checkpoint | list [--tenant SLUG] [--kind K] [--since T] [--limit N]",
+	 "Check the security event log's hash chain and signed checkpoints; print the public key; sign the head now; list events."},
+	{"retention", cmd_retention, "retention run [--now ISO-TIME] [--config FILE] [--data DIR]",
+	 "Purge what is past its retention period now (or as of --now): security events, access logs, personal data."},
 	{"config", cmd_config, "config", "List every configuration key with its default."},
 	{"routes", cmd_routes, "routes [--json]",
 	 "Print the route table: method, pattern, unit of work (read/write/writer/none), access, permissions, body limit."},
@@ -499,6 +718,9 @@ int main(int argc, char **argv)
 		}
 	static struct server srv;
 	int n = argc - 2;
+	/* A file grown past RLIMIT_FSIZE is a failed write (EFBIG, reported
+	 * like a full disk), not a dead process. */
+	signal(SIGXFSZ, SIG_IGN);
 	jsonmem_init();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (token_init() != 0 || build_config(&srv.cfg, &n, argv + 2) != 0 || assets_init(srv.cfg.assets_dir) != 0)

@@ -26,7 +26,7 @@ static const struct {
 	 "UPDATE sessions SET line_access_token = $1 WHERE id = $2"},
 	{"spots.rotating_secret", "SELECT id, rotating_secret FROM spots WHERE rotating_secret <> ''",
 	 "UPDATE spots SET rotating_secret = $1 WHERE id = $2"},
-	{"lottery_entries.sealed", "SELECT id, sealed FROM lottery_entries", "UPDATE lottery_entries SET sealed = $1 WHERE id = $2"},
+	{"lottery_entries.sealed", "SELECT id, sealed FROM lottery_entries WHERE sealed <> ''", "UPDATE lottery_entries SET sealed = $1 WHERE id = $2"},
 };
 
 /* Re-seal one column; the count, or -1 (err set). */

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "http/deadline.h"
+#include "lib/accesslog.h"
 
 #include "lib/metrics.h"
 #include "lib/timeutil.h"
@@ -354,9 +355,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	deadline_answered(conn); /* the next request head's deadline starts */
 	if (!r)
 		return;
-	if (srv->cfg.access_log) {
+	if (srv->cfg.access_log || srv->access_files) {
 		char when[40];
-		time_format_iso_utc(time_now_ms(), when, sizeof when);
+		int64_t now = time_now_ms();
+		time_format_iso_utc(now, when, sizeof when);
 		buf line = BUF_INIT;
 		buf_printf(&line, "{\"time\":\"%s\",\"method\":\"", when);
 		json_escape(&line, r->method ? r->method : "");
@@ -365,7 +367,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		buf_printf(&line, "\",\"status\":%d,\"bytes\":%zu,\"ms\":%.3f%s}\n", r->status,
 			   r->responded ? r->bytes_sent : 0, (double)(time_mono_us() - r->start_us) / 1000.0,
 			   toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : ",\"aborted\":true");
-		fwrite(line.data, 1, line.len, stderr);
+		if (srv->cfg.access_log)
+			fwrite(line.data, 1, line.len, stderr);
+		if (srv->access_files)
+			accesslog_write(line.data, line.len, now);
 		buf_free(&line);
 	}
 	if (r->stream_free)

@@ -19,6 +19,8 @@ struct server {
 	 * its route, or a status (404, 405, 414, 431...) to answer at once via
 	 * dispatch with r->status preset.  */
 	long (*body_limit)(req *r);
+	int64_t started_ms;         /* when serve started (UTC ms) */
+	int access_files;           /* also write the access log to daily files (lib/accesslog.h) */
 	struct MHD_Daemon *daemon;
 };
 

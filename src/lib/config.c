@@ -55,6 +55,23 @@ static const struct key keys[] = {
 	S("security.password_blocklist", password_blocklist, "/usr/share/john/password.lst", "list of common passwords refused for staff accounts (Debian package john-data)"),
 	S("security.data_key_file", data_key_file, "", "32-byte key sealing personal data and secrets; default DATA_DIR/data.key, created on first start"),
 	S("security.data_key", data_key, "", "the data key as base64 (32 bytes), e.g. from STAMPRALLY_SECURITY_DATA_KEY; wins over the file"),
+	S("audit.signing_key_file", audit_key_file, "", "Ed25519 key (32-byte seed) signing audit checkpoints; default DATA_DIR/audit-signing.key, created on first start"),
+	S("audit.checkpoint_file", audit_file, "", "append-only file of signed audit checkpoints, outside the database; default DATA_DIR/audit-checkpoints.log"),
+	I("audit.checkpoint_every", audit_every, "100", 1, 1000000, "sign the audit chain's head after this many new security events ..."),
+	I("audit.checkpoint_minutes", audit_minutes, "10", 1, 1440, "... or this many minutes after the last checkpoint, whichever comes first"),
+	S("backup.dir", backup_dir, "", "directory of the encrypted backups; default DATA_DIR/backups (copy them off the machine with backup.copy_command)"),
+	S("backup.key_file", backup_key_file, "", "32-byte key encrypting backups, separate from the data key; default DATA_DIR/backup.key, "
+	  "created on first start: keep a copy away from the backups"),
+	S("backup.time", backup_time, "03:30", "daily backup time (HH:MM, Japan time), or off"),
+	I("backup.keep", backup_keep, "7", 1, 1000, "backup generations kept; older ones are deleted only after a newer one is verified"),
+	S("backup.copy_command", backup_copy, "", "shell command run after each backup with the new file's path as $1 (rsync, rclone); a failure is reported, not fatal"),
+	I("backup.max_age_hours", backup_max_age_hours, "26", 1, 8760, "/readyz reports degraded when the last good backup is older than this"),
+	I("retention.security_events_days", keep_events_days, "365", 1, 36500, "days security events are kept (older ones pruned, with a signed checkpoint)"),
+	I("retention.access_log_days", keep_access_days, "365", 1, 36500, "days access-log files are kept"),
+	I("retention.participants_days_after_end", keep_personal_days, "0", 0, 36500, "days after a rally ends when its participants' personal data "
+	  "(lottery answers, LINE names, recovery codes) is deleted; 0 keeps it"),
+	S("retention.time", retention_time, "04:00", "daily retention run (HH:MM, Japan time), or off"),
+	S("log.access_dir", access_dir, "", "directory of daily access-log files (access-YYYY-MM-DD.jsonl, zstd-compressed after the day); default DATA_DIR/logs; off"),
 	S("line.auth_base", line_auth_base, "https://access.line.me", "LINE Login authorization host (tests point it at a loopback double)"),
 	S("line.api_base", line_api_base, "https://api.line.me", "LINE Login API host for the token and revoke endpoints"),
 	L("line.timeout_ms", line_timeout_ms, "5000", 100, 60000, "timeout for each call to LINE, in milliseconds"),
@@ -199,6 +216,20 @@ void config_finish(config *c)
 		snprintf(c->data_key_file, sizeof c->data_key_file, "%.400s/data.key", c->data_dir);
 	if (!c->secret_key_file[0])
 		snprintf(c->secret_key_file, sizeof c->secret_key_file, "%.400s/secret.key", c->data_dir);
+	static const struct {
+		size_t off, size;
+		const char *name;
+	} under_data[] = {
+#define D(f, n) {offsetof(config, f), sizeof(((config *)0)->f), n}
+		D(audit_key_file, "audit-signing.key"), D(audit_file, "audit-checkpoints.log"), D(backup_dir, "backups"),
+		D(backup_key_file, "backup.key"), D(access_dir, "logs"),
+#undef D
+	};
+	for (size_t i = 0; i < sizeof under_data / sizeof under_data[0]; i++) {
+		char *f = (char *)c + under_data[i].off;
+		if (!f[0])
+			snprintf(f, under_data[i].size, "%.400s/%s", c->data_dir, under_data[i].name);
+	}
 	if (!c->public_url[0]) {
 		const char *l = c->listen;
 		/* Wildcard and loopback addresses are shown as localhost. */

@@ -41,6 +41,25 @@ typedef struct config {
 	char password_blocklist[512]; /* common passwords refused for staff accounts */
 	char data_key_file[512];   /* 32-byte key sealing personal data and secrets */
 	char data_key[128];        /* the same key as base64 (e.g. from the environment); wins over the file */
+	/* [audit] */
+	char audit_key_file[512];  /* Ed25519 seed signing checkpoints; default DATA_DIR/audit-signing.key */
+	char audit_file[512];      /* append-only checkpoint file; default DATA_DIR/audit-checkpoints.log */
+	int audit_every;           /* a checkpoint after this many new records ... */
+	int audit_minutes;         /* ... or this many minutes after the last one */
+	/* [backup] */
+	char backup_dir[512];      /* default DATA_DIR/backups */
+	char backup_key_file[512]; /* 32-byte key encrypting backups; default DATA_DIR/backup.key */
+	char backup_time[16];      /* HH:MM in JST, or "off" */
+	int backup_keep;           /* generations kept */
+	char backup_copy[1024];    /* command run with each new backup's path (offsite copy) */
+	int backup_max_age_hours;  /* /readyz degraded when the last good backup is older */
+	/* [retention] */
+	int keep_events_days;      /* security events older than this are pruned (with a signed checkpoint) */
+	int keep_access_days;      /* access-log files older than this are deleted */
+	int keep_personal_days;    /* personal data this many days after a rally ends; 0 = kept */
+	char retention_time[16];   /* HH:MM in JST, or "off" */
+	/* [log] */
+	char access_dir[512];      /* access-log files (access-YYYY-MM-DD.jsonl); default DATA_DIR/logs; "off" */
 	/* [line] */
 	char line_auth_base[256];  /* LINE authorization host */
 	char line_api_base[256];   /* LINE API host (token, revoke) */

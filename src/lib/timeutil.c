@@ -131,3 +131,29 @@ void time_format_iso_utc(int64_t ms, char *out, size_t n)
 		frac += 1000;
 	snprintf(out, n, "%s.%03dZ", tmp, (int)frac);
 }
+
+int time_parse_hhmm(const char *s, int64_t *ms_of_day)
+{
+	int h, m, sec = 0, n = 0;
+	if ((sscanf(s, "%2d:%2d:%2d%n", &h, &m, &sec, &n) != 3 || s[n]) &&
+	    (sec = 0, n = 0, sscanf(s, "%2d:%2d%n", &h, &m, &n) != 2 || s[n]))
+		return -1;
+	if (h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 59 || !isdigit((unsigned char)s[0]))
+		return -1;
+	*ms_of_day = ((int64_t)h * 3600 + m * 60 + sec) * 1000;
+	return 0;
+}
+
+int64_t time_day_start_jst(int64_t ms)
+{
+	const int64_t day = 86400000;
+	int64_t local = ms + JST_OFFSET_MS;
+	int64_t start = local - ((local % day) + day) % day;
+	return start - JST_OFFSET_MS;
+}
+
+int64_t time_next_jst(int64_t now, int64_t ms_of_day)
+{
+	int64_t at = time_day_start_jst(now) + ms_of_day;
+	return at > now ? at : at + 86400000;
+}

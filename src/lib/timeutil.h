@@ -25,4 +25,12 @@ void time_format_iso_utc(int64_t ms, char *out, size_t n);
 /* Write ms as JST using an strftime-style format into out. */
 void time_format_jst(int64_t ms, const char *fmt, char *out, size_t n);
 
+/* Parse a time of day "HH:MM" or "HH:MM:SS" into milliseconds after
+ * midnight. 0, or -1 on anything else. */
+int time_parse_hhmm(const char *s, int64_t *ms_of_day);
+/* The first moment after now that is ms_of_day in Japan time. */
+int64_t time_next_jst(int64_t now, int64_t ms_of_day);
+/* Midnight (Japan time) starting the day that holds ms, in UTC ms. */
+int64_t time_day_start_jst(int64_t ms);
+
 #endif

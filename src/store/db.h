@@ -110,6 +110,21 @@ const char *db_backend(void);
  * the writer (SQLite PASSIVE checkpoint). Returns the pages left in the
  * WAL, or -1. */
 int db_checkpoint(db *d);
+/* Write a consistent copy of the committed database into path (a new
+ * file; SQLite's online backup, every page in one read transaction):
+ * readers and the writer go on meanwhile. d must not be in a transaction.
+ * 0, or -1 (logged: disk full, ...). */
+int db_copy_to(db *d, const char *path);
+/* Open another database file (a backup's copy) by itself, without the
+ * service's settings; read-only unless writable. NULL on error (logged). */
+db *db_open_file(const char *path, int writable);
+/* The database's own consistency check: 0 when it passes, else -1 and the
+ * first complaint in msg. */
+int db_integrity(db *d, char *msg, size_t n);
+/* Call fn with each table's name and row count, in name order. Table names
+ * come from the file's schema and must be plain identifiers ([a-z0-9_]);
+ * 0, or -1 when one is not or a count fails. */
+int db_table_counts(db *d, void (*fn)(const char *table, int64_t rows, void *ud), void *ud);
 /* Check that the database answers (for /readyz). 0 when healthy. */
 int db_ping(db *d);
 

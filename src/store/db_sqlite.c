@@ -462,6 +462,84 @@ int db_checkpoint(db *d)
 	return rc == SQLITE_OK || rc == SQLITE_BUSY ? logged - done : -1;
 }
 
+int db_copy_to(db *d, const char *path)
+{
+	sqlite3 *out = NULL;
+	int rc = sqlite3_open_v2(path, &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	sqlite3_backup *b = rc == SQLITE_OK ? sqlite3_backup_init(out, "main", d->h, "main") : NULL;
+	if (b) {
+		/* All pages in one step: one read transaction on the source, so the
+		 * copy is one consistent snapshot while the writer goes on (WAL). */
+		rc = sqlite3_backup_step(b, -1);
+		sqlite3_backup_finish(b);
+		rc = rc == SQLITE_DONE ? sqlite3_errcode(out) : rc;
+	} else if (rc == SQLITE_OK) {
+		rc = sqlite3_errcode(out);
+	}
+	if (rc != SQLITE_OK)
+		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"database copy failed\",\"error\":\"%s\"}\n",
+			sqlite3_errstr(rc));
+	sqlite3_close(out);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+db *db_open_file(const char *path, int writable)
+{
+	db *d = calloc(1, sizeof *d);
+	if (!d)
+		return NULL;
+	int flags = (writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY) | SQLITE_OPEN_NOMUTEX;
+	if (sqlite3_open_v2(path, &d->h, flags, NULL) != SQLITE_OK) {
+		log_err(d, "open", path);
+		db_close(d);
+		return NULL;
+	}
+	sqlite3_extended_result_codes(d->h, 1);
+	return d;
+}
+
+int db_integrity(db *d, char *msg, size_t n)
+{
+	char *r = db_text1(d, "PRAGMA integrity_check(1)", NULL);
+	int ok = r && strcmp(r, "ok") == 0;
+	snprintf(msg, n, "%s", r ? r : sqlite3_errmsg(d->h));
+	free(r);
+	return ok ? 0 : -1;
+}
+
+/* A table name safe to put in SQL as a quoted identifier. */
+static int plain_identifier(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_");
+	return n > 0 && n <= 64 && s[n] == '\0';
+}
+
+int db_table_counts(db *d, void (*fn)(const char *, int64_t, void *), void *ud)
+{
+	db_stmt *st = db_query(d, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+				  " ORDER BY name", NULL);
+	int rc = st ? 0 : -1;
+	while (rc == 0 && db_row(st) == DB_ROW) {
+		const char *name = db_text(st, 0);
+		char sql[128];
+		sqlite3_stmt *c = NULL;
+		if (!plain_identifier(name)) {
+			rc = -1;
+			break;
+		}
+		/* SQL-IDENT: a table name from the schema, checked to be [a-z0-9_] and
+		 * quoted; identifiers cannot be bound parameters. */
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM \"%s\"", name);
+		if (sqlite3_prepare_v2(d->h, sql, -1, &c, NULL) == SQLITE_OK && sqlite3_step(c) == SQLITE_ROW)
+			fn(name, sqlite3_column_int64(c, 0), ud);
+		else
+			rc = -1;
+		sqlite3_finalize(c);
+	}
+	db_done(st);
+	return rc;
+}
+
 int db_ping(db *d)
 {
 	return db_int1(d, -1, "SELECT 1", NULL) == 1 ? 0 : -1;

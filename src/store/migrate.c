@@ -25,6 +25,18 @@ int migrate_version(db *d)
 	return (int)db_int1(d, 0, "SELECT max(version) FROM schema_migrations", NULL);
 }
 
+int migrate_latest(void)
+{
+	char prefix[64];
+	snprintf(prefix, sizeof prefix, "migrations/%s/", db_backend());
+	size_t plen = strlen(prefix);
+	int latest = 0;
+	for (size_t i = 0; asset_at(i); i++)
+		if (strncmp(asset_at(i)->name, prefix, plen) == 0 && atoi(asset_at(i)->name + plen) > latest)
+			latest = atoi(asset_at(i)->name + plen);
+	return latest;
+}
+
 /* Asset names in the backend's directory come out of the build in sorted
  * order (the Makefile sorts them); the version is the leading number. */
 int migrate_run(db *d, int *applied)

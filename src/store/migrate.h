@@ -11,6 +11,8 @@
  * transaction, in version order. Stores the count applied in *applied.
  * Returns 0, or -1 (logged) leaving the failed migration unapplied. */
 int migrate_run(db *d, int *applied);
+/* The newest schema version this binary knows. */
+int migrate_latest(void);
 /* The database's schema version (0 when empty). */
 int migrate_version(db *d);
 

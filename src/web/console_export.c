@@ -31,6 +31,7 @@ struct export {
 	int finished;
 	struct lottery_form form; /* entries and winners: the fields asked */
 	const char *unreadable;   /* the catalog's note for answers that do not open (static) */
+	const char *deleted;      /* ... and for answers retention deleted (static) */
 	arena a;                  /* one row's opened answers */
 };
 
@@ -52,14 +53,15 @@ static void entry_row(struct export *e)
 		if (rank)
 			buf_printf(b, "%lld", (long long)rank);
 	}
-	const char *opened = unseal(&e->a, db_text(e->st, 4));
+	const char *sealed = db_text(e->st, 4);
+	const char *opened = *sealed ? unseal(&e->a, sealed) : NULL;
 	json_t *answers = opened ? json_loads(opened, 0, NULL) : NULL;
 	int first = 1;
 	for (int i = 0; i < LF_COUNT; i++)
 		if (e->form.asked[i]) {
 			/* an entry that does not open (another data key) says so in its first cell */
 			const char *v = answers ? json_string_value(json_object_get(answers, lottery_field_key(i)))
-						: first ? e->unreadable : NULL;
+						: first ? (*sealed ? e->unreadable : e->deleted) : NULL;
 			csv_cell(b, v, 0);
 			first = 0;
 		}
@@ -223,6 +225,7 @@ void console_export_entries(req *r)
 		return;
 	lottery_form_parse(&r->a, t.form, &e->form);
 	e->unreadable = web_text(r, "csv.unreadable");
+	e->deleted = web_text(r, "csv.deleted");
 	e->st = export_rows(e->d, EXPORT_ENTRIES, t.id, 0);
 	stream(r, e, &ra, "csv.entries_header", "entries", json_pack("{s:s}", "tier", t.public_id));
 }
@@ -243,6 +246,7 @@ void console_export_winners(req *r)
 		return;
 	lottery_form_parse(&r->a, t.form, &e->form);
 	e->unreadable = web_text(r, "csv.unreadable");
+	e->deleted = web_text(r, "csv.deleted");
 	e->st = export_rows(e->d, EXPORT_WINNERS, t.id, d.id);
 	stream(r, e, &ra, "csv.winners_header", "winners", json_pack("{s:s, s:s}", "tier", t.public_id, "draw", d.public_id));
 }

@@ -1,0 +1,98 @@
+/*
+ * jobs.c — see jobs.h.
+ */
+#include "ops/jobs.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/audit.h"
+#include "lib/timeutil.h"
+#include "ops/backup.h"
+#include "ops/retention.h"
+#include "store/db.h"
+
+static pthread_t thread;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static int running, stopping;
+static const config *cfg;
+static const unsigned char *dkey;
+static int64_t backup_tod = -1, retention_tod = -1; /* ms after midnight JST; -1 = off */
+
+/* Parse a schedule: "off" is -1. 0, or -1 for bad text. */
+static int schedule(const char *key, const char *text, int64_t *tod)
+{
+	if (strcmp(text, "off") == 0) {
+		*tod = -1;
+		return 0;
+	}
+	if (time_parse_hhmm(text, tod) == 0)
+		return 0;
+	fprintf(stderr, "stamprally: %s must be HH:MM (Japan time) or off, not '%s'\n", key, text);
+	return -1;
+}
+
+static void *run(void *arg)
+{
+	(void)arg;
+	db *d = db_open();
+	int64_t now = time_now_ms();
+	int64_t next_backup = backup_tod >= 0 ? time_next_jst(now, backup_tod) : -1;
+	int64_t next_retention = retention_tod >= 0 ? time_next_jst(now, retention_tod) : -1;
+	pthread_mutex_lock(&mu);
+	while (!stopping) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&cv, &mu, &ts);
+		if (stopping || !d)
+			break;
+		pthread_mutex_unlock(&mu);
+		now = time_now_ms();
+		audit_checkpoint(d, now, cfg->audit_every, cfg->audit_minutes, 0);
+		if (next_backup >= 0 && now >= next_backup) {
+			backup_run(cfg, d, dkey, now, NULL, 0);
+			next_backup = time_next_jst(time_now_ms(), backup_tod);
+		}
+		if (next_retention >= 0 && now >= next_retention) {
+			struct retention_result r;
+			retention_run(cfg, d, now, &r);
+			next_retention = time_next_jst(time_now_ms(), retention_tod);
+		}
+		db_clear_failed(d);
+		pthread_mutex_lock(&mu);
+	}
+	pthread_mutex_unlock(&mu);
+	if (d && audit_checkpoint(d, time_now_ms(), 1, 0, 1) < 0)
+		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"cannot sign the audit log's head at stop\"}\n");
+	db_close(d);
+	return NULL;
+}
+
+int jobs_start(const config *c, const unsigned char data_key[32])
+{
+	if (schedule("backup.time", c->backup_time, &backup_tod) != 0 ||
+	    schedule("retention.time", c->retention_time, &retention_tod) != 0)
+		return -1;
+	cfg = c, dkey = data_key;
+	stopping = 0;
+	if (pthread_create(&thread, NULL, run, NULL) != 0)
+		return -1;
+	running = 1;
+	return 0;
+}
+
+void jobs_stop(void)
+{
+	if (!running)
+		return;
+	pthread_mutex_lock(&mu);
+	stopping = 1;
+	pthread_cond_signal(&cv);
+	pthread_mutex_unlock(&mu);
+	pthread_join(thread, NULL);
+	running = 0;
+}
