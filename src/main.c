@@ -525,7 +525,7 @@ static int cmd_audit(struct server *srv, int argc, char **argv)
 		return 1;
 	}
 	if (verify && pub)
-		audit_init(c->audit_key_file, c->audit_file, 0); /* only for the checkpoint file's path */
+		audit_set_file(c->audit_file);
 	if (strcmp(sub, "pubkey") == 0) {
 		char b64[64];
 		audit_pubkey(b64, sizeof b64);

@@ -35,6 +35,11 @@ int audit_init(const char *key_file, const char *checkpoint_file, int create)
 	return 0;
 }
 
+void audit_set_file(const char *checkpoint_file)
+{
+	snprintf(cp_file, sizeof cp_file, "%s", checkpoint_file);
+}
+
 void audit_pubkey(char *out, size_t n)
 {
 	if (!have_key || n < sodium_base64_ENCODED_LEN(sizeof sign_pk, sodium_base64_VARIANT_ORIGINAL)) {
@@ -139,7 +144,10 @@ fail:
 
 int64_t audit_backfill(db *d)
 {
-	if (db_int1(d, 0, "SELECT count(*) FROM security_events WHERE hash IS NULL", NULL) == 0)
+	/* Only records from before the chain: once a checkpoint is signed, a
+	 * record without a hash was tampered with and stays for verify to name. */
+	if (db_int1(d, 0, "SELECT count(*) FROM security_events WHERE hash IS NULL", NULL) == 0 ||
+	    db_int1(d, 0, "SELECT count(*) FROM audit_checkpoints", NULL) > 0)
 		return 0;
 	if (db_begin(d) != 0)
 		return -1;

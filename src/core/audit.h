@@ -23,6 +23,9 @@
 /* Load the signing key (a 32-byte seed; created when missing and create is
  * set) and remember where checkpoints are appended. 0, or -1 with a message. */
 int audit_init(const char *key_file, const char *checkpoint_file, int create);
+/* Only say where checkpoints are appended (verifying with a public key
+ * given by the operator, without the signing key). */
+void audit_set_file(const char *checkpoint_file);
 /* The public key, base64 (at least 48 bytes); "" before audit_init. */
 void audit_pubkey(char *out, size_t n);
 
@@ -32,7 +35,9 @@ void audit_pubkey(char *out, size_t n);
 int audit_append(db *d, int64_t tenant_id, int64_t account_id, const char *kind, const char *ip, const char *detail,
 		 int64_t at);
 /* Give records written before the chain existed (hash NULL) their hashes,
- * in id order. The number hashed, or -1. */
+ * in id order, while no checkpoint has been signed (after that a record
+ * without a hash is tampering, left for audit_verify). The number hashed,
+ * or -1. */
 int64_t audit_backfill(db *d);
 
 /* Sign the chain's head when it has grown by every records, or by any

@@ -1,0 +1,183 @@
+// The tamper-evident audit log: each way of altering the security event log
+// by hand — edit a field, delete a row, insert a row, swap two rows, truncate
+// the tail, rewrite the whole chain consistently, forge a checkpoint with
+// another key, lose the checkpoint file or the signing key — is detected by
+// `stamprally audit verify`, which names the record and the check. Also the
+// brute-force alert.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { cli, request, startServer } from './helpers.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+let srv;
+let pristine;
+let pubkey;
+
+before(async () => {
+  srv = await startServer({ env: { STAMPRALLY_BACKUP_TIME: 'off' } });
+  srv.import({ tenant: 'au', slug: 'audit', title: 'Audit', description: 'x', starts_at: '2020-01-01T00:00:00Z',
+    ends_at: '2099-01-01T00:00:00Z', status: 'published', spots: [{ name: 'A' }] });
+  const pw = srv.user('au', 'au-owner', 'owner');
+  const c = srv.client();
+  for (let i = 0; i < 3; i++) {
+    const t = await c.csrfFrom('/console/login');
+    await c.postForm('/console/login', { _csrf: t, login: 'au-owner', password: 'wrong-password' });
+  }
+  await srv.staff('au-owner', pw);
+  await srv.stop(); // the stop signs the head
+  pristine = fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-audit-'));
+  fs.cpSync(srv.data, pristine, { recursive: true });
+  pubkey = cli(['audit', 'pubkey', '--data', pristine]).stdout.trim();
+});
+after(async () => { await srv.stop(); });
+
+/** A fresh copy of the data directory after the server stopped. */
+function copy() {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-tamper-'));
+  fs.cpSync(pristine, d, { recursive: true });
+  return d;
+}
+const sql = (d, q) => {
+  const r = spawnSync('sqlite3', [path.join(d, 'stamprally.db'), q], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+};
+const verify = (d, args = []) => cli(['audit', 'verify', '--data', d, ...args]);
+/** verify must fail naming record id and matching re. */
+function broken(d, id, re) {
+  const r = verify(d);
+  assert.equal(r.status, 3, `verify must fail: ${r.stdout}${r.stderr}`);
+  assert.match(r.stdout, new RegExp(`^audit log BROKEN at record ${id} of \\d{4}-\\d\\d-\\d\\dT`));
+  assert.match(r.stdout, re);
+}
+const last = (d) => Number(sql(d, 'SELECT max(id) FROM security_events'));
+
+describe('audit verify', () => {
+  test('an untouched log verifies; records are consecutive and checkpoints are in the table and the file', () => {
+    const r = verify(pristine);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const n = last(pristine);
+    assert.match(r.stdout, new RegExp(`^audit log intact: ${n} records, \\d+ checkpoints`));
+    assert.ok(n >= 6, 'start, account, three failures, login, stop');
+    assert.equal(sql(pristine, 'SELECT count(*) FROM security_events'), String(n), 'ids 1..n');
+    const lines = fs.readFileSync(path.join(pristine, 'audit-checkpoints.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(lines.at(-1).upto, n, 'the stop signed the last record');
+    assert.equal(sql(pristine, 'SELECT count(*) FROM audit_checkpoints'), String(lines.length));
+    assert.match(pubkey, /^[A-Za-z0-9+/]{43}=$/);
+  });
+
+  test('an edited field', () => {
+    const d = copy();
+    sql(d, "UPDATE security_events SET ip = '203.0.113.9' WHERE id = 3");
+    broken(d, 3, /record 3: its hash does not match its content and the record before \(edited/);
+  });
+
+  test('a deleted row', () => {
+    const d = copy();
+    sql(d, 'DELETE FROM security_events WHERE id = 4');
+    broken(d, 4, /record 4 is missing \(deleted\), before record 5/);
+  });
+
+  test('an inserted row', () => {
+    const d = copy();
+    const n = last(d);
+    sql(d, `INSERT INTO security_events(id, at, tenant_id, account_id, kind, ip, detail, hash)
+            VALUES (${n + 1}, 1, 0, 0, 'login_ok', '', '{}', randomblob(32))`);
+    broken(d, n + 1, /record \d+: its hash does not match/);
+  });
+
+  test('two rows swapped', () => {
+    const d = copy();
+    sql(d, `UPDATE security_events SET id = -1 WHERE id = 3; UPDATE security_events SET id = 3 WHERE id = 4;
+            UPDATE security_events SET id = 4 WHERE id = -1;`);
+    broken(d, 3, /record 3: its hash does not match/);
+  });
+
+  test('the tail truncated', () => {
+    const d = copy();
+    const n = last(d);
+    sql(d, `DELETE FROM security_events WHERE id >= ${n - 1}`);
+    broken(d, n, new RegExp(`record ${n} is missing: a signed checkpoint vouches for it, but the log ends at record ${n - 2}`));
+  });
+
+  test('the whole chain rewritten consistently (an independent hash implementation)', () => {
+    const d = copy();
+    sql(d, "UPDATE security_events SET detail = '{\"forged\":true}' WHERE id = 2");
+    const r = spawnSync('python3', [path.join(here, '../tools/rechain.py'), path.join(d, 'stamprally.db')], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    broken(d, /\d+/.source, /differs from the signed checkpoint of \d+ \(the chain was rewritten\)/);
+    // The rewrite is otherwise perfect: the same tool over the untouched log changes nothing.
+    const same = copy();
+    const before = sql(same, 'SELECT hex(hash) FROM security_events ORDER BY id');
+    spawnSync('python3', [path.join(here, '../tools/rechain.py'), path.join(same, 'stamprally.db')]);
+    assert.equal(sql(same, 'SELECT hex(hash) FROM security_events ORDER BY id'), before, 'rechain.py computes the same hashes');
+  });
+
+  test('a checkpoint forged with another key, in the table and in the file', () => {
+    const d = copy();
+    const n = last(d);
+    const hash = sql(d, `SELECT lower(hex(hash)) FROM security_events WHERE id = ${n}`);
+    const at = Date.now();
+    const { privateKey } = crypto.generateKeyPairSync('ed25519');
+    const msg = `stamprally audit checkpoint v1\nkind head\nupto ${n}\nhash ${hash}\nat ${at}\n`;
+    const sig = crypto.sign(null, Buffer.from(msg), privateKey).toString('hex');
+    sql(d, `INSERT INTO audit_checkpoints(kind, upto, hash, at, signature) VALUES ('head', ${n}, x'${hash}', ${at}, x'${sig}')`);
+    fs.appendFileSync(path.join(d, 'audit-checkpoints.log'), `${JSON.stringify({ kind: 'head', upto: n, hash, at, sig })}\n`);
+    broken(d, n, /the signature does not verify with the audit public key \(forged or altered\)/);
+  });
+
+  test('the checkpoint file truncated or lost', () => {
+    const d = copy();
+    fs.writeFileSync(path.join(d, 'audit-checkpoints.log'), '');
+    broken(d, /\d+/.source, /is in the database but not in the checkpoint file/);
+    fs.writeFileSync(path.join(d, 'audit-checkpoints.log'), 'garbage\n');
+    const r = verify(d);
+    assert.equal(r.status, 3);
+    assert.match(r.stdout, /checkpoint file, line 1: not a checkpoint/);
+  });
+
+  test('a missing signing key: serve refuses, verify asks for the public key and works with it', () => {
+    const d = copy();
+    fs.rmSync(path.join(d, 'audit-signing.key'));
+    const s = cli(['serve', '--data', d, '--listen', '127.0.0.1:1']);
+    assert.equal(s.status, 1);
+    assert.match(s.stderr, /the audit signing key .* is missing, but the audit log has \d+ signed checkpoints/);
+    assert.ok(!fs.existsSync(path.join(d, 'audit-signing.key')), 'no new key was made');
+    const v = verify(d);
+    assert.equal(v.status, 1);
+    assert.match(v.stderr, /verify with --pubkey KEY/);
+    assert.equal(verify(d, ['--pubkey', pubkey]).status, 0);
+    const other = crypto.randomBytes(32).toString('base64');
+    assert.equal(verify(d, ['--pubkey', other]).status, 3, 'another key does not vouch for these checkpoints');
+  });
+});
+
+describe('alerts and listing', () => {
+  test('failures past the lock raise one security_alert and count in /metrics', async () => {
+    const s = await startServer({ env: { STAMPRALLY_BACKUP_TIME: 'off' } });
+    try {
+      const c = s.client();
+      for (let i = 0; i < 7; i++) {
+        const t = await c.csrfFrom('/console/login');
+        await c.postForm('/console/login', { _csrf: t, login: 'target-login', password: `guess-${i}-xxxxxxxx` });
+      }
+      const alerts = s.sql("SELECT detail FROM security_events WHERE kind = 'security_alert'").split('\n');
+      assert.equal(alerts.length, 1, 'one alert when the lock starts, not one per failure');
+      assert.deepEqual(JSON.parse(alerts[0]), { rule: 'id:', key: 'target-login', failures: 5, window_s: 86400 });
+      const m = (await request(s.base, 'GET', '/metrics')).text;
+      assert.match(m, /^stamprally_security_alerts_total 1$/m);
+    } finally {
+      await s.stop();
+    }
+    const list = cli(['audit', 'list', '--kind', 'security_alert', '--data', s.data]).stdout.trim().split('\n');
+    assert.equal(list.length, 1);
+    assert.equal(JSON.parse(list[0]).detail.key, 'target-login');
+    assert.equal(cli(['audit', 'verify', '--data', s.data]).status, 0);
+  });
+});
