@@ -23,6 +23,7 @@ enum perm {
 	PERM_USERS = 1 << 4,        /* manage the tenant's staff accounts */
 	PERM_DESK = 1 << 5,         /* desk mode */
 	PERM_ENTRIES = 1 << 6,      /* personal data: lottery entries, draws, winners */
+	PERM_AUDIT = 1 << 7,        /* the tenant's slice of the security event log */
 };
 
 struct account {

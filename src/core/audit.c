@@ -501,6 +501,32 @@ int audit_verify(db *d, const unsigned char *pubkey, struct audit_report *rep)
 	return rc;
 }
 
+db_stmt *audit_rows(db *d, int64_t tenant_id, const char *kind, const char *login, int64_t from, int64_t to,
+		    int64_t before, int limit)
+{
+	return db_query(d,
+			"SELECT e.id, e.at, e.kind, e.ip, e.detail, coalesce(a.login, '') FROM security_events e"
+			" LEFT JOIN accounts a ON a.id = e.account_id"
+			" WHERE e.tenant_id = $1 AND ($2 IS NULL OR e.kind = $2) AND ($3 IS NULL OR a.login = $3)"
+			" AND ($4 = 0 OR e.at >= $4) AND ($5 = 0 OR e.at < $5) AND ($6 = 0 OR e.id < $6)"
+			" ORDER BY e.id DESC LIMIT $7",
+			"ittiiii", tenant_id, kind, login, from, to, before, (int64_t)(limit > 0 ? limit : -1));
+}
+
+const char **audit_kinds(db *d, arena *a, int64_t tenant_id)
+{
+	enum { MAX_KINDS = 64 };
+	const char **v = arena_alloc(a, (MAX_KINDS + 1) * sizeof *v);
+	int n = 0;
+	db_stmt *st = db_query(d, "SELECT DISTINCT kind FROM security_events WHERE tenant_id = $1 ORDER BY kind LIMIT $2",
+			       "ii", tenant_id, (int64_t)MAX_KINDS);
+	while (st && db_row(st) == DB_ROW)
+		v[n++] = arena_strdup(a, db_text(st, 0));
+	db_done(st);
+	v[n] = NULL;
+	return v;
+}
+
 int audit_list(db *d, FILE *out, int64_t tenant_id, const char *kind, int64_t since, int limit)
 {
 	db_stmt *st = db_query(d,

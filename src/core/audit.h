@@ -62,6 +62,16 @@ struct audit_report {
  * 1 when broken (rep says where), -1 when it could not be read. */
 int audit_verify(db *d, const unsigned char *pubkey, struct audit_report *rep);
 
+/* A slice of the log for the console: records of tenant_id (newest first,
+ * ids below before when before > 0), filtered by kind (NULL: any), account
+ * login (NULL: any) and time [from, to) (0: open). Columns: id, at, kind,
+ * ip, detail, login ('' when none). An open statement on d (the caller
+ * steps and ends it), or NULL. limit 0: no limit. */
+db_stmt *audit_rows(db *d, int64_t tenant_id, const char *kind, const char *login, int64_t from, int64_t to,
+		    int64_t before, int limit);
+/* The kinds that occur in tenant_id's slice, as a NULL-terminated arena array. */
+const char **audit_kinds(db *d, arena *a, int64_t tenant_id);
+
 /* Print records (newest first) as JSON lines. tenant 0: every tenant. kind
  * NULL: every kind. 0 or -1. */
 int audit_list(db *d, FILE *out, int64_t tenant_id, const char *kind, int64_t since, int limit);

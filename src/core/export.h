@@ -16,6 +16,7 @@ enum export_kind {
 	EXPORT_REWARDS,      /* code, tier name, participant public_id, earned_at, redeemed_at (NULL when not) */
 	EXPORT_ENTRIES,      /* number, created_at, participant public_id, won rank (0: not won), sealed answers */
 	EXPORT_WINNERS,      /* the same, the winners of one draw in rank order */
+	EXPORT_AUDIT,        /* the tenant's security events: audit_rows() in core/audit.h, not export_rows */
 };
 
 /* The rows of an export, as an open statement on d (the caller steps it

@@ -24,6 +24,13 @@ void console_field_error(req *r, json_t *view, const char *field, const char *ke
 /* Set view.errors from a core validation result {field: catalog key}
  * (takes ownership of errors). */
 void console_errors(req *r, json_t *view, json_t *errors);
+/* The audit log page's filters, from the query string. */
+struct audit_filter {
+	const char *kind, *login, *from_text, *to_text; /* NULL when not given */
+	int64_t from, to, before;                       /* UTC ms [from, to); before: an id; 0 when not given */
+};
+/* Read the filters; answers 400 and returns 0 for a bad date or id. */
+int console_audit_filter(req *r, struct audit_filter *f);
 /* Record a security event for the acting staff account (detail: JSON text or NULL). */
 void console_event(req *r, const char *kind, const char *detail);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/account.h"
+#include "core/audit.h"
 #include "core/export.h"
 #include "core/lottery.h"
 #include "core/rewards.h"
@@ -91,6 +92,14 @@ static void row(struct export *e)
 		csv_cell(b, db_text(e->st, 3), 0);
 	} else if (e->kind == EXPORT_ENTRIES || e->kind == EXPORT_WINNERS) {
 		entry_row(e);
+	} else if (e->kind == EXPORT_AUDIT) {
+		buf_printf(b, "%lld", (long long)db_int(e->st, 0));
+		time_format_iso_jst(db_int(e->st, 1), t, sizeof t);
+		csv_cell(b, t, 0);
+		csv_cell(b, db_text(e->st, 2), 0); /* kind */
+		csv_cell(b, db_text(e->st, 5), 0); /* account */
+		csv_cell(b, db_text(e->st, 3), 0); /* address */
+		csv_cell(b, db_text(e->st, 4), 0); /* detail (JSON) */
 	} else {
 		csv_cell(b, db_text(e->st, 0), 1);
 		csv_cell(b, db_text(e->st, 1), 0);
@@ -141,10 +150,11 @@ static void done(void *cls)
 	free(e);
 }
 
-/* Start streaming e as the CSV file "{slug}-{what}.csv": the header row
+/* Start streaming e as the CSV file "{slug}-{what}.csv" (slug: the rally's,
+ * or the tenant's for the audit log): the header row
  * (head: a catalog key; then the lottery fields, if any), the event log
  * entry, the response. Takes e (freed when the stream ends). */
-static void stream(req *r, struct export *e, const struct rally *ra, const char *head, const char *what, json_t *detail)
+static void stream(req *r, struct export *e, const char *slug, const char *head, const char *what, json_t *detail)
 {
 	if (!e->st) {
 		json_decref(detail);
@@ -159,7 +169,8 @@ static void stream(req *r, struct export *e, const struct rally *ra, const char 
 			csv_cell(&e->pending, e->form.label[i] ? e->form.label[i]
 							     : web_text(r, arena_printf(&r->a, "lottery.field.%s", lottery_field_key(i))), 0);
 	csv_end(&e->pending);
-	json_object_set_new(detail, "rally", json_string(ra->slug));
+	if (e->kind != EXPORT_AUDIT)
+		json_object_set_new(detail, "rally", json_string(slug));
 	json_object_set_new(detail, "what", json_string(what));
 	console_event(r, "export", web_json_text(r, detail));
 	if (r->failed) { /* no export without its audit record */
@@ -170,7 +181,7 @@ static void stream(req *r, struct export *e, const struct rally *ra, const char 
 	r->status = 200;
 	r->content_type = "text/csv; charset=utf-8";
 	req_add_header(r, "Content-Disposition",
-		       arena_printf(&r->a, "attachment; filename=\"%s-%s.csv\"", ra->slug, what));
+		       arena_printf(&r->a, "attachment; filename=\"%s-%s.csv\"", slug, what));
 	r->stream_fill = fill;
 	r->stream_free = done;
 	r->stream_cls = e;
@@ -198,7 +209,7 @@ static void export(req *r, enum export_kind kind)
 	e->st = export_rows(e->d, kind, ra.id, 0);
 	static const char *heads[] = {"csv.participants_header", "csv.stamps_header", "csv.rewards_header"};
 	static const char *whats[] = {"participants", "stamps", "rewards"};
-	stream(r, e, &ra, heads[kind], whats[kind], json_object());
+	stream(r, e, ra.slug, heads[kind], whats[kind], json_object());
 }
 
 void console_export_participants(req *r)
@@ -227,7 +238,7 @@ void console_export_entries(req *r)
 	e->unreadable = web_text(r, "csv.unreadable");
 	e->deleted = web_text(r, "csv.deleted");
 	e->st = export_rows(e->d, EXPORT_ENTRIES, t.id, 0);
-	stream(r, e, &ra, "csv.entries_header", "entries", json_pack("{s:s}", "tier", t.public_id));
+	stream(r, e, ra.slug, "csv.entries_header", "entries", json_pack("{s:s}", "tier", t.public_id));
 }
 
 void console_export_winners(req *r)
@@ -248,5 +259,20 @@ void console_export_winners(req *r)
 	e->unreadable = web_text(r, "csv.unreadable");
 	e->deleted = web_text(r, "csv.deleted");
 	e->st = export_rows(e->d, EXPORT_WINNERS, t.id, d.id);
-	stream(r, e, &ra, "csv.winners_header", "winners", json_pack("{s:s, s:s}", "tier", t.public_id, "draw", d.public_id));
+	stream(r, e, ra.slug, "csv.winners_header", "winners", json_pack("{s:s, s:s}", "tier", t.public_id, "draw", d.public_id));
+}
+
+void console_export_audit(req *r)
+{
+	struct audit_filter f;
+	struct export *e;
+	if (!console_audit_filter(r, &f) || !(e = export_new(r, EXPORT_AUDIT)))
+		return;
+	e->st = audit_rows(e->d, r->staff->tenant_id, f.kind, f.login, f.from, f.to, 0, 0);
+	json_t *detail = json_object();
+	const char *filters[][2] = {{"kind", f.kind}, {"login", f.login}, {"from", f.from_text}, {"to", f.to_text}};
+	for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++)
+		if (filters[i][1])
+			json_object_set_new(detail, filters[i][0], json_string(filters[i][1]));
+	stream(r, e, r->staff->tenant_slug, "csv.audit_header", "audit", detail);
 }

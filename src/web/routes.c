@@ -78,6 +78,8 @@ static const struct route routes[] = {
 	{"GET", "/console/password", console_password_form, R_PAGE | R_STAFF | R_READ, 0, 0, 0},
 	{"POST", "/console/password", console_password, R_FORM | R_STAFF | R_READ, 4 * KB, 0, PROVE_PASSWORD_CHANGE},
 	{"GET", "/console/users", console_users, R_PAGE | R_STAFF | R_READ, 0, PERM_USERS, 0},
+	{"GET", "/console/audit", console_audit, R_PAGE | R_STAFF | R_READ, 0, PERM_AUDIT, 0},
+	{"GET", "/console/audit.csv", console_export_audit, R_STAFF | R_READ, 0, PERM_AUDIT, 0},
 	{"POST", "/console/users", console_user_create, R_FORM | R_STAFF | R_READ, 4 * KB, PERM_USERS, PROVE_NEW_PASSWORD},
 	{"POST", "/console/users/{id}/role", console_user_role, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_USERS, 0},
 	{"POST", "/console/users/{id}/disable", console_user_disable, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_USERS, 0},
@@ -622,7 +624,7 @@ static void perm_names(unsigned need, char *out, size_t outsz)
 {
 	static const struct { unsigned bit; const char *name; } names[] = {
 		{PERM_VIEW, "view"}, {PERM_EDIT, "edit"}, {PERM_PUBLISH, "publish"}, {PERM_EXPORT, "export"},
-		{PERM_ENTRIES, "entries"}, {PERM_USERS, "users"}, {PERM_DESK, "desk"},
+		{PERM_ENTRIES, "entries"}, {PERM_USERS, "users"}, {PERM_DESK, "desk"}, {PERM_AUDIT, "audit"},
 	};
 	size_t o = 0;
 	out[0] = '\0';

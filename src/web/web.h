@@ -125,6 +125,8 @@ void console_login(req *r);
 void console_logout(req *r);
 void console_home(req *r);
 void console_users(req *r);
+void console_audit(req *r);
+void console_export_audit(req *r);
 void console_user_create(req *r);
 void console_user_role(req *r);
 void console_user_disable(req *r);

@@ -181,3 +181,69 @@ describe('alerts and listing', () => {
     assert.equal(cli(['audit', 'verify', '--data', s.data]).status, 0);
   });
 });
+
+describe('the console audit page', () => {
+  let s;
+  let owner;
+  before(async () => {
+    s = await startServer({ env: { STAMPRALLY_BACKUP_TIME: 'off' } });
+    for (const t of ['ta', 'tb']) {
+      s.import({ tenant: t, slug: `${t}-rally`, title: t, description: 'x', starts_at: '2020-01-01T00:00:00Z',
+        ends_at: '2099-01-01T00:00:00Z', status: 'published', spots: [{ name: 'A' }] });
+    }
+    owner = await s.staff('ta-owner', s.user('ta', 'ta-owner', 'owner'));
+    await s.staff('tb-owner', s.user('tb', 'tb-owner', 'owner'));
+    for (let i = 0; i < 101; i++) s.user('ta', `ta-user-${i}`, 'viewer');
+  });
+  after(async () => { await s.stop(); });
+
+  test('owners see their own tenant only, newest first, 100 a page', async () => {
+    const r = await owner.get('/console/audit');
+    assert.equal(r.status, 200);
+    assert.match(r.text, /ta-owner/);
+    assert.doesNotMatch(r.text, /tb-owner/, "another tenant's events never show");
+    assert.equal((r.text.match(/<tr><td><time>/g) || []).length, 100);
+    const older = r.text.match(/href="\/console\/audit\?(before=\d+)"/);
+    assert.ok(older, 'a link to older records');
+    const next = await owner.get(`/console/audit?${older[1]}`);
+    assert.ok((next.text.match(/<tr><td><time>/g) || []).length >= 3);
+    assert.match(next.text, /ログイン/);
+  });
+
+  test('filters by kind, account and date; a bad date is a 400 with a message', async () => {
+    const byKind = await owner.get('/console/audit?kind=login');
+    assert.equal((byKind.text.match(/<tr><td><time>/g) || []).length, 1);
+    const byLogin = await owner.get('/console/audit?login=ta-owner');
+    assert.doesNotMatch(byLogin.text.replace(/<select[\s\S]*?<\/select>/, ''), /ta-user-1/);
+    const today = new Date(Date.now() + 9 * 3600e3).toISOString().slice(0, 10);
+    const inRange = await owner.get(`/console/audit?kind=login&from=${today}&to=${today}`);
+    assert.equal((inRange.text.match(/<tr><td><time>/g) || []).length, 1);
+    const past = await owner.get('/console/audit?from=2020-01-01&to=2020-01-02');
+    assert.match(past.text, /該当する記録はありません/);
+    const bad = await owner.get('/console/audit?from=2020-13-45');
+    assert.equal(bad.status, 400);
+    assert.match(bad.text, /日付は YYYY-MM-DD/);
+    assert.equal((await owner.get('/console/audit?before=-1')).status, 400);
+  });
+
+  test('the CSV carries the same slice, and the download is itself logged', async () => {
+    const csv = await owner.get('/console/audit.csv?kind=account_created');
+    assert.equal(csv.status, 200);
+    assert.match(csv.headers['content-disposition'], /filename="ta-audit\.csv"/);
+    const text = csv.raw.toString('utf8');
+    assert.ok(text.startsWith('\uFEFF番号,日時,種類,アカウント,アドレス,内容'));
+    const lines = text.trim().split('\r\n');
+    assert.equal(lines.length, 1 + 102, 'the owner and 101 users');
+    assert.doesNotMatch(text, /tb-owner/);
+    assert.match(s.sql("SELECT detail FROM security_events WHERE kind = 'export' ORDER BY id DESC LIMIT 1"),
+      /"kind":"account_created","what":"audit"/);
+  });
+
+  test('editors and viewers may not read it', async () => {
+    const ed = await s.staff('ta-editor', s.user('ta', 'ta-editor', 'editor'));
+    assert.equal((await ed.get('/console/audit')).status, 403);
+    assert.equal((await ed.get('/console/audit.csv')).status, 403);
+    assert.doesNotMatch((await ed.get('/console')).text, /href="\/console\/audit"/);
+    assert.match((await owner.get('/console')).text, /href="\/console\/audit"/);
+  });
+});

@@ -67,6 +67,8 @@ const expectations = () => ({
   'POST /console/users/{id}/disable': { object: true },
   'POST /console/users/{id}/enable': { object: true },
   'POST /console/users/{id}/reset': { object: true },
+  'GET /console/audit': { query: '?kind=login' },
+  'GET /console/audit.csv': {},
   'GET /console/rallies/new': {},
   'POST /console/rallies': { fields: { slug: 'Bad Slug' } },
   'GET /console/rallies/{slug}': { object: true },
@@ -128,8 +130,8 @@ function routes() {
 }
 
 const perms = {
-  owner: ['view', 'edit', 'publish', 'export', 'users', 'desk', 'entries'],
-  admin: ['view', 'edit', 'publish', 'export', 'users', 'desk', 'entries'],
+  owner: ['view', 'edit', 'publish', 'export', 'users', 'desk', 'entries', 'audit'],
+  admin: ['view', 'edit', 'publish', 'export', 'users', 'desk', 'entries', 'audit'],
   editor: ['view', 'edit', 'publish', 'export', 'desk'],
   desk: ['desk'],
   viewer: ['view'],
