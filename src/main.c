@@ -1,7 +1,8 @@
 /*
  * main.c — the stamprally binary: parse the subcommand and its flags, build
  * the configuration, and run one of serve, migrate, demo, rally import,
- * user create, key rotate, config, version.
+ * user create, key rotate, backup, audit, retention, config, routes,
+ * version.
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "core/account.h"
 #include "core/audit.h"
@@ -424,6 +426,12 @@ static int cmd_key(struct server *srv, int argc, char **argv)
 	seal_set_key(fresh);
 	seal_set_old_key(old);
 	int64_t n = rekey_all(d, err, sizeof err);
+	if (n >= 0) {
+		char detail[64];
+		snprintf(detail, sizeof detail, "{\"resealed\":%lld}", (long long)n);
+		if (security_event(d, 0, 0, "data_key_rotated", "", detail, time_now_ms()) != 0)
+			fprintf(stderr, "stamprally: the rotation is not in the security event log\n");
+	}
 	db_close(d);
 	sodium_memzero(old, sizeof old);
 	sodium_memzero(fresh, sizeof fresh);
@@ -608,9 +616,9 @@ static int cmd_version(struct server *srv, int argc, char **argv)
 	(void)srv;
 	printf("stamprally %s\n", STAMPRALLY_VERSION);
 	if (argc > 0 && strcmp(argv[0], "--deps") == 0)
-		printf("libmicrohttpd %s\nsqlite %s\nlibsodium %s\njansson %s\nlibcurl %s\nlibqrencode %s\n", MHD_get_version(),
-		       db_version(), sodium_version_string(), jansson_version_str(), curl_version_info(CURLVERSION_NOW)->version,
-		       QRcode_APIVersionString());
+		printf("libmicrohttpd %s\nsqlite %s\nlibsodium %s\njansson %s\nlibcurl %s\nlibqrencode %s\nlibzstd %s\n",
+		       MHD_get_version(), db_version(), sodium_version_string(), jansson_version_str(),
+		       curl_version_info(CURLVERSION_NOW)->version, QRcode_APIVersionString(), ZSTD_versionString());
 	return 0;
 }
 

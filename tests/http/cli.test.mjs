@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
-import { cli, rallyDoc } from './helpers.mjs';
+import { cli, rallyDoc, ROOT } from './helpers.mjs';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-cli-'));
 
@@ -17,7 +17,7 @@ function importFile(dir, doc) {
 
 describe('help and version', () => {
   test('every subcommand has --help', () => {
-    for (const c of ['serve', 'migrate', 'demo', 'rally', 'user', 'key', 'version', 'config', 'routes']) {
+    for (const c of ['serve', 'migrate', 'demo', 'rally', 'user', 'key', 'backup', 'audit', 'retention', 'version', 'config', 'routes']) {
       const r = cli([c, '--help']);
       assert.equal(r.status, 0, c);
       assert.match(r.stdout, new RegExp(`usage: stamprally ${c}`));
@@ -34,7 +34,7 @@ describe('help and version', () => {
   test('version, and --deps lists the linked libraries', () => {
     assert.match(cli(['version']).stdout, /^stamprally \d+\.\d+\.\d+/);
     const d = cli(['version', '--deps']).stdout;
-    for (const lib of ['libmicrohttpd', 'sqlite', 'libsodium', 'jansson', 'libcurl', 'libqrencode']) assert.match(d, new RegExp(lib));
+    for (const lib of ['libmicrohttpd', 'sqlite', 'libsodium', 'jansson', 'libcurl', 'libqrencode', 'libzstd']) assert.match(d, new RegExp(lib));
   });
   test('routes prints the route table, every row with one unit of work', () => {
     const text = cli(['routes']).stdout;
@@ -47,9 +47,13 @@ describe('help and version', () => {
       'GET pages read (the LINE start writes its state)');
     assert.equal(cli(['routes', '--bogus']).status, 2);
   });
-  test('config lists every key with its default', () => {
+  test('config lists every key with its default, and docs/configuration.md has the same table', () => {
     const r = cli(['config']).stdout;
-    for (const k of ['server.listen', 'store.data_dir', 'limits.max_body', 'store.durability']) assert.match(r, new RegExp(k));
+    for (const k of ['server.listen', 'store.data_dir', 'limits.max_body', 'store.durability', 'backup.time']) assert.match(r, new RegExp(k));
+    const fromCode = r.trim().split('\n').slice(1).map((l) => l.split(/\s+/).slice(0, 2).join(' '));
+    const doc = fs.readFileSync(path.join(ROOT, 'docs/configuration.md'), 'utf8');
+    const fromDoc = [...doc.matchAll(/^\| ([a-z_]+\.[a-z_]+) \| (\S+) \|/gm)].map((m) => `${m[1]} ${m[2]}`);
+    assert.deepEqual(fromDoc, fromCode, 'docs/configuration.md lists the keys of `stamprally config`');
   });
 });
 

@@ -250,6 +250,8 @@ describe('key rotation', () => {
     assert.ok(!fs.readFileSync(keyFile).equals(before), 'a new key file');
     assert.ok(!fs.existsSync(`${keyFile}.new`));
     assert.notEqual(srv.sql('SELECT sealed FROM lottery_entries ORDER BY id LIMIT 1'), sealedBefore);
+    assert.equal(srv.sql("SELECT detail FROM security_events WHERE kind = 'data_key_rotated'"), `{"resealed":${out.resealed}}`,
+      'the rotation is in the audit log');
 
     await srv.start();
     owner = await srv.staff('lt-owner2', srv.user('lt', 'lt-owner2', 'owner'));
