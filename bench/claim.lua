@@ -4,7 +4,9 @@ local cookies, tokens = {}, {}
 for line in io.lines(os.getenv("BENCH_COOKIES")) do cookies[#cookies + 1] = line end
 for line in io.lines(os.getenv("BENCH_TOKENS")) do tokens[#tokens + 1] = line end
 local i = 0
-function setup(thread) thread:set("offset", math.random(1, 1000000)) end
+-- BENCH_OFFSET: where in that rotation to start (bench/backup gives each run
+-- its own stretch, so every run writes new stamps); random otherwise.
+function setup(thread) thread:set("offset", tonumber(os.getenv("BENCH_OFFSET") or "") or math.random(1, 1000000)) end
 function init(args) i = offset or 0 end
 function request()
   i = i + 1

@@ -10,11 +10,13 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <qrencode.h>
+#include <sched.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -495,6 +497,10 @@ static int cmd_backup(struct server *srv, int argc, char **argv)
 		db_close(d);
 		return 1;
 	}
+	/* Like serve's own backups: only the CPU a running server leaves. */
+	struct sched_param none = {0};
+	if (sched_setscheduler(0, SCHED_IDLE, &none) != 0)
+		setpriority(PRIO_PROCESS, 0, 19);
 	int rc = backup_run(c, d, dk, time_now_ms(), path, sizeof path);
 	sodium_memzero(dk, sizeof dk);
 	db_close(d);

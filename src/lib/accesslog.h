@@ -13,9 +13,13 @@
  * none. 0, or -1 with a message. */
 int accesslog_open(const char *dir);
 /* Append one line (ending in a newline) to the file of the day holding now.
- * Thread-safe; a failed write is counted and reported once, never fatal. */
+ * Lines are buffered (at most 256 KiB, flushed when 192 KiB wait): a killed
+ * process loses at most the last second's lines. Thread-safe; a failed
+ * write is reported once, never fatal. */
 void accesslog_write(const char *line, size_t n, int64_t now);
-/* Close the current file. */
+/* Write the buffered lines out (the jobs thread, every second). */
+void accesslog_flush(void);
+/* Flush and close the current file. */
 void accesslog_close(void);
 /* The file name of the day holding ms ("access-YYYY-MM-DD.jsonl") into out. */
 void accesslog_name(int64_t ms, char *out, size_t n);

@@ -4,11 +4,16 @@
 #include "ops/jobs.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/audit.h"
+#include "lib/accesslog.h"
 #include "lib/timeutil.h"
 #include "ops/backup.h"
 #include "ops/retention.h"
@@ -38,6 +43,11 @@ static int schedule(const char *key, const char *text, int64_t *tod)
 static void *run(void *arg)
 {
 	(void)arg;
+	/* Background work only takes CPU that requests leave (SCHED_IDLE): a
+	 * backup's compression and encryption never slow the claims down much. */
+	struct sched_param none = {0};
+	if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &none) != 0)
+		setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
 	db *d = db_open();
 	int64_t now = time_now_ms();
 	int64_t next_backup = backup_tod >= 0 ? time_next_jst(now, backup_tod) : -1;
@@ -52,6 +62,7 @@ static void *run(void *arg)
 			break;
 		pthread_mutex_unlock(&mu);
 		now = time_now_ms();
+		accesslog_flush();
 		audit_checkpoint(d, now, cfg->audit_every, cfg->audit_minutes, 0);
 		if (next_backup >= 0 && now >= next_backup) {
 			backup_run(cfg, d, dkey, now, NULL, 0);
