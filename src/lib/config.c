@@ -64,7 +64,7 @@ static const struct key keys[] = {
 	  "created on first start: keep a copy away from the backups"),
 	S("backup.time", backup_time, "03:30", "daily backup time (HH:MM, Japan time), or off"),
 	I("backup.keep", backup_keep, "7", 1, 1000, "backup generations kept; older ones are deleted only after a newer one is verified"),
-	S("backup.copy_command", backup_copy, "", "shell command run after each backup with the new file's path as $1 (rsync, rclone); a failure is reported, not fatal"),
+	S("backup.copy_command", backup_copy, "", "shell command run after each backup with the new file's path as $1 and its manifest's as $2 (rsync, rclone); a failure is reported, not fatal"),
 	I("backup.max_age_hours", backup_max_age_hours, "26", 1, 8760, "/readyz reports degraded when the last good backup is older than this"),
 	I("retention.security_events_days", keep_events_days, "365", 1, 36500, "days security events are kept (older ones pruned, with a signed checkpoint)"),
 	I("retention.access_log_days", keep_access_days, "365", 1, 36500, "days access-log files are kept"),

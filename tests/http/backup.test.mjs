@@ -50,11 +50,7 @@ describe('the restore drill', () => {
       ends_at: '2099-01-01T00:00:00Z', status: 'published', spots: [{ name: 'A' }, { name: 'B' }, { name: 'C' }] });
     ownerPw = srv.user('bk', 'bk-owner', 'owner');
     const owner = await srv.staff('bk-owner', ownerPw);
-    assert.equal((await owner.submit('/console/rallies/drill/tiers', {
-      name: '抽選', kind: 'lottery', condition: 'all', ask_name: 'required', ask_kana: 'no', ask_postal: 'no',
-      ask_address: 'no', ask_phone: 'no', ask_email: 'no', ask_age: 'no', label_q1: '', ask_q1: 'no', ask_q2: 'no', ask_q3: 'no',
-    }, '/console')).status, 303);
-    tier = srv.sql("SELECT t.public_id FROM reward_tiers t JOIN rallies r ON r.id = t.rally_id WHERE r.slug = 'drill'");
+    tier = await srv.nameLottery(owner, 'drill');
     const spot = srv.sql("SELECT s.public_id FROM spots s JOIN rallies r ON r.id = s.rally_id WHERE r.slug = 'drill' ORDER BY position LIMIT 1");
     const from = `/console/rallies/drill/spots/${spot}`;
     const t = (await owner.get(from)).text.match(/name="_csrf" value="([^"]+)"/)[1];

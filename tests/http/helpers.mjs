@@ -112,6 +112,15 @@ export async function startServer({ env = {}, dir } = {}) {
     return c;
   };
   handle.client = (opts) => new Client(base, opts);
+  /** Add a lottery asking only for a name to rally slug (as owner); returns its public id. */
+  handle.nameLottery = async (owner, slug) => {
+    const r = await owner.submit(`/console/rallies/${slug}/tiers`, {
+      name: '抽選', kind: 'lottery', condition: 'all', ask_name: 'required', ask_kana: 'no', ask_postal: 'no',
+      ask_address: 'no', ask_phone: 'no', ask_email: 'no', ask_age: 'no', label_q1: '', ask_q1: 'no', ask_q2: 'no', ask_q3: 'no',
+    }, '/console');
+    if (r.status !== 303) throw new Error(`lottery for ${slug}: ${r.status}`);
+    return handle.sql(`SELECT t.public_id FROM reward_tiers t JOIN rallies r ON r.id = t.rally_id WHERE r.slug = '${slug}' AND t.kind = 'lottery'`);
+  };
   await handle.start();
   return handle;
 }

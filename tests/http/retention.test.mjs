@@ -25,11 +25,7 @@ before(async () => {
     ends_at: new Date(ends).toISOString(), status: 'published', spots: [{ name: 'A' }] });
   pw = srv.user('rt', 'rt-owner', 'owner');
   const owner = await srv.staff('rt-owner', pw);
-  assert.equal((await owner.submit('/console/rallies/ret/tiers', {
-    name: '抽選', kind: 'lottery', condition: 'all', ask_name: 'required', ask_kana: 'no', ask_postal: 'no',
-    ask_address: 'no', ask_phone: 'no', ask_email: 'no', ask_age: 'no', label_q1: '', ask_q1: 'no', ask_q2: 'no', ask_q3: 'no',
-  }, '/console')).status, 303);
-  tier = srv.sql("SELECT t.public_id FROM reward_tiers t JOIN rallies r ON r.id = t.rally_id WHERE r.slug = 'ret'");
+  tier = await srv.nameLottery(owner, 'ret');
   for (let i = 0; i < 3; i++) {
     const c = srv.client();
     const j = await c.postJson('/api/v1/rallies/ret/join');
