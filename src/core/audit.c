@@ -299,15 +299,10 @@ struct cps {
 	size_t n, cap;
 };
 
-/* Add c, or mark the identical one already there as also found in src. */
+/* Add c as found in the file or in the table (duplicates are merged by
+ * cps_merge once all are in). */
 static void cps_add(struct cps *s, const struct checkpoint *c, int from_file)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->v[i].kind, c->kind) == 0 && s->v[i].upto == c->upto && s->v[i].at == c->at &&
-		    memcmp(s->v[i].hash, c->hash, HASH_LEN) == 0 && memcmp(s->v[i].sig, c->sig, sizeof c->sig) == 0) {
-			*(from_file ? &s->v[i].in_file : &s->v[i].in_db) = 1;
-			return;
-		}
 	if (s->n == s->cap) {
 		s->cap = s->cap ? 2 * s->cap : 64;
 		s->v = realloc(s->v, s->cap * sizeof *s->v);
@@ -317,6 +312,38 @@ static void cps_add(struct cps *s, const struct checkpoint *c, int from_file)
 	s->v[s->n] = *c;
 	s->v[s->n].in_file = from_file, s->v[s->n].in_db = !from_file;
 	s->n++;
+}
+
+/* Order by upto, then everything else, so equal checkpoints are neighbours. */
+static int by_upto(const void *a, const void *b)
+{
+	const struct checkpoint *x = a, *y = b;
+	if (x->upto != y->upto)
+		return x->upto < y->upto ? -1 : 1;
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	int c = strcmp(x->kind, y->kind);
+	if (!c)
+		c = memcmp(x->hash, y->hash, HASH_LEN);
+	return c ? c : memcmp(x->sig, y->sig, sizeof x->sig);
+}
+
+/* Sort, and merge each checkpoint found in both the file and the table
+ * into one (O(n log n): a year brings tens of thousands). */
+static void cps_merge(struct cps *s)
+{
+	size_t out = 0;
+	if (s->n)
+		qsort(s->v, s->n, sizeof *s->v, by_upto);
+	for (size_t i = 0; i < s->n; i++) {
+		if (out && by_upto(&s->v[out - 1], &s->v[i]) == 0) {
+			s->v[out - 1].in_file |= s->v[i].in_file;
+			s->v[out - 1].in_db |= s->v[i].in_db;
+		} else {
+			s->v[out++] = s->v[i];
+		}
+	}
+	s->n = out;
 }
 
 static int hex_field(json_t *o, const char *k, unsigned char *out, size_t n)
@@ -378,12 +405,6 @@ static int load_table(db *d, struct cps *s)
 	return db_failed(d) ? -1 : 0;
 }
 
-static int by_upto(const void *a, const void *b)
-{
-	const struct checkpoint *x = a, *y = b;
-	return x->upto < y->upto ? -1 : x->upto > y->upto;
-}
-
 static int broken(struct audit_report *rep, int64_t id, int64_t at, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 static int broken(struct audit_report *rep, int64_t id, int64_t at, const char *fmt, ...)
@@ -432,7 +453,6 @@ static int check_chain(db *d, struct cps *s, struct audit_report *rep)
 	int64_t last = 0, last_at = 0;
 	size_t ci = 0;
 	int bad = 0;
-	qsort(s->v, s->n, sizeof *s->v, by_upto);
 	db_stmt *st = db_query(d, "SELECT " RECORD_COLUMNS ", hash FROM security_events ORDER BY id", NULL);
 	while (!bad && st && db_row(st) == DB_ROW) {
 		int64_t id = db_int(st, 0), at = db_int(st, 1);
@@ -492,6 +512,7 @@ int audit_verify(db *d, const unsigned char *pubkey, struct audit_report *rep)
 	int rc = load_file(&s, rep);
 	if (rc == 0 && load_table(d, &s) != 0)
 		rc = -1;
+	cps_merge(&s);
 	rep->checkpoints = (int64_t)s.n;
 	if (rc == 0)
 		rc = check_checkpoints(&s, pubkey ? pubkey : sign_pk, rep);

@@ -87,6 +87,8 @@ void accesslog_write(const char *line, size_t n, int64_t now)
 	pthread_mutex_lock(&mu);
 	if (fd < 0 || now < day_start || now >= day_end)
 		open_day(now);
+	if (n > BUF_SIZE - pending_len)
+		flush_locked();
 	if (n <= BUF_SIZE - pending_len) {
 		memcpy(pending + pending_len, line, n);
 		pending_len += n;

@@ -482,11 +482,27 @@ static void prune_generations(const config *c)
  * killed after COPY_TIMEOUT_S. 0 when it exits 0. */
 static int run_copy(const config *c, const char *file, const char *man, char *err, size_t errsz)
 {
+	/* The command's environment is the server's without the data key (when
+	 * it came from the environment): nothing else needs to see it. */
+	extern char **environ;
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **env = calloc(n + 1, sizeof *env);
+	if (!env) {
+		snprintf(err, errsz, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0, o = 0; i < n; i++)
+		if (strncmp(environ[i], "STAMPRALLY_SECURITY_DATA_KEY=", 29) != 0)
+			env[o++] = environ[i];
+	char *const argv[] = {"sh", "-c", (char *)c->backup_copy, "stamprally-backup", (char *)file, (char *)man, NULL};
 	pid_t pid = fork();
 	if (pid == 0) {
-		execl("/bin/sh", "sh", "-c", c->backup_copy, "stamprally-backup", file, man, (char *)NULL);
+		execve("/bin/sh", argv, env);
 		_exit(127);
 	}
+	free(env);
 	if (pid < 0) {
 		snprintf(err, errsz, "cannot start backup.copy_command: %s", strerror(errno));
 		return -1;

@@ -49,6 +49,9 @@ static void *run(void *arg)
 	if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &none) != 0)
 		setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
 	db *d = db_open();
+	if (!d)
+		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"the jobs thread cannot open the database: no checkpoints, "
+				"backups or retention until a restart\"}\n");
 	int64_t now = time_now_ms();
 	int64_t next_backup = backup_tod >= 0 ? time_next_jst(now, backup_tod) : -1;
 	int64_t next_retention = retention_tod >= 0 ? time_next_jst(now, retention_tod) : -1;

@@ -237,6 +237,13 @@ describe('generations, the copy command, the schedule, health', () => {
     assert.ok(fs.existsSync(r.stdout.trim()));
     const ev = run(['audit', 'list', '--kind', 'backup_copy_failed', '--data', data]).stdout;
     assert.match(ev, /exit status 3/);
+    // A data key given in the environment is not passed on to the command.
+    const envData = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-envkey-')), 'data');
+    const dataKey = crypto.randomBytes(32).toString('base64');
+    backupNow(envData, { STAMPRALLY_SECURITY_DATA_KEY: dataKey, STAMPRALLY_BACKUP_COPY_COMMAND: `env > '${offsite}/env.txt'` });
+    const seen = fs.readFileSync(path.join(offsite, 'env.txt'), 'utf8');
+    assert.match(seen, /STAMPRALLY_BACKUP_COPY_COMMAND=/, 'the rest of the environment is there');
+    assert.ok(!seen.includes(dataKey), 'the data key is not');
   });
 
   test('serve backs up at backup.time; /metrics and /readyz follow it', async () => {
