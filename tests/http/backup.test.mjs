@@ -185,6 +185,18 @@ describe('bad backups change nothing', () => {
     refused(backupNow(newer), /schema version 999, newer than this stamprally's \d+/);
   });
 
+  test('a good restore over existing data keeps what it replaced aside', () => {
+    const was = sha(path.join(data, 'stamprally.db'));
+    const r = run(['backup', 'restore', file, '--data', data]);
+    assert.equal(r.status, 0, r.stderr);
+    const aside = fs.readdirSync(data).filter((f) => f.startsWith('replaced-'));
+    assert.equal(aside.length, 1);
+    assert.equal(sha(path.join(data, aside[0], 'stamprally.db')), was);
+    assert.ok(fs.existsSync(path.join(data, aside[0], 'data.key')));
+    assert.equal(JSON.parse(r.stdout.slice(0, r.stdout.lastIndexOf('}') + 1)).replaced, path.join(data, aside[0]));
+    assert.equal(run(['audit', 'verify', '--data', data]).status, 0);
+  });
+
   test('a running server holds the directory', async () => {
     const srv = await startServer({ env: ENV });
     try {
