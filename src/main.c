@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -262,20 +263,25 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 	}
 	backup_record_restore(c, d);
 	db_close(d);
-	if (open_backup_key(c) != 0 || accesslog_open(c->access_dir) != 0)
+	if (open_backup_key(c) != 0 || accesslog_open(c->access_dir) != 0) {
+		json_decref(demo);
 		return 1;
+	}
 	srv->access_files = c->access_dir[0] && strcmp(c->access_dir, "off") != 0;
 	srv->started_ms = time_now_ms();
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	srv->dispatch = web_dispatch;
 	srv->body_limit = web_body_limit;
-	if (db_writer_start() != 0 || server_start(srv) != 0 || jobs_start(c, service_data_key) != 0)
+	if (db_writer_start() != 0 || server_start(srv) != 0 || jobs_start(c, service_data_key) != 0) {
+		json_decref(demo);
 		return 1;
+	}
 	service_event("service_start", json_pack("{s:s, s:s, s:s}", "version", STAMPRALLY_VERSION, "listen", c->listen,
 						 "public_url", c->public_url));
 	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"listening\",\"listen\":\"%s\",\"public_url\":\"%s\"}\n", c->listen,
@@ -285,8 +291,11 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 	else
 		printf("stamprally is running at %s\n", c->public_url), fflush(stdout);
 	json_decref(demo);
+	sd_notify(0, "READY=1");
 	int sig;
-	sigwait(&set, &sig);
+	while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
+		server_reload_tls(srv); /* a renewed certificate */
+	sd_notify(0, "STOPPING=1");
 	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"shutting down\",\"signal\":%d}\n", sig);
 	server_stop(srv);
 	service_event("service_stop", json_pack("{s:i}", "signal", sig));

@@ -24,9 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "http/deadline.h"
+#include "http/tls.h"
 #include "lib/accesslog.h"
 
 #include "lib/metrics.h"
@@ -99,6 +101,8 @@ static void send_response(req *r)
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 	MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
+	if (r->srv->hsts)
+		MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000; includeSubDomains");
 	int has_cache = 0;
 	for (struct header *h = r->headers; h; h = h->next) {
 		MHD_add_response_header(resp, h->name, h->value);
@@ -444,42 +448,149 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		deadline_closed(socket_context);
 }
 
+/* The redirect listener: every request gets 308 to public_url with the
+ * same path and query (the raw request target, kept by uri_seen). */
+static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	(void)cls, (void)conn;
+	return strdup(uri && uri[0] == '/' && uri[1] != '/' ? uri : "/");
+}
+
+static enum MHD_Result on_redirect(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+				   const char *version, const char *data, size_t *size, void **con_cls)
+{
+	(void)url, (void)method, (void)version, (void)data;
+	const struct server *srv = cls;
+	if (*size) { /* a body: ignore it */
+		*size = 0;
+		return MHD_YES;
+	}
+	char *target = *con_cls, location[2600];
+	snprintf(location, sizeof location, "%s%.2048s", srv->cfg.public_url, target ? target : "/");
+	static const char body[] = "Moved to HTTPS\n";
+	struct MHD_Response *resp = MHD_create_response_from_buffer(sizeof body - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
+	MHD_add_response_header(resp, "Location", location);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	enum MHD_Result rc = MHD_queue_response(conn, 308, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+static void redirect_done(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	(void)cls, (void)conn, (void)toe;
+	free(*con_cls);
+	*con_cls = NULL;
+}
+
+/* Start the plain-HTTP redirect listener when server.redirect_listen is set. */
+static int start_redirect(struct server *srv)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	if (!srv->cfg.redirect_listen[0])
+		return 0;
+	if (resolve(srv->cfg.redirect_listen, &ss, &sl) != 0) {
+		fprintf(stderr, "stamprally: cannot resolve server.redirect_listen '%s'\n", srv->cfg.redirect_listen);
+		return -1;
+	}
+	srv->redirect = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+						 (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+					 0, NULL, NULL, on_redirect, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+					 MHD_OPTION_URI_LOG_CALLBACK, uri_seen, NULL, MHD_OPTION_NOTIFY_COMPLETED,
+					 redirect_done, NULL, MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_CONNECTION_LIMIT,
+					 1024u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64u, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
+					 MHD_OPTION_END);
+	if (!srv->redirect) {
+		fprintf(stderr, "stamprally: cannot listen on %s\n", srv->cfg.redirect_listen);
+		return -1;
+	}
+	return 0;
+}
+
+/* A listening socket handed over by systemd (stamprally.socket) or by the
+ * process being replaced: the fd, or -1 when there is none. */
+static int inherited_socket(void)
+{
+	int n = sd_listen_fds(1);
+	if (n > 1)
+		fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"%d sockets passed; only the first is used\"}\n", n);
+	return n >= 1 ? SD_LISTEN_FDS_START : -1;
+}
+
 int server_start(struct server *srv)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	const config *c = &srv->cfg;
-	if (resolve(c->listen, &ss, &sl) != 0) {
+	char err[600];
+	int fd = inherited_socket();
+	if (fd < 0 && resolve(c->listen, &ss, &sl) != 0) {
 		fprintf(stderr, "stamprally: cannot resolve listen address '%s'\n", c->listen);
 		return -1;
 	}
+	if (c->tls_cert[0] && tls_load(c->tls_cert, c->tls_key, err, sizeof err) != 0) {
+		fprintf(stderr, "stamprally: %s\n", err);
+		return -1;
+	}
+	srv->hsts = c->tls_cert[0] || strncmp(c->public_url, "https://", 8) == 0;
 	/* Stamp claims do not hold a thread (they are suspended until their
 	 * batch commits), but other writes (joins, console edits) still wait
 	 * for the group-commit writer: more threads than CPUs keep them busy. */
 	unsigned threads = c->threads > 0 ? (unsigned)c->threads : 4 * (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
 	int max_connections = fit_connections(c->max_connections);
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
-	if (ss.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	srv->daemon = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, srv,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		MHD_OPTION_THREAD_POOL_SIZE, threads,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)max_connections,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)c->max_connections_per_ip,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->connection_timeout,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)c->connection_memory,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-		MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
-		MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
-		MHD_OPTION_END);
+	struct MHD_OptionItem opts[24];
+	int n = 0;
+#define OPT(o, v, p) (opts[n++] = (struct MHD_OptionItem){(o), (intptr_t)(v), (void *)(uintptr_t)(p)})
+	if (fd >= 0) {
+		OPT(MHD_OPTION_LISTEN_SOCKET, fd, NULL);
+	} else {
+		if (ss.ss_family == AF_INET6)
+			flags |= MHD_USE_IPv6;
+		OPT(MHD_OPTION_SOCK_ADDR, 0, &ss);
+		OPT(MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL);
+	}
+	if (c->tls_cert[0]) {
+		flags |= MHD_USE_TLS;
+		OPT(MHD_OPTION_HTTPS_CERT_CALLBACK, 0, tls_cert_callback());
+		OPT(MHD_OPTION_HTTPS_PRIORITIES, 0, c->tls_priorities);
+	}
+	OPT(MHD_OPTION_THREAD_POOL_SIZE, threads, NULL);
+	OPT(MHD_OPTION_CONNECTION_LIMIT, max_connections, NULL);
+	OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT, c->max_connections_per_ip, NULL);
+	OPT(MHD_OPTION_CONNECTION_TIMEOUT, c->connection_timeout, NULL);
+	OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, c->connection_memory, NULL);
+	OPT(MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv);
+	OPT(MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL);
+	OPT(MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL);
+	OPT(MHD_OPTION_END, 0, NULL);
+#undef OPT
+	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (!srv->daemon) {
-		fprintf(stderr, "stamprally: cannot listen on %s\n", c->listen);
+		fprintf(stderr, "stamprally: cannot listen on %s%s\n", fd >= 0 ? "the inherited socket" : c->listen,
+			c->tls_cert[0] ? " with TLS (check server.tls_priorities)" : "");
 		return -1;
 	}
+	if (start_redirect(srv) != 0)
+		return -1;
 	if (deadline_start((long)c->head_timeout * 1000, (long)c->busy_head_timeout * 1000, max_connections / 2) != 0)
 		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"no request-head deadlines: cannot start their thread\"}\n");
+	return 0;
+}
+
+int server_reload_tls(struct server *srv)
+{
+	char err[600];
+	if (!srv->cfg.tls_cert[0])
+		return 0;
+	if (tls_load(srv->cfg.tls_cert, srv->cfg.tls_key, err, sizeof err) != 0) {
+		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"certificate not reloaded (the previous one stays)\",\"error\":\"%s\"}\n",
+			err);
+		return -1;
+	}
+	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"certificate reloaded\",\"cert\":\"%s\"}\n", srv->cfg.tls_cert);
 	return 0;
 }
 
@@ -499,5 +610,9 @@ void server_stop(struct server *srv)
 	pthread_mutex_unlock(&defer_mu);
 	MHD_stop_daemon(srv->daemon);
 	srv->daemon = NULL;
+	if (srv->redirect)
+		MHD_stop_daemon(srv->redirect);
+	srv->redirect = NULL;
 	deadline_stop();
+	tls_free();
 }

@@ -21,11 +21,19 @@ struct server {
 	long (*body_limit)(req *r);
 	int64_t started_ms;         /* when serve started (UTC ms) */
 	int access_files;           /* also write the access log to daily files (lib/accesslog.h) */
+	int hsts;                   /* send Strict-Transport-Security (HTTPS, or public_url https) */
 	struct MHD_Daemon *daemon;
+	struct MHD_Daemon *redirect; /* server.redirect_listen: plain HTTP → 308 to public_url */
 };
 
-/* Start listening on srv->cfg.listen; 0 on success, -1 with a message. */
+/* Start listening on srv->cfg.listen, or on the socket systemd passed
+ * (LISTEN_FDS), with TLS when server.tls_cert is set, and the redirect
+ * listener when server.redirect_listen is; 0 on success, -1 with a message. */
 int server_start(struct server *srv);
+/* Load the TLS certificate and key again (SIGHUP): new connections use the
+ * new pair, connections in flight keep theirs. 0, or -1 (logged; the old
+ * pair stays). */
+int server_reload_tls(struct server *srv);
 /* Stop accepting, finish the requests in flight, and release the daemon. */
 void server_stop(struct server *srv);
 

@@ -17,6 +17,10 @@ typedef struct config {
 	char assets_dir[512];      /* development: read assets from here instead of the binary */
 	char trusted_proxies[512]; /* comma-separated proxy addresses whose X-Forwarded-For counts */
 	int access_log;            /* 1 = one JSON line per request on stderr */
+	char tls_cert[512];        /* PEM certificate chain: HTTPS on listen when set */
+	char tls_key[512];         /* its PEM private key */
+	char tls_priorities[256];  /* GnuTLS priority string */
+	char redirect_listen[128]; /* ADDR:PORT answering plain HTTP with 308 to public_url */
 	/* [limits] */
 	int max_connections;
 	int max_connections_per_ip;

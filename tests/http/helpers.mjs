@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -54,11 +55,16 @@ export function rallyDoc(slug, over = {}) {
   };
 }
 
-/** Start a server; returns a handle with base URL, stop(), kill9(), restart(). */
-export async function startServer({ env = {}, dir } = {}) {
+/** Start a server; returns a handle with base URL, stop(), kill9(), restart().
+ * With tls {cert, key, ca} (PEM file paths) it serves HTTPS at https://localhost:PORT. */
+export async function startServer({ env = {}, dir, tls } = {}) {
   const workdir = dir || fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-test-'));
   const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
+  const base = tls ? `https://localhost:${port}` : `http://127.0.0.1:${port}`;
+  if (tls) {
+    trustedCA = fs.readFileSync(tls.ca);
+    env = { STAMPRALLY_SERVER_TLS_CERT: tls.cert, STAMPRALLY_SERVER_TLS_KEY: tls.key, ...env };
+  }
   const handle = { dir: workdir, data: path.join(workdir, 'data'), port, base, stderr: '', proc: null };
   const fullEnv = { ...process.env, STAMPRALLY_SERVER_PUBLIC_URL: base, ...env };
   handle.start = async () => {
@@ -125,12 +131,17 @@ export async function startServer({ env = {}, dir } = {}) {
   return handle;
 }
 
-/** One raw HTTP request; resolves {status, headers, body, text, json}. */
-export function request(base, method, p, { headers = {}, body } = {}) {
+/** The CA that https:// test servers' certificates chain to (startServer's tls.ca). */
+let trustedCA;
+
+/** One raw HTTP(S) request; resolves {status, headers, body, text, json}. */
+export function request(base, method, p, { headers = {}, body, agent = false } = {}) {
   const u = new URL(p, base);
+  const mod = u.protocol === 'https:' ? https : http;
+  const tlsOpts = u.protocol === 'https:' ? { ca: trustedCA, servername: u.hostname } : {};
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers,
-      agent: false }, (res) => {
+    const req = mod.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers,
+      agent, ...tlsOpts }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
