@@ -1,8 +1,8 @@
 /*
  * main.c — the stamprally binary: parse the subcommand and its flags, build
  * the configuration, and run one of serve, migrate, demo, rally import,
- * user create, key rotate, backup, audit, retention, config, routes,
- * version.
+ * user create, key rotate, backup, audit, retention, maintenance, config,
+ * routes, version.
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -20,12 +20,14 @@
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
+#include <unistr.h>
 #include <zstd.h>
 
 #include "core/account.h"
 #include "core/audit.h"
 #include "core/demo.h"
 #include "core/import.h"
+#include "core/maintenance.h"
 #include "core/rekey.h"
 #include "http/server.h"
 #include "lib/accesslog.h"
@@ -36,6 +38,7 @@
 #include "lib/seal.h"
 #include "lib/timeutil.h"
 #include "lib/token.h"
+#include "lib/utf8.h"
 #include "ops/backup.h"
 #include "ops/jobs.h"
 #include "ops/retention.h"
@@ -262,6 +265,7 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 			owner_pw[0] = '\0';
 	}
 	backup_record_restore(c, d);
+	maintenance_refresh(d);
 	db_close(d);
 	if (open_backup_key(c) != 0 || accesslog_open(c->access_dir) != 0) {
 		json_decref(demo);
@@ -612,6 +616,60 @@ static int cmd_retention(struct server *srv, int argc, char **argv)
 	return rc == 0 ? 0 : 1;
 }
 
+/* stamprally maintenance on [--until T] [--message-ja T] [--message-en T] | off | status */
+static int cmd_maintenance(struct server *srv, int argc, char **argv)
+{
+	const char *sub = argc > 0 ? argv[0] : "";
+	const char *until = flag_value(argc, argv, "--until"), *ja = flag_value(argc, argv, "--message-ja"),
+		   *en = flag_value(argc, argv, "--message-en");
+	struct maintenance m = {.active = strcmp(sub, "on") == 0};
+	int64_t now = time_now_ms();
+	int ok = m.active || ((strcmp(sub, "off") == 0 || strcmp(sub, "status") == 0) && argc == 1);
+	if (ok && until && time_parse_iso(until, &m.until) != 0)
+		ok = 0;
+	if (!ok) {
+		fprintf(stderr, "usage: stamprally maintenance on [--until 2026-12-01T15:00+09:00] [--message-ja TEXT] "
+				"[--message-en TEXT]\n       stamprally maintenance off | status\n");
+		return 2;
+	}
+	if (m.active && m.until && m.until <= now) {
+		fprintf(stderr, "stamprally: --until is in the past\n");
+		return 2;
+	}
+	const char *texts[2] = {ja ? ja : "", en ? en : ""};
+	for (int i = 0; i < 2; i++)
+		if (u8_check((const uint8_t *)texts[i], strlen(texts[i])) || !utf8_printable(texts[i]) ||
+		    utf8_chars(texts[i]) > MAINTENANCE_MESSAGE_MAX) {
+			fprintf(stderr, "stamprally: a message must be printable UTF-8 text of at most %d characters\n",
+				MAINTENANCE_MESSAGE_MAX);
+			return 2;
+		}
+	snprintf(m.ja, sizeof m.ja, "%s", texts[0]);
+	snprintf(m.en, sizeof m.en, "%s", texts[1]);
+	db *d = open_store(&srv->cfg, NULL, 0);
+	if (!d)
+		return 1;
+	int rc = 0;
+	if (strcmp(sub, "status") == 0)
+		rc = maintenance_load(d, &m);
+	else
+		rc = maintenance_set(d, &m, now);
+	db_close(d);
+	if (rc != 0) {
+		fprintf(stderr, "stamprally: maintenance: the database failed\n");
+		return 1;
+	}
+	char when[40] = "";
+	if (m.until)
+		time_format_iso_jst(m.until, when, sizeof when);
+	json_t *o = json_pack("{s:b, s:s?, s:s, s:s}", "on", m.active && (!m.until || now < m.until), "until",
+			      m.until ? when : NULL, "message_ja", m.ja, "message_en", m.en);
+	json_dumpf(o, stdout, JSON_INDENT(2));
+	putchar('\n');
+	json_decref(o);
+	return 0;
+}
+
 static void describe_key(const char *key, const char *def, const char *doc, void *ud)
 {
 	(void)ud;
@@ -668,6 +726,8 @@ static const struct cmd cmds[] = {
 	 "Check the security event log's hash chain and signed checkpoints; print the public key; sign the head now; list events."},
 	{"retention", cmd_retention, "retention run [--now ISO-TIME] [--config FILE] [--data DIR]",
 	 "Purge what is past its retention period now (or as of --now): security events, access logs, personal data."},
+	{"maintenance", cmd_maintenance, "maintenance on [--until ISO-TIME] [--message-ja TEXT] [--message-en TEXT] | off | status",
+	 "Planned maintenance: pages and the API answer 503 with the message (every node within a second); health and metrics stay up."},
 	{"config", cmd_config, "config", "List every configuration key with its default."},
 	{"routes", cmd_routes, "routes [--json]",
 	 "Print the route table: method, pattern, unit of work (read/write/writer/none), access, permissions, body limit."},

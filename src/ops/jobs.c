@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/audit.h"
+#include "core/maintenance.h"
 #include "lib/accesslog.h"
 #include "lib/timeutil.h"
 #include "ops/backup.h"
@@ -66,6 +67,7 @@ static void *run(void *arg)
 		pthread_mutex_unlock(&mu);
 		now = time_now_ms();
 		accesslog_flush();
+		maintenance_refresh(d);
 		audit_checkpoint(d, now, cfg->audit_every, cfg->audit_minutes, 0);
 		if (next_backup >= 0 && now >= next_backup) {
 			backup_run(cfg, d, dkey, now, NULL, 0);

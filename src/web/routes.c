@@ -4,8 +4,9 @@
  *
  * Read the table top to bottom to know what the service answers. A handler
  * runs only after the dispatcher has matched its method, bounded its body,
- * chosen the language, opened the database, loaded the session, and checked
- * CSRF, Origin and content type as its flags demand.
+ * chosen the language, answered 503 during maintenance mode (except R_ALWAYS
+ * rows), opened the database, loaded the session, and checked CSRF, Origin
+ * and content type as its flags demand.
  *
  * Every row declares its unit of work — R_READ, R_WRITE, R_WRITER or R_NONE
  * (web.h) — and the dispatcher begins it, runs the handler once, and ends it;
@@ -19,6 +20,7 @@
 #include <strings.h>
 
 #include "core/account.h"
+#include "core/maintenance.h"
 #include "core/password.h"
 #include "core/session.h"
 #include "http/server.h"
@@ -126,10 +128,10 @@ static const struct route routes[] = {
 	{"GET", "/images/{id}", page_image, R_READ, 0, 0, 0},
 	{"GET", "/r/{slug}/theme.css", page_theme_css, R_READ, 0, 0, 0},
 	/* operations */
-	{"GET", "/metrics", sys_metrics, R_NONE, 0, 0, 0},
-	{"GET", "/healthz", sys_healthz, R_NONE, 0, 0, 0},
-	{"GET", "/readyz", sys_readyz, R_READ, 0, 0, 0},
-	{"GET", "/static/{file}", sys_static, R_NONE, 0, 0, 0},
+	{"GET", "/metrics", sys_metrics, R_NONE | R_ALWAYS, 0, 0, 0},
+	{"GET", "/healthz", sys_healthz, R_NONE | R_ALWAYS, 0, 0, 0},
+	{"GET", "/readyz", sys_readyz, R_READ | R_ALWAYS, 0, 0, 0},
+	{"GET", "/static/{file}", sys_static, R_NONE | R_ALWAYS, 0, 0, 0},
 };
 
 #define NROUTES (sizeof routes / sizeof routes[0])
@@ -294,6 +296,26 @@ void web_dispatch(req *r)
 	jsonmem_use(NULL);
 }
 
+/* During maintenance mode (core/maintenance.h): 503, Retry-After until its
+ * announced end, and the operator's message in the page's language. 1 when
+ * it answered. */
+static int in_maintenance(req *r)
+{
+	struct maintenance m;
+	int64_t now = time_now_ms();
+	if (!maintenance_on(now, &m))
+		return 0;
+	int64_t wait = m.until ? (m.until - now + 999) / 1000 : 300;
+	req_add_header(r, "Retry-After", arena_printf(&r->a, "%lld", (long long)(wait > 0 ? wait : 1)));
+	const char *msg = r->lang == LANG_EN && m.en[0] ? m.en : m.ja[0] ? m.ja : m.en;
+	char when[40] = "";
+	if (m.until)
+		time_format_jst(m.until, "%Y-%m-%d %H:%M", when, sizeof when);
+	web_error(r, 503, "maintenance", m.until ? "error.maintenance_until" : "error.maintenance",
+		  json_pack("{s:s, s:s}", "until", when, "message", arena_strdup(&r->a, msg)));
+	return 1;
+}
+
 /* The gatekeeping, in order; see the file comment. */
 static void dispatch(req *r)
 {
@@ -304,6 +326,8 @@ static void dispatch(req *r)
 	}
 	unsigned f = r->route->flags;
 	int post = strcmp(r->method, "POST") == 0;
+	if (!(f & R_ALWAYS) && in_maintenance(r))
+		return;
 	if (!(f & R_NONE) && !(r->db = db_thread())) {
 		web_unavailable(r);
 		return;

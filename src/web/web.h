@@ -27,6 +27,7 @@ enum {
 	R_WRITER = 1 << 7,       /* runs whole on the group-commit writer (a stamp claim), see routes.c */
 	R_READ = 1 << 8,         /* one read transaction; writes only through web_write (the writer) */
 	R_WRITE = 1 << 9,        /* one write transaction (BEGIN IMMEDIATE), committed before the answer */
+	R_ALWAYS = 1 << 10,      /* answers during maintenance mode too (health, metrics, static files) */
 	R_UNIT = R_NONE | R_WRITER | R_READ | R_WRITE,
 };
 
