@@ -234,6 +234,48 @@ static int open_backup_key(const config *c)
 	return 0;
 }
 
+/* The /metrics bearer token: metrics.token, or the token file (made on
+ * first start: 32 random bytes as hex, 0600). 0 or -1. */
+static int load_metrics_token(struct server *srv)
+{
+	const config *c = &srv->cfg;
+	if (c->metrics_token[0]) {
+		snprintf(srv->metrics_token, sizeof srv->metrics_token, "%s", c->metrics_token);
+		return 0;
+	}
+	FILE *f = fopen(c->metrics_token_file, "re");
+	if (!f) {
+		unsigned char k[32];
+		char hex[65];
+		randombytes_buf(k, sizeof k);
+		sodium_bin2hex(hex, sizeof hex, k, sizeof k);
+		int fd = open(c->metrics_token_file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0 || write(fd, hex, 64) != 64 || fsync(fd) != 0) {
+			fprintf(stderr, "stamprally: cannot write %s: %s\n", c->metrics_token_file, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		close(fd);
+		f = fopen(c->metrics_token_file, "re");
+	}
+	char line[130] = "";
+	if (!f || !fgets(line, sizeof line, f)) {
+		fprintf(stderr, "stamprally: cannot read the metrics token %s\n", c->metrics_token_file);
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	line[strcspn(line, "\r\n")] = '\0';
+	if (strlen(line) < 16) {
+		fprintf(stderr, "stamprally: the metrics token in %s is shorter than 16 characters\n", c->metrics_token_file);
+		return -1;
+	}
+	snprintf(srv->metrics_token, sizeof srv->metrics_token, "%.127s", line);
+	return 0;
+}
+
 static int cmd_serve(struct server *srv, int argc, char **argv)
 {
 	(void)argc, (void)argv;
@@ -267,7 +309,7 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 	backup_record_restore(c, d);
 	maintenance_refresh(d);
 	db_close(d);
-	if (open_backup_key(c) != 0 || accesslog_open(c->access_dir) != 0) {
+	if (open_backup_key(c) != 0 || accesslog_open(c->access_dir) != 0 || load_metrics_token(srv) != 0) {
 		json_decref(demo);
 		return 1;
 	}
@@ -282,6 +324,7 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	srv->dispatch = web_dispatch;
 	srv->body_limit = web_body_limit;
+	srv->metrics_text = sys_metrics_text;
 	if (db_writer_start() != 0 || server_start(srv) != 0 || jobs_start(c, service_data_key) != 0) {
 		json_decref(demo);
 		return 1;

@@ -32,6 +32,7 @@ typedef struct req {
 	const struct server *srv;   /* configuration and keys, read-only */
 	arena a;
 	int64_t start_us;
+	int metric_group;           /* enum metric_group: where /metrics counts its latency */
 
 	/* the request */
 	const char *method;

@@ -292,6 +292,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->conn = conn;
 		r->srv = srv;
 		r->start_us = time_mono_us();
+		metrics_in_flight(1);
 		deadline_head_done(conn); /* the head is complete: its deadline is met */
 		r->method = arena_strdup(&r->a, method);
 		r->path = arena_strndup(&r->a, url, strnlen(url, 65536));
@@ -359,6 +360,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	deadline_answered(conn); /* the next request head's deadline starts */
 	if (!r)
 		return;
+	metrics_in_flight(-1);
+	if (r->responded)
+		metrics_observe(r->metric_group, r->status, time_mono_us() - r->start_us);
 	if (srv->cfg.access_log || srv->access_files) {
 		char when[40];
 		int64_t now = time_now_ms();
@@ -509,6 +513,51 @@ static int start_redirect(struct server *srv)
 	return 0;
 }
 
+/* metrics.listen: GET /metrics without a token (an address the public
+ * cannot reach); anything else 404. */
+static enum MHD_Result on_metrics(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+				  const char *version, const char *data, size_t *size, void **con_cls)
+{
+	(void)version, (void)data, (void)con_cls;
+	struct server *srv = cls;
+	*size = 0;
+	int ok = strcmp(method, "GET") == 0 && strcmp(url, "/metrics") == 0;
+	buf b = BUF_INIT;
+	if (ok)
+		srv->metrics_text(srv, &b);
+	else
+		buf_puts(&b, "not found\n");
+	struct MHD_Response *resp = MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_COPY);
+	buf_free(&b);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				ok ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain; charset=utf-8");
+	enum MHD_Result rc = MHD_queue_response(conn, ok ? 200 : 404, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+/* Start metrics.listen's daemon when it is set. */
+static int start_metrics(struct server *srv)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	if (!srv->cfg.metrics_listen[0] || !srv->metrics_text)
+		return 0;
+	if (resolve(srv->cfg.metrics_listen, &ss, &sl) != 0) {
+		fprintf(stderr, "stamprally: cannot resolve metrics.listen '%s'\n", srv->cfg.metrics_listen);
+		return -1;
+	}
+	srv->metrics = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0), 0,
+					NULL, NULL, on_metrics, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+					MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_CONNECTION_LIMIT, 64u,
+					MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
+	if (!srv->metrics) {
+		fprintf(stderr, "stamprally: cannot listen on %s (metrics.listen)\n", srv->cfg.metrics_listen);
+		return -1;
+	}
+	return 0;
+}
+
 /* A listening socket handed over by systemd (stamprally.socket) or by the
  * process being replaced: the fd, or -1 when there is none. */
 static int inherited_socket(void)
@@ -573,7 +622,7 @@ int server_start(struct server *srv)
 			c->tls_cert[0] ? " with TLS (check server.tls_priorities)" : "");
 		return -1;
 	}
-	if (start_redirect(srv) != 0)
+	if (start_redirect(srv) != 0 || start_metrics(srv) != 0)
 		return -1;
 	if (deadline_start((long)c->head_timeout * 1000, (long)c->busy_head_timeout * 1000, max_connections / 2) != 0)
 		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"no request-head deadlines: cannot start their thread\"}\n");
@@ -613,6 +662,9 @@ void server_stop(struct server *srv)
 	if (srv->redirect)
 		MHD_stop_daemon(srv->redirect);
 	srv->redirect = NULL;
+	if (srv->metrics)
+		MHD_stop_daemon(srv->metrics);
+	srv->metrics = NULL;
 	deadline_stop();
 	tls_free();
 }

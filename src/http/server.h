@@ -22,6 +22,10 @@ struct server {
 	int64_t started_ms;         /* when serve started (UTC ms) */
 	int access_files;           /* also write the access log to daily files (lib/accesslog.h) */
 	int hsts;                   /* send Strict-Transport-Security (HTTPS, or public_url https) */
+	char metrics_token[128];    /* the bearer token /metrics wants on listen */
+	/* Writes the Prometheus text (web/sys.c), for metrics.listen's own daemon. */
+	void (*metrics_text)(struct server *srv, buf *out);
+	struct MHD_Daemon *metrics;  /* metrics.listen */
 	struct MHD_Daemon *daemon;
 	struct MHD_Daemon *redirect; /* server.redirect_listen: plain HTTP → 308 to public_url */
 };

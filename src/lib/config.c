@@ -76,6 +76,12 @@ static const struct key keys[] = {
 	I("retention.participants_days_after_end", keep_personal_days, "0", 0, 36500, "days after a rally ends when its participants' personal data "
 	  "(lottery answers, LINE names, recovery codes) is deleted; 0 keeps it"),
 	S("retention.time", retention_time, "04:00", "daily retention run (HH:MM, Japan time), or off"),
+	S("metrics.token", metrics_token, "", "bearer token Prometheus sends for /metrics (e.g. from STAMPRALLY_METRICS_TOKEN); wins over the file"),
+	S("metrics.token_file", metrics_token_file, "", "file holding the /metrics bearer token; default DATA_DIR/metrics.token, made on first start"),
+	S("metrics.listen", metrics_listen, "", "ADDR:PORT serving /metrics without a token (keep it off the public network); then not on server.listen"),
+	I("monitoring.min_free_disk_mb", min_free_disk_mb, "512", 0, 10000000, "/readyz: free megabytes the data directory's filesystem needs"),
+	S("monitoring.ready_requires", ready_requires, "database,writer,disk", "/readyz components that fail readiness (503); the others "
+	  "(clock, backup) only make it say degraded. Any of database, writer, disk, clock, backup"),
 	S("log.access_dir", access_dir, "", "directory of daily access-log files (access-YYYY-MM-DD.jsonl, zstd-compressed after the day); default DATA_DIR/logs; off"),
 	S("line.auth_base", line_auth_base, "https://access.line.me", "LINE Login authorization host (tests point it at a loopback double)"),
 	S("line.api_base", line_api_base, "https://api.line.me", "LINE Login API host for the token and revoke endpoints"),
@@ -227,7 +233,7 @@ void config_finish(config *c)
 	} under_data[] = {
 #define D(f, n) {offsetof(config, f), sizeof(((config *)0)->f), n}
 		D(audit_key_file, "audit-signing.key"), D(audit_file, "audit-checkpoints.log"), D(backup_dir, "backups"),
-		D(backup_key_file, "backup.key"), D(access_dir, "logs"),
+		D(backup_key_file, "backup.key"), D(access_dir, "logs"), D(metrics_token_file, "metrics.token"),
 #undef D
 	};
 	for (size_t i = 0; i < sizeof under_data / sizeof under_data[0]; i++) {

@@ -62,6 +62,12 @@ typedef struct config {
 	int keep_access_days;      /* access-log files older than this are deleted */
 	int keep_personal_days;    /* personal data this many days after a rally ends; 0 = kept */
 	char retention_time[16];   /* HH:MM in JST, or "off" */
+	/* [metrics], [monitoring] */
+	char metrics_token[128];   /* bearer token for /metrics (wins over the file) */
+	char metrics_token_file[512]; /* default DATA_DIR/metrics.token, made on first start */
+	char metrics_listen[128];  /* ADDR:PORT serving /metrics without a token (and not on listen) */
+	int min_free_disk_mb;      /* /readyz: the data directory's filesystem needs this much free */
+	char ready_requires[128];  /* /readyz components whose failure fails readiness */
 	/* [log] */
 	char access_dir[512];      /* access-log files (access-YYYY-MM-DD.jsonl); default DATA_DIR/logs; "off" */
 	/* [line] */

@@ -50,3 +50,61 @@ void metrics_write(buf *out)
 		buf_printf(out, "%s%s %ld\n", info[m].name, info[m].labels, metric_get((enum metric)m));
 	}
 }
+
+/* ---- request latency: a histogram per route group and status class ---- */
+
+#define NBUCKETS 13
+static const double BOUNDS[NBUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+static const char *const GROUPS[MG_COUNT] = {"other", "page", "card", "claim", "api", "console", "ops", "static"};
+static const char *const CLASSES[4] = {"2xx", "3xx", "4xx", "5xx"};
+static _Atomic long buckets[MG_COUNT][4][NBUCKETS + 1]; /* not cumulative; the last is +Inf */
+static _Atomic long sum_us[MG_COUNT][4];
+static _Atomic long in_flight;
+
+void metrics_observe(int group, int status, int64_t micros)
+{
+	if (group < 0 || group >= MG_COUNT || status < 200 || status >= 600)
+		return;
+	int c = status / 100 - 2, b = 0;
+	double s = (double)micros / 1e6;
+	while (b < NBUCKETS && s > BOUNDS[b])
+		b++;
+	atomic_fetch_add_explicit(&buckets[group][c][b], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&sum_us[group][c], (long)micros, memory_order_relaxed);
+}
+
+void metrics_in_flight(int delta)
+{
+	atomic_fetch_add_explicit(&in_flight, delta, memory_order_relaxed);
+}
+
+void metrics_write_requests(buf *out)
+{
+	buf_puts(out, "# HELP stamprally_http_request_duration_seconds time from the request's first byte to its answer, "
+		      "by route group and status class\n# TYPE stamprally_http_request_duration_seconds histogram\n");
+	for (int g = 0; g < MG_COUNT; g++)
+		for (int c = 0; c < 4; c++) {
+			long n = 0;
+			for (int b = 0; b <= NBUCKETS; b++)
+				n += atomic_load_explicit(&buckets[g][c][b], memory_order_relaxed);
+			if (!n)
+				continue;
+			long cum = 0;
+			for (int b = 0; b <= NBUCKETS; b++) {
+				cum += atomic_load_explicit(&buckets[g][c][b], memory_order_relaxed);
+				if (b < NBUCKETS)
+					buf_printf(out, "stamprally_http_request_duration_seconds_bucket{group=\"%s\",class=\"%s\",le=\"%g\"} %ld\n",
+						   GROUPS[g], CLASSES[c], BOUNDS[b], cum);
+				else
+					buf_printf(out, "stamprally_http_request_duration_seconds_bucket{group=\"%s\",class=\"%s\",le=\"+Inf\"} %ld\n",
+						   GROUPS[g], CLASSES[c], cum);
+			}
+			buf_printf(out, "stamprally_http_request_duration_seconds_sum{group=\"%s\",class=\"%s\"} %.6f\n", GROUPS[g],
+				   CLASSES[c], (double)atomic_load_explicit(&sum_us[g][c], memory_order_relaxed) / 1e6);
+			buf_printf(out, "stamprally_http_request_duration_seconds_count{group=\"%s\",class=\"%s\"} %ld\n", GROUPS[g],
+				   CLASSES[c], cum);
+		}
+	buf_printf(out, "# HELP stamprally_http_requests_in_flight requests received and not yet answered\n"
+			"# TYPE stamprally_http_requests_in_flight gauge\nstamprally_http_requests_in_flight %ld\n",
+		   atomic_load_explicit(&in_flight, memory_order_relaxed));
+}

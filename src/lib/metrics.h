@@ -5,6 +5,8 @@
 #ifndef SR_METRICS_H
 #define SR_METRICS_H
 
+#include <stdint.h>
+
 #include "lib/buf.h"
 
 enum metric {
@@ -20,6 +22,15 @@ enum metric {
 	M_COUNT
 };
 
+/* Route groups for the latency histogram (web/routes.c assigns them). */
+enum metric_group { MG_OTHER, MG_PAGE, MG_CARD, MG_CLAIM, MG_API, MG_CONSOLE, MG_OPS, MG_STATIC, MG_COUNT };
+
+/* One answered request of group with status, taking micros. */
+void metrics_observe(int group, int status, int64_t micros);
+/* A request began (+1) or ended (-1). */
+void metrics_in_flight(int delta);
+/* Append the latency histogram and the in-flight gauge. */
+void metrics_write_requests(buf *out);
 /* Add n to a counter. */
 void metric_add(enum metric m, long n);
 /* Count a response by its status class. */

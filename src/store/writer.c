@@ -7,9 +7,12 @@
 #include "store/writer.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+
+#include "lib/timeutil.h"
 
 #define BATCH_MAX 256
 #define CHECKPOINT_MS 500
@@ -22,6 +25,13 @@ struct item {
 	void (*then)(void *arg, int rc); /* or the callback (db_write_async), item malloc'd */
 	struct item *next;
 };
+
+/* For /metrics and /readyz (db_writer_stats). */
+static const int SIZE_BOUND[WRITER_SIZE_BUCKETS] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512};
+static struct {
+	_Atomic long queued, batches, items, sizes[WRITER_SIZE_BUCKETS + 1];
+	_Atomic int64_t progress_ms; /* the end of the last batch, or the start */
+} stats;
 
 static struct {
 	pthread_mutex_t mu;
@@ -63,6 +73,31 @@ static void run_batch(struct item *batch)
 			it->rc = DB_ERROR;
 }
 
+/* Count a batch of n items and note the progress. */
+static void count_batch(long n)
+{
+	int b = 0;
+	while (b < WRITER_SIZE_BUCKETS && n > SIZE_BOUND[b])
+		b++;
+	stats.sizes[b]++;
+	stats.batches++;
+	stats.items += n;
+	stats.progress_ms = time_now_ms();
+}
+
+void db_writer_stats(struct writer_stats *out)
+{
+	out->running = w.running;
+	out->queued = stats.queued;
+	out->batches = stats.batches;
+	out->items = stats.items;
+	out->progress_ms = stats.progress_ms;
+	for (int i = 0; i < WRITER_SIZE_BUCKETS; i++)
+		out->bound[i] = SIZE_BOUND[i];
+	for (int i = 0; i <= WRITER_SIZE_BUCKETS; i++)
+		out->sizes[i] = stats.sizes[i];
+}
+
 static void *writer_main(void *unused)
 {
 	(void)unused;
@@ -81,7 +116,12 @@ static void *writer_main(void *unused)
 			w.tail = NULL;
 		last->next = NULL;
 		pthread_mutex_unlock(&w.mu);
+		long n = 0;
+		for (struct item *it = batch; it; it = it->next)
+			n++;
+		stats.queued -= n;
 		run_batch(batch);
+		count_batch(n);
 		pthread_mutex_lock(&w.mu);
 		struct item *later = NULL;
 		for (struct item *it = batch, *next; it; it = next) {
@@ -140,6 +180,7 @@ int db_writer_start(void)
 	if (!(w.conn = db_open()))
 		return -1;
 	w.stopping = 0;
+	stats.progress_ms = time_now_ms();
 	if (pthread_create(&w.thread, NULL, writer_main, NULL) != 0) {
 		db_close(w.conn);
 		return -1;
@@ -192,6 +233,7 @@ static void enqueue(struct item *it)
 	else
 		w.head = it;
 	w.tail = it;
+	stats.queued++;
 	pthread_cond_signal(&w.work);
 }
 

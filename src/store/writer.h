@@ -10,6 +10,8 @@
 #ifndef SR_WRITER_H
 #define SR_WRITER_H
 
+#include <stdint.h>
+
 #include "store/db.h"
 
 typedef int (*db_write_fn)(db *d, void *arg);
@@ -31,5 +33,17 @@ int db_write(db *caller, db_write_fn fn, void *arg);
  * with rc as db_write would have returned it. 0, or -1 when no writer runs
  * (nothing queued: use db_write). */
 int db_write_async(db_write_fn fn, void *arg, void (*done)(void *arg, int rc));
+
+/* The writer's counters, for /metrics and /readyz. */
+#define WRITER_SIZE_BUCKETS 10
+struct writer_stats {
+	int running;
+	long queued;                          /* items waiting now */
+	long batches, items;                  /* since the start */
+	int64_t progress_ms;                  /* when the last batch ended (or the writer started) */
+	int bound[WRITER_SIZE_BUCKETS];       /* batch-size bucket upper bounds */
+	long sizes[WRITER_SIZE_BUCKETS + 1];  /* batches per size bucket (not cumulative; the last is larger) */
+};
+void db_writer_stats(struct writer_stats *out);
 
 #endif

@@ -316,9 +316,34 @@ static int in_maintenance(req *r)
 	return 1;
 }
 
+/* Each route's group, filled by web_routes_check at start. */
+static unsigned char route_groups[sizeof routes / sizeof routes[0]];
+
+/* The route group /metrics counts a route's latency under. */
+static int group_of(const struct route *rt)
+{
+	static const char *const ops[] = {"/metrics", "/healthz", "/readyz"};
+	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+		if (strcmp(rt->pattern, ops[i]) == 0)
+			return MG_OPS;
+	if (strncmp(rt->pattern, "/static/", 8) == 0 || strncmp(rt->pattern, "/images/", 8) == 0 ||
+	    strncmp(rt->pattern, "/stamps/", 8) == 0 || strstr(rt->pattern, "theme.css"))
+		return MG_STATIC;
+	if (rt->flags & R_WRITER)
+		return MG_CLAIM;
+	if (strstr(rt->pattern, "/card"))
+		return MG_CARD;
+	if (strncmp(rt->pattern, "/console", 8) == 0)
+		return MG_CONSOLE;
+	if (strncmp(rt->pattern, "/api/", 5) == 0)
+		return MG_API;
+	return MG_PAGE;
+}
+
 /* The gatekeeping, in order; see the file comment. */
 static void dispatch(req *r)
 {
+	r->metric_group = r->route ? route_groups[r->route - routes] : MG_OTHER;
 	choose_lang(r);
 	if (r->status) {
 		preset_error(r);
@@ -692,6 +717,7 @@ int web_routes_check(void)
 				routes[i].method, routes[i].pattern);
 			return -1;
 		}
+		route_groups[i] = (unsigned char)group_of(&routes[i]);
 	}
 	return 0;
 }

@@ -164,6 +164,9 @@ void line_logout(req *r);
 void page_image(req *r);
 void page_theme_css(req *r);
 void sys_metrics(req *r);
+struct server;
+/* The Prometheus text of /metrics into out. */
+void sys_metrics_text(struct server *srv, buf *out);
 void sys_healthz(req *r);
 void sys_readyz(req *r);
 void sys_static(req *r);

@@ -170,7 +170,7 @@ describe('alerts and listing', () => {
       const alerts = s.sql("SELECT detail FROM security_events WHERE kind = 'security_alert'").split('\n');
       assert.equal(alerts.length, 1, 'one alert when the lock starts, not one per failure');
       assert.deepEqual(JSON.parse(alerts[0]), { rule: 'id:', key: 'target-login', failures: 5, window_s: 86400 });
-      const m = (await request(s.base, 'GET', '/metrics')).text;
+      const m = (await s.metrics()).text;
       assert.match(m, /^stamprally_security_alerts_total 1$/m);
     } finally {
       await s.stop();

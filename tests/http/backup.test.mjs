@@ -268,12 +268,15 @@ describe('generations, the copy command, the schedule, health', () => {
       }
       const made = listing(dir).filter((f) => f.endsWith('.srbk'));
       assert.equal(made.length, 1, 'one backup at the configured time');
-      const m = (await request(srv.base, 'GET', '/metrics')).text;
+      const m = (await srv.metrics()).text;
       const ts = Number(m.match(/^stamprally_backup_last_success_timestamp_seconds (\d+)$/m)[1]);
       assert.ok(Math.abs(ts - Date.now() / 1000) < 60, m);
       assert.equal(Number(m.match(/^stamprally_backup_last_size_bytes (\d+)$/m)[1]), fs.statSync(path.join(dir, made[0])).size);
       assert.match(m, /^stamprally_backup_failures_total 0$/m);
-      assert.equal((await request(srv.base, 'GET', '/readyz')).text, 'ready\n');
+      const ready = await request(srv.base, 'GET', '/readyz');
+      assert.equal(ready.status, 200);
+      assert.equal(ready.json.components.backup.status, 'ok');
+      assert.ok(ready.json.components.backup.age_minutes <= 1);
       assert.equal(run(['backup', 'verify', path.join(dir, made[0]), '--data', srv.data]).status, 0);
     } finally {
       await srv.stop();
@@ -292,7 +295,20 @@ describe('generations, the copy command, the schedule, health', () => {
     try {
       const r = await request(srv.base, 'GET', '/readyz');
       assert.equal(r.status, 200, 'a late backup does not take the node out of the pool');
-      assert.match(r.text, /^degraded: the last good backup is from .*, more than 26 hours ago/);
+      assert.equal(r.json.status, 'degraded');
+      assert.equal(r.json.components.backup.status, 'warn');
+      assert.ok(r.json.components.backup.age_minutes >= 30 * 60 - 1, JSON.stringify(r.json));
+      // an operator who wants a late backup to fail readiness says so
+      await srv.stop();
+      const strict = await startServer({ env: { ...ENV, STAMPRALLY_BACKUP_TIME: later,
+        STAMPRALLY_MONITORING_READY_REQUIRES: 'database,writer,disk,backup' }, dir });
+      try {
+        const s = await request(strict.base, 'GET', '/readyz');
+        assert.equal(s.status, 503);
+        assert.equal(s.json.components.backup.status, 'fail');
+      } finally {
+        await strict.stop();
+      }
     } finally {
       await srv.stop();
     }

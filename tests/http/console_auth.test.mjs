@@ -72,7 +72,7 @@ describe('login', () => {
     const kinds = srv.sql("SELECT kind, count(*) FROM security_events WHERE detail LIKE '%victim%' GROUP BY kind ORDER BY kind");
     assert.match(kinds, /login_failed\|5/);
     assert.match(kinds, /login_throttled\|[12]/);
-    const m = await request(srv.base, 'GET', '/metrics');
+    const m = await srv.metrics();
     assert.match(m.text, /stamprally_logins_total\{result="failed"\} [1-9]/);
     assert.match(m.text, /stamprally_logins_total\{result="throttled"\} [1-9]/);
   });

@@ -30,7 +30,7 @@ test('50 concurrent claims of one spot by one participant leave exactly one stam
 
 // stamprally_stamps_total from /metrics
 async function stampsTotal() {
-  const m = await srv.client().get('/metrics');
+  const m = await srv.metrics();
   return Number(m.text.match(/^stamprally_stamps_total (\d+)$/m)[1]);
 }
 

@@ -115,7 +115,7 @@ describe('connections', () => {
       assert.match(idle.text, /^HTTP\/1\.1 200/, 'its request was answered first');
       // a normal client is unaffected; the closings are counted
       assert.equal((await own.client().get('/healthz')).status, 200);
-      const m = await own.client().get('/metrics');
+      const m = await own.metrics();
       assert.ok(Number(m.text.match(/^stamprally_head_deadline_total (\d+)$/m)[1]) >= 2, 'both counted');
     } finally {
       await own.stop();

@@ -118,6 +118,9 @@ export async function startServer({ env = {}, dir, tls } = {}) {
     return c;
   };
   handle.client = (opts) => new Client(base, opts);
+  /** GET /metrics with the bearer token the server made in its data directory. */
+  handle.metrics = () => request(base, 'GET', '/metrics',
+    { headers: { Authorization: `Bearer ${fs.readFileSync(path.join(handle.data, 'metrics.token'), 'utf8').trim()}` } });
   /** Add a lottery asking only for a name to rally slug (as owner); returns its public id. */
   handle.nameLottery = async (owner, slug) => {
     const r = await owner.submit(`/console/rallies/${slug}/tiers`, {

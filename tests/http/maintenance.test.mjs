@@ -48,9 +48,12 @@ describe('maintenance mode', () => {
       assert.equal(api.status, 503);
       assert.equal(api.json.error.code, 'maintenance');
       assert.equal((await request(srv.base, 'GET', '/console/login')).status, 503);
-      for (const p of ['/healthz', '/readyz', '/metrics', '/static/app.css']) {
+      for (const p of ['/healthz', '/readyz', '/static/app.css']) {
         assert.equal((await request(srv.base, 'GET', p)).status, 200, p);
       }
+      const m = await srv.metrics();
+      assert.equal(m.status, 200);
+      assert.match(m.text, /^stamprally_maintenance 1$/m);
     }
     assert.match(a.sql("SELECT detail FROM security_events WHERE kind = 'maintenance_on'"), /"message_en":"Scheduled upgrade"/);
     assert.equal(JSON.parse(maint('status').stdout).on, true);

@@ -32,7 +32,7 @@ after(async () => {
 
 /** Every counter of /metrics as {'name{labels}': value}. */
 async function metrics() {
-  const m = await request(srv.base, 'GET', '/metrics');
+  const m = await srv.metrics();
   assert.equal(m.status, 200);
   return Object.fromEntries(m.text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => {
     const i = l.lastIndexOf(' ');
