@@ -42,6 +42,7 @@
 #include "ops/backup.h"
 #include "ops/jobs.h"
 #include "ops/retention.h"
+#include "ops/watchdog.h"
 #include "store/db.h"
 #include "store/migrate.h"
 #include "store/writer.h"
@@ -325,7 +326,8 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 	srv->dispatch = web_dispatch;
 	srv->body_limit = web_body_limit;
 	srv->metrics_text = sys_metrics_text;
-	if (db_writer_start() != 0 || server_start(srv) != 0 || jobs_start(c, service_data_key) != 0) {
+	if (db_writer_start() != 0 || server_start(srv) != 0 || jobs_start(c, service_data_key) != 0 ||
+	    watchdog_start() != 0) {
 		json_decref(demo);
 		return 1;
 	}
@@ -343,6 +345,7 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 	while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
 		server_reload_tls(srv); /* a renewed certificate */
 	sd_notify(0, "STOPPING=1");
+	watchdog_stop();
 	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"shutting down\",\"signal\":%d}\n", sig);
 	server_stop(srv);
 	service_event("service_stop", json_pack("{s:i}", "signal", sig));

@@ -151,3 +151,14 @@ void deadline_stop(void)
 	pthread_join(dl.thread, NULL);
 	dl.running = 0;
 }
+
+int deadline_all_idle(void)
+{
+	long now = now_ms();
+	int idle = 1;
+	pthread_mutex_lock(&dl.mu);
+	for (struct conn *c = dl.head; c && idle; c = c->next)
+		idle = c->waiting && now - c->since >= 250;
+	pthread_mutex_unlock(&dl.mu);
+	return idle;
+}

@@ -30,4 +30,9 @@ void deadline_closed(void **socket_context);
 void deadline_head_done(struct MHD_Connection *conn);
 void deadline_answered(struct MHD_Connection *conn);
 
+/* True when no connection is in a request and none has just opened or
+ * just been answered (250 ms): what is left when stopping are idle
+ * keep-alives, which may be closed. */
+int deadline_all_idle(void);
+
 #endif

@@ -110,7 +110,7 @@ static void send_response(req *r)
 	}
 	if (!has_cache)
 		MHD_add_response_header(resp, "Cache-Control", "no-store");
-	if (r->close)
+	if (r->close || r->srv->draining)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	MHD_queue_response(r->conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
@@ -647,7 +647,8 @@ void server_stop(struct server *srv)
 {
 	if (!srv->daemon)
 		return;
-	MHD_quiesce_daemon(srv->daemon);
+	MHD_quiesce_daemon(srv->daemon); /* the socket stays open: systemd's, or the next process's */
+	srv->draining = 1;               /* answers from now on close their connection */
 	/* No new deferred answers; wait (up to 10 s) for those in flight. */
 	pthread_mutex_lock(&defer_mu);
 	defer_closed = 1;
@@ -657,6 +658,14 @@ void server_stop(struct server *srv)
 		pthread_mutex_lock(&defer_mu);
 	}
 	pthread_mutex_unlock(&defer_mu);
+	/* Let requests in flight finish and their connections close (up to 5 s;
+	 * an idle keep-alive is closed by MHD_stop_daemon). */
+	for (int i = 0; i < 500; i++) {
+		const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (!di || di->num_connections == 0 || deadline_all_idle())
+			break;
+		usleep(10000);
+	}
 	MHD_stop_daemon(srv->daemon);
 	srv->daemon = NULL;
 	if (srv->redirect)

@@ -1,0 +1,15 @@
+/*
+ * watchdog.h — systemd's watchdog (WatchdogSec= in the unit): a thread of
+ * normal priority pings it only while the database answers and the
+ * group-commit writer makes progress, so a wedged server is restarted.
+ */
+#ifndef SR_WATCHDOG_H
+#define SR_WATCHDOG_H
+
+/* Start pinging when systemd asked for it (WATCHDOG_USEC); otherwise do
+ * nothing. 0 or -1. */
+int watchdog_start(void);
+/* Stop the thread. */
+void watchdog_stop(void);
+
+#endif

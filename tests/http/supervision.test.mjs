@@ -1,0 +1,91 @@
+// Running under systemd: the unit files pass `systemd-analyze verify`
+// (where systemd-analyze exists); with a stand-in for systemd
+// (tests/tools/supervisor.py: socket activation, NOTIFY_SOCKET, a watchdog)
+// the server says READY=1, pings the watchdog, says STOPPING=1, and a
+// restart on the held socket under load fails no request.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { describe, test } from 'node:test';
+import { BIN, freePort, importRally, request, ROOT } from './helpers.mjs';
+
+const hasAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
+
+describe('systemd', () => {
+  test('the unit files pass systemd-analyze verify', { skip: !hasAnalyze && 'systemd-analyze is not installed here' }, () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-units-'));
+    const unit = fs.readFileSync(path.join(ROOT, 'deploy/systemd/stamprally.service'), 'utf8');
+    assert.match(unit, /^Type=notify$/m);
+    assert.match(unit, /^WatchdogSec=\d+$/m);
+    fs.writeFileSync(path.join(dir, 'stamprally.service'), unit.replaceAll('/usr/local/bin/stamprally', path.resolve(BIN)));
+    fs.copyFileSync(path.join(ROOT, 'deploy/systemd/stamprally.socket'), path.join(dir, 'stamprally.socket'));
+    const r = spawnSync('systemd-analyze', ['verify', '--man=no', path.join(dir, 'stamprally.socket'), path.join(dir, 'stamprally.service')],
+      { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.equal(r.stderr.trim(), '', 'no warnings');
+    const sec = spawnSync('systemd-analyze', ['security', '--offline=true', path.join(dir, 'stamprally.service')], { encoding: 'utf8' });
+    const score = Number((sec.stdout.match(/Overall exposure level for stamprally\.service: ([\d.]+)/) || [])[1]);
+    assert.ok(score <= 2.0, `exposure ${score} (docs/operations.md says 1.4)`);
+  });
+
+  test('socket activation, READY/WATCHDOG/STOPPING, and a restart under load fails no request', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-sup-'));
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    importRally(dir, { tenant: 'sv', slug: 'sup', title: 'Sup', description: 'x', starts_at: '2020-01-01T00:00:00Z',
+      ends_at: '2099-01-01T00:00:00Z', status: 'published', spots: [{ name: 'A' }] });
+    const sup = spawn('python3', [path.join(ROOT, 'tests/tools/supervisor.py'), String(port), path.resolve(BIN), 'serve',
+      '--data', path.join(dir, 'data'), '--listen', '127.0.0.1:1'],
+    { env: { ...process.env, STAMPRALLY_SERVER_PUBLIC_URL: base, STAMPRALLY_BACKUP_TIME: 'off' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const lines = [];
+    let stderr = '';
+    sup.stdout.on('data', (d) => lines.push(...d.toString().split('\n').filter(Boolean)));
+    sup.stderr.on('data', (d) => { stderr += d; });
+    const seen = async (pred, what) => {
+      for (let i = 0; i < 200; i++) {
+        if (pred()) return;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      assert.fail(`never saw ${what}: ${lines.join(' | ')}\n${stderr.slice(-2000)}`);
+    };
+    try {
+      await seen(() => lines.includes('READY=1'), 'READY=1');
+      await seen(() => lines.filter((l) => l === 'WATCHDOG=1').length >= 2, 'two watchdog pings');
+      assert.match(stderr, /"msg":"systemd watchdog","interval_ms":300/);
+
+      let ok = 0;
+      const failures = [];
+      let running = true;
+      const worker = async () => {
+        while (running) {
+          try {
+            const r = await request(base, 'GET', '/api/v1/rallies/sup');
+            if (r.status === 200) ok++;
+            else failures.push(r.status);
+          } catch (e) {
+            failures.push(e.code || e.message);
+          }
+        }
+      };
+      const workers = Array.from({ length: 8 }, worker);
+      await new Promise((r) => setTimeout(r, 700));
+      const before = ok;
+      sup.stdin.write('restart\n');
+      await seen(() => lines.filter((l) => l === 'READY=1').length === 2, 'READY=1 from the new process');
+      await new Promise((r) => setTimeout(r, 700));
+      running = false;
+      await Promise.all(workers);
+      assert.deepEqual(failures, [], 'no request failed across the restart');
+      assert.ok(before > 50 && ok - before > 50, `requests before ${before}, after ${ok - before}`);
+      assert.ok(lines.includes('STOPPING=1'));
+      assert.ok(lines.includes('EXITED 0'), lines.join(' | '));
+      const pids = lines.filter((l) => l.startsWith('STARTED ')).map((l) => l.slice(8));
+      assert.equal(new Set(pids).size, 2, 'a new process took over the socket');
+    } finally {
+      sup.stdin.write('stop\n');
+      await new Promise((r) => sup.on('exit', r));
+    }
+  });
+});
