@@ -136,6 +136,8 @@ export async function startServer({ env = {}, dir, tls } = {}) {
 
 /** The CA that https:// test servers' certificates chain to (startServer's tls.ca). */
 let trustedCA;
+/** Trust the CA in the PEM file at file for https:// requests (a proxy's certificate). */
+export function trustCA(file) { trustedCA = fs.readFileSync(file); }
 
 /** One raw HTTP(S) request; resolves {status, headers, body, text, json}. */
 export function request(base, method, p, { headers = {}, body, agent = false } = {}) {

@@ -6,32 +6,18 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
+import { testCA } from './certs.mjs';
 import { cli, freePort, request, startServer } from './helpers.mjs';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-tls-'));
+const certs = testCA();
+const dir = certs.dir;
 const f = (n) => path.join(dir, n);
-const openssl = (...args) => {
-  const r = spawnSync('openssl', args, { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout;
-};
-/** A key and a certificate for localhost signed by the test CA, as name.key and name.pem. */
-function issue(name) {
-  openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f(`${name}.key`),
-    '-out', f(`${name}.csr`), '-subj', `/CN=localhost ${name}`);
-  fs.writeFileSync(f('ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-  openssl('x509', '-req', '-in', f(`${name}.csr`), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial',
-    '-out', f(`${name}.pem`), '-days', '2', '-extfile', f('ext'));
-}
-openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('ca.key'),
-  '-out', f('ca.pem'), '-days', '2', '-subj', '/CN=stamprally test CA');
-issue('one');
-issue('two');
+certs.issue('one');
+certs.issue('two');
 fs.copyFileSync(f('one.pem'), f('live.pem'));
 fs.copyFileSync(f('one.key'), f('live.key'));
 
