@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { freePort, request, startServer } from './helpers.mjs';
+import { freePort, request, ROOT, startServer } from './helpers.mjs';
+import path from 'node:path';
 
 let srv;
 let tokens;
@@ -112,6 +113,17 @@ describe('/readyz', () => {
       assert.equal(r.json.components.clock.status, r.json.components.clock.synced ? 'ok' : 'fail');
     } finally {
       await strict.stop();
+    }
+  });
+});
+
+describe('deploy/prometheus', () => {
+  const hasPromtool = spawnSync('promtool', ['--version']).status === 0;
+  test('the alert rules and the scrape config are valid, and the rule tests pass', { skip: !hasPromtool && 'promtool is not installed here' }, () => {
+    const dir = path.join(ROOT, 'deploy/prometheus');
+    for (const args of [['check', 'rules', 'alerts.yml'], ['test', 'rules', 'alerts.test.yml'], ['check', 'config', '--syntax-only', 'prometheus.yml']]) {
+      const r = spawnSync('promtool', args, { cwd: dir, encoding: 'utf8' });
+      assert.equal(r.status, 0, `promtool ${args.join(' ')}:\n${r.stdout}${r.stderr}`);
     }
   });
 });
