@@ -1,8 +1,8 @@
 /*
  * main.c — the stamprally binary: parse the subcommand and its flags, build
  * the configuration, and run one of serve, migrate, demo, rally import,
- * user create, key rotate, backup, audit, retention, maintenance, config,
- * routes, version.
+ * user create, key rotate, backup, audit, retention, maintenance,
+ * disclosure, config, routes, version.
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -40,6 +40,7 @@
 #include "lib/token.h"
 #include "lib/utf8.h"
 #include "ops/backup.h"
+#include "ops/disclosure.h"
 #include "ops/jobs.h"
 #include "ops/retention.h"
 #include "ops/watchdog.h"
@@ -716,6 +717,22 @@ static int cmd_maintenance(struct server *srv, int argc, char **argv)
 	return 0;
 }
 
+/* stamprally disclosure [--lang ja|en] */
+static int cmd_disclosure(struct server *srv, int argc, char **argv)
+{
+	const char *lang = flag_value(argc, argv, "--lang");
+	if ((argc != 0 && argc != 2) || (argc == 2 && (!lang || (strcmp(lang, "ja") && strcmp(lang, "en"))))) {
+		fprintf(stderr, "usage: stamprally disclosure [--lang ja|en] [--config FILE] [--data DIR]\n");
+		return 2;
+	}
+	db *d = open_store(&srv->cfg, NULL, 0);
+	if (!d)
+		return 1;
+	int rc = disclosure_print(&srv->cfg, d, stdout, lang && strcmp(lang, "en") == 0);
+	db_close(d);
+	return rc == 0 ? 0 : 1;
+}
+
 static void describe_key(const char *key, const char *def, const char *doc, void *ud)
 {
 	(void)ud;
@@ -774,6 +791,8 @@ static const struct cmd cmds[] = {
 	 "Purge what is past its retention period now (or as of --now): security events, access logs, personal data."},
 	{"maintenance", cmd_maintenance, "maintenance on [--until ISO-TIME] [--message-ja TEXT] [--message-en TEXT] | off | status",
 	 "Planned maintenance: pages and the API answer 503 with the message (every node within a second); health and metrics stay up."},
+	{"disclosure", cmd_disclosure, "disclosure [--lang ja|en] [--config FILE] [--data DIR]",
+	 "Print the answers of the MIC disclosure checksheet this deployment determines (blanks for the operator)."},
 	{"config", cmd_config, "config", "List every configuration key with its default."},
 	{"routes", cmd_routes, "routes [--json]",
 	 "Print the route table: method, pattern, unit of work (read/write/writer/none), access, permissions, body limit."},
