@@ -10,7 +10,8 @@
 
 PKGS     := libmicrohttpd sqlite3 libsodium jansson libqrencode libcurl libzstd gnutls libsystemd
 CC       ?= cc
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+              -DLIBSYSTEMD_VERSION='"$(shell pkg-config --modversion libsystemd 2>/dev/null)"'
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lunistring -lm -lpthread
 
 WARN     := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wvla

@@ -5,6 +5,7 @@
  * disclosure, config, routes, version.
  */
 #include <curl/curl.h>
+#include <gnutls/gnutls.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -21,6 +22,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 #include <unistr.h>
+#include <unistring/version.h>
 #include <zstd.h>
 
 #include "core/account.h"
@@ -52,6 +54,9 @@
 
 #ifndef STAMPRALLY_VERSION
 #define STAMPRALLY_VERSION "0.1.0"
+#endif
+#ifndef LIBSYSTEMD_VERSION /* libsystemd has no call that says (the Makefile passes pkg-config's) */
+#define LIBSYSTEMD_VERSION "unknown"
 #endif
 
 extern char **environ;
@@ -752,9 +757,12 @@ static int cmd_version(struct server *srv, int argc, char **argv)
 	(void)srv;
 	printf("stamprally %s\n", STAMPRALLY_VERSION);
 	if (argc > 0 && strcmp(argv[0], "--deps") == 0)
-		printf("libmicrohttpd %s\nsqlite %s\nlibsodium %s\njansson %s\nlibcurl %s\nlibqrencode %s\nlibzstd %s\n",
+		printf("libmicrohttpd %s\nsqlite %s\nlibsodium %s\njansson %s\nlibcurl %s\nlibqrencode %s\nlibzstd %s\n"
+		       "gnutls %s\nlibsystemd %s\nlibunistring %d.%d.%d\n",
 		       MHD_get_version(), db_version(), sodium_version_string(), jansson_version_str(),
-		       curl_version_info(CURLVERSION_NOW)->version, QRcode_APIVersionString(), ZSTD_versionString());
+		       curl_version_info(CURLVERSION_NOW)->version, QRcode_APIVersionString(), ZSTD_versionString(),
+		       gnutls_check_version(NULL), LIBSYSTEMD_VERSION, _libunistring_version >> 16, (_libunistring_version >> 8) & 0xff,
+		       _libunistring_version & 0xff);
 	return 0;
 }
 

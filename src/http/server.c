@@ -616,14 +616,15 @@ int server_start(struct server *srv)
 	OPT(MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL);
 	OPT(MHD_OPTION_END, 0, NULL);
 #undef OPT
+	/* The side listeners first: once the main one answers, all of them do. */
+	if (start_redirect(srv) != 0 || start_metrics(srv) != 0)
+		return -1;
 	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (!srv->daemon) {
 		fprintf(stderr, "stamprally: cannot listen on %s%s\n", fd >= 0 ? "the inherited socket" : c->listen,
 			c->tls_cert[0] ? " with TLS (check server.tls_priorities)" : "");
 		return -1;
 	}
-	if (start_redirect(srv) != 0 || start_metrics(srv) != 0)
-		return -1;
 	if (deadline_start((long)c->head_timeout * 1000, (long)c->busy_head_timeout * 1000, max_connections / 2) != 0)
 		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"no request-head deadlines: cannot start their thread\"}\n");
 	return 0;
