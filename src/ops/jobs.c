@@ -15,15 +15,15 @@
 #include "core/audit.h"
 #include "core/maintenance.h"
 #include "lib/accesslog.h"
+#include "lib/ticker.h"
 #include "lib/timeutil.h"
 #include "ops/backup.h"
 #include "ops/retention.h"
 #include "store/db.h"
 
-static pthread_t thread;
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static int running, stopping;
+static ticker jobs;
+static db *jd;
+static int64_t next_backup = -1, next_retention = -1;
 static const config *cfg;
 static const unsigned char *dkey;
 static int64_t backup_tod = -1, retention_tod = -1; /* ms after midnight JST; -1 = off */
@@ -41,7 +41,8 @@ static int schedule(const char *key, const char *text, int64_t *tod)
 	return -1;
 }
 
-static void *run(void *arg)
+/* On the thread, first: idle priority, a connection, the first schedule. */
+static void begin(void *arg)
 {
 	(void)arg;
 	/* Background work only takes CPU that requests leave (SCHED_IDLE): a
@@ -49,43 +50,44 @@ static void *run(void *arg)
 	struct sched_param none = {0};
 	if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &none) != 0)
 		setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
-	db *d = db_open();
-	if (!d)
+	if (!(jd = db_open()))
 		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"the jobs thread cannot open the database: no checkpoints, "
 				"backups or retention until a restart\"}\n");
 	int64_t now = time_now_ms();
-	int64_t next_backup = backup_tod >= 0 ? time_next_jst(now, backup_tod) : -1;
-	int64_t next_retention = retention_tod >= 0 ? time_next_jst(now, retention_tod) : -1;
-	pthread_mutex_lock(&mu);
-	while (!stopping) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 1;
-		pthread_cond_timedwait(&cv, &mu, &ts);
-		if (stopping || !d)
-			break;
-		pthread_mutex_unlock(&mu);
-		now = time_now_ms();
-		accesslog_flush();
-		maintenance_refresh(d);
-		audit_checkpoint(d, now, cfg->audit_every, cfg->audit_minutes, 0);
-		if (next_backup >= 0 && now >= next_backup) {
-			backup_run(cfg, d, dkey, now, NULL, 0);
-			next_backup = time_next_jst(time_now_ms(), backup_tod);
-		}
-		if (next_retention >= 0 && now >= next_retention) {
-			struct retention_result r;
-			retention_run(cfg, d, now, &r);
-			next_retention = time_next_jst(time_now_ms(), retention_tod);
-		}
-		db_clear_failed(d);
-		pthread_mutex_lock(&mu);
+	next_backup = backup_tod >= 0 ? time_next_jst(now, backup_tod) : -1;
+	next_retention = retention_tod >= 0 ? time_next_jst(now, retention_tod) : -1;
+}
+
+/* Every second: what is due. */
+static void tick(void *arg)
+{
+	(void)arg;
+	accesslog_flush();
+	if (!jd)
+		return;
+	int64_t now = time_now_ms();
+	maintenance_refresh(jd);
+	audit_checkpoint(jd, now, cfg->audit_every, cfg->audit_minutes, 0);
+	if (next_backup >= 0 && now >= next_backup) {
+		backup_run(cfg, jd, dkey, now, NULL, 0);
+		next_backup = time_next_jst(time_now_ms(), backup_tod);
 	}
-	pthread_mutex_unlock(&mu);
-	if (d && audit_checkpoint(d, time_now_ms(), 1, 0, 1) < 0)
+	if (next_retention >= 0 && now >= next_retention) {
+		struct retention_result r;
+		retention_run(cfg, jd, now, &r);
+		next_retention = time_next_jst(time_now_ms(), retention_tod);
+	}
+	db_clear_failed(jd);
+}
+
+/* At the stop: sign the log's head one last time. */
+static void finish(void *arg)
+{
+	(void)arg;
+	if (jd && audit_checkpoint(jd, time_now_ms(), 1, 0, 1) < 0)
 		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"cannot sign the audit log's head at stop\"}\n");
-	db_close(d);
-	return NULL;
+	db_close(jd);
+	jd = NULL;
 }
 
 int jobs_start(const config *c, const unsigned char data_key[32])
@@ -94,21 +96,11 @@ int jobs_start(const config *c, const unsigned char data_key[32])
 	    schedule("retention.time", c->retention_time, &retention_tod) != 0)
 		return -1;
 	cfg = c, dkey = data_key;
-	stopping = 0;
-	if (pthread_create(&thread, NULL, run, NULL) != 0)
-		return -1;
-	running = 1;
-	return 0;
+	jobs = (ticker){.interval_ms = 1000, .start = begin, .tick = tick, .finish = finish};
+	return ticker_start(&jobs);
 }
 
 void jobs_stop(void)
 {
-	if (!running)
-		return;
-	pthread_mutex_lock(&mu);
-	stopping = 1;
-	pthread_cond_signal(&cv);
-	pthread_mutex_unlock(&mu);
-	pthread_join(thread, NULL);
-	running = 0;
+	ticker_stop(&jobs);
 }

@@ -3,20 +3,17 @@
  */
 #include "ops/watchdog.h"
 
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <systemd/sd-daemon.h>
-#include <time.h>
 
+#include "lib/ticker.h"
 #include "lib/timeutil.h"
 #include "store/db.h"
 #include "store/writer.h"
 
-static pthread_t thread;
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static int running, stopping;
+static ticker dog;
+static db *wd;
 static uint64_t interval_us;
 
 /* Healthy: the database answers and the writer is not stuck. */
@@ -27,38 +24,34 @@ static int healthy(db *d)
 	return d && db_ping(d) == 0 && w.running && (w.queued == 0 || time_now_ms() - w.progress_ms < 5000);
 }
 
-static void *run(void *arg)
+static void open_db(void *arg)
 {
 	(void)arg;
-	db *d = db_open();
-	pthread_mutex_lock(&mu);
-	while (!stopping) {
-		pthread_mutex_unlock(&mu);
-		if (healthy(d))
-			sd_notify(0, "WATCHDOG=1");
-		db_clear_failed(d);
-		pthread_mutex_lock(&mu);
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		uint64_t ns = (uint64_t)ts.tv_nsec + (interval_us / 3) * 1000;
-		ts.tv_sec += (time_t)(ns / 1000000000u);
-		ts.tv_nsec = (long)(ns % 1000000000u);
-		if (!stopping)
-			pthread_cond_timedwait(&cv, &mu, &ts);
-	}
-	pthread_mutex_unlock(&mu);
-	db_close(d);
-	return NULL;
+	wd = db_open();
+}
+
+static void ping(void *arg)
+{
+	(void)arg;
+	if (healthy(wd))
+		sd_notify(0, "WATCHDOG=1");
+	db_clear_failed(wd);
+}
+
+static void close_db(void *arg)
+{
+	(void)arg;
+	db_close(wd);
+	wd = NULL;
 }
 
 int watchdog_start(void)
 {
 	if (sd_watchdog_enabled(0, &interval_us) <= 0 || interval_us == 0)
 		return 0;
-	stopping = 0;
-	if (pthread_create(&thread, NULL, run, NULL) != 0)
+	dog = (ticker){.interval_ms = (long)(interval_us / 3000), .start = open_db, .tick = ping, .finish = close_db};
+	if (ticker_start(&dog) != 0)
 		return -1;
-	running = 1;
 	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"systemd watchdog\",\"interval_ms\":%llu}\n",
 		(unsigned long long)(interval_us / 1000));
 	return 0;
@@ -66,12 +59,5 @@ int watchdog_start(void)
 
 void watchdog_stop(void)
 {
-	if (!running)
-		return;
-	pthread_mutex_lock(&mu);
-	stopping = 1;
-	pthread_cond_signal(&cv);
-	pthread_mutex_unlock(&mu);
-	pthread_join(thread, NULL);
-	running = 0;
+	ticker_stop(&dog);
 }
