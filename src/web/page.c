@@ -175,6 +175,8 @@ void web_error(req *r, int status, const char *code, const char *key, json_t *va
 		json_t *view = json_pack("{s:i, s:s, s:s}", "status", status, "code", code, "message", buf_str(&msg));
 		if (vars && json_object_get(vars, "back"))
 			json_object_set(view, "back", json_object_get(vars, "back"));
+		if (strcmp(code, "maintenance") == 0) /* every other page answers the same: no button */
+			json_object_set_new(view, "no_button", json_true());
 		page_render(r, status, "error", view);
 	}
 	json_decref(vars);

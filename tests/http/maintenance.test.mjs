@@ -44,6 +44,7 @@ describe('maintenance mode', () => {
       assert.match(page.text, /ただいまメンテナンス中です。\d{4}-\d\d-\d\d \d\d:\d\dごろに再開する予定です。21時から設備点検のため停止します/);
       const en = await request(srv.base, 'GET', '/r/maint', { headers: { 'Accept-Language': 'en' } });
       assert.match(en.text, /down for maintenance until about .* Scheduled upgrade/);
+      assert.doesNotMatch(page.text, /class="button"/, 'no button to another page that answers the same');
       const api = await request(srv.base, 'POST', '/api/v1/rallies/maint/join', { headers: { 'Content-Type': 'application/json' } });
       assert.equal(api.status, 503);
       assert.equal(api.json.error.code, 'maintenance');
