@@ -1,7 +1,7 @@
 /*
  * main.c — the stamprally binary: parse the subcommand and its flags, build
  * the configuration, and run one of serve, migrate, demo, rally import,
- * user create, key rotate, backup, audit, retention, maintenance,
+ * user create, key rotate, backup, audit, retention, tenant, maintenance,
  * disclosure, config, routes, version.
  */
 #include <curl/curl.h>
@@ -30,7 +30,9 @@
 #include "core/demo.h"
 #include "core/import.h"
 #include "core/maintenance.h"
+#include "core/rally.h"
 #include "core/rekey.h"
+#include "core/tenant.h"
 #include "http/server.h"
 #include "lib/accesslog.h"
 #include "lib/assets.h"
@@ -722,6 +724,93 @@ static int cmd_maintenance(struct server *srv, int argc, char **argv)
 	return 0;
 }
 
+/* Who runs this command, for the security events: --by NAME, or the
+ * command line's user. */
+static const char *command_actor(int argc, char **argv, char *out, size_t n)
+{
+	const char *by = flag_value(argc, argv, "--by");
+	const char *user = getenv("SUDO_USER") ? getenv("SUDO_USER") : getenv("USER");
+	snprintf(out, n, "%.100s (command line)", by ? by : user ? user : "unknown");
+	return out;
+}
+
+/* stamprally tenant list | create SLUG --name NAME --owner LOGIN | suspend SLUG --reason TEXT | resume SLUG */
+static int cmd_tenant(struct server *srv, int argc, char **argv)
+{
+	const char *sub = argc > 0 ? argv[0] : "", *slug = argc > 1 ? argv[1] : NULL;
+	const char *name = flag_value(argc, argv, "--name"), *owner = flag_value(argc, argv, "--owner"),
+		   *reason = flag_value(argc, argv, "--reason");
+	int list = strcmp(sub, "list") == 0, create = strcmp(sub, "create") == 0, suspend = strcmp(sub, "suspend") == 0,
+	    resume = strcmp(sub, "resume") == 0;
+	if (!(list && argc == 1) && !(create && slug && name && owner) && !(suspend && slug && reason) && !(resume && slug)) {
+		fprintf(stderr, "usage: stamprally tenant list\n"
+				"       stamprally tenant create SLUG --name NAME --owner LOGIN [--by WHO]\n"
+				"       stamprally tenant suspend SLUG --reason TEXT [--by WHO]\n"
+				"       stamprally tenant resume SLUG [--by WHO]\n");
+		return 2;
+	}
+	if (create && (!rally_slug_valid(slug) || !login_valid(owner) || !*name || utf8_chars(name) > 200 ||
+		       u8_check((const uint8_t *)name, strlen(name)) || !utf8_printable(name))) {
+		fprintf(stderr, "stamprally: the slug must be 1-64 of a-z 0-9 -, the name 1-200 printable characters, the "
+				"owner's login 3-64 of a-z 0-9 . _ @ -\n");
+		return 2;
+	}
+	if (suspend && (!*reason || utf8_chars(reason) > 500 || u8_check((const uint8_t *)reason, strlen(reason)) ||
+			!utf8_printable(reason))) {
+		fprintf(stderr, "stamprally: the reason must be 1-500 printable characters\n");
+		return 2;
+	}
+	db *d = open_store(&srv->cfg, NULL, 0);
+	if (!d)
+		return 1;
+	char by[160], pw[32];
+	command_actor(argc, argv, by, sizeof by);
+	int64_t now = time_now_ms(), rc;
+	if (list) {
+		rc = tenant_list(d, stdout);
+		db_close(d);
+		return rc == 0 ? 0 : 1;
+	}
+	if (create) {
+		/* the password is hashed before the write transaction (argon2id never under the write lock) */
+		char hash[256];
+		password_random(pw, sizeof pw);
+		int hashed = password_hash(pw, hash, sizeof hash) == 0;
+		/* the tenant and its owner together, or neither */
+		int64_t tid = hashed && db_begin(d) == 0 ? tenant_create(d, slug, name, by, now) : -1;
+		int64_t aid = tid > 0 ? account_insert(d, tid, owner, "owner", hash, now) : -1;
+		if (aid > 0 && (security_event(d, tid, aid, "account_created", "", "{\"by\":\"command line\",\"role\":\"owner\"}",
+					       now) != 0 || db_commit(d) != 0))
+			aid = -1;
+		if (aid <= 0 && db_in_write(d))
+			db_rollback(d);
+		db_close(d);
+		if (tid == 0 || aid == 0) {
+			fprintf(stderr, "stamprally: %s\n", tid == 0 ? "that tenant slug is taken" : "that login ID is taken");
+			return 1;
+		}
+		if (tid < 0 || aid < 0) {
+			fprintf(stderr, "stamprally: cannot create the tenant\n");
+			return 1;
+		}
+		printf("{\"tenant\": \"%s\", \"owner\": \"%s\", \"password\": \"%s\"}\n", slug, owner, pw);
+		sodium_memzero(pw, sizeof pw);
+		return 0;
+	}
+	rc = suspend ? tenant_suspend(d, slug, reason, by, now) : tenant_resume(d, slug, by, now);
+	db_close(d);
+	if (rc == 0) {
+		fprintf(stderr, "stamprally: no tenant '%s' that is %s\n", slug, suspend ? "active" : "suspended");
+		return 1;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "stamprally: the database failed\n");
+		return 1;
+	}
+	printf("{\"tenant\": \"%s\", \"suspended\": %s}\n", slug, suspend ? "true" : "false");
+	return 0;
+}
+
 /* stamprally disclosure [--lang ja|en] */
 static int cmd_disclosure(struct server *srv, int argc, char **argv)
 {
@@ -797,6 +886,8 @@ static const struct cmd cmds[] = {
 	 "Check the security event log's hash chain and signed checkpoints; print the public key; sign the head now; list events."},
 	{"retention", cmd_retention, "retention run [--now ISO-TIME] [--config FILE] [--data DIR]",
 	 "Purge what is past its retention period now (or as of --now): security events, access logs, personal data."},
+	{"tenant", cmd_tenant, "tenant list | create SLUG --name NAME --owner LOGIN | suspend SLUG --reason TEXT | resume SLUG [--by WHO]",
+	 "The operator's tenants: list with usage, create with a first owner (password printed once), suspend (read-only, participants see a notice), resume."},
 	{"maintenance", cmd_maintenance, "maintenance on [--until ISO-TIME] [--message-ja TEXT] [--message-en TEXT] | off | status",
 	 "Planned maintenance: pages and the API answer 503 with the message (every node within a second); health and metrics stay up."},
 	{"disclosure", cmd_disclosure, "disclosure [--lang ja|en] [--config FILE] [--data DIR]",

@@ -90,7 +90,7 @@ int login_valid(const char *s)
 /* ---- accounts ---- */
 
 #define ACCOUNT_COLS "a.id, a.tenant_id, a.disabled_at, a.locked_until, a.failed_logins, a.created_at, " \
-		     "a.public_id, a.login, a.role, t.slug, t.name"
+		     "a.public_id, a.login, a.role, t.slug, t.name, t.suspended_at IS NOT NULL"
 
 static void read_account(db_stmt *st, arena *a, struct account *out)
 {
@@ -105,6 +105,7 @@ static void read_account(db_stmt *st, arena *a, struct account *out)
 	out->role = arena_strdup(a, db_text(st, 8));
 	out->tenant_slug = arena_strdup(a, db_text(st, 9));
 	out->tenant_name = arena_strdup(a, db_text(st, 10));
+	out->tenant_suspended = db_int(st, 11) != 0;
 	out->perms = out->disabled_at ? 0 : perm_for_role(out->role);
 }
 

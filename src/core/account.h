@@ -30,6 +30,7 @@ struct account {
 	int64_t id, tenant_id, disabled_at, locked_until, failed_logins, created_at;
 	const char *public_id, *login, *role, *tenant_slug, *tenant_name;
 	unsigned perms;
+	int tenant_suspended;       /* its tenant is suspended: the console is read-only */
 };
 
 #define LOGIN_MAX_CHARS 64

@@ -10,7 +10,7 @@
 #include "lib/timeutil.h"
 
 #define RALLY_COLS "r.id, r.tenant_id, r.slug, r.title, r.description, r.status, r.starts_at, r.ends_at, r.join_policy, " \
-		   "r.spots_version"
+		   "r.spots_version, (SELECT t.suspended_at IS NOT NULL FROM tenants t WHERE t.id = r.tenant_id)"
 
 /* Copy the RALLY_COLS columns starting at col into *out. */
 static void read_rally(db_stmt *st, arena *a, int col, struct rally *out)
@@ -25,6 +25,7 @@ static void read_rally(db_stmt *st, arena *a, int col, struct rally *out)
 	out->ends_at = db_int(st, col + 7);
 	out->join_policy = (enum join_policy)join_policy_parse(db_text(st, col + 8));
 	out->spots_version = db_int(st, col + 9);
+	out->suspended = db_int(st, col + 10) != 0;
 }
 
 #define SPOT_COLS "s.id, s.rally_id, s.public_id, s.name, s.description, s.qr_token, s.position, " \
@@ -153,6 +154,8 @@ int spot_open(const struct spot *s, int64_t now)
 
 enum rally_state rally_state(const struct rally *r, int64_t now)
 {
+	if (r->suspended)
+		return RALLY_SUSPENDED;
 	if (r->status == STATUS_DRAFT)
 		return RALLY_DRAFT;
 	if (r->status != STATUS_PUBLISHED)
@@ -166,7 +169,7 @@ enum rally_state rally_state(const struct rally *r, int64_t now)
 
 const char *rally_state_code(enum rally_state s)
 {
-	static const char *codes[] = {"open", "draft", "not_started", "ended", "closed"};
+	static const char *codes[] = {"open", "draft", "not_started", "ended", "closed", "suspended"};
 	return codes[s];
 }
 

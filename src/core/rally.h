@@ -20,6 +20,7 @@ struct rally {
 	enum join_policy join_policy;
 	int64_t starts_at, ends_at; /* UTC ms */
 	int64_t spots_version;      /* changes with any change to its spots */
+	int suspended;              /* its tenant is suspended (core/tenant.h) */
 };
 
 struct spot {
@@ -39,6 +40,7 @@ enum rally_state {
 	RALLY_NOT_STARTED, /* published, before starts_at */
 	RALLY_ENDED,       /* published, at or after ends_at */
 	RALLY_CLOSED,      /* closed or archived by the organizer */
+	RALLY_SUSPENDED,   /* its tenant is suspended by the operator: a neutral notice */
 };
 
 /* Load the rally with this slug into *out. 1 found, 0 not found, -1 error. */

@@ -20,6 +20,15 @@
 #include "web/page.h"
 #include "web/view.h"
 
+/* A rally of a suspended tenant: the neutral notice (and 0). */
+static int unsuspended(req *r, const struct rally *ra)
+{
+	if (!ra->suspended)
+		return 1;
+	web_error(r, 403, "unavailable", "error.rally_unavailable", NULL);
+	return 0;
+}
+
 int web_rally(req *r, const char *slug, struct rally *ra)
 {
 	int rc = rally_slug_valid(slug) ? rally_by_slug(r->db, &r->a, slug, ra) : 0;
@@ -31,7 +40,7 @@ int web_rally(req *r, const char *slug, struct rally *ra)
 		web_error(r, 404, "rally_not_found", "error.rally_not_found", NULL);
 		return 0;
 	}
-	return 1;
+	return unsuspended(r, ra);
 }
 
 int web_spot(req *r, const char *token, struct spot *s, struct rally *ra)
@@ -45,7 +54,7 @@ int web_spot(req *r, const char *token, struct spot *s, struct rally *ra)
 		web_error(r, 404, "unknown_qr_token", "error.unknown_qr_token", NULL);
 		return 0;
 	}
-	return 1;
+	return unsuspended(r, ra);
 }
 
 int web_spot_by_id(req *r, const char *public_id, struct spot *s, struct rally *ra)
@@ -59,7 +68,7 @@ int web_spot_by_id(req *r, const char *public_id, struct spot *s, struct rally *
 		web_error(r, 404, "spot_not_found", "error.spot_not_found", NULL);
 		return 0;
 	}
-	return 1;
+	return unsuspended(r, ra);
 }
 
 int web_session(req *r)
@@ -96,6 +105,10 @@ void web_refuse(req *r, enum rally_state st, const struct rally *ra)
 	case RALLY_DRAFT:
 		json_decref(vars);
 		web_error(r, 404, "rally_not_found", "error.rally_not_found", NULL);
+		break;
+	case RALLY_SUSPENDED:
+		json_decref(vars);
+		web_error(r, 403, "unavailable", "error.rally_unavailable", NULL);
 		break;
 	default:
 		json_decref(vars);

@@ -16,11 +16,14 @@ json_t *console_view(req *r)
 {
 	const struct account *a = r->staff;
 	unsigned p = a->perms;
-	return json_pack("{s:{s:s, s:s, s:s}, s:{s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b}}", "staff", "login", a->login, "role",
+	json_t *v = json_pack("{s:{s:s, s:s, s:s}, s:{s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b}}", "staff", "login", a->login, "role",
 			 a->role, "tenant", a->tenant_name, "can", "view", (p & PERM_VIEW) != 0, "edit",
 			 (p & PERM_EDIT) != 0, "publish", (p & PERM_PUBLISH) != 0, "export", (p & PERM_EXPORT) != 0,
 			 "users", (p & PERM_USERS) != 0, "desk", (p & PERM_DESK) != 0, "entries", (p & PERM_ENTRIES) != 0,
 			 "audit", (p & PERM_AUDIT) != 0);
+	if (a->tenant_suspended)
+		json_object_set_new(v, "suspended", json_true());
+	return v;
 }
 
 int console_rally(req *r, const char *slug, struct rally *ra)

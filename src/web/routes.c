@@ -487,6 +487,10 @@ static int load_staff(req *r)
 		return 0;
 	}
 	r->staff = a;
+	if (a->tenant_suspended && strcmp(r->method, "POST") == 0 && strcmp(r->route->pattern, "/console/logout") != 0) {
+		web_error(r, 403, "tenant_suspended", "error.tenant_suspended", NULL); /* read-only; logging out still works */
+		return 0;
+	}
 	if (touch)
 		touch_staff_session(r, touch);
 	return 1;

@@ -1,0 +1,27 @@
+/*
+ * tenant.h — the operator's side of tenants: list with usage, create with
+ * a first owner, suspend (participant pages show a neutral notice, the
+ * console is read-only, nothing is deleted) and resume. Each change is a
+ * security event naming who did it.
+ */
+#ifndef SR_TENANT_H
+#define SR_TENANT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "store/db.h"
+
+/* Print every tenant as a JSON line: slug, name, rallies, participants,
+ * stamps, storage bytes (images), last activity, suspended (with reason). 0 or -1. */
+int tenant_list(db *d, FILE *out);
+/* Create a tenant (slug as rally_slug_valid; name 1–200 characters). Its
+ * id, 0 when the slug is taken, -1 on error. by: who (for the security
+ * event). */
+int64_t tenant_create(db *d, const char *slug, const char *name, const char *by, int64_t now);
+/* Suspend (reason required) or resume a tenant. 1 done, 0 no such tenant
+ * (or already so), -1 error. */
+int tenant_suspend(db *d, const char *slug, const char *reason, const char *by, int64_t now);
+int tenant_resume(db *d, const char *slug, const char *by, int64_t now);
+
+#endif
