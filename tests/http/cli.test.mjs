@@ -17,7 +17,7 @@ function importFile(dir, doc) {
 
 describe('help and version', () => {
   test('every subcommand has --help', () => {
-    for (const c of ['serve', 'migrate', 'demo', 'rally', 'user', 'key', 'backup', 'audit', 'retention', 'maintenance', 'disclosure', 'version', 'config', 'routes']) {
+    for (const c of ['serve', 'migrate', 'demo', 'rally', 'user', 'key', 'backup', 'audit', 'retention', 'tenant', 'maintenance', 'disclosure', 'version', 'config', 'routes']) {
       const r = cli([c, '--help']);
       assert.equal(r.status, 0, c);
       assert.match(r.stdout, new RegExp(`usage: stamprally ${c}`));
