@@ -734,19 +734,33 @@ static const char *command_actor(int argc, char **argv, char *out, size_t n)
 	return out;
 }
 
-/* stamprally tenant list | create SLUG --name NAME --owner LOGIN | suspend SLUG --reason TEXT | resume SLUG */
+/* stamprally tenant list | create SLUG --name NAME --owner LOGIN | suspend SLUG --reason TEXT | resume SLUG
+ * | quota SLUG [--rallies N] [--participants N] [--storage-mb N] */
 static int cmd_tenant(struct server *srv, int argc, char **argv)
 {
 	const char *sub = argc > 0 ? argv[0] : "", *slug = argc > 1 ? argv[1] : NULL;
 	const char *name = flag_value(argc, argv, "--name"), *owner = flag_value(argc, argv, "--owner"),
 		   *reason = flag_value(argc, argv, "--reason");
 	int list = strcmp(sub, "list") == 0, create = strcmp(sub, "create") == 0, suspend = strcmp(sub, "suspend") == 0,
-	    resume = strcmp(sub, "resume") == 0;
-	if (!(list && argc == 1) && !(create && slug && name && owner) && !(suspend && slug && reason) && !(resume && slug)) {
+	    resume = strcmp(sub, "resume") == 0, quota = strcmp(sub, "quota") == 0;
+	int64_t q[3] = {-1, -1, -1};
+	static const char *const qflags[3] = {"--rallies", "--participants", "--storage-mb"};
+	for (int i = 0; quota && i < 3; i++) {
+		const char *v = flag_value(argc, argv, qflags[i]);
+		char *end = NULL;
+		if (v && ((q[i] = strtoll(v, &end, 10)) < 0 || *end || end == v || q[i] > 100000000))
+			quota = -1; /* bad */
+	}
+	if (quota > 0 && q[2] > 0)
+		q[2] *= 1024 * 1024;
+	if (!(list && argc == 1) && !(create && slug && name && owner) && !(suspend && slug && reason) && !(resume && slug) &&
+	    !(quota > 0 && slug)) {
 		fprintf(stderr, "usage: stamprally tenant list\n"
 				"       stamprally tenant create SLUG --name NAME --owner LOGIN [--by WHO]\n"
 				"       stamprally tenant suspend SLUG --reason TEXT [--by WHO]\n"
-				"       stamprally tenant resume SLUG [--by WHO]\n");
+				"       stamprally tenant resume SLUG [--by WHO]\n"
+				"       stamprally tenant quota SLUG [--rallies N] [--participants N] [--storage-mb N] [--by WHO]"
+				"   (0: no limit)\n");
 		return 2;
 	}
 	if (create && (!rally_slug_valid(slug) || !login_valid(owner) || !*name || utf8_chars(name) > 200 ||
@@ -796,6 +810,15 @@ static int cmd_tenant(struct server *srv, int argc, char **argv)
 		printf("{\"tenant\": \"%s\", \"owner\": \"%s\", \"password\": \"%s\"}\n", slug, owner, pw);
 		sodium_memzero(pw, sizeof pw);
 		return 0;
+	}
+	if (quota) {
+		rc = tenant_set_quota(d, slug, q[0], q[1], q[2], by, now);
+		if (rc == 1)
+			tenant_list(d, stdout);
+		db_close(d);
+		if (rc != 1)
+			fprintf(stderr, "stamprally: %s\n", rc == 0 ? "no such tenant" : "the database failed");
+		return rc == 1 ? 0 : 1;
 	}
 	rc = suspend ? tenant_suspend(d, slug, reason, by, now) : tenant_resume(d, slug, by, now);
 	db_close(d);
@@ -886,8 +909,9 @@ static const struct cmd cmds[] = {
 	 "Check the security event log's hash chain and signed checkpoints; print the public key; sign the head now; list events."},
 	{"retention", cmd_retention, "retention run [--now ISO-TIME] [--config FILE] [--data DIR]",
 	 "Purge what is past its retention period now (or as of --now): security events, access logs, personal data."},
-	{"tenant", cmd_tenant, "tenant list | create SLUG --name NAME --owner LOGIN | suspend SLUG --reason TEXT | resume SLUG [--by WHO]",
-	 "The operator's tenants: list with usage, create with a first owner (password printed once), suspend (read-only, participants see a notice), resume."},
+	{"tenant", cmd_tenant, "tenant list | create SLUG --name NAME --owner LOGIN | suspend SLUG --reason TEXT | resume SLUG | "
+	 "quota SLUG [--rallies N] [--participants N] [--storage-mb N] [--by WHO]",
+	 "The operator's tenants: list with usage, create with a first owner (password printed once), suspend (read-only, participants see a notice), resume, quotas."},
 	{"maintenance", cmd_maintenance, "maintenance on [--until ISO-TIME] [--message-ja TEXT] [--message-en TEXT] | off | status",
 	 "Planned maintenance: pages and the API answer 503 with the message (every node within a second); health and metrics stay up."},
 	{"disclosure", cmd_disclosure, "disclosure [--lang ja|en] [--config FILE] [--data DIR]",

@@ -3,6 +3,7 @@
  * write; the writes happen in one transaction.
  */
 #include "core/import.h"
+#include "core/tenant.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,6 +134,11 @@ static int64_t upsert_rally(db *dbh, const struct doc *d, int64_t tenant_id, int
 	int64_t owner = db_int1(dbh, 0, "SELECT tenant_id FROM rallies WHERE slug = $1", "t", d->slug);
 	if (owner && owner != tenant_id) {
 		snprintf(err, errsz, "slug: '%s' is taken by another tenant", d->slug);
+		return -1;
+	}
+	int64_t limit;
+	if (!owner && quota_exceeded(dbh, tenant_id, QUOTA_RALLIES, 0, 1, &limit)) {
+		snprintf(err, errsz, "the tenant's quota of %lld rallies is reached (stamprally tenant quota)", (long long)limit);
 		return -1;
 	}
 	if (!owner) {

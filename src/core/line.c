@@ -2,6 +2,7 @@
  * line.c — see line.h.
  */
 #include "core/line.h"
+#include "core/tenant.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +181,11 @@ int line_link(db *d, arena *a, int64_t session_id, const struct rally *r, const 
 			ok = db_exec(d, "UPDATE participants SET session_id = NULL WHERE id = $1", "i", anon_id) == DB_DONE;
 		else
 			line_id = anon_id;
+	}
+	int64_t limit;
+	if (ok && !line_id && quota_exceeded(d, r->tenant_id, QUOTA_PARTICIPANTS, r->id, 1, &limit)) {
+		db_rollback(d);
+		return 0; /* a new participant, and the rally is full */
 	}
 	if (ok && !line_id) {
 		char pid[48];

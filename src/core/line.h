@@ -44,7 +44,9 @@ int line_login_use(db *d, const char *state);
  * session's anonymous card into the LINE user's (union of stamps, never a
  * duplicate; completion recomputed), or mark the anonymous participant as
  * this LINE user, or create one. The session then holds that participant.
- * name and picture (URL) are sealed before they are stored. 1 on success, -1 on error. */
+ * name and picture (URL) are sealed before they are stored. 1 on success,
+ * 0 when a new participant would pass the tenant's quota (nothing
+ * changed), -1 on error. */
 int line_link(db *d, arena *a, int64_t session_id, const struct rally *r, const char *sub, const char *name,
 	      const char *picture, int64_t now, struct participant *out);
 /* The LINE display name of a participant (arena string), or NULL. */

@@ -169,7 +169,7 @@ enum rally_state rally_state(const struct rally *r, int64_t now)
 
 const char *rally_state_code(enum rally_state s)
 {
-	static const char *codes[] = {"open", "draft", "not_started", "ended", "closed", "suspended"};
+	static const char *codes[] = {"open", "draft", "not_started", "ended", "closed", "suspended", "full"};
 	return codes[s];
 }
 

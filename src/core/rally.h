@@ -41,6 +41,7 @@ enum rally_state {
 	RALLY_ENDED,       /* published, at or after ends_at */
 	RALLY_CLOSED,      /* closed or archived by the organizer */
 	RALLY_SUSPENDED,   /* its tenant is suspended by the operator: a neutral notice */
+	RALLY_FULL,        /* not from rally_state: a join refused by the tenant's participant quota */
 };
 
 /* Load the rally with this slug into *out. 1 found, 0 not found, -1 error. */

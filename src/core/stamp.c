@@ -9,6 +9,7 @@
  * in the same transaction.
  */
 #include "core/stamp.h"
+#include "core/tenant.h"
 
 #include <string.h>
 
@@ -53,6 +54,11 @@ int participant_join(db *d, arena *a, int64_t session_id, const struct rally *r,
 		return found;
 	if (*state != RALLY_OPEN && *state != RALLY_NOT_STARTED)
 		return 0;
+	int64_t limit;
+	if (quota_exceeded(d, r->tenant_id, QUOTA_PARTICIPANTS, r->id, 1, &limit)) {
+		*state = RALLY_FULL;
+		return 0;
+	}
 	char pid[48];
 	token_new(pid, sizeof pid, TOKEN_PUBLIC_BYTES);
 	if (db_begin(d) != 0)

@@ -21,7 +21,8 @@ int tenant_list(db *d, FILE *out)
 		"  JOIN rallies r ON r.id = p.rally_id WHERE r.tenant_id = t.id),"
 		" (SELECT coalesce(sum(length(i.bytes)), 0) FROM images i WHERE i.tenant_id = t.id),"
 		" (SELECT max(s.created_at) FROM stamps s JOIN participants p ON p.id = s.participant_id"
-		"  JOIN rallies r ON r.id = p.rally_id WHERE r.tenant_id = t.id)"
+		"  JOIN rallies r ON r.id = p.rally_id WHERE r.tenant_id = t.id),"
+		" t.quota_rallies, t.quota_participants, t.quota_storage_bytes"
 		" FROM tenants t ORDER BY t.slug",
 		NULL);
 	while (st && db_row(st) == DB_ROW) {
@@ -37,6 +38,9 @@ int tenant_list(db *d, FILE *out)
 				      (json_int_t)db_int(st, 8), "last_activity", *last ? last : NULL, "suspended_at",
 				      *suspended ? suspended : NULL, "suspended_reason",
 				      *suspended ? db_text(st, 4) : NULL);
+		json_object_set_new(o, "quota", json_pack("{s:I, s:I, s:I}", "rallies", (json_int_t)db_int(st, 10),
+							   "participants_per_rally", (json_int_t)db_int(st, 11),
+							   "storage_bytes", (json_int_t)db_int(st, 12)));
 		json_dumpf(o, out, JSON_COMPACT);
 		fputc('\n', out);
 		json_decref(o);
@@ -105,4 +109,47 @@ int tenant_suspend(db *d, const char *slug, const char *reason, const char *by, 
 int tenant_resume(db *d, const char *slug, const char *by, int64_t now)
 {
 	return set_suspended(d, slug, 0, NULL, by, now);
+}
+
+int tenant_set_quota(db *d, const char *slug, int64_t rallies, int64_t participants, int64_t storage_bytes, const char *by,
+		     int64_t now)
+{
+	if (db_begin(d) != 0)
+		return -1;
+	int64_t id = db_int1(d, 0, "SELECT id FROM tenants WHERE slug = $1", "t", slug);
+	json_t *o = json_pack("{s:s, s:I, s:I, s:I}", "by", by, "rallies", (json_int_t)rallies, "participants_per_rally",
+			      (json_int_t)participants, "storage_bytes", (json_int_t)storage_bytes);
+	char *detail = json_heap_text(o, JSON_COMPACT);
+	json_decref(o);
+	int rc = id ? 1 : 0;
+	if (id && (!detail ||
+		   db_exec(d, "UPDATE tenants SET quota_rallies = CASE WHEN $1 < 0 THEN quota_rallies ELSE $1 END,"
+			      " quota_participants = CASE WHEN $2 < 0 THEN quota_participants ELSE $2 END,"
+			      " quota_storage_bytes = CASE WHEN $3 < 0 THEN quota_storage_bytes ELSE $3 END WHERE id = $4",
+			   "iiii", rallies, participants, storage_bytes, id) != DB_DONE ||
+		   security_event(d, id, 0, "tenant_quota", "", detail, now) != 0))
+		rc = -1;
+	free(detail);
+	if (rc == 1 && db_commit(d) == 0)
+		return 1;
+	db_rollback(d);
+	return rc;
+}
+
+int quota_exceeded(db *d, int64_t tenant_id, enum quota q, int64_t rally_id, int64_t adding, int64_t *limit)
+{
+	static const char *const quota_sql[] = {
+		"SELECT quota_rallies FROM tenants WHERE id = $1",
+		"SELECT quota_participants FROM tenants WHERE id = $1",
+		"SELECT quota_storage_bytes FROM tenants WHERE id = $1",
+	};
+	*limit = db_int1(d, 0, quota_sql[q], "i", tenant_id);
+	if (*limit <= 0)
+		return 0;
+	int64_t used = q == QUOTA_RALLIES ? db_int1(d, 0, "SELECT count(*) FROM rallies WHERE tenant_id = $1", "i", tenant_id)
+		       : q == QUOTA_PARTICIPANTS
+			       ? db_int1(d, 0, "SELECT count(*) FROM participants WHERE rally_id = $1", "i", rally_id)
+			       : db_int1(d, 0, "SELECT coalesce(sum(length(bytes)), 0) FROM images WHERE tenant_id = $1", "i",
+					 tenant_id);
+	return used + adding > *limit;
 }

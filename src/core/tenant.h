@@ -24,4 +24,15 @@ int64_t tenant_create(db *d, const char *slug, const char *name, const char *by,
 int tenant_suspend(db *d, const char *slug, const char *reason, const char *by, int64_t now);
 int tenant_resume(db *d, const char *slug, const char *by, int64_t now);
 
+/* Quotas (0: no limit). */
+enum quota { QUOTA_RALLIES, QUOTA_PARTICIPANTS, QUOTA_STORAGE };
+/* Set slug's quotas: rallies, participants per rally, image bytes (0: no
+ * limit; -1: leave as it is). 1 done, 0 no such tenant, -1 error. */
+int tenant_set_quota(db *d, const char *slug, int64_t rallies, int64_t participants, int64_t storage_bytes, const char *by,
+		     int64_t now);
+/* Whether adding (one rally; one participant to rally_id; adding bytes of
+ * images) would pass tenant_id's quota. *limit receives the quota. 1 or 0
+ * (also on a database error, which is sticky on d). */
+int quota_exceeded(db *d, int64_t tenant_id, enum quota q, int64_t rally_id, int64_t adding, int64_t *limit);
+
 #endif

@@ -110,6 +110,9 @@ void web_refuse(req *r, enum rally_state st, const struct rally *ra)
 		json_decref(vars);
 		web_error(r, 403, "unavailable", "error.rally_unavailable", NULL);
 		break;
+	case RALLY_FULL:
+		web_error(r, 409, "rally_full", "error.rally_full", vars);
+		break;
 	default:
 		json_decref(vars);
 		web_error(r, 500, "internal", "error.internal", NULL);

@@ -9,11 +9,12 @@
 
 #include "core/account.h"
 #include "core/editor.h"
-#include "core/lottery.h"
 #include "core/image.h"
 #include "core/line.h"
+#include "core/lottery.h"
 #include "core/rewards.h"
 #include "core/stamp.h"
+#include "core/tenant.h"
 #include "lib/timeutil.h"
 #include "lib/token.h"
 #include "web/console.h"
@@ -104,6 +105,13 @@ void console_rally_create(req *r)
 		json_t *view = form_view(r, &f, errors);
 		json_object_set_new(view, "creating", json_true());
 		page_render(r, 422, "rally_edit", view);
+		return;
+	}
+	int64_t limit;
+	if (quota_exceeded(r->db, r->staff->tenant_id, QUOTA_RALLIES, 0, 1, &limit)) {
+		json_decref(errors);
+		web_error(r, 409, "quota_rallies", "quota.rallies",
+			  json_pack("{s:I, s:s}", "limit", (json_int_t)limit, "back", "/console"));
 		return;
 	}
 	int64_t id = rally_create(r->db, r->staff->tenant_id, &f, time_now_ms());
@@ -252,6 +260,12 @@ int64_t console_store_upload(req *r, const char *back)
 	if (c != IMAGE_OK) {
 		web_error(r, c == IMAGE_TOO_LARGE ? 413 : 422, "bad_image", image_check_key(c),
 			  json_pack("{s:s}", "back", back));
+		return 0;
+	}
+	int64_t limit;
+	if (quota_exceeded(r->db, r->staff->tenant_id, QUOTA_STORAGE, 0, (int64_t)r->upload.len, &limit)) {
+		web_error(r, 409, "quota_storage", "quota.storage",
+			  json_pack("{s:I, s:s}", "megabytes", (json_int_t)(limit / (1024 * 1024)), "back", back));
 		return 0;
 	}
 	int64_t id = image_store(r->db, r->staff->tenant_id, (const unsigned char *)buf_str(&r->upload), r->upload.len, &info,

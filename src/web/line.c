@@ -136,6 +136,7 @@ struct link_job {
 	int64_t lifetime_ms;
 	const char *sub, *name, *picture, *access_token;
 	char cookie[64];         /* out: the session's new cookie token */
+	int full;                /* out: refused, the rally's participant quota is reached */
 };
 
 static int link_login(db *d, void *arg)
@@ -149,8 +150,12 @@ static int link_login(db *d, void *arg)
 	} else if ((j->session_id = session_create(d, now, j->lifetime_ms, j->cookie, sizeof j->cookie)) <= 0) {
 		return DB_ERROR;
 	}
-	if (line_link(d, j->a, j->session_id, j->ra, j->sub, j->name, j->picture, now, &p) != 1 ||
-	    session_set_line_token(d, j->a, j->session_id, j->access_token) != 0)
+	int linked = line_link(d, j->a, j->session_id, j->ra, j->sub, j->name, j->picture, now, &p);
+	if (linked == 0) {
+		j->full = 1; /* the rally is full: the session stays as it was rotated, no link */
+		return 0;
+	}
+	if (linked != 1 || session_set_line_token(d, j->a, j->session_id, j->access_token) != 0)
 		return DB_ERROR;
 	return 0;
 }
@@ -218,7 +223,7 @@ void line_callback(req *r)
 	struct link_job j = {&r->a, &ra, r->session_id, (int64_t)r->srv->cfg.session_days * 86400 * 1000,
 			     json_string_value(json_object_get(claims, "sub")), json_string_value(json_object_get(claims, "name")),
 			     json_string_value(json_object_get(claims, "picture")),
-			     json_string_value(json_object_get(tokens, "access_token")), ""};
+			     json_string_value(json_object_get(tokens, "access_token")), "", 0};
 	int rc = web_write(r, link_login, &j);
 	json_decref(tokens);
 	json_decref(claims);
@@ -227,6 +232,10 @@ void line_callback(req *r)
 	r->session_id = j.session_id;
 	req_set_cookie(r, "sid", j.cookie, (long)r->srv->cfg.session_days * 86400);
 	req_set_cookie(r, "lrally", "", 0);
+	if (j.full) {
+		web_refuse(r, RALLY_FULL, &ra);
+		return;
+	}
 	req_redirect(r, arena_printf(&r->a, "/r/%s/card", ra.slug));
 }
 

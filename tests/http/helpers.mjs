@@ -118,6 +118,8 @@ export async function startServer({ env = {}, dir, tls } = {}) {
     return c;
   };
   handle.client = (opts) => new Client(base, opts);
+  /** Run a stamprally subcommand on this server's data directory. */
+  handle.cli = (args, env2 = {}) => cli([...args, '--data', handle.data], env2);
   /** GET /metrics with the bearer token the server made in its data directory. */
   handle.metrics = () => request(base, 'GET', '/metrics',
     { headers: { Authorization: `Bearer ${fs.readFileSync(path.join(handle.data, 'metrics.token'), 'utf8').trim()}` } });

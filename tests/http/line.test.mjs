@@ -214,6 +214,25 @@ describe('LINE Login', () => {
     assert.equal((await u.postJson('/api/v1/stamps', { qr_token: tokens('line-req')[0] })).status, 201);
   });
 
+  test('the participant quota of the tenant holds for LINE logins too; a known LINE user still gets in', async () => {
+    line.mode = 'ok';
+    const full = count("SELECT count(*) FROM participants p JOIN rallies r ON r.id = p.rally_id WHERE r.slug = 'line-req'");
+    assert.equal(srv.cli(['tenant', 'quota', 'kanko', '--participants', String(full)]).status, 0);
+    try {
+      line.user = { sub: 'U4444444444444444444444444444444d', name: 'Late', picture: '' };
+      const before = count('SELECT count(*) FROM participants');
+      const { res } = await loginWithLine(srv.client(), 'line-req');
+      assert.equal(res.status, 409, res.text.slice(0, 300));
+      assert.match(res.text, /参加者数の上限/);
+      assert.equal(count('SELECT count(*) FROM participants'), before, 'nobody was added');
+      line.user = { sub: 'U3333333333333333333333333333333c', name: 'Req', picture: '' };
+      const again = await loginWithLine(srv.client(), 'line-req');
+      assert.equal(again.res.status, 303, 'an existing LINE participant logs in from a new phone');
+    } finally {
+      assert.equal(srv.cli(['tenant', 'quota', 'kanko', '--participants', '0']).status, 0);
+    }
+  });
+
   test('logout revokes the access token and ends the session', async () => {
     line.mode = 'ok';
     line.user = { sub: 'U4444444444444444444444444444444d', name: 'Bye', picture: '' };

@@ -4,6 +4,8 @@
 // a security event naming who did it; bad input refused.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import zlib from 'node:zlib';
+import { multipart, PNG_1x1 } from './fixtures.mjs';
 import { cli, request, startServer } from './helpers.mjs';
 
 let srv;
@@ -75,11 +77,48 @@ describe('tenants', () => {
     assert.match(kinds[2], /^tenant_resumed /);
   });
 
+  test('quotas: rallies, participants per rally, image storage, each with a clear message', async () => {
+    const r = tenant('quota', 'city-a', '--rallies', '1', '--participants', '2', '--storage-mb', '1', '--by', 'ops-taro');
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(list()['city-a'].quota, { rallies: 1, participants_per_rally: 2, storage_bytes: 1024 * 1024 });
+    const owner = await srv.staff('a-owner', ownerPw);
+    const create = await owner.submit('/console/rallies', { slug: 'a-second', title: 'Second', description: '',
+      starts_at: '2020-04-01T10:00', ends_at: '2099-05-31T17:00', primary: '#1565c0', accent: '#ffb300', background: '#ffffff' }, '/console');
+    assert.equal(create.status, 409);
+    assert.match(create.text, /ラリー数の上限（1）に達しています/);
+    assert.throws(() => srv.import({ tenant: 'city-a', slug: 'a-third', title: 'T', description: 'x', starts_at: '2020-01-01T00:00:00Z',
+      ends_at: '2099-01-01T00:00:00Z', status: 'published', spots: [{ name: 'A' }] }), /quota of 1 rallies is reached/);
+
+    const second = srv.client();
+    assert.equal((await second.postJson('/api/v1/rallies/a-walk/join')).status, 201, 'the second participant');
+    const third = await srv.client().postJson('/api/v1/rallies/a-walk/join');
+    assert.equal(third.status, 409);
+    assert.equal(third.json.error.code, 'rally_full');
+    assert.match(third.json.error.message, /参加者数の上限/);
+    assert.equal((await second.postJson('/api/v1/rallies/a-walk/join')).status, 200, 'those in stay in');
+    assert.equal((await srv.client().postJson('/api/v1/rallies/b-walk/join')).status, 201, 'another tenant has no quota');
+
+    const spot = srv.sql("SELECT s.public_id FROM spots s JOIN rallies r ON r.id = s.rally_id WHERE r.slug = 'a-walk' LIMIT 1");
+    const from = `/console/rallies/a-walk/spots/${spot}`;
+    const upload = async (data) => {
+      const t = (await owner.get(from)).text.match(/name="_csrf" value="([^"]+)"/)[1];
+      const mp = multipart({ _csrf: t }, { field: 'image', filename: 'a.png', type: 'image/png', data });
+      return owner.send('POST', `${from}/image`, { headers: { 'Content-Type': mp.type }, body: mp.body });
+    };
+    const big = await upload(noisyPng(700, 700));
+    assert.equal(big.status, 409);
+    assert.match(big.text, /画像の保存容量の上限（1 MB）/);
+    assert.equal((await upload(PNG_1x1)).status, 303, 'a small one still fits');
+    assert.match(srv.sql("SELECT detail FROM security_events WHERE kind = 'tenant_quota'"), /"by":"ops-taro \(command line\)"/);
+    assert.equal(tenant('quota', 'city-a', '--rallies', '0', '--participants', '0', '--storage-mb', '0').status, 0);
+    assert.equal((await srv.client().postJson('/api/v1/rallies/a-walk/join')).status, 201, '0: no limit');
+  });
+
   test('bad input is refused and changes nothing', () => {
     const before = list();
     for (const args of [['create', 'Bad Slug', '--name', 'x', '--owner', 'good-login'], ['create', 'ok-slug', '--name', '', '--owner', 'good-login'],
       ['create', 'ok-slug', '--name', 'x', '--owner', 'BAD LOGIN'], ['suspend', 'city-a'], ['suspend', 'city-a', '--reason', ''],
-      ['suspend', 'city-a', '--reason', 'a\u0001b'], ['bogus']]) {
+      ['suspend', 'city-a', '--reason', 'a\u0001b'], ['bogus'], ['quota', 'city-a', '--rallies', '-3'], ['quota', 'city-a', '--participants', 'many']]) {
       assert.equal(tenant(...args).status, 2, args.join(' '));
     }
     const taken = tenant('create', 'city-a', '--name', 'Again', '--owner', 'someone-new');
@@ -92,3 +131,25 @@ describe('tenants', () => {
     assert.deepEqual(list(), before, 'no tenant half-made (city-c has no owner, so it does not exist)');
   });
 });
+
+/** A valid PNG of w x h random RGB pixels (does not compress: about 3 bytes a pixel). */
+function noisyPng(w, h) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf) => { let c = 0xffffffff; for (const b of buf) c = crcTable[(c ^ b) & 255] ^ (c >>> 8); return (c ^ 0xffffffff) >>> 0; };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type), data]);
+    const c = Buffer.alloc(4); c.writeUInt32BE(crc(td));
+    return Buffer.concat([len, td, c]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 8; ihdr[9] = 2;
+  const raw = Buffer.alloc((w * 3 + 1) * h);
+  for (let i = 0; i < raw.length; i++) raw[i] = i % (w * 3 + 1) === 0 ? 0 : (Math.random() * 256) | 0;
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}

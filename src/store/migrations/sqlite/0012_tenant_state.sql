@@ -3,3 +3,9 @@
 -- nothing is deleted.
 ALTER TABLE tenants ADD COLUMN suspended_at INTEGER;
 ALTER TABLE tenants ADD COLUMN suspended_reason TEXT NOT NULL DEFAULT '';
+
+-- Quotas the operator sets per tenant (0: no limit): rallies, participants
+-- per rally, bytes of uploaded images. Checked where each grows.
+ALTER TABLE tenants ADD COLUMN quota_rallies INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tenants ADD COLUMN quota_participants INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tenants ADD COLUMN quota_storage_bytes INTEGER NOT NULL DEFAULT 0;
