@@ -1,8 +1,8 @@
 /*
  * main.c — the stamprally binary: parse the subcommand and its flags, build
  * the configuration, and run one of serve, migrate, demo, rally import,
- * user create, key rotate, backup, audit, retention, tenant, maintenance,
- * disclosure, config, routes, version.
+ * user create, key rotate, backup, audit, retention, tenant, announce,
+ * maintenance, disclosure, config, routes, version.
  */
 #include <curl/curl.h>
 #include <gnutls/gnutls.h>
@@ -26,6 +26,7 @@
 #include <zstd.h>
 
 #include "core/account.h"
+#include "core/announce.h"
 #include "core/audit.h"
 #include "core/demo.h"
 #include "core/import.h"
@@ -317,6 +318,7 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 	}
 	backup_record_restore(c, d);
 	maintenance_refresh(d);
+	announce_refresh(d, time_now_ms());
 	db_close(d);
 	if (open_backup_key(c) != 0 || accesslog_open(c->access_dir) != 0 || load_metrics_token(srv) != 0) {
 		json_decref(demo);
@@ -834,6 +836,64 @@ static int cmd_tenant(struct server *srv, int argc, char **argv)
 	return 0;
 }
 
+/* stamprally announce create --kind K --from T --to T --ja TEXT [--en TEXT] [--participants]
+ * [--urgent] [--tenant SLUG ...] | list | close ID */
+static int cmd_announce(struct server *srv, int argc, char **argv)
+{
+	const char *sub = argc > 0 ? argv[0] : "";
+	struct announcement a = {0};
+	const char *slugs[ANNOUNCE_TENANTS_MAX + 1];
+	int n = 0, bad = 0;
+	const char *from = flag_value(argc, argv, "--from"), *to = flag_value(argc, argv, "--to");
+	const char *kind = flag_value(argc, argv, "--kind"), *ja = flag_value(argc, argv, "--ja"), *en = flag_value(argc, argv, "--en");
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--participants") == 0)
+			a.participants = 1;
+		else if (strcmp(argv[i], "--urgent") == 0)
+			a.urgent = 1;
+		else if (strcmp(argv[i], "--tenant") == 0 && i + 1 < argc && n <= ANNOUNCE_TENANTS_MAX)
+			slugs[n++] = argv[++i];
+	}
+	int create = strcmp(sub, "create") == 0;
+	if (create && (!kind || !from || !to || !ja || time_parse_iso(from, &a.starts_at) != 0 ||
+		       time_parse_iso(to, &a.ends_at) != 0 || strlen(kind) >= sizeof a.kind || strlen(ja) >= sizeof a.ja ||
+		       (en && strlen(en) >= sizeof a.en)))
+		bad = 1;
+	if (bad || !(create || (strcmp(sub, "list") == 0 && argc == 1) || (strcmp(sub, "close") == 0 && argc >= 2))) {
+		fprintf(stderr, "usage: stamprally announce create --kind maintenance|incident|change|end_of_service\n"
+				"         --from 2026-12-10T01:00+09:00 --to 2026-12-10T05:00+09:00 --ja TEXT [--en TEXT]\n"
+				"         [--participants] [--urgent] [--tenant SLUG ...] [--by WHO]\n"
+				"       stamprally announce list | close ID\n");
+		return 2;
+	}
+	db *d = open_store(&srv->cfg, NULL, 0);
+	if (!d)
+		return 1;
+	char by[160], err[300] = "";
+	command_actor(argc, argv, by, sizeof by);
+	int rc;
+	if (create) {
+		snprintf(a.kind, sizeof a.kind, "%s", kind);
+		snprintf(a.ja, sizeof a.ja, "%s", ja);
+		snprintf(a.en, sizeof a.en, "%s", en ? en : "");
+		rc = announce_create(d, &a, slugs, n, by, time_now_ms(), err, sizeof err);
+		if (rc == 1)
+			printf("%s\n", a.public_id);
+	} else if (strcmp(sub, "list") == 0) {
+		rc = announce_list(d, stdout) == 0 ? 1 : -1;
+	} else {
+		rc = announce_close(d, argv[1], by, time_now_ms());
+		if (rc == 0)
+			snprintf(err, sizeof err, "no open announcement '%.64s'", argv[1]);
+	}
+	db_close(d);
+	if (rc == 0)
+		fprintf(stderr, "stamprally: %s\n", err);
+	else if (rc < 0)
+		fprintf(stderr, "stamprally: the database failed\n");
+	return rc == 1 ? 0 : rc == 0 ? 2 : 1;
+}
+
 /* stamprally disclosure [--lang ja|en] */
 static int cmd_disclosure(struct server *srv, int argc, char **argv)
 {
@@ -912,6 +972,8 @@ static const struct cmd cmds[] = {
 	{"tenant", cmd_tenant, "tenant list | create SLUG --name NAME --owner LOGIN | suspend SLUG --reason TEXT | resume SLUG | "
 	 "quota SLUG [--rallies N] [--participants N] [--storage-mb N] [--by WHO]",
 	 "The operator's tenants: list with usage, create with a first owner (password printed once), suspend (read-only, participants see a notice), resume, quotas."},
+	{"announce", cmd_announce, "announce create --kind K --from T --to T --ja TEXT [--en TEXT] [--participants] [--urgent] [--tenant SLUG ...] | list | close ID",
+	 "Announcements: a banner on the console (and participant pages) while current, and on /status; maintenance at least 7 days ahead."},
 	{"maintenance", cmd_maintenance, "maintenance on [--until ISO-TIME] [--message-ja TEXT] [--message-en TEXT] | off | status",
 	 "Planned maintenance: pages and the API answer 503 with the message (every node within a second); health and metrics stay up."},
 	{"disclosure", cmd_disclosure, "disclosure [--lang ja|en] [--config FILE] [--data DIR]",

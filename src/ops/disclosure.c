@@ -198,10 +198,10 @@ static void network_items(struct sheet *s, const config *c)
 		     T("無し: 通信は暗号化されていません（server.tls_cert かリバースプロキシを設定してください）",
 		       "No: traffic is not encrypted (set server.tls_cert or a reverse proxy)"));
 	}
-	line(s, 56, "メンテナンスの事前告知", "Notice of maintenance", 0, "%s",
-	     T("メンテナンス中は全画面で告知文と再開予定時刻を表示（stamprally maintenance）。事前告知の時期と方法は運用者が記入",
-	       "during maintenance every page shows the message and the expected end (stamprally maintenance); advance "
-	       "notice: operator"));
+	line(s, 56, "メンテナンスの事前告知", "Notice of maintenance", 1, "%s",
+	     T("7日前までに告知（stamprally announce: 管理画面・参加者画面のバナーと公開の /status）。メンテナンス中は全画面で告知文と再開予定時刻を表示。メールでの告知は運用者が記入",
+	       "at least 7 days ahead (stamprally announce: banners on the console and participant pages, the public "
+	       "/status page); during maintenance every page shows the message and the expected end; e-mail: operator"));
 	blank(s, 60, "サーバ設置場所", "Server location");
 }
 

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/announce.h"
 #include "core/audit.h"
 #include "core/maintenance.h"
 #include "lib/accesslog.h"
@@ -67,6 +68,7 @@ static void tick(void *arg)
 		return;
 	int64_t now = time_now_ms();
 	maintenance_refresh(jd);
+	announce_refresh(jd, now);
 	audit_checkpoint(jd, now, cfg->audit_every, cfg->audit_minutes, 0);
 	if (next_backup >= 0 && now >= next_backup) {
 		backup_run(cfg, jd, dkey, now, NULL, 0);

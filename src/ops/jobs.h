@@ -1,7 +1,7 @@
 /*
  * jobs.h — the server's periodic work, on one thread of its own (at idle
  * priority) with its own database connection: the access log's flush and
- * the maintenance mode's refresh every second, audit checkpoints (every few records or
+ * the refresh of maintenance mode and announcements every second, audit checkpoints (every few records or
  * minutes), the daily backup at backup.time and the daily retention run at
  * retention.time (both Japan time). One thread, so a backup never races a
  * checkpoint or a purge.

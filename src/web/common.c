@@ -23,6 +23,7 @@
 /* A rally of a suspended tenant: the neutral notice (and 0). */
 static int unsuspended(req *r, const struct rally *ra)
 {
+	r->tenant_id = ra->tenant_id;
 	if (!ra->suspended)
 		return 1;
 	web_error(r, 403, "unavailable", "error.rally_unavailable", NULL);

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/announce.h"
 #include "lib/assets.h"
+#include "lib/timeutil.h"
 #include "lib/tpl.h"
 #include "web/web.h"
 
@@ -120,6 +122,33 @@ void page_render(req *r, int status, const char *name, json_t *view)
 	page_render_as(r, status, name, "text/html; charset=utf-8", view);
 }
 
+struct banners {
+	req *r;
+	json_t *list;
+};
+
+static void add_banner(const struct announcement *a, void *ud)
+{
+	struct banners *b = ud;
+	const char *text = b->r->lang == LANG_EN && a->en[0] ? a->en : a->ja;
+	json_array_append_new(b->list, json_pack("{s:s, s:s, s:s}", "kind", a->kind, "label",
+						 web_text(b->r, arena_printf(&b->r->a, "announce.kind.%s", a->kind)), "text",
+						 arena_strdup(&b->r->a, text)));
+}
+
+/* The operator's current announcements for this page (core/announce.h):
+ * console pages those of the staff's tenant, participant pages those meant
+ * for participants too. */
+static void add_announcements(req *r, json_t *view)
+{
+	struct banners b = {r, json_array()};
+	announce_current(time_now_ms(), r->tenant_id, r->staff == NULL, add_banner, &b);
+	if (json_array_size(b.list))
+		json_object_set_new(view, "announcements", b.list);
+	else
+		json_decref(b.list);
+}
+
 void page_render_as(req *r, int status, const char *name, const char *content_type, json_t *view)
 {
 	const tpl *t = find_template(NULL, name);
@@ -133,6 +162,7 @@ void page_render_as(req *r, int status, const char *name, const char *content_ty
 	json_object_set_new(view, "asset_v", json_string(asset_version));
 	if (r->csrf_token)
 		json_object_set_new(view, "csrf", json_string(r->csrf_token));
+	add_announcements(r, view);
 	r->status = status;
 	r->content_type = content_type;
 	buf_reset(&r->out);

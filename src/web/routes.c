@@ -130,6 +130,8 @@ static const struct route routes[] = {
 	/* operations */
 	{"GET", "/metrics", sys_metrics, R_NONE | R_ALWAYS, 0, 0, 0},
 	{"GET", "/healthz", sys_healthz, R_NONE | R_ALWAYS, 0, 0, 0},
+	{"GET", "/status", sys_status, R_NONE | R_ALWAYS, 0, 0, 0},
+	{"GET", "/status.json", sys_status_json, R_API | R_NONE | R_ALWAYS, 0, 0, 0},
 	{"GET", "/readyz", sys_readyz, R_READ | R_ALWAYS, 0, 0, 0},
 	{"GET", "/static/{file}", sys_static, R_NONE | R_ALWAYS, 0, 0, 0},
 };
@@ -322,7 +324,7 @@ static unsigned char route_groups[sizeof routes / sizeof routes[0]];
 /* The route group /metrics counts a route's latency under. */
 static int group_of(const struct route *rt)
 {
-	static const char *const ops[] = {"/metrics", "/healthz", "/readyz"};
+	static const char *const ops[] = {"/metrics", "/healthz", "/readyz", "/status", "/status.json"};
 	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
 		if (strcmp(rt->pattern, ops[i]) == 0)
 			return MG_OPS;
@@ -487,6 +489,7 @@ static int load_staff(req *r)
 		return 0;
 	}
 	r->staff = a;
+	r->tenant_id = a->tenant_id;
 	if (a->tenant_suspended && strcmp(r->method, "POST") == 0 && strcmp(r->route->pattern, "/console/logout") != 0) {
 		web_error(r, 403, "tenant_suspended", "error.tenant_suspended", NULL); /* read-only; logging out still works */
 		return 0;

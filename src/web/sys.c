@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "http/server.h"
+#include "core/announce.h"
 #include "core/maintenance.h"
 #include "lib/assets.h"
 #include "lib/hostinfo.h"
@@ -178,6 +179,59 @@ void sys_metrics(req *r)
 	r->status = 200;
 	r->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	sys_metrics_text((struct server *)srv, &r->out);
+}
+
+/* ---- /status ---- */
+
+struct status_list {
+	req *r;
+	json_t *items;
+	int64_t now;
+};
+
+/* Public: maintenance and incidents meant for every tenant. */
+static void add_status(const struct announcement *a, void *ud)
+{
+	struct status_list *l = ud;
+	if (a->ntenants || (strcmp(a->kind, "maintenance") != 0 && strcmp(a->kind, "incident") != 0))
+		return;
+	char from[40], to[40];
+	time_format_jst(a->starts_at, "%Y-%m-%d %H:%M", from, sizeof from);
+	time_format_jst(a->ends_at, "%Y-%m-%d %H:%M", to, sizeof to);
+	req *r = l->r;
+	json_array_append_new(l->items,
+			      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "id", a->public_id, "kind", a->kind, "label",
+					web_text(r, arena_printf(&r->a, "announce.kind.%s", a->kind)), "from", from, "to", to,
+					"text", arena_strdup(&r->a, r->lang == LANG_EN && a->en[0] ? a->en : a->ja), "current",
+					a->starts_at <= l->now));
+}
+
+/* The public status: maintenance mode, and current and upcoming
+ * maintenance and incidents (from memory: it answers during maintenance). */
+static json_t *status_view(req *r)
+{
+	struct status_list l = {r, json_array(), time_now_ms()};
+	announce_open(l.now, add_status, &l);
+	struct maintenance m;
+	int on = maintenance_on(l.now, &m);
+	json_t *v = json_pack("{s:o, s:b, s:b}", "items", l.items, "maintenance", on, "all_clear",
+			      !on && json_array_size(l.items) == 0);
+	if (on && m.until) {
+		char until[40];
+		time_format_jst(m.until, "%Y-%m-%d %H:%M", until, sizeof until);
+		json_object_set_new(v, "maintenance_until", json_string(until));
+	}
+	return v;
+}
+
+void sys_status(req *r)
+{
+	page_render(r, 200, "status", status_view(r));
+}
+
+void sys_status_json(req *r)
+{
+	json_respond(r, 200, status_view(r));
 }
 
 static const char *mime(const char *name)

@@ -164,6 +164,8 @@ void line_logout(req *r);
 void page_image(req *r);
 void page_theme_css(req *r);
 void sys_metrics(req *r);
+void sys_status(req *r);
+void sys_status_json(req *r);
 struct server;
 /* The Prometheus text of /metrics into out. */
 void sys_metrics_text(struct server *srv, buf *out);

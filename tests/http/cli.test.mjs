@@ -17,7 +17,7 @@ function importFile(dir, doc) {
 
 describe('help and version', () => {
   test('every subcommand has --help', () => {
-    for (const c of ['serve', 'migrate', 'demo', 'rally', 'user', 'key', 'backup', 'audit', 'retention', 'tenant', 'maintenance', 'disclosure', 'version', 'config', 'routes']) {
+    for (const c of ['serve', 'migrate', 'demo', 'rally', 'user', 'key', 'backup', 'audit', 'retention', 'tenant', 'announce', 'maintenance', 'disclosure', 'version', 'config', 'routes']) {
       const r = cli([c, '--help']);
       assert.equal(r.status, 0, c);
       assert.match(r.stdout, new RegExp(`usage: stamprally ${c}`));
@@ -44,7 +44,8 @@ describe('help and version', () => {
     const table = JSON.parse(cli(['routes', '--json']).stdout);
     assert.ok(table.length > 50);
     assert.ok(table.every((r) => ['read', 'write', 'writer', 'none'].includes(r.unit)), 'one unit each');
-    assert.deepEqual(table.filter((r) => r.unit === 'none').map((r) => r.pattern).sort(), ['/healthz', '/metrics', '/static/{file}']);
+    assert.deepEqual(table.filter((r) => r.unit === 'none').map((r) => r.pattern).sort(),
+      ['/healthz', '/metrics', '/static/{file}', '/status', '/status.json']);
     assert.ok(table.filter((r) => r.method === 'GET').every((r) => r.unit !== 'write' || r.pattern === '/auth/line/start'),
       'GET pages read (the LINE start writes its state)');
     assert.equal(cli(['routes', '--bogus']).status, 2);
