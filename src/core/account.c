@@ -9,6 +9,7 @@
  */
 #include "core/account.h"
 #include "core/audit.h"
+#include "lib/jsonmem.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -320,4 +321,13 @@ int security_event(db *d, int64_t tenant_id, int64_t account_id, const char *kin
 		   int64_t now)
 {
 	return audit_append(d, tenant_id, account_id, kind, ip, detail, now);
+}
+
+int security_event_json(db *d, int64_t tenant_id, int64_t account_id, const char *kind, json_t *detail, int64_t now)
+{
+	char *text = detail ? json_heap_text(detail, JSON_COMPACT) : NULL;
+	json_decref(detail);
+	int rc = text ? audit_append(d, tenant_id, account_id, kind, "", text, now) : -1;
+	free(text);
+	return rc;
 }

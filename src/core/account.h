@@ -7,6 +7,7 @@
 #define SR_ACCOUNT_H
 
 #include <stddef.h>
+#include <jansson.h>
 #include <stdint.h>
 
 #include "core/password.h"
@@ -104,5 +105,8 @@ int login_succeeded(db *d, const char *ip, const char *login, int64_t now);
  * detail is a JSON object text (no secrets), or NULL. 0 or -1. */
 int security_event(db *d, int64_t tenant_id, int64_t account_id, const char *kind, const char *ip, const char *detail,
 		   int64_t now);
+/* The same with detail as a JSON object (taken; NULL is an error) and no
+ * address: the operator's and the service's own events. 0 or -1. */
+int security_event_json(db *d, int64_t tenant_id, int64_t account_id, const char *kind, json_t *detail, int64_t now);
 
 #endif

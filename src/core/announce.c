@@ -11,7 +11,6 @@
 #include <unistr.h>
 
 #include "core/account.h"
-#include "lib/jsonmem.h"
 #include "lib/timeutil.h"
 #include "lib/token.h"
 #include "lib/utf8.h"
@@ -85,14 +84,13 @@ int announce_create(db *d, struct announcement *a, const char *const *slugs, int
 			rc = -1;
 		}
 	}
-	json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:b, s:b, s:i, s:s}", "id", a->public_id, "kind", a->kind, "starts_at",
-			      (json_int_t)a->starts_at, "ends_at", (json_int_t)a->ends_at, "participants", a->participants,
-			      "urgent", a->urgent, "tenants", n, "by", by);
-	char *detail = json_heap_text(o, JSON_COMPACT);
-	json_decref(o);
-	if (rc == 1 && (!detail || security_event(d, 0, 0, "announcement_created", "", detail, now) != 0))
+	if (rc == 1 && security_event_json(d, 0, 0, "announcement_created",
+					   json_pack("{s:s, s:s, s:I, s:I, s:b, s:b, s:i, s:s}", "id", a->public_id, "kind",
+						     a->kind, "starts_at", (json_int_t)a->starts_at, "ends_at",
+						     (json_int_t)a->ends_at, "participants", a->participants, "urgent",
+						     a->urgent, "tenants", n, "by", by),
+					   now) != 0)
 		rc = -1;
-	free(detail);
 	if (rc == 1 && db_commit(d) == 0)
 		return 1;
 	db_rollback(d);
@@ -105,12 +103,9 @@ int announce_close(db *d, const char *public_id, const char *by, int64_t now)
 		return -1;
 	int rc = db_exec(d, "UPDATE announcements SET closed_at = $1 WHERE public_id = $2 AND closed_at IS NULL AND ends_at > $1",
 			 "it", now, public_id) == DB_DONE ? (int)db_changes(d) : -1;
-	json_t *o = json_pack("{s:s, s:s}", "id", public_id, "by", by);
-	char *detail = json_heap_text(o, JSON_COMPACT);
-	json_decref(o);
-	if (rc == 1 && (!detail || security_event(d, 0, 0, "announcement_closed", "", detail, now) != 0))
+	if (rc == 1 && security_event_json(d, 0, 0, "announcement_closed", json_pack("{s:s, s:s}", "id", public_id, "by", by),
+					   now) != 0)
 		rc = -1;
-	free(detail);
 	if (rc == 1 && db_commit(d) == 0)
 		return 1;
 	db_rollback(d);

@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "core/account.h"
-#include "lib/jsonmem.h"
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static struct maintenance cached;
@@ -19,18 +18,16 @@ static _Atomic int cached_active; /* so that requests take no lock while it is o
 
 int maintenance_set(db *d, const struct maintenance *m, int64_t now)
 {
-	json_t *o = json_pack("{s:b, s:I, s:s, s:s}", "active", m->active, "until", (json_int_t)m->until, "message_ja",
-			      m->ja, "message_en", m->en);
-	char *detail = json_heap_text(o, JSON_COMPACT);
-	json_decref(o);
 	int rc = -1;
-	if (detail && db_begin(d) == 0) {
+	if (db_begin(d) == 0) {
 		rc = db_exec(d, "INSERT INTO maintenance(id, active, until, message_ja, message_en, set_at)"
 				" VALUES (1, $1, $2, $3, $4, $5) ON CONFLICT (id) DO UPDATE SET active = $1, until = $2,"
 				" message_ja = $3, message_en = $4, set_at = $5",
 			     "iitti", (int64_t)m->active, m->until, m->ja, m->en, now) == DB_DONE &&
-				     security_event(d, 0, 0, m->active ? "maintenance_on" : "maintenance_off", "", detail,
-						    now) == 0
+				     security_event_json(d, 0, 0, m->active ? "maintenance_on" : "maintenance_off",
+							 json_pack("{s:b, s:I, s:s, s:s}", "active", m->active, "until",
+								   (json_int_t)m->until, "message_ja", m->ja, "message_en", m->en),
+							 now) == 0
 			     ? 0
 			     : -1;
 		if (rc == 0 && db_commit(d) != 0)
@@ -38,7 +35,6 @@ int maintenance_set(db *d, const struct maintenance *m, int64_t now)
 		else if (rc != 0)
 			db_rollback(d);
 	}
-	free(detail);
 	return rc;
 }
 

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 
 #include "core/account.h"
-#include "lib/jsonmem.h"
 #include "lib/timeutil.h"
 
 int tenant_list(db *d, FILE *out)
@@ -52,12 +51,7 @@ int tenant_list(db *d, FILE *out)
 /* The security event for an operator's action on a tenant. */
 static int record(db *d, int64_t tenant_id, const char *kind, const char *by, const char *reason, int64_t now)
 {
-	json_t *o = json_pack("{s:s, s:s?}", "by", by, "reason", reason);
-	char *detail = json_heap_text(o, JSON_COMPACT);
-	json_decref(o);
-	int rc = detail ? security_event(d, tenant_id, 0, kind, "", detail, now) : -1;
-	free(detail);
-	return rc;
+	return security_event_json(d, tenant_id, 0, kind, json_pack("{s:s, s:s?}", "by", by, "reason", reason), now);
 }
 
 int64_t tenant_create(db *d, const char *slug, const char *name, const char *by, int64_t now)
@@ -117,19 +111,17 @@ int tenant_set_quota(db *d, const char *slug, int64_t rallies, int64_t participa
 	if (db_begin(d) != 0)
 		return -1;
 	int64_t id = db_int1(d, 0, "SELECT id FROM tenants WHERE slug = $1", "t", slug);
-	json_t *o = json_pack("{s:s, s:I, s:I, s:I}", "by", by, "rallies", (json_int_t)rallies, "participants_per_rally",
-			      (json_int_t)participants, "storage_bytes", (json_int_t)storage_bytes);
-	char *detail = json_heap_text(o, JSON_COMPACT);
-	json_decref(o);
 	int rc = id ? 1 : 0;
-	if (id && (!detail ||
-		   db_exec(d, "UPDATE tenants SET quota_rallies = CASE WHEN $1 < 0 THEN quota_rallies ELSE $1 END,"
+	if (id && (db_exec(d, "UPDATE tenants SET quota_rallies = CASE WHEN $1 < 0 THEN quota_rallies ELSE $1 END,"
 			      " quota_participants = CASE WHEN $2 < 0 THEN quota_participants ELSE $2 END,"
 			      " quota_storage_bytes = CASE WHEN $3 < 0 THEN quota_storage_bytes ELSE $3 END WHERE id = $4",
 			   "iiii", rallies, participants, storage_bytes, id) != DB_DONE ||
-		   security_event(d, id, 0, "tenant_quota", "", detail, now) != 0))
+		   security_event_json(d, id, 0, "tenant_quota",
+				       json_pack("{s:s, s:I, s:I, s:I}", "by", by, "rallies", (json_int_t)rallies,
+						 "participants_per_rally", (json_int_t)participants, "storage_bytes",
+						 (json_int_t)storage_bytes),
+				       now) != 0))
 		rc = -1;
-	free(detail);
 	if (rc == 1 && db_commit(d) == 0)
 		return 1;
 	db_rollback(d);

@@ -7,8 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "core/audit.h"
-#include "lib/jsonmem.h"
+#include "core/account.h"
 #include "lib/metrics.h"
 
 #define MINUTES (60000LL)
@@ -53,14 +52,11 @@ int throttle_allowed(db *d, const struct throttle_rule *rule, const char *who, i
  * for monitoring to page someone. 0 or -1. */
 static int raise_alert(db *d, const struct throttle_rule *rule, const char *who, int64_t failures, int64_t now)
 {
-	char *detail = NULL;
-	json_t *o = json_pack("{s:s, s:s, s:I, s:I}", "rule", rule->prefix, "key", who ? who : "", "failures",
-			      (json_int_t)failures, "window_s", (json_int_t)(rule->window_ms / 1000));
-	if (o)
-		detail = json_heap_text(o, JSON_COMPACT | JSON_ENSURE_ASCII);
-	json_decref(o);
-	int rc = detail ? audit_append(d, 0, 0, "security_alert", NULL, detail, now) : -1;
-	free(detail);
+	int rc = security_event_json(d, 0, 0, "security_alert",
+				     json_pack("{s:s, s:s, s:I, s:I}", "rule", rule->prefix, "key", who ? who : "",
+					       "failures", (json_int_t)failures, "window_s",
+					       (json_int_t)(rule->window_ms / 1000)),
+				     now);
 	if (rc == 0)
 		metric_add(M_SECURITY_ALERTS, 1);
 	return rc;
