@@ -113,6 +113,12 @@ test('a flood of logins is bounded: past the argon2id queue they get 503 with Re
   try {
     const c = own.client();
     const t = await c.csrfFrom('/console/login');
+    // How many argon2id checks this machine does in the queue's 5 s (an ASan
+    // build or a busy CI machine does fewer): the ones the flood can expect.
+    const t0 = Date.now();
+    await c.postForm('/console/login', { _csrf: t, login: 'timing', password: 'wrong password' });
+    const perLogin = Math.max(Date.now() - t0, 1);
+    const answerable = Math.min(64, Math.floor(5000 / perLogin));
     const flood = Array.from({ length: 150 }, (_, i) => c.postForm('/console/login',
       { _csrf: t, login: `flood-${i}`, password: `wrong password ${i}` },
       { headers: { 'X-Forwarded-For': `${i & 1 ? '198.51.100' : '203.0.113'}.${i >> 1}` } }));
@@ -124,7 +130,8 @@ test('a flood of logins is bounded: past the argon2id queue they get 503 with Re
     const busy = answers.filter((r) => r.status === 503);
     assert.ok(busy.length > 0, 'some wait in no queue');
     assert.ok(busy.every((r) => Number(r.headers['retry-after']) > 0));
-    assert.ok(statuses.filter((s) => s === 401).length >= 64, 'the queued ones are answered');
+    const answered = statuses.filter((s) => s === 401).length;
+    assert.ok(answered >= Math.floor(answerable * 0.75), `the queued ones are answered: ${answered} of ${answerable} (${perLogin} ms each)`);
   } finally {
     await own.stop();
   }
