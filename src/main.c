@@ -21,7 +21,6 @@
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
-#include <unistr.h>
 #include <unistring/version.h>
 #include <zstd.h>
 
@@ -187,32 +186,16 @@ static void print_demo_urls(const config *c, json_t *demo, const char *owner_pw)
 	fflush(stdout);
 }
 
-struct service_event {
-	const char *kind;
-	char detail[512]; /* JSON object text */
-};
-
-static int write_service_event(db *d, void *arg)
-{
-	const struct service_event *e = arg;
-	return security_event(d, 0, 0, e->kind, "", e->detail, time_now_ms()) == 0 ? 0 : DB_ERROR;
-}
-
 /* Record the service's own start or stop in the security event log (no
  * tenant, no account), so the log shows when the service was not running.
  * detail is a new JSON object (taken). A failure is reported, not fatal. */
 static void service_event(const char *kind, json_t *detail)
 {
-	struct service_event e = {kind, ""};
-	size_t n = json_dumpb(detail, e.detail, sizeof e.detail - 1, JSON_COMPACT);
-	json_decref(detail);
-	if (n == 0 || n >= sizeof e.detail)
-		strcpy(e.detail, "{}");
-	else
-		e.detail[n] = '\0';
 	db *d = db_open();
-	if (!d || db_write(d, write_service_event, &e) != 0)
-		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"cannot record %s in the security event log\"}\n", kind);
+	if (d)
+		security_event_write(d, kind, detail);
+	else
+		json_decref(detail);
 	db_close(d);
 }
 
@@ -694,8 +677,7 @@ static int cmd_maintenance(struct server *srv, int argc, char **argv)
 	}
 	const char *texts[2] = {ja ? ja : "", en ? en : ""};
 	for (int i = 0; i < 2; i++)
-		if (u8_check((const uint8_t *)texts[i], strlen(texts[i])) || !utf8_printable(texts[i]) ||
-		    utf8_chars(texts[i]) > MAINTENANCE_MESSAGE_MAX) {
+		if (!utf8_text(texts[i], 0, MAINTENANCE_MESSAGE_MAX)) {
 			fprintf(stderr, "stamprally: a message must be printable UTF-8 text of at most %d characters\n",
 				MAINTENANCE_MESSAGE_MAX);
 			return 2;
@@ -765,14 +747,12 @@ static int cmd_tenant(struct server *srv, int argc, char **argv)
 				"   (0: no limit)\n");
 		return 2;
 	}
-	if (create && (!rally_slug_valid(slug) || !login_valid(owner) || !*name || utf8_chars(name) > 200 ||
-		       u8_check((const uint8_t *)name, strlen(name)) || !utf8_printable(name))) {
+	if (create && (!rally_slug_valid(slug) || !login_valid(owner) || !utf8_text(name, 1, 200))) {
 		fprintf(stderr, "stamprally: the slug must be 1-64 of a-z 0-9 -, the name 1-200 printable characters, the "
 				"owner's login 3-64 of a-z 0-9 . _ @ -\n");
 		return 2;
 	}
-	if (suspend && (!*reason || utf8_chars(reason) > 500 || u8_check((const uint8_t *)reason, strlen(reason)) ||
-			!utf8_printable(reason))) {
+	if (suspend && !utf8_text(reason, 1, 500)) {
 		fprintf(stderr, "stamprally: the reason must be 1-500 printable characters\n");
 		return 2;
 	}

@@ -10,6 +10,8 @@
 #include "core/account.h"
 #include "core/audit.h"
 #include "lib/jsonmem.h"
+#include "lib/timeutil.h"
+#include "store/writer.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -321,6 +323,27 @@ int security_event(db *d, int64_t tenant_id, int64_t account_id, const char *kin
 		   int64_t now)
 {
 	return audit_append(d, tenant_id, account_id, kind, ip, detail, now);
+}
+
+struct service_event {
+	const char *kind;
+	json_t *detail;
+};
+
+static int write_service_event(db *d, void *arg)
+{
+	struct service_event *e = arg;
+	json_t *detail = e->detail;
+	e->detail = NULL; /* taken by the first try */
+	return security_event_json(d, 0, 0, e->kind, detail, time_now_ms()) == 0 ? 0 : DB_ERROR;
+}
+
+void security_event_write(db *d, const char *kind, json_t *detail)
+{
+	struct service_event e = {kind, detail};
+	if (!detail || db_write(d, write_service_event, &e) != 0)
+		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"cannot record %s in the security event log\"}\n", kind);
+	json_decref(e.detail);
 }
 
 int security_event_json(db *d, int64_t tenant_id, int64_t account_id, const char *kind, json_t *detail, int64_t now)

@@ -108,5 +108,10 @@ int security_event(db *d, int64_t tenant_id, int64_t account_id, const char *kin
 /* The same with detail as a JSON object (taken; NULL is an error) and no
  * address: the operator's and the service's own events. 0 or -1. */
 int security_event_json(db *d, int64_t tenant_id, int64_t account_id, const char *kind, json_t *detail, int64_t now);
+/* Record the service's own event kind (no tenant, no account) with detail
+ * (a JSON object, taken) in a committed write of its own, through d (on
+ * the group-commit writer when it runs; d not in a transaction). A failure
+ * is logged, not fatal. */
+void security_event_write(db *d, const char *kind, json_t *detail);
 
 #endif

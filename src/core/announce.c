@@ -8,7 +8,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistr.h>
 
 #include "core/account.h"
 #include "lib/timeutil.h"
@@ -25,14 +24,6 @@ static _Atomic int any; /* pages take no lock while there is nothing to show */
 
 static const char *const KINDS[] = {"maintenance", "incident", "change", "end_of_service"};
 
-/* Printable UTF-8 of 1..max characters (or empty when may_be_empty). */
-static int text_ok(const char *s, int may_be_empty)
-{
-	size_t n = strlen(s);
-	return (n || may_be_empty) && !u8_check((const uint8_t *)s, n) && utf8_printable(s) &&
-	       utf8_chars(s) <= ANNOUNCE_TEXT_MAX;
-}
-
 /* Why a is not acceptable at now, into err; 0 when it is. */
 static int check(const struct announcement *a, int64_t now, char *err, size_t errsz)
 {
@@ -45,7 +36,7 @@ static int check(const struct announcement *a, int64_t now, char *err, size_t er
 		snprintf(err, errsz, "the announcement must end after it starts");
 	else if (a->ends_at <= now)
 		snprintf(err, errsz, "the announcement has already ended");
-	else if (!text_ok(a->ja, 0) || !text_ok(a->en, 1))
+	else if (!utf8_text(a->ja, 1, ANNOUNCE_TEXT_MAX) || !utf8_text(a->en, 0, ANNOUNCE_TEXT_MAX))
 		snprintf(err, errsz, "the Japanese text is required; each text is printable, at most %d characters",
 			 ANNOUNCE_TEXT_MAX);
 	else if (strcmp(a->kind, "maintenance") == 0 && !a->urgent && a->starts_at < now + ANNOUNCE_NOTICE_DAYS * DAY_MS)

@@ -40,7 +40,8 @@ int announce_list(db *d, FILE *out);
 /* Reload this process's copy (the jobs thread, every second). */
 void announce_refresh(db *d, int64_t now);
 /* Call fn for each announcement current at now for tenant_id (0: none
- * known) — participant pages only those for participants. */
+ * known) — participant pages only those for participants. Takes no lock
+ * while there are none at all: every page asks. */
 void announce_current(int64_t now, int64_t tenant_id, int participants,
 		      void (*fn)(const struct announcement *a, void *ud), void *ud);
 /* Call fn for each one that has not ended (current or upcoming), in start

@@ -146,7 +146,7 @@ int64_t audit_backfill(db *d)
 {
 	/* Only records from before the chain: once a checkpoint is signed, a
 	 * record without a hash was tampered with and stays for verify to name. */
-	if (db_int1(d, 0, "SELECT count(*) FROM security_events WHERE hash IS NULL", NULL) == 0 ||
+	if (db_int1(d, 0, "SELECT count(*) FROM (SELECT 1 FROM security_events WHERE hash IS NULL LIMIT 1)", NULL) == 0 ||
 	    db_int1(d, 0, "SELECT count(*) FROM audit_checkpoints", NULL) > 0)
 		return 0;
 	if (db_begin(d) != 0)

@@ -12,8 +12,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-/* fsync the directory holding path, so a new or renamed entry survives a crash. */
-static void sync_dir(const char *path)
+void keyfile_sync_dir(const char *path)
 {
 	char dir[4200];
 	snprintf(dir, sizeof dir, "%s", path);
@@ -38,7 +37,7 @@ int keyfile_load(const char *path, unsigned char key[32], int create)
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd >= 0 && write(fd, k, sizeof k) == (ssize_t)sizeof k && fsync(fd) == 0) {
 			close(fd);
-			sync_dir(path);
+			keyfile_sync_dir(path);
 			fd = open(path, O_RDONLY | O_CLOEXEC);
 		}
 		sodium_memzero(k, sizeof k);
@@ -70,6 +69,6 @@ int keyfile_replace(const char *from, const char *to)
 {
 	if (rename(from, to) != 0)
 		return -1;
-	sync_dir(to);
+	keyfile_sync_dir(to);
 	return 0;
 }

@@ -13,6 +13,9 @@ int keyfile_exists(const char *path);
 /* Take the data directory's lock: shared (a server) or exclusive and
  * without waiting (a key rotation). The descriptor, held until exit, or -1. */
 int keyfile_lock(const char *data_dir, int exclusive);
+/* fsync the directory holding path, so a new, renamed or deleted entry
+ * survives a crash (path "DIR/." syncs DIR itself). */
+void keyfile_sync_dir(const char *path);
 /* Replace to with from atomically and sync the directory. 0 or -1. */
 int keyfile_replace(const char *from, const char *to);
 

@@ -4,6 +4,7 @@
 #include "utf8.h"
 
 #include <string.h>
+#include <unistr.h>
 
 size_t utf8_len(const char *s)
 {
@@ -73,4 +74,12 @@ size_t utf8_trim(char *s)
 		s[n] = '\0';
 	}
 	return n;
+}
+
+int utf8_text(const char *s, size_t min_chars, size_t max_chars)
+{
+	if (!s || u8_check((const uint8_t *)s, strlen(s)) || !utf8_printable(s))
+		return 0;
+	size_t n = utf8_chars(s);
+	return n >= min_chars && n <= max_chars;
 }

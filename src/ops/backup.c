@@ -71,20 +71,6 @@ static void say(const char *level, const char *fmt, ...)
 	json_decref(o);
 }
 
-static void sync_dir_of(const char *path)
-{
-	char dir[PATHSZ];
-	snprintf(dir, sizeof dir, "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (slash)
-		*slash = '\0';
-	int fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
 /* Write text to path atomically: a temp file, synced, renamed, directory
  * synced. 0 or -1. */
 static int write_atomic(const char *path, const char *text)
@@ -97,7 +83,7 @@ static int write_atomic(const char *path, const char *text)
 	if (fd >= 0 && close(fd) != 0)
 		ok = 0;
 	if (ok && rename(tmp, path) == 0) {
-		sync_dir_of(path);
+		keyfile_sync_dir(path);
 		return 0;
 	}
 	unlink(tmp);
@@ -475,7 +461,9 @@ static void prune_generations(const config *c)
 		unlink(man);
 	}
 	free_list(v, n);
-	sync_dir_of(c->backup_dir);
+	char dot[PATHSZ];
+	snprintf(dot, sizeof dot, "%.4000s/.", c->backup_dir);
+	keyfile_sync_dir(dot); /* the deletions themselves */
 }
 
 /* Run backup.copy_command with the file as $1 (and its manifest as $2);
@@ -527,27 +515,6 @@ static int run_copy(const config *c, const char *file, const char *man, char *er
 	return -1;
 }
 
-struct event {
-	const char *kind;
-	char *detail;
-};
-
-static int write_event(db *d, void *arg)
-{
-	const struct event *e = arg;
-	return security_event(d, 0, 0, e->kind, "", e->detail, time_now_ms()) == 0 ? 0 : DB_ERROR;
-}
-
-/* Record kind with detail (a JSON object, taken) in the security event log. */
-static void record(db *d, const char *kind, json_t *detail)
-{
-	struct event e = {kind, detail ? json_heap_text(detail, JSON_COMPACT) : NULL};
-	json_decref(detail);
-	if (!e.detail || db_write(d, write_event, &e) != 0)
-		say("error", "cannot record %s in the security event log", kind);
-	free(e.detail);
-}
-
 /* The steps of backup_run up to a verified file in place. 0 or -1 (err). */
 static int make_backup(const config *c, db *d, const unsigned char dkey[32], struct made *m, char *err, size_t errsz)
 {
@@ -580,7 +547,7 @@ static int make_backup(const config *c, db *d, const unsigned char dkey[32], str
 	unlink_db(m->snap);
 	unlink(m->tmp);
 	if (rc == 0)
-		sync_dir_of(m->file);
+		keyfile_sync_dir(m->file);
 	return rc;
 }
 
@@ -609,19 +576,19 @@ int backup_run(const config *c, db *d, const unsigned char data_key[32], int64_t
 	if (rc != 0) {
 		metric_add(M_BACKUP_FAILURES, 1);
 		say("error", "backup failed: %s; earlier backups are untouched", err);
-		record(d, "backup_failed", json_pack("{s:s}", "error", err));
+		security_event_write(d, "backup_failed", json_pack("{s:s}", "error", err));
 		json_decref(m.tables);
 		return -1;
 	}
 	say("info", "backup done: %s (%lld bytes, %.1f s)", m.file, m.size, (double)(time_mono_us() - t0) / 1e6);
-	record(d, "backup_done", json_pack("{s:s, s:I, s:s, s:i}", "file", m.name, "size", (json_int_t)m.size, "key_id",
+	security_event_write(d, "backup_done", json_pack("{s:s, s:I, s:s, s:i}", "file", m.name, "size", (json_int_t)m.size, "key_id",
 					   m.key_hex, "schema_version", m.schema));
 	json_decref(m.tables);
 	prune_generations(c);
 	if (c->backup_copy[0] && run_copy(c, m.file, man, err, sizeof err) != 0) {
 		metric_add(M_COPY_FAILURES, 1);
 		say("error", "%s (the backup itself is good: %s)", err, m.file);
-		record(d, "backup_copy_failed", json_pack("{s:s, s:s}", "file", m.name, "error", err));
+		security_event_write(d, "backup_copy_failed", json_pack("{s:s, s:s}", "file", m.name, "error", err));
 	}
 	if (path)
 		snprintf(path, pathsz, "%s", m.file);
@@ -811,7 +778,7 @@ static int put_in_place(const config *c, const char *dir, char *err, size_t errs
 			snprintf(err, errsz, "cannot move %.200s to %.200s: %s", from, member_path(c, (enum member)k), strerror(errno));
 			return -1;
 		}
-		sync_dir_of(member_path(c, (enum member)k));
+		keyfile_sync_dir(member_path(c, (enum member)k));
 	}
 	return 0;
 }
@@ -869,6 +836,6 @@ void backup_record_restore(const config *c, db *d)
 	if (!o)
 		return;
 	json_object_del(o, "tables");
-	record(d, "backup_restored", o);
+	security_event_write(d, "backup_restored", o);
 	unlink(pending);
 }

@@ -22,29 +22,6 @@
 
 #define DAY_MS 86400000LL
 
-struct event {
-	const char *kind;
-	json_t *detail;
-};
-
-static int write_event(db *d, void *arg)
-{
-	const struct event *e = arg;
-	char *s = json_heap_text(e->detail, JSON_COMPACT);
-	int rc = s && security_event(d, 0, 0, e->kind, "", s, time_now_ms()) == 0 ? 0 : DB_ERROR;
-	free(s);
-	return rc;
-}
-
-/* Record kind with detail (a JSON object, taken). */
-static void record(db *d, const char *kind, json_t *detail)
-{
-	struct event e = {kind, detail};
-	if (!detail || db_write(d, write_event, &e) != 0)
-		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"cannot record %s\"}\n", kind);
-	json_decref(detail);
-}
-
 /* ---- personal data of ended rallies ---- */
 
 struct clear {
@@ -205,7 +182,7 @@ int retention_run(const config *c, db *d, int64_t now, struct retention_result *
 	if (maintain_logs(c, now, res) != 0)
 		rc = -1, fprintf(stderr, "{\"level\":\"error\",\"msg\":\"retention: cannot compress or delete access logs\"}\n");
 	if (res->events_pruned || res->logs_deleted)
-		record(d, "retention_run",
+		security_event_write(d, "retention_run",
 		       json_pack("{s:I, s:I, s:I, s:I, s:i, s:i}", "events_pruned", (json_int_t)res->events_pruned,
 				 "logs_deleted", (json_int_t)res->logs_deleted, "rallies_cleared",
 				 (json_int_t)res->rallies_cleared, "participants_cleared", (json_int_t)res->participants_cleared,

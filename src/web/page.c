@@ -131,6 +131,8 @@ static void add_banner(const struct announcement *a, void *ud)
 {
 	struct banners *b = ud;
 	const char *text = b->r->lang == LANG_EN && a->en[0] ? a->en : a->ja;
+	if (!b->list)
+		b->list = json_array();
 	json_array_append_new(b->list, json_pack("{s:s, s:s, s:s}", "kind", a->kind, "label",
 						 web_text(b->r, arena_printf(&b->r->a, "announce.kind.%s", a->kind)), "text",
 						 arena_strdup(&b->r->a, text)));
@@ -141,12 +143,10 @@ static void add_banner(const struct announcement *a, void *ud)
  * for participants too. */
 static void add_announcements(req *r, json_t *view)
 {
-	struct banners b = {r, json_array()};
+	struct banners b = {r, NULL}; /* made on the first banner: most pages have none */
 	announce_current(time_now_ms(), r->tenant_id, r->staff == NULL, add_banner, &b);
-	if (json_array_size(b.list))
+	if (b.list)
 		json_object_set_new(view, "announcements", b.list);
-	else
-		json_decref(b.list);
 }
 
 void page_render_as(req *r, int status, const char *name, const char *content_type, json_t *view)
@@ -203,10 +203,10 @@ void web_error(req *r, int status, const char *code, const char *key, json_t *va
 		json_respond(r, status, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", buf_str(&msg)));
 	} else {
 		json_t *view = json_pack("{s:i, s:s, s:s}", "status", status, "code", code, "message", buf_str(&msg));
-		if (vars && json_object_get(vars, "back"))
-			json_object_set(view, "back", json_object_get(vars, "back"));
-		if (strcmp(code, "maintenance") == 0) /* every other page answers the same: no button */
-			json_object_set_new(view, "no_button", json_true());
+		static const char *const passed[] = {"back", "no_button"}; /* vars the page uses besides the text */
+		for (size_t i = 0; vars && i < sizeof passed / sizeof passed[0]; i++)
+			if (json_object_get(vars, passed[i]))
+				json_object_set(view, passed[i], json_object_get(vars, passed[i]));
 		page_render(r, status, "error", view);
 	}
 	json_decref(vars);

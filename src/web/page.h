@@ -22,7 +22,8 @@ void page_render_as(req *r, int status, const char *name, const char *content_ty
 void json_respond(req *r, int status, json_t *body);
 /* Answer with an error. code is a stable machine-readable code; key is the
  * catalog key of the message, whose {placeholders} come from vars (may be
- * NULL; ownership taken). JSON for API routes, an HTML page otherwise. */
+ * NULL; ownership taken). JSON for API routes, an HTML page otherwise; the
+ * page also takes vars "back" (the button's link) and "no_button". */
 void web_error(req *r, int status, const char *code, const char *key, json_t *vars);
 /* The one 503 of a request whose database failed (the dispatcher's, see
  * routes.c: fail_centrally; handlers just return). */

@@ -313,8 +313,9 @@ static int in_maintenance(req *r)
 	char when[40] = "";
 	if (m.until)
 		time_format_jst(m.until, "%Y-%m-%d %H:%M", when, sizeof when);
+	/* no button: every other page answers the same */
 	web_error(r, 503, "maintenance", m.until ? "error.maintenance_until" : "error.maintenance",
-		  json_pack("{s:s, s:s}", "until", when, "message", arena_strdup(&r->a, msg)));
+		  json_pack("{s:s, s:s, s:b}", "until", when, "message", arena_strdup(&r->a, msg), "no_button", 1));
 	return 1;
 }
 

@@ -6,7 +6,7 @@
 // during maintenance mode; closing one takes its banner away.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { request, startServer } from './helpers.mjs';
+import { eventually, request, startServer } from './helpers.mjs';
 
 let srv;
 let a;
@@ -14,13 +14,6 @@ let b;
 const iso = (ms) => new Date(ms + 9 * 3600e3).toISOString().slice(0, 16) + '+09:00';
 const DAY = 86400e3;
 const announce = (...args) => srv.cli(['announce', ...args]);
-async function eventually(fn, what) {
-  for (let i = 0; i < 60; i++) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(what);
-}
 
 before(async () => {
   srv = await startServer({ env: { STAMPRALLY_BACKUP_TIME: 'off' } });

@@ -38,6 +38,16 @@ export function importRally(dir, doc, env = {}) {
   return JSON.parse(r.stdout);
 }
 
+/** Wait until fn() gives something truthy (every 50 ms, up to tries times);
+ * fails with what (a string, or a function giving one) otherwise. */
+export async function eventually(fn, what, tries = 60) {
+  for (let i = 0; i < tries; i++) {
+    if (await fn()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`never happened: ${typeof what === 'function' ? what() : what}`);
+}
+
 /** An ISO 8601 time in JST, offset ms from now. */
 export function jst(offsetMs) {
   const d = new Date(Date.now() + offsetMs + 9 * 3600e3);

@@ -5,7 +5,7 @@
 // at its announced end; bad input is refused.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { cli, request, startServer } from './helpers.mjs';
+import { cli, eventually, request, startServer } from './helpers.mjs';
 
 let a;
 let b;
@@ -22,12 +22,9 @@ const maint = (...args) => cli(['maintenance', ...args, '--data', a.data]);
 /** Wait until GET path on srv answers status (the servers refresh every second). */
 async function until(srv, path, status) {
   let r;
-  for (let i = 0; i < 60; i++) {
-    r = await request(srv.base, 'GET', path);
-    if (r.status === status) return r;
-    await new Promise((res) => setTimeout(res, 50));
-  }
-  assert.fail(`${path} stayed ${r.status}, not ${status}`);
+  await eventually(async () => (r = await request(srv.base, 'GET', path)).status === status,
+    () => `${path} stayed ${r.status}, not ${status}`);
+  return r;
 }
 
 describe('maintenance mode', () => {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
-import { BIN, freePort, importRally, request, ROOT } from './helpers.mjs';
+import { BIN, eventually, freePort, importRally, request, ROOT } from './helpers.mjs';
 
 const hasAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
 
@@ -43,13 +43,7 @@ describe('systemd', () => {
     let stderr = '';
     sup.stdout.on('data', (d) => lines.push(...d.toString().split('\n').filter(Boolean)));
     sup.stderr.on('data', (d) => { stderr += d; });
-    const seen = async (pred, what) => {
-      for (let i = 0; i < 200; i++) {
-        if (pred()) return;
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      assert.fail(`never saw ${what}: ${lines.join(' | ')}\n${stderr.slice(-2000)}`);
-    };
+    const seen = (pred, what) => eventually(pred, () => `${what}: ${lines.join(' | ')}\n${stderr.slice(-2000)}`, 100);
     try {
       await seen(() => lines.includes('READY=1'), 'READY=1');
       await seen(() => lines.filter((l) => l === 'WATCHDOG=1').length >= 2, 'two watchdog pings');

@@ -7,6 +7,9 @@
 -- hashes from audit_backfill at the next start.
 ALTER TABLE security_events ADD COLUMN hash BLOB;
 CREATE INDEX security_events_kind ON security_events(kind, at);
+-- Every command looks for records still without a hash at start: with
+-- this (nearly always empty) index that is one probe, not a scan.
+CREATE INDEX security_events_unhashed ON security_events(id) WHERE hash IS NULL;
 
 -- A signed statement "the chain's record upto has this hash" (kind 'head'),
 -- or "records up to upto were pruned; the last had this hash" (kind
