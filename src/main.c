@@ -33,6 +33,8 @@
 #include "core/rally.h"
 #include "core/rekey.h"
 #include "core/tenant.h"
+#include "core/certificate.h"
+#include "ops/erasure.h"
 #include "http/server.h"
 #include "lib/accesslog.h"
 #include "lib/assets.h"
@@ -718,11 +720,125 @@ static const char *command_actor(int argc, char **argv, char *out, size_t n)
 	return out;
 }
 
+/* stamprally tenant purge SLUG --reason TEXT --confirm SLUG [--by WHO] [--out FILE]: erase the
+ * tenant for good (ops/erasure.h) and print its signed certificate. */
+static int cmd_purge(struct server *srv, int argc, char **argv)
+{
+	const config *c = &srv->cfg;
+	const char *slug = argc > 1 ? argv[1] : NULL, *reason = flag_value(argc, argv, "--reason"),
+		   *confirm = flag_value(argc, argv, "--confirm"), *outfile = flag_value(argc, argv, "--out");
+	if (!slug || !reason || !confirm) {
+		fprintf(stderr, "usage: stamprally tenant purge SLUG --reason TEXT --confirm SLUG [--by WHO] [--out FILE]\n"
+				"  deletes every row of the tenant, scrubs every backup, and prints the signed erasure certificate\n");
+		return 2;
+	}
+	if (strcmp(slug, confirm) != 0 || !utf8_text(reason, 1, 500)) {
+		fprintf(stderr, "stamprally: %s\n", strcmp(slug, confirm) != 0 ? "--confirm must repeat the tenant's slug"
+									   : "the reason must be 1-500 printable characters");
+		return 2;
+	}
+	db *d = open_store(c, NULL, 0);
+	if (!d)
+		return 1;
+	/* with the directory to itself, the database is rebuilt (VACUUM) too */
+	int offline = keyfile_lock(c->data_dir, 1) >= 0;
+	char by[160], err[300] = "", *text = NULL;
+	command_actor(argc, argv, by, sizeof by);
+	int rc = erasure_run(c, d, slug, reason, by, offline, &text, err, sizeof err);
+	db_close(d);
+	if (rc == 0)
+		fprintf(stderr, "stamprally: no tenant '%s'\n", slug);
+	else if (rc < 0)
+		fprintf(stderr, "stamprally: %s\n", err);
+	FILE *out = text && outfile ? fopen(outfile, "we") : NULL;
+	if (text)
+		fputs(text, out ? out : stdout);
+	if (out && fclose(out) != 0)
+		rc = -1;
+	if (rc > 0 && err[0])
+		fprintf(stderr, "stamprally: %s\n", err);
+	free(text);
+	return rc > 0 ? 0 : 1;
+}
+
+/* stamprally certificate verify FILE [--pubkey KEY] | pubkey | list | show ID */
+static int cmd_certificate(struct server *srv, int argc, char **argv)
+{
+	const config *c = &srv->cfg;
+	const char *sub = argc > 0 ? argv[0] : "", *arg = argc > 1 ? argv[1] : NULL, *pub = flag_value(argc, argv, "--pubkey");
+	unsigned char pk[32];
+	size_t n = 0;
+	if (!(strcmp(sub, "verify") == 0 && arg) && strcmp(sub, "pubkey") && strcmp(sub, "list") &&
+	    !(strcmp(sub, "show") == 0 && arg)) {
+		fprintf(stderr, "usage: stamprally certificate verify FILE [--pubkey BASE64] | pubkey | list | show ID\n");
+		return 2;
+	}
+	if (pub && (sodium_base642bin(pk, sizeof pk, pub, strlen(pub), NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+		    n != sizeof pk)) {
+		fprintf(stderr, "stamprally: --pubkey must be the 32-byte key in base64, as `stamprally certificate pubkey` prints it\n");
+		return 2;
+	}
+	if (!pub && (strcmp(sub, "verify") == 0 || strcmp(sub, "pubkey") == 0) &&
+	    audit_init(c->audit_key_file, c->audit_file, 0) != 0) {
+		fprintf(stderr, "stamprally: the service's signing key %s is missing: give --pubkey\n", c->audit_key_file);
+		return 1;
+	}
+	if (strcmp(sub, "pubkey") == 0) {
+		char b64[64];
+		audit_pubkey(b64, sizeof b64);
+		printf("%s\n", b64);
+		return 0;
+	}
+	if (strcmp(sub, "verify") == 0) {
+		FILE *f = fopen(arg, "re");
+		char *text = NULL, why[300];
+		size_t len = 0;
+		FILE *mem = f ? open_memstream(&text, &len) : NULL;
+		for (int ch; mem && len < 1 << 20 && (ch = fgetc(f)) != EOF;)
+			fputc(ch, mem);
+		if (mem)
+			fclose(mem);
+		if (f)
+			fclose(f);
+		json_t *body = NULL;
+		int rc = text ? certificate_verify(text, len, pub ? pk : NULL, &body, why, sizeof why) : -1;
+		if (rc == 0)
+			printf("good: erasure certificate %s for tenant %s, issued %s\n",
+			       json_string_value(json_object_get(body, "id")),
+			       json_string_value(json_object_get(json_object_get(body, "tenant"), "slug")),
+			       json_string_value(json_object_get(body, "issued_at")));
+		else
+			fprintf(stderr, "stamprally: %s: %s\n", arg, text ? why : "cannot read it");
+		json_decref(body);
+		free(text);
+		return rc == 0 ? 0 : 3;
+	}
+	db *d = open_store(c, NULL, OPEN_NO_NEW_KEYS);
+	if (!d)
+		return 1;
+	int rc = 0;
+	if (strcmp(sub, "list") == 0) {
+		rc = erasure_list(d, stdout) == 0 ? 0 : 1;
+	} else {
+		char *doc = erasure_document(d, arg);
+		if (doc)
+			fputs(doc, stdout);
+		else
+			fprintf(stderr, "stamprally: no certificate '%s'\n", arg);
+		rc = doc ? 0 : 1;
+		free(doc);
+	}
+	db_close(d);
+	return rc;
+}
+
 /* stamprally tenant list | create SLUG --name NAME --owner LOGIN | suspend SLUG --reason TEXT | resume SLUG
  * | quota SLUG [--rallies N] [--participants N] [--storage-mb N] */
 static int cmd_tenant(struct server *srv, int argc, char **argv)
 {
 	const char *sub = argc > 0 ? argv[0] : "", *slug = argc > 1 ? argv[1] : NULL;
+	if (strcmp(sub, "purge") == 0)
+		return cmd_purge(srv, argc, argv);
 	const char *name = flag_value(argc, argv, "--name"), *owner = flag_value(argc, argv, "--owner"),
 		   *reason = flag_value(argc, argv, "--reason");
 	int list = strcmp(sub, "list") == 0, create = strcmp(sub, "create") == 0, suspend = strcmp(sub, "suspend") == 0,
@@ -744,7 +860,8 @@ static int cmd_tenant(struct server *srv, int argc, char **argv)
 				"       stamprally tenant suspend SLUG --reason TEXT [--by WHO]\n"
 				"       stamprally tenant resume SLUG [--by WHO]\n"
 				"       stamprally tenant quota SLUG [--rallies N] [--participants N] [--storage-mb N] [--by WHO]"
-				"   (0: no limit)\n");
+				"   (0: no limit)\n"
+				"       stamprally tenant purge SLUG --reason TEXT --confirm SLUG [--by WHO] [--out FILE]\n");
 		return 2;
 	}
 	if (create && (!rally_slug_valid(slug) || !login_valid(owner) || !utf8_text(name, 1, 200))) {
@@ -950,8 +1067,10 @@ static const struct cmd cmds[] = {
 	{"retention", cmd_retention, "retention run [--now ISO-TIME] [--config FILE] [--data DIR]",
 	 "Purge what is past its retention period now (or as of --now): security events, access logs, personal data."},
 	{"tenant", cmd_tenant, "tenant list | create SLUG --name NAME --owner LOGIN | suspend SLUG --reason TEXT | resume SLUG | "
-	 "quota SLUG [--rallies N] [--participants N] [--storage-mb N] [--by WHO]",
-	 "The operator's tenants: list with usage, create with a first owner (password printed once), suspend (read-only, participants see a notice), resume, quotas."},
+	 "quota SLUG [--rallies N] [--participants N] [--storage-mb N] | purge SLUG --reason TEXT --confirm SLUG [--by WHO]",
+	 "The operator's tenants: list with usage, create with a first owner (password printed once), suspend (read-only, participants see a notice), resume, quotas, purge for good with a signed erasure certificate."},
+	{"certificate", cmd_certificate, "certificate verify FILE [--pubkey KEY] | pubkey | list | show ID",
+	 "Erasure certificates: check one offline, print the service's public key, list those issued, print one."},
 	{"announce", cmd_announce, "announce create --kind K --from T --to T --ja TEXT [--en TEXT] [--participants] [--urgent] [--tenant SLUG ...] | list | close ID",
 	 "Announcements: a banner on the console (and participant pages) while current, and on /status; maintenance at least 7 days ahead."},
 	{"maintenance", cmd_maintenance, "maintenance on [--until ISO-TIME] [--message-ja TEXT] [--message-en TEXT] | off | status",

@@ -17,6 +17,8 @@
 #include "store/writer.h"
 
 #define HASH_LEN 32
+/* What an erased record keeps of its detail (its address is emptied). */
+#define ERASED_DETAIL "{\"erased\":true}"
 
 static unsigned char sign_pk[crypto_sign_PUBLICKEYBYTES];
 static unsigned char sign_sk[crypto_sign_SECRETKEYBYTES];
@@ -48,6 +50,20 @@ void audit_pubkey(char *out, size_t n)
 		return;
 	}
 	sodium_bin2base64(out, n, sign_pk, sizeof sign_pk, sodium_base64_VARIANT_ORIGINAL);
+}
+
+int audit_sign(const void *msg, size_t n, unsigned char sig[64])
+{
+	if (!have_key)
+		return -1;
+	return crypto_sign_detached(sig, NULL, msg, n, sign_sk);
+}
+
+int audit_sign_check(const void *msg, size_t n, const unsigned char sig[64], const unsigned char *pubkey)
+{
+	if (!pubkey && !have_key)
+		return -1;
+	return crypto_sign_verify_detached(sig, msg, n, pubkey ? pubkey : sign_pk) == 0 ? 0 : -1;
 }
 
 /* ---- the chain ---- */
@@ -180,7 +196,7 @@ int64_t audit_backfill(db *d)
 /* ---- checkpoints ---- */
 
 struct checkpoint {
-	char kind[8];          /* head | pruned */
+	char kind[8];          /* head | pruned | erased */
 	int64_t upto, at;
 	unsigned char hash[HASH_LEN];
 	unsigned char sig[crypto_sign_BYTES];
@@ -207,17 +223,28 @@ static int checkpoint_sign(struct checkpoint *c)
 	return crypto_sign_detached(c->sig, NULL, (const unsigned char *)msg, strlen(msg), sign_sk);
 }
 
-/* Append c as one JSON line to the checkpoint file and sync it. 0 or -1. */
-static int checkpoint_to_file(const struct checkpoint *c)
+/* c as one JSON line (with its newline) into line; its length. */
+static int checkpoint_line(const struct checkpoint *c, char *line, size_t n)
 {
 	char hash[HASH_LEN * 2 + 1], sig[crypto_sign_BYTES * 2 + 1];
 	sodium_bin2hex(hash, sizeof hash, c->hash, HASH_LEN);
 	sodium_bin2hex(sig, sizeof sig, c->sig, sizeof c->sig);
-	char line[512];
-	int n = snprintf(line, sizeof line, "{\"kind\":\"%s\",\"upto\":%lld,\"hash\":\"%s\",\"at\":%lld,\"sig\":\"%s\"}\n",
-			 c->kind, (long long)c->upto, hash, (long long)c->at, sig);
+	return snprintf(line, n, "{\"kind\":\"%s\",\"upto\":%lld,\"hash\":\"%s\",\"at\":%lld,\"sig\":\"%s\"}\n",
+			c->kind, (long long)c->upto, hash, (long long)c->at, sig);
+}
+
+/* Append the n checkpoints in v to the checkpoint file, one JSON line
+ * each, and sync it once. 0 or -1. */
+static int checkpoints_to_file(const struct checkpoint *v, size_t n)
+{
 	int fd = open(cp_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	int ok = fd >= 0 && write(fd, line, (size_t)n) == n && fsync(fd) == 0;
+	int ok = fd >= 0;
+	for (size_t i = 0; ok && i < n; i++) {
+		char line[512];
+		int len = checkpoint_line(&v[i], line, sizeof line);
+		ok = write(fd, line, (size_t)len) == len;
+	}
+	ok = ok && fsync(fd) == 0;
 	if (!ok)
 		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"cannot append to the audit checkpoint file\",\"file\":\"%s\","
 				"\"error\":\"%s\"}\n", cp_file, strerror(errno));
@@ -248,7 +275,7 @@ static int checkpoint_row(db *d, void *arg)
 static int checkpoint_write(db *d, struct checkpoint *c, int prune)
 {
 	struct cp_write w = {c, prune};
-	if (checkpoint_sign(c) != 0 || checkpoint_to_file(c) != 0)
+	if (checkpoint_sign(c) != 0 || checkpoints_to_file(c, 1) != 0)
 		return -1;
 	return db_write(d, checkpoint_row, &w) == 0 ? 0 : -1;
 }
@@ -424,7 +451,7 @@ static int check_checkpoints(const struct cps *s, const unsigned char *pk, struc
 		const struct checkpoint *c = &s->v[i];
 		char msg[256];
 		checkpoint_message(c, msg, sizeof msg);
-		if ((strcmp(c->kind, "head") != 0 && strcmp(c->kind, "pruned") != 0) ||
+		if ((strcmp(c->kind, "head") != 0 && strcmp(c->kind, "pruned") != 0 && strcmp(c->kind, "erased") != 0) ||
 		    crypto_sign_verify_detached(c->sig, (const unsigned char *)msg, strlen(msg), pk) != 0)
 			return broken(rep, c->upto, c->at,
 				      "checkpoint for record %lld (%s): the signature does not verify with the audit public key "
@@ -442,6 +469,16 @@ static const struct checkpoint *pruned_at(const struct cps *s, int64_t upto)
 {
 	for (size_t i = 0; i < s->n; i++)
 		if (strcmp(s->v[i].kind, "pruned") == 0 && s->v[i].upto == upto)
+			return &s->v[i];
+	return NULL;
+}
+
+/* The erasure checkpoint for record id, looking from s->v[from] (the
+ * first checkpoint not yet passed), or NULL. */
+static const struct checkpoint *erased_at(const struct cps *s, size_t from, int64_t id)
+{
+	for (size_t i = from; i < s->n && s->v[i].upto <= id; i++)
+		if (s->v[i].upto == id && strcmp(s->v[i].kind, "erased") == 0)
 			return &s->v[i];
 	return NULL;
 }
@@ -468,7 +505,16 @@ static int check_chain(db *d, struct cps *s, struct audit_report *rep)
 			}
 			memcpy(prev, p->hash, HASH_LEN); /* the records before were pruned, with a signed checkpoint */
 		}
-		record_hash(st, prev, h);
+		const struct checkpoint *er = erased_at(s, ci, id);
+		if (er)
+			memcpy(h, er->hash, HASH_LEN); /* its content is gone; a signature vouches for its hash */
+		else
+			record_hash(st, prev, h);
+		if (er && (!stored || len != HASH_LEN || memcmp(stored, h, HASH_LEN) != 0)) {
+			bad = broken(rep, id, at, "record %lld: erased, but its hash differs from the signed erasure "
+					  "checkpoint", (long long)id);
+			break;
+		}
 		if (!stored || len != HASH_LEN || memcmp(stored, h, HASH_LEN) != 0) {
 			bad = broken(rep, id, at, "record %lld: its hash does not match its content and the record before "
 					  "(edited, inserted or reordered)", (long long)id);
@@ -520,6 +566,55 @@ int audit_verify(db *d, const unsigned char *pubkey, struct audit_report *rep)
 		rc = check_chain(d, &s, rep);
 	free(s.v);
 	return rc;
+}
+
+/* ---- erasure ---- */
+
+/* A slice of the erasure checkpoints to store and apply in one write. */
+struct erase_batch {
+	const struct checkpoint *v;
+	size_t n;
+};
+
+static int erase_rows(db *d, void *arg)
+{
+	const struct erase_batch *b = arg;
+	for (size_t i = 0; i < b->n; i++) {
+		const struct checkpoint *c = &b->v[i];
+		if (db_exec(d, "INSERT INTO audit_checkpoints(kind, upto, hash, at, signature) VALUES ('erased', $1, $2, $3, $4)",
+			    "ibib", c->upto, c->hash, (size_t)HASH_LEN, c->at, c->sig, sizeof c->sig) != DB_DONE ||
+		    db_exec(d, "UPDATE security_events SET ip = '', detail = '" ERASED_DETAIL "' WHERE id = $1", "i",
+			    c->upto) != DB_DONE)
+			return DB_ERROR;
+	}
+	return 0;
+}
+
+int64_t audit_erase(db *d, int64_t tenant_id, int64_t now)
+{
+	struct cps s = {0};
+	int bad = 0;
+	db_stmt *st = db_query(d, "SELECT id, hash FROM security_events WHERE tenant_id = $1 AND detail <> '" ERASED_DETAIL
+				  "' ORDER BY id", "i", tenant_id);
+	while (!bad && st && db_row(st) == DB_ROW) {
+		struct checkpoint c = {.kind = "erased", .at = now, .upto = db_int(st, 0)};
+		size_t n = 0;
+		const void *h = db_blob(st, 1, &n);
+		bad = !h || n != HASH_LEN;
+		if (!bad)
+			memcpy(c.hash, h, HASH_LEN);
+		bad = bad || checkpoint_sign(&c) != 0;
+		if (!bad)
+			cps_add(&s, &c, 0);
+	}
+	db_done(st);
+	bad = bad || db_failed(d) || (s.n && checkpoints_to_file(s.v, s.n) != 0);
+	for (size_t i = 0; !bad && i < s.n; i += 500) {
+		struct erase_batch b = {s.v + i, s.n - i < 500 ? s.n - i : 500};
+		bad = db_write(d, erase_rows, &b) != 0;
+	}
+	free(s.v);
+	return bad ? -1 : (int64_t)s.n;
 }
 
 db_stmt *audit_rows(db *d, int64_t tenant_id, const char *kind, const char *login, int64_t from, int64_t to,

@@ -50,6 +50,20 @@ int audit_checkpoint(db *d, int64_t now, int every, int minutes, int force);
  * records deleted, or -1. */
 int64_t audit_prune(db *d, int64_t before, int64_t now);
 
+/* Erase tenant_id's records: each gets a signed checkpoint of kind
+ * "erased" vouching for its hash (file first, synced once, then the
+ * table), then loses its address and detail, so the chain still verifies
+ * and the content is gone. Records already erased are skipped (a purge run
+ * again). The number erased, or -1. Not inside a transaction. */
+int64_t audit_erase(db *d, int64_t tenant_id, int64_t now);
+
+/* Sign n bytes of msg with the audit signing key (the service's Ed25519
+ * key: also erasure certificates). 0, or -1 before audit_init. */
+int audit_sign(const void *msg, size_t n, unsigned char sig[64]);
+/* Check a signature made by audit_sign against pubkey (32 bytes; NULL:
+ * the loaded key's). 0 when good, -1 when not. */
+int audit_sign_check(const void *msg, size_t n, const unsigned char sig[64], const unsigned char *pubkey);
+
 /* The outcome of audit_verify: ok, or the first problem found. */
 struct audit_report {
 	int64_t records, checkpoints; /* how many were checked */

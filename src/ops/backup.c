@@ -306,9 +306,11 @@ struct made {
 	char key_hex[2 * VAULT_KEY_ID_LEN + 1];
 };
 
-/* The archive: the database copy, then the keys and checkpoints. */
+/* The archive: the database copy, then the keys and checkpoints. The keys
+ * come from the data directory, or from keys_dir (a backup unpacked there)
+ * when not NULL. */
 static int write_archive(const config *c, struct made *m, const unsigned char bkey[32], const unsigned char dkey[32],
-			 char *err, size_t errsz)
+			 const char *keys_dir, char *err, size_t errsz)
 {
 	vault *v = vault_create(m->tmp, bkey, err, errsz);
 	if (!v)
@@ -317,7 +319,9 @@ static int write_archive(const config *c, struct made *m, const unsigned char bk
 	rc = rc ? rc : member_bytes(v, members[M_DATA_KEY], dkey, 32);
 	for (enum member k = M_SECRET_KEY; rc == 0 && k <= M_AUDIT_KEY; k++) {
 		size_t n = 0;
-		unsigned char *b = slurp(member_path(c, k), 32, &n);
+		char from[PATHSZ];
+		snprintf(from, sizeof from, "%.4000s/%s", keys_dir ? keys_dir : "", members[k]);
+		unsigned char *b = slurp(keys_dir ? from : member_path(c, k), 32, &n);
 		rc = b && n == 32 ? member_bytes(v, members[k], b, 32) : -1;
 		if (b)
 			sodium_memzero(b, n);
@@ -431,8 +435,9 @@ static int read_archive(const char *file, const unsigned char bkey[32], const ch
 	return rc ? -1 : 0;
 }
 
-/* The manifest as JSON text (heap; caller frees). */
-static char *manifest_text(const struct made *m, int64_t now)
+/* The manifest as JSON text (heap; caller frees). now: when the backup
+ * was made; scrubbed: what was erased from it since (NULL: nothing). */
+static char *manifest_text(const struct made *m, int64_t now, json_t *scrubbed)
 {
 	char when[40], sha[65], dbh[65];
 	time_format_iso_jst(now, when, sizeof when);
@@ -442,6 +447,8 @@ static char *manifest_text(const struct made *m, int64_t now)
 			      "created_ms", (json_int_t)now, "size", (json_int_t)m->size, "sha256", sha, "db_blake2b", dbh,
 			      "tables", m->tables, "key_id", m->key_hex, "schema_version", m->schema, "stamprally",
 			      STAMPRALLY_VERSION);
+	if (o && scrubbed)
+		json_object_set(o, "scrubbed", scrubbed);
 	char *s = o ? json_heap_text(o, JSON_INDENT(2)) : NULL;
 	json_decref(o);
 	return s;
@@ -534,7 +541,7 @@ static int make_backup(const config *c, db *d, const unsigned char dkey[32], str
 		snprintf(err, errsz, "cannot copy the database to %.200s (disk full?)", m->snap);
 	else if (check_db_file(m->snap, 1, &m->tables, &m->schema, err, errsz) != 0)
 		;
-	else if (write_archive(c, m, bkey, dkey, err, errsz) != 0)
+	else if (write_archive(c, m, bkey, dkey, NULL, err, errsz) != 0)
 		;
 	else if (read_archive(m->tmp, bkey, NULL, back, err, errsz) != 0 || memcmp(back, m->db_hash, 32) != 0) {
 		if (!err[0])
@@ -566,7 +573,7 @@ int backup_run(const config *c, db *d, const unsigned char data_key[32], int64_t
 	manifest_path(m.file, man, sizeof man);
 	int64_t t0 = time_mono_us();
 	int rc = make_backup(c, d, data_key, &m, err, sizeof err);
-	char *mt = rc == 0 ? manifest_text(&m, now) : NULL;
+	char *mt = rc == 0 ? manifest_text(&m, now, NULL) : NULL;
 	if (rc == 0 && (!mt || write_atomic(man, mt) != 0)) {
 		snprintf(err, sizeof err, "cannot write the manifest %.200s: %s", man, strerror(errno));
 		unlink(m.file);
@@ -740,6 +747,130 @@ int backup_verify(const config *c, const char *file, FILE *out)
 	fputc('\n', out);
 	json_decref(o);
 	return 0;
+}
+
+/* ---- scrubbing ---- */
+
+/* Erase with fn from the database at dbpath (secure_delete on, one write
+ * transaction), then VACUUM it. 1 erased, 0 nothing to erase, -1 (err). */
+static int erase_copy(const char *dbpath, backup_erase_fn fn, void *ud, char *err, size_t errsz)
+{
+	db *d = db_open_file(dbpath, 1);
+	int r = -1;
+	if (d && db_exec_script(d, "PRAGMA secure_delete=ON") == 0 && db_begin(d) == 0) {
+		r = fn(d, ud);
+		if (r > 0 && !db_failed(d) && db_commit(d) == 0)
+			r = db_vacuum(d) == 0 ? 1 : -1;
+		else if (db_in_write(d)) {
+			db_rollback(d);
+			r = r > 0 ? -1 : r;
+		} else if (r > 0)
+			r = -1;
+	}
+	if (r < 0)
+		snprintf(err, errsz, "cannot erase from the backup's database copy");
+	db_close(d);
+	return r;
+}
+
+/* Write the scrubbed copy in dir back as file: a new archive under the
+ * same backup key (the keys from dir), read back, renamed over file; then
+ * its manifest, keeping its time and adding what was erased. 0 or -1. */
+static int rewrite_backup(const config *c, const char *file, const char *dir, json_t *erased, char *err, size_t errsz)
+{
+	struct made m = {0};
+	unsigned char bkey[32], dkey[32], back[32];
+	size_t n = 0;
+	const char *name = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+	snprintf(m.name, sizeof m.name, "%.60s", name);
+	snprintf(m.file, sizeof m.file, "%s", file);
+	snprintf(m.snap, sizeof m.snap, "%.4000s/%s", dir, members[M_DB]);
+	snprintf(m.tmp, sizeof m.tmp, "%.4000s/.%s.tmp", c->backup_dir, m.name);
+	char dkpath[PATHSZ], man[PATHSZ];
+	snprintf(dkpath, sizeof dkpath, "%.4000s/%s", dir, members[M_DATA_KEY]);
+	unsigned char *dk = slurp(dkpath, 32, &n);
+	int rc = -1;
+	if (!dk || n != 32 || keyfile_load(c->backup_key_file, bkey, 0) != 0)
+		snprintf(err, errsz, "cannot read the keys to re-encrypt the backup");
+	else if (memcpy(dkey, dk, 32), check_db_file(m.snap, 1, &m.tables, &m.schema, err, errsz) != 0)
+		;
+	else if (vault_key_id(bkey, back, m.key_hex), write_archive(c, &m, bkey, dkey, dir, err, errsz) != 0)
+		;
+	else if (read_archive(m.tmp, bkey, NULL, back, err, errsz) != 0 || memcmp(back, m.db_hash, 32) != 0) {
+		if (!err[0])
+			snprintf(err, errsz, "the scrubbed backup does not read back as its copy");
+	} else if (rename(m.tmp, m.file) != 0)
+		snprintf(err, errsz, "cannot rename %.200s: %s", m.tmp, strerror(errno));
+	else
+		rc = 0;
+	if (dk)
+		sodium_memzero(dk, n);
+	free(dk);
+	sodium_memzero(bkey, sizeof bkey);
+	sodium_memzero(dkey, sizeof dkey);
+	unlink(m.tmp);
+	json_t *old = rc == 0 ? load_manifest(file) : NULL;
+	json_t *list = json_is_array(json_object_get(old, "scrubbed")) ? json_incref(json_object_get(old, "scrubbed")) : json_array();
+	json_array_append(list, erased);
+	json_int_t made = json_integer_value(json_object_get(old, "created_ms"));
+	char *mt = rc == 0 ? manifest_text(&m, made ? made : time_now_ms(), list) : NULL;
+	manifest_path(file, man, sizeof man);
+	if (rc == 0 && (!mt || write_atomic(man, mt) != 0)) {
+		snprintf(err, errsz, "cannot write the manifest %.200s", man);
+		rc = -1;
+	}
+	if (rc == 0)
+		keyfile_sync_dir(file);
+	free(mt);
+	json_decref(list);
+	json_decref(old);
+	json_decref(m.tables);
+	return rc;
+}
+
+int backup_scrub(const config *c, const char *file, backup_erase_fn fn, void *ud, json_t *erased, json_t **result)
+{
+	char dir[PATHSZ], dbpath[PATHSZ], err[600] = "";
+	json_t *tables = NULL;
+	int schema = 0, rc = -1;
+	const char *name = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+	snprintf(dir, sizeof dir, "%s/.scrub-XXXXXX", c->backup_dir);
+	if (!mkdtemp(dir)) {
+		snprintf(err, sizeof err, "cannot make a directory to scrub in: %s", strerror(errno));
+		*result = json_pack("{s:s, s:s, s:s}", "file", name, "result", "failed", "error", err);
+		return -1;
+	}
+	snprintf(dbpath, sizeof dbpath, "%.4000s/%s", dir, members[M_DB]);
+	if (unpack_checked(c, file, dir, &tables, &schema, err, sizeof err) == 0 &&
+	    (rc = erase_copy(dbpath, fn, ud, err, sizeof err)) > 0)
+		rc = rewrite_backup(c, file, dir, erased, err, sizeof err) == 0 ? 1 : -1;
+	remove_unpacked(dir);
+	json_decref(tables);
+	*result = json_pack("{s:s, s:s}", "file", name, "result", rc > 0 ? "scrubbed" : rc == 0 ? "absent" : "failed");
+	if (rc < 0)
+		json_object_set_new(*result, "error", json_string(err));
+	if (rc > 0) {
+		json_t *man = load_manifest(file);
+		json_object_set(*result, "sha256", json_object_get(man, "sha256"));
+		json_decref(man);
+	}
+	return rc;
+}
+
+int backup_scrub_all(const config *c, backup_erase_fn fn, void *ud, json_t *erased, json_t *results)
+{
+	size_t n;
+	char **v = list_backups(c->backup_dir, &n);
+	int failed = 0;
+	for (size_t i = 0; i < n; i++) {
+		char path[PATHSZ];
+		json_t *r = NULL;
+		snprintf(path, sizeof path, "%s/%s", c->backup_dir, v[i]);
+		failed += backup_scrub(c, path, fn, ud, erased, &r) < 0;
+		json_array_append_new(results, r);
+	}
+	free_list(v, n);
+	return failed ? -1 : 0;
 }
 
 /* Move what lives at the members' paths into aside (made on first use). */

@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "lib/config.h"
 #include "store/db.h"
 
@@ -36,6 +38,22 @@ int backup_verify(const config *c, const char *file, FILE *out);
  * DATA_DIR/replaced-TIME/, then put the database and keys in place. 0, or 1
  * with nothing changed. */
 int backup_restore(const config *c, const char *file, FILE *out);
+
+/* Erase something from a backup's database copy (d in a write
+ * transaction of its own; no other connection uses it). 1 erased, 0
+ * nothing of it there, -1 error. */
+typedef int (*backup_erase_fn)(db *d, void *ud);
+/* Scrub one backup: decrypt and check it, erase with fn (secure_delete
+ * on), VACUUM, archive and encrypt it again under the same key with the
+ * keys it held, read it back, replace the file atomically, and rewrite its
+ * manifest (its time kept, erased appended to its "scrubbed" list).
+ * *result (new): {file, result: scrubbed | absent | failed, error?,
+ * sha256?}. 1 scrubbed, 0 nothing to erase (the file untouched), -1 failed
+ * (the file untouched). */
+int backup_scrub(const config *c, const char *file, backup_erase_fn fn, void *ud, json_t *erased, json_t **result);
+/* backup_scrub every backup in backup.dir, appending each result to the
+ * array results. 0, or -1 when any failed. */
+int backup_scrub_all(const config *c, backup_erase_fn fn, void *ud, json_t *erased, json_t *results);
 
 /* The newest backup in backup.dir: its time (ms) and size. 1, or 0 when
  * there is none. */

@@ -110,6 +110,15 @@ const char *db_backend(void);
  * the writer (SQLite PASSIVE checkpoint). Returns the pages left in the
  * WAL, or -1. */
 int db_checkpoint(db *d);
+/* Copy every WAL page into the database and truncate the WAL to zero
+ * bytes (SQLite TRUNCATE checkpoint; waits for readers up to the busy
+ * timeout). 0 when done, -1 when busy or failed. */
+int db_wal_truncate(db *d);
+/* Rebuild the database file (VACUUM): every free page and every unused
+ * byte of a page is gone from it. Takes the write lock for as long as it
+ * copies: only where nothing else writes (a stopped service, a backup's
+ * copy). 0 or -1. */
+int db_vacuum(db *d);
 /* Write a consistent copy of the committed database into path (a new
  * file; SQLite's online backup, every page in one read transaction):
  * readers and the writer go on meanwhile. d must not be in a transaction.

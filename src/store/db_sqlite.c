@@ -95,8 +95,8 @@ db *db_open(void)
 	sqlite3_busy_timeout(d->h, opts.busy_timeout_ms);
 	sqlite3_extended_result_codes(d->h, 1);
 	const char *pragmas = opts.durability_full
-		? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-		: "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+		? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;"
+		: "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;";
 	if (db_exec_script(d, pragmas) != 0) {
 		db_close(d);
 		return NULL;
@@ -460,6 +460,18 @@ int db_checkpoint(db *d)
 	int logged = 0, done = 0;
 	int rc = sqlite3_wal_checkpoint_v2(d->h, NULL, SQLITE_CHECKPOINT_PASSIVE, &logged, &done);
 	return rc == SQLITE_OK || rc == SQLITE_BUSY ? logged - done : -1;
+}
+
+int db_wal_truncate(db *d)
+{
+	int logged = 0, done = 0;
+	int rc = sqlite3_wal_checkpoint_v2(d->h, NULL, SQLITE_CHECKPOINT_TRUNCATE, &logged, &done);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+int db_vacuum(db *d)
+{
+	return db_exec_script(d, "VACUUM") == 0 ? 0 : -1;
 }
 
 int db_copy_to(db *d, const char *path)

@@ -1,0 +1,171 @@
+// Unrecoverable purge of a tenant and its signed erasure certificate: unique
+// canaries in every kind of tenant data (rally title, spot name, image bytes,
+// recovery code, lottery entry, staff login in the audit log), purge while
+// the server runs, then no canary in the database file, its WAL, or any
+// backup (decrypted and restored); the other tenant intact with the same
+// counters; the audit chain still verifies; the certificate verifies and one
+// changed byte does not.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { multipart, PNG_1x1 } from './fixtures.mjs';
+import { cli, request, startServer } from './helpers.mjs';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-purge-'));
+const keyFile = path.join(tmp, 'backup.key');
+fs.writeFileSync(keyFile, crypto.randomBytes(32), { mode: 0o600 });
+const ENV = { STAMPRALLY_BACKUP_KEY_FILE: keyFile, STAMPRALLY_BACKUP_TIME: 'off', STAMPRALLY_RETENTION_TIME: 'off' };
+const tag = crypto.randomBytes(6).toString('hex');
+const CANARY = {
+  title: `CanaryTitle${tag}`,
+  spot: `CanarySpot${tag}`,
+  image: `CanaryImage${tag}`,
+  login: `canary-login-${tag}`,
+  entry: `CanaryEntry${tag}`,
+};
+
+/** CRC-32 (PNG chunks). */
+function crc32(buf) {
+  let c = ~0;
+  for (const b of buf) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
+/** PNG_1x1 with a tEXt chunk holding text after its header. */
+function pngWithText(text) {
+  const data = Buffer.concat([Buffer.from('Comment\0'), Buffer.from(text)]);
+  const type = Buffer.from('tEXt');
+  const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+  const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(Buffer.concat([type, data])));
+  return Buffer.concat([PNG_1x1.subarray(0, 33), len, type, data, crc, PNG_1x1.subarray(33)]);
+}
+
+let srv;
+const run = (args) => cli([...args, '--data', srv.data], ENV);
+const tenants = () => Object.fromEntries(run(['tenant', 'list']).stdout.trim().split('\n').map((l) => JSON.parse(l)).map((t) => [t.slug, t]));
+/** The files of the data directory and a restored backup that could hold tenant data. */
+const dbFiles = (data) => ['stamprally.db', 'stamprally.db-wal'].map((f) => path.join(data, f)).filter((f) => fs.existsSync(f));
+function canariesIn(file, extra = []) {
+  const raw = fs.readFileSync(file);
+  return [...Object.values(CANARY), ...extra].filter((c) => raw.includes(Buffer.from(c)));
+}
+
+describe('tenant purge', () => {
+  let recovery;
+  let stays;
+  before(async () => {
+    srv = await startServer({ env: ENV });
+    for (const [t, slug, title, spot] of [['gone', 'gone-walk', CANARY.title, CANARY.spot], ['stays', 'stays-walk', 'Stays', 'S1']]) {
+      srv.import({ tenant: t, slug, title, description: 'x', starts_at: '2020-01-01T00:00:00Z', ends_at: '2099-01-01T00:00:00Z',
+        status: 'published', spots: [{ name: spot }, { name: `${spot}-2` }] });
+    }
+    const pw = srv.user('gone', CANARY.login, 'owner');
+    const owner = await srv.staff(CANARY.login, pw);
+    const tier = await srv.nameLottery(owner, 'gone-walk');
+    const spot = srv.sql("SELECT s.public_id FROM spots s JOIN rallies r ON r.id = s.rally_id WHERE r.slug = 'gone-walk' LIMIT 1");
+    const from = `/console/rallies/gone-walk/spots/${spot}`;
+    const t = (await owner.get(from)).text.match(/name="_csrf" value="([^"]+)"/)[1];
+    const mp = multipart({ _csrf: t }, { field: 'image', filename: 'c.png', type: 'image/png', data: pngWithText(CANARY.image) });
+    assert.equal((await owner.send('POST', `${from}/image`, { headers: { 'Content-Type': mp.type }, body: mp.body })).status, 303);
+    // a failed login puts the login ID into the tenant's audit records
+    const bad = srv.client();
+    const ct = await bad.csrfFrom('/console/login');
+    assert.equal((await bad.postForm('/console/login', { _csrf: ct, login: CANARY.login, password: 'wrong wrong wrong' })).status, 401);
+    for (const slug of ['gone-walk', 'stays-walk']) {
+      const c = srv.client();
+      const j = await c.postJson(`/api/v1/rallies/${slug}/join`);
+      if (slug === 'gone-walk') recovery = j.json.recovery_code;
+      const toks = srv.sql(`SELECT qr_token FROM spots s JOIN rallies r ON r.id = s.rally_id WHERE r.slug = '${slug}'`).split('\n');
+      for (const tok of toks) assert.equal((await c.postJson('/api/v1/stamps', { qr_token: tok })).status, 201);
+      if (slug === 'gone-walk') {
+        c.csrf = await c.csrfFrom('/recover');
+        assert.equal((await c.postForm(`/r/gone-walk/lottery/${tier}`, { _csrf: c.csrf, name: CANARY.entry })).status, 303);
+      } else stays = c;
+    }
+    assert.ok(recovery);
+    assert.equal(run(['backup', 'now']).status, 0);
+    assert.equal(run(['backup', 'now']).status, 0);
+    // the canaries are really there before (or the searches below prove nothing)
+    assert.ok(dbFiles(srv.data).some((f) => canariesIn(f).includes(CANARY.title)), 'the title is in the database before');
+    assert.ok(dbFiles(srv.data).some((f) => canariesIn(f).includes(CANARY.image)), 'the image is in the database before');
+    assert.ok(dbFiles(srv.data).some((f) => canariesIn(f).includes(CANARY.login)), 'the login is in the database before');
+  });
+  after(async () => { await srv.stop(); });
+
+  test('purge while serving: no canary left in the database, the WAL or any backup; the other tenant intact', async () => {
+    const before = tenants().stays;
+    const out = path.join(tmp, 'cert.json');
+    const r = run(['tenant', 'purge', 'gone', '--reason', '契約終了', '--confirm', 'gone', '--by', 'ops-taro', '--out', out]);
+    assert.equal(r.status, 0, r.stderr);
+    const cert = JSON.parse(fs.readFileSync(out, 'utf8'));
+    const c = cert.certificate;
+    assert.equal(c.tenant.slug, 'gone');
+    assert.equal(c.operator, 'ops-taro (command line)');
+    assert.equal(c.reason, '契約終了');
+    assert.deepEqual([c.erased.rows.rallies, c.erased.rows.spots, c.erased.rows.participants, c.erased.rows.stamps,
+      c.erased.rows.images, c.erased.rows.lottery_entries, c.erased.rows.accounts, c.erased.rows.tenants], [1, 2, 1, 2, 1, 1, 1, 1]);
+    assert.ok(c.erased.security_events_redacted >= 3, JSON.stringify(c.erased));
+    assert.deepEqual(c.erased.database, { secure_delete: true, wal_truncated: true, vacuumed: false });
+    assert.equal(c.erased.backups.length, 2);
+    assert.ok(c.erased.backups.every((b) => b.result === 'scrubbed'), JSON.stringify(c.erased.backups));
+
+    for (const f of dbFiles(srv.data)) assert.deepEqual(canariesIn(f, [recovery]), [], `${path.basename(f)} holds no canary`);
+    // each backup, decrypted and restored, holds none either, and its chain verifies
+    for (const b of c.erased.backups) {
+      const data = fs.mkdtempSync(path.join(tmp, 'restored-'));
+      const file = path.join(srv.data, 'backups', b.file);
+      const rs = cli(['backup', 'restore', file, '--data', path.join(data, 'd')], ENV);
+      assert.equal(rs.status, 0, rs.stderr);
+      for (const f of dbFiles(path.join(data, 'd'))) assert.deepEqual(canariesIn(f, [recovery]), [], `${b.file} holds no canary`);
+      const v = cli(['audit', 'verify', '--data', path.join(data, 'd')], ENV);
+      assert.equal(v.status, 0, v.stdout + v.stderr);
+      const man = JSON.parse(fs.readFileSync(file.replace(/\.srbk$/, '.json'), 'utf8'));
+      assert.equal(man.sha256, b.sha256);
+      assert.deepEqual(man.scrubbed, [{ tenant: 'gone', certificate: c.id }]);
+    }
+    assert.equal(run(['audit', 'verify']).status, 0, 'the live chain verifies with the erased records');
+
+    const now = tenants();
+    assert.equal(now.gone, undefined);
+    assert.deepEqual(now.stays, before, 'the other tenant: the same counters');
+    assert.equal((await stays.get('/api/v1/rallies/stays-walk/card')).json.progress.collected, 2);
+    assert.equal((await request(srv.base, 'GET', '/r/gone-walk')).status, 404);
+    const ev = JSON.parse(srv.sql("SELECT detail FROM security_events WHERE kind = 'tenant_purged'"));
+    assert.deepEqual(ev, { tenant: 'gone', certificate: c.id, by: 'ops-taro (command line)' });
+
+    // the certificate: verifies offline, listed, and one changed byte fails
+    const ok = cli(['certificate', 'verify', out, '--pubkey', run(['certificate', 'pubkey']).stdout.trim()]);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, new RegExp(`good: erasure certificate ${c.id}`));
+    assert.equal(JSON.parse(run(['certificate', 'list']).stdout).id, c.id);
+    assert.equal(run(['certificate', 'show', c.id]).stdout, fs.readFileSync(out, 'utf8'));
+    const text = fs.readFileSync(out);
+    for (const at of [text.indexOf('契約終了'), text.indexOf('"rallies": 1') + 12, 0, text.length - 2]) {
+      const bent = Buffer.from(text);
+      bent[at] ^= 0x01;
+      const f = path.join(tmp, `bent-${at}.json`);
+      fs.writeFileSync(f, bent);
+      const v = run(['certificate', 'verify', f]);
+      assert.equal(v.status, 3, `byte ${at} changed: refused`);
+    }
+  });
+
+  test('offline purge rebuilds the database too; bad input is refused', async () => {
+    srv.import({ tenant: 'later', slug: 'later-walk', title: 'Later', description: 'x', starts_at: '2020-01-01T00:00:00Z',
+      ends_at: '2099-01-01T00:00:00Z', status: 'published', spots: [{ name: 'L' }] });
+    assert.equal(run(['tenant', 'purge', 'later', '--reason', 'x', '--confirm', 'other']).status, 2, 'the slug typed twice');
+    assert.equal(run(['tenant', 'purge', 'later', '--confirm', 'later']).status, 2, 'a reason is required');
+    assert.equal(run(['tenant', 'purge', 'nobody', '--reason', 'x', '--confirm', 'nobody']).status, 1);
+    await srv.stop();
+    const r = run(['tenant', 'purge', 'later', '--reason', '解約', '--confirm', 'later']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).certificate.erased.database.vacuumed, true);
+    assert.equal(run(['audit', 'verify']).status, 0);
+    await srv.start();
+  });
+});
