@@ -34,6 +34,7 @@
 #include "core/rekey.h"
 #include "core/tenant.h"
 #include "core/certificate.h"
+#include "core/operator.h"
 #include "ops/erasure.h"
 #include "http/server.h"
 #include "lib/accesslog.h"
@@ -761,6 +762,67 @@ static int cmd_purge(struct server *srv, int argc, char **argv)
 	return rc > 0 ? 0 : 1;
 }
 
+/* stamprally operator create --login L | list | disable L | enable L | reset L [--by WHO]: the
+ * people who run the service; a new or reset password is printed once. */
+static int cmd_operator(struct server *srv, int argc, char **argv)
+{
+	const char *sub = argc > 0 ? argv[0] : "", *login = flag_value(argc, argv, "--login");
+	int create = strcmp(sub, "create") == 0, list = strcmp(sub, "list") == 0, reset = strcmp(sub, "reset") == 0,
+	    dis = strcmp(sub, "disable") == 0, en = strcmp(sub, "enable") == 0;
+	if (!create && (reset || dis || en))
+		login = argc > 1 ? argv[1] : NULL;
+	if (!(create && login) && !list && !((reset || dis || en) && login)) {
+		fprintf(stderr, "usage: stamprally operator create --login LOGIN [--by WHO] | list | disable LOGIN | enable LOGIN"
+				" | reset LOGIN\n");
+		return 2;
+	}
+	if (!list && !login_valid(login)) {
+		fprintf(stderr, "stamprally: the login ID must be 3-64 of a-z 0-9 . _ @ -\n");
+		return 2;
+	}
+	char by[160], pw[32], hash[256];
+	command_actor(argc, argv, by, sizeof by);
+	if ((create || reset) && (password_random(pw, sizeof pw), password_hash(pw, hash, sizeof hash) != 0))
+		return 1; /* hashed before any transaction */
+	db *d = open_store(&srv->cfg, NULL, 0);
+	if (!d)
+		return 1;
+	arena a = {0};
+	struct op o = {0}, *all;
+	int64_t now = time_now_ms();
+	int rc = 0, found = list ? 1 : operator_by_login(d, &a, login, &o);
+	if (list) {
+		int n = operator_list(d, &a, &all);
+		for (int i = 0; i < n; i++)
+			printf("{\"login\": \"%s\", \"disabled\": %s, \"totp\": %s, \"created_by\": \"%s\"}\n", all[i].login,
+			       all[i].disabled_at ? "true" : "false", all[i].totp_enabled_at ? "true" : "false", all[i].created_by);
+		rc = n < 0;
+	} else if (create && found) {
+		fprintf(stderr, "stamprally: that operator login ID is taken\n");
+		rc = 1;
+	} else if (!create && found != 1) {
+		fprintf(stderr, "stamprally: no operator '%s'\n", login);
+		rc = 1;
+	} else if (db_begin(d) == 0) {
+		const char *kind = create ? "operator_created" : reset ? "operator_reset" : dis ? "operator_disabled" : "operator_enabled";
+		int ok = create  ? operator_insert(d, login, hash, by, now) > 0
+			 : reset ? operator_reset(d, o.id, hash, now) == 0
+				 : operator_set_disabled(d, o.id, dis, now) == 0;
+		ok = ok && security_event_json(d, 0, 0, kind, json_pack("{s:s, s:s}", "operator", login, "by", by), now) == 0;
+		rc = ok && db_commit(d) == 0 ? 0 : 1;
+		if (rc)
+			db_rollback(d);
+		if (rc == 0 && (create || reset))
+			printf("{\"operator\": \"%s\", \"password\": \"%s\"}\n", login, pw);
+	} else {
+		rc = 1;
+	}
+	sodium_memzero(pw, sizeof pw);
+	arena_free(&a);
+	db_close(d);
+	return rc;
+}
+
 /* stamprally certificate verify FILE [--pubkey KEY] | pubkey | list | show ID */
 static int cmd_certificate(struct server *srv, int argc, char **argv)
 {
@@ -1069,6 +1131,8 @@ static const struct cmd cmds[] = {
 	{"tenant", cmd_tenant, "tenant list | create SLUG --name NAME --owner LOGIN | suspend SLUG --reason TEXT | resume SLUG | "
 	 "quota SLUG [--rallies N] [--participants N] [--storage-mb N] | purge SLUG --reason TEXT --confirm SLUG [--by WHO]",
 	 "The operator's tenants: list with usage, create with a first owner (password printed once), suspend (read-only, participants see a notice), resume, quotas, purge for good with a signed erasure certificate."},
+	{"operator", cmd_operator, "operator create --login LOGIN [--by WHO] | list | disable LOGIN | enable LOGIN | reset LOGIN",
+	 "The operators of the service (the /ops console, always with TOTP): create or reset (a random password printed once), list, disable (every session ends), enable."},
 	{"certificate", cmd_certificate, "certificate verify FILE [--pubkey KEY] | pubkey | list | show ID",
 	 "Erasure certificates: check one offline, print the service's public key, list those issued, print one."},
 	{"announce", cmd_announce, "announce create --kind K --from T --to T --ja TEXT [--en TEXT] [--participants] [--urgent] [--tenant SLUG ...] | list | close ID",

@@ -93,7 +93,8 @@ int login_valid(const char *s)
 /* ---- accounts ---- */
 
 #define ACCOUNT_COLS "a.id, a.tenant_id, a.disabled_at, a.locked_until, a.failed_logins, a.created_at, " \
-		     "a.public_id, a.login, a.role, t.slug, t.name, t.suspended_at IS NOT NULL"
+		     "a.public_id, a.login, a.role, t.slug, t.name, t.suspended_at IS NOT NULL, " \
+		     "coalesce(a.totp_enabled_at, 0), t.require_totp"
 
 static void read_account(db_stmt *st, arena *a, struct account *out)
 {
@@ -109,6 +110,9 @@ static void read_account(db_stmt *st, arena *a, struct account *out)
 	out->tenant_slug = arena_strdup(a, db_text(st, 9));
 	out->tenant_name = arena_strdup(a, db_text(st, 10));
 	out->tenant_suspended = db_int(st, 11) != 0;
+	out->totp_enabled_at = db_int(st, 12);
+	out->tenant_requires_totp = db_int(st, 13) != 0;
+	out->verified = 1;
 	out->perms = out->disabled_at ? 0 : perm_for_role(out->role);
 }
 
@@ -231,13 +235,25 @@ int account_store_hash(db *d, int64_t id, const char *hash, int64_t now)
 
 /* ---- staff sessions ---- */
 
-int staff_session_create(db *d, int64_t account_id, int64_t now, const struct staff_limits *l, char *token, size_t n)
+int staff_session_create(db *d, int64_t account_id, int64_t now, const struct staff_limits *l, int verified, char *token,
+			 size_t n)
 {
 	unsigned char h[32];
 	token_new(token, n, TOKEN_SESSION_BYTES);
 	token_hash(token, h);
-	return done(db_exec(d, "INSERT INTO staff_sessions(token_hash, account_id, created_at, last_seen_at, expires_at)"
-				    " VALUES ($1, $2, $3, $3, $4)", "biii", h, sizeof h, account_id, now, now + l->absolute_ms));
+	return done(db_exec(d, "INSERT INTO staff_sessions(token_hash, account_id, created_at, last_seen_at, expires_at, verified)"
+				    " VALUES ($1, $2, $3, $3, $4, $5)", "biiii", h, sizeof h, account_id, now, now + l->absolute_ms,
+			    (int64_t)(verified != 0)));
+}
+
+int account_end_sessions(db *d, int64_t account_id)
+{
+	return done(db_exec(d, "DELETE FROM staff_sessions WHERE account_id = $1", "i", account_id));
+}
+
+int staff_session_verified(db *d, int64_t session_id)
+{
+	return done(db_exec(d, "UPDATE staff_sessions SET verified = 1 WHERE id = $1", "i", session_id));
 }
 
 int staff_session_find(db *d, arena *a, const char *token, int64_t now, const struct staff_limits *l,
@@ -248,7 +264,7 @@ int staff_session_find(db *d, arena *a, const char *token, int64_t now, const st
 	if (!token_valid(token))
 		return 0;
 	token_hash(token, h);
-	db_stmt *st = db_query(d, "SELECT " ACCOUNT_COLS ", s.id, s.last_seen_at FROM staff_sessions s"
+	db_stmt *st = db_query(d, "SELECT " ACCOUNT_COLS ", s.id, s.last_seen_at, s.verified FROM staff_sessions s"
 				  " JOIN accounts a ON a.id = s.account_id JOIN tenants t ON t.id = a.tenant_id"
 				  " WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3 AND a.disabled_at IS NULL",
 			       "bii", h, sizeof h, now, now - l->idle_ms);
@@ -256,8 +272,10 @@ int staff_session_find(db *d, arena *a, const char *token, int64_t now, const st
 	int64_t sid = 0, seen = 0;
 	if (rc == DB_ROW) {
 		read_account(st, a, out);
-		sid = db_int(st, 11);
-		seen = db_int(st, 12);
+		sid = db_int(st, 14);
+		seen = db_int(st, 15);
+		out->verified = db_int(st, 16) != 0;
+		out->session_id = sid;
 	}
 	db_done(st);
 	if (rc != DB_ROW)

@@ -32,6 +32,10 @@ struct account {
 	const char *public_id, *login, *role, *tenant_slug, *tenant_name;
 	unsigned perms;
 	int tenant_suspended;       /* its tenant is suspended: the console is read-only */
+	int64_t totp_enabled_at;    /* its second factor (core/totp.h), 0 when none */
+	int tenant_requires_totp;   /* the owner requires a second factor of everyone */
+	int verified;               /* staff_session_find: the session has passed the second factor */
+	int64_t session_id;         /* staff_session_find: the session's id */
 };
 
 #define LOGIN_MAX_CHARS 64
@@ -77,8 +81,14 @@ int account_store_hash(db *d, int64_t account_id, const char *hash, int64_t now)
 struct staff_limits {
 	int64_t idle_ms, absolute_ms;
 };
-/* Create a session for the account; token into out (≥ 48 bytes). 0 or -1. */
-int staff_session_create(db *d, int64_t account_id, int64_t now, const struct staff_limits *l, char *token, size_t n);
+/* Create a session for the account; token into out (≥ 48 bytes). verified:
+ * no second factor is due (else only the TOTP page answers until
+ * staff_session_verified). 0 or -1. */
+int staff_session_create(db *d, int64_t account_id, int64_t now, const struct staff_limits *l, int verified, char *token,
+			 size_t n);
+int staff_session_verified(db *d, int64_t session_id);
+/* End every session of the account (its second factor was reset). 0 or -1. */
+int account_end_sessions(db *d, int64_t account_id);
 /* The live session's account (enabled) into *out. 1/0/-1. Reads only:
  * when last_seen_at is more than a minute old, *touch is set to the
  * session's id for staff_session_touch (else 0). */

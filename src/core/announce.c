@@ -24,27 +24,40 @@ static _Atomic int any; /* pages take no lock while there is nothing to show */
 
 static const char *const KINDS[] = {"maintenance", "incident", "change", "end_of_service"};
 
-/* Why a is not acceptable at now, into err; 0 when it is. */
-static int check(const struct announcement *a, int64_t now, char *err, size_t errsz)
+const char *announce_problem(const struct announcement *a, int64_t now)
 {
 	int kind_ok = 0;
 	for (size_t i = 0; i < sizeof KINDS / sizeof KINDS[0]; i++)
 		kind_ok |= strcmp(a->kind, KINDS[i]) == 0;
 	if (!kind_ok)
-		snprintf(err, errsz, "the kind must be maintenance, incident, change or end_of_service");
-	else if (a->ends_at <= a->starts_at)
-		snprintf(err, errsz, "the announcement must end after it starts");
-	else if (a->ends_at <= now)
-		snprintf(err, errsz, "the announcement has already ended");
-	else if (!utf8_text(a->ja, 1, ANNOUNCE_TEXT_MAX) || !utf8_text(a->en, 0, ANNOUNCE_TEXT_MAX))
-		snprintf(err, errsz, "the Japanese text is required; each text is printable, at most %d characters",
-			 ANNOUNCE_TEXT_MAX);
-	else if (strcmp(a->kind, "maintenance") == 0 && !a->urgent && a->starts_at < now + ANNOUNCE_NOTICE_DAYS * DAY_MS)
-		snprintf(err, errsz, "maintenance must be announced at least %d days before it starts (mark it urgent to "
-				     "announce it later; that is recorded)", ANNOUNCE_NOTICE_DAYS);
-	else
-		return 0;
-	return 1;
+		return "kind";
+	if (a->ends_at <= a->starts_at)
+		return "order";
+	if (a->ends_at <= now)
+		return "ended";
+	if (!utf8_text(a->ja, 1, ANNOUNCE_TEXT_MAX) || !utf8_text(a->en, 0, ANNOUNCE_TEXT_MAX))
+		return "text";
+	if (strcmp(a->kind, "maintenance") == 0 && !a->urgent && a->starts_at < now + ANNOUNCE_NOTICE_DAYS * DAY_MS)
+		return "notice";
+	return NULL;
+}
+
+/* Why a is not acceptable at now, into err; 0 when it is. */
+static int check(const struct announcement *a, int64_t now, char *err, size_t errsz)
+{
+	static const struct { const char *code, *text; } why[] = {
+		{"kind", "the kind must be maintenance, incident, change or end_of_service"},
+		{"order", "the announcement must end after it starts"},
+		{"ended", "the announcement has already ended"},
+		{"text", "the Japanese text is required; each text is printable, at most 1000 characters"},
+		{"notice", "maintenance must be announced at least 7 days before it starts (mark it urgent to announce it "
+			   "later; that is recorded)"},
+	};
+	const char *p = announce_problem(a, now);
+	for (size_t i = 0; p && i < sizeof why / sizeof why[0]; i++)
+		if (strcmp(p, why[i].code) == 0)
+			snprintf(err, errsz, "%s", why[i].text);
+	return p != NULL;
 }
 
 int announce_create(db *d, struct announcement *a, const char *const *slugs, int n, const char *by, int64_t now,

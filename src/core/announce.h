@@ -27,6 +27,10 @@ struct announcement {
 	int ntenants;
 };
 
+/* What is wrong with a at now, as a short code (kind, order, ended, text,
+ * notice: maintenance less than ANNOUNCE_NOTICE_DAYS ahead and not
+ * urgent), or NULL when nothing is. */
+const char *announce_problem(const struct announcement *a, int64_t now);
 /* Check and store a (public_id is made here; tenants given by slug in
  * slugs, n of them). The new public id into a->public_id and 1; 0 with a
  * message in err for bad input (nothing stored); -1 on error. */

@@ -629,6 +629,14 @@ db_stmt *audit_rows(db *d, int64_t tenant_id, const char *kind, const char *logi
 			"ittiiii", tenant_id, kind, login, from, to, before, (int64_t)(limit > 0 ? limit : -1));
 }
 
+db_stmt *audit_operator_rows(db *d, int limit)
+{
+	return db_query(d, "SELECT e.id, e.at, e.kind, coalesce(t.slug, ''), e.detail FROM security_events e"
+			   " LEFT JOIN tenants t ON t.id = e.tenant_id WHERE e.kind LIKE 'operator%' OR e.kind LIKE 'tenant%'"
+			   " OR e.kind LIKE 'announcement%' OR e.kind LIKE 'maintenance%'"
+			   " ORDER BY e.id DESC LIMIT $1", "i", (int64_t)limit);
+}
+
 const char **audit_kinds(db *d, arena *a, int64_t tenant_id)
 {
 	enum { MAX_KINDS = 64 };

@@ -83,6 +83,10 @@ int audit_verify(db *d, const unsigned char *pubkey, struct audit_report *rep);
  * steps and ends it), or NULL. limit 0: no limit. */
 db_stmt *audit_rows(db *d, int64_t tenant_id, const char *kind, const char *login, int64_t from, int64_t to,
 		    int64_t before, int limit);
+/* The operators' actions, newest first (at most limit): their own
+ * accounts, tenants, announcements, maintenance. Columns: id, at, kind,
+ * tenant slug ('' when none or purged), detail. An open statement. */
+db_stmt *audit_operator_rows(db *d, int limit);
 /* The kinds that occur in tenant_id's slice, as a NULL-terminated arena array. */
 const char **audit_kinds(db *d, arena *a, int64_t tenant_id);
 

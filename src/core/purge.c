@@ -40,6 +40,7 @@ static const struct step {
 	{"attempt_throttle", "DELETE FROM attempt_throttle WHERE key IN (SELECT 'id:' || login FROM accounts WHERE tenant_id = $1)", 0},
 	{"staff_sessions", "DELETE FROM staff_sessions WHERE id IN (SELECT s.id FROM staff_sessions s JOIN accounts a"
 			   " ON a.id = s.account_id WHERE a.tenant_id = $1 LIMIT $2)", 1000},
+	{"totp_recovery", "DELETE FROM totp_recovery WHERE realm = 'staff' AND owner_id IN (SELECT id FROM accounts WHERE tenant_id = $1)", 0},
 	{"accounts", "DELETE FROM accounts WHERE id IN (SELECT id FROM accounts WHERE tenant_id = $1 LIMIT $2)", 1000},
 	{"announcement_tenants", "DELETE FROM announcement_tenants WHERE tenant_id = $1", 0},
 	{"images", "DELETE FROM images WHERE id IN (SELECT id FROM images WHERE tenant_id = $1 LIMIT $2)", 100},

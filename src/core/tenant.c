@@ -9,8 +9,9 @@
 #include "core/account.h"
 #include "lib/timeutil.h"
 
-int tenant_list(db *d, FILE *out)
+json_t *tenant_rows(db *d)
 {
+	json_t *all = json_array();
 	db_stmt *st = db_query(
 		d,
 		"SELECT t.slug, t.name, t.created_at, t.suspended_at, t.suspended_reason,"
@@ -21,7 +22,7 @@ int tenant_list(db *d, FILE *out)
 		" (SELECT coalesce(sum(length(i.bytes)), 0) FROM images i WHERE i.tenant_id = t.id),"
 		" (SELECT max(s.created_at) FROM stamps s JOIN participants p ON p.id = s.participant_id"
 		"  JOIN rallies r ON r.id = p.rally_id WHERE r.tenant_id = t.id),"
-		" t.quota_rallies, t.quota_participants, t.quota_storage_bytes"
+		" t.quota_rallies, t.quota_participants, t.quota_storage_bytes, t.require_totp, t.purge_requested_at IS NOT NULL"
 		" FROM tenants t ORDER BY t.slug",
 		NULL);
 	while (st && db_row(st) == DB_ROW) {
@@ -31,21 +32,37 @@ int tenant_list(db *d, FILE *out)
 			time_format_iso_jst(db_int(st, 3), suspended, sizeof suspended);
 		if (!db_is_null(st, 9))
 			time_format_iso_jst(db_int(st, 9), last, sizeof last);
-		json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s?, s:s?, s:s?}", "slug", db_text(st, 0), "name",
-				      db_text(st, 1), "created_at", created, "rallies", (json_int_t)db_int(st, 5), "participants",
-				      (json_int_t)db_int(st, 6), "stamps", (json_int_t)db_int(st, 7), "storage_bytes",
-				      (json_int_t)db_int(st, 8), "last_activity", *last ? last : NULL, "suspended_at",
-				      *suspended ? suspended : NULL, "suspended_reason",
-				      *suspended ? db_text(st, 4) : NULL);
+		json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s?, s:s?, s:s?, s:b, s:b}", "slug", db_text(st, 0),
+				      "name", db_text(st, 1), "created_at", created, "rallies", (json_int_t)db_int(st, 5),
+				      "participants", (json_int_t)db_int(st, 6), "stamps", (json_int_t)db_int(st, 7),
+				      "storage_bytes", (json_int_t)db_int(st, 8), "last_activity", *last ? last : NULL,
+				      "suspended_at", *suspended ? suspended : NULL, "suspended_reason",
+				      *suspended ? db_text(st, 4) : NULL, "require_totp", db_int(st, 13) != 0, "purging",
+				      db_int(st, 14) != 0);
 		json_object_set_new(o, "quota", json_pack("{s:I, s:I, s:I}", "rallies", (json_int_t)db_int(st, 10),
 							   "participants_per_rally", (json_int_t)db_int(st, 11),
 							   "storage_bytes", (json_int_t)db_int(st, 12)));
-		json_dumpf(o, out, JSON_COMPACT);
-		fputc('\n', out);
-		json_decref(o);
+		json_array_append_new(all, o);
 	}
 	db_done(st);
-	return db_failed(d) ? -1 : 0;
+	if (db_failed(d)) {
+		json_decref(all);
+		return NULL;
+	}
+	return all;
+}
+
+int tenant_list(db *d, FILE *out)
+{
+	json_t *all = tenant_rows(d), *o;
+	size_t i;
+	json_array_foreach(all, i, o) {
+		json_dumpf(o, out, JSON_COMPACT);
+		fputc('\n', out);
+	}
+	int rc = all ? 0 : -1;
+	json_decref(all);
+	return rc;
 }
 
 /* The security event for an operator's action on a tenant. */

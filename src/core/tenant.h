@@ -10,11 +10,16 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "store/db.h"
 
 /* Print every tenant as a JSON line: slug, name, rallies, participants,
  * stamps, storage bytes (images), last activity, suspended (with reason). 0 or -1. */
 int tenant_list(db *d, FILE *out);
+/* The same as a new JSON array (each also with require_totp and purging),
+ * or NULL on error. */
+json_t *tenant_rows(db *d);
 /* Create a tenant (slug as rally_slug_valid; name 1–200 characters). Its
  * id, 0 when the slug is taken, -1 on error. by: who (for the security
  * event). */

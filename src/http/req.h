@@ -54,6 +54,8 @@ typedef struct req {
 	int64_t session_id;         /* 0 when none */
 	/* the staff account, on console routes */
 	struct account *staff;      /* NULL when none; arena-allocated */
+	/* the operator, on /ops routes */
+	struct op *op;              /* NULL when none; arena-allocated */
 	int64_t tenant_id;          /* the tenant the page belongs to, once known (banners); 0 if none */
 	const char *client_ip;      /* text form of the peer address */
 	int keep_changes;           /* commit even though the answer is an error (failed logins) */

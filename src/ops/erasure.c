@@ -170,3 +170,25 @@ char *erasure_document(db *d, const char *public_id)
 {
 	return db_text1(d, "SELECT document FROM erasure_certificates WHERE public_id = $1", "t", public_id);
 }
+
+int erasure_run_queued(const config *c, db *d)
+{
+	db_stmt *st = db_query(d, "SELECT slug, purge_reason, purge_requested_by FROM tenants WHERE purge_queued = 1"
+				  " ORDER BY purge_requested_at LIMIT 1", NULL);
+	char slug[80] = "", reason[2100] = "", by[200] = "", err[300] = "", *text = NULL;
+	if (st && db_row(st) == DB_ROW) {
+		snprintf(slug, sizeof slug, "%s", db_text(st, 0));
+		snprintf(reason, sizeof reason, "%s", db_text(st, 1));
+		snprintf(by, sizeof by, "%s", db_text(st, 2));
+	}
+	db_done(st);
+	if (!slug[0])
+		return db_failed(d) ? -1 : 0;
+	int rc = erasure_run(c, d, slug, reason, by, 0, &text, err, sizeof err);
+	free(text);
+	if (rc < 0 || err[0])
+		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"purge of tenant %s: %s\"}\n", slug, err);
+	else
+		fprintf(stderr, "{\"level\":\"info\",\"msg\":\"tenant %s purged; certificate issued\"}\n", slug);
+	return rc > 0 ? 1 : -1;
+}

@@ -28,6 +28,11 @@
 int erasure_run(const config *c, db *d, const char *slug, const char *reason, const char *by, int offline, char **text,
 		char *err, size_t errsz);
 
+/* Run the oldest purge queued from /ops (tenants.purge_queued), offline
+ * 0: the jobs thread of a serving process. 1 one done, 0 none queued, -1
+ * failed (logged; the next call tries again). */
+int erasure_run_queued(const config *c, db *d);
+
 /* The certificates issued, newest first, as JSON lines: id, tenant, issued
  * at, by. 0 or -1. */
 int erasure_list(db *d, FILE *out);

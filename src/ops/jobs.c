@@ -19,12 +19,13 @@
 #include "lib/ticker.h"
 #include "lib/timeutil.h"
 #include "ops/backup.h"
+#include "ops/erasure.h"
 #include "ops/retention.h"
 #include "store/db.h"
 
 static ticker jobs;
 static db *jd;
-static int64_t next_backup = -1, next_retention = -1;
+static int64_t next_backup = -1, next_retention = -1, next_purge;
 static const config *cfg;
 static const unsigned char *dkey;
 static int64_t backup_tod = -1, retention_tod = -1; /* ms after midnight JST; -1 = off */
@@ -74,6 +75,8 @@ static void tick(void *arg)
 		backup_run(cfg, jd, dkey, now, NULL, 0);
 		next_backup = time_next_jst(time_now_ms(), backup_tod);
 	}
+	if (now >= next_purge && erasure_run_queued(cfg, jd) < 0)
+		next_purge = time_now_ms() + 60000; /* a failed purge is tried again a minute later */
 	if (next_retention >= 0 && now >= next_retention) {
 		struct retention_result r;
 		retention_run(cfg, jd, now, &r);

@@ -23,9 +23,9 @@
 #include "web/page.h"
 #include "web/web.h"
 
-static void login_page(req *r, int status, const char *error_key, const char *login, json_t *vars)
+void web_login_page(req *r, int ops, int status, const char *error_key, const char *login, json_t *vars)
 {
-	json_t *view = json_pack("{s:s}", "login", login ? login : "");
+	json_t *view = json_pack("{s:s, s:b}", "login", login ? login : "", "ops", ops);
 	if (error_key) {
 		buf msg = BUF_INIT;
 		tpl_fill(web_text(r, error_key), vars, 0, &msg);
@@ -38,12 +38,18 @@ static void login_page(req *r, int status, const char *error_key, const char *lo
 
 void console_login_form(req *r)
 {
-	login_page(r, 200, NULL, NULL, NULL);
+	web_login_page(r, 0, 200, NULL, NULL, NULL);
 }
 
 static const char *detail_login(req *r, const char *login)
 {
 	return web_json_text(r, json_pack("{s:s}", "login", login));
+}
+
+/* Whether the account must give a TOTP code (or enrol) after its password. */
+static int second_factor_due(const struct account *a)
+{
+	return a->totp_enabled_at || a->tenant_requires_totp;
 }
 
 /* What a login attempt writes, in one piece on the writer after argon2id
@@ -65,7 +71,8 @@ static int record_login(db *d, void *arg)
 	if (strcmp(j->kind, "login_failed") == 0)
 		rc = login_failed(d, j->ip, j->login, now);
 	else if (strcmp(j->kind, "login") == 0)
-		rc = login_succeeded(d, j->ip, j->login, now) || staff_session_create(d, a->id, now, &j->lim, j->token, sizeof j->token);
+		rc = login_succeeded(d, j->ip, j->login, now) || staff_session_create(d, a->id, now, &j->lim, !second_factor_due(a), j->token,
+											       sizeof j->token);
 	if (rc == 0)
 		rc = security_event(d, a ? a->tenant_id : 0, a ? a->id : 0, j->kind, j->ip, j->detail, now);
 	return rc == 0 ? 0 : DB_ERROR;
@@ -79,7 +86,7 @@ void console_login(req *r)
 	int64_t wait;
 	struct account a;
 	if (!login || !pw || !*login || !*pw || strlen(login) > 200 || strlen(pw) > 1024) {
-		login_page(r, 400, "login.missing", login, NULL);
+		web_login_page(r, 0, 400, "login.missing", login, NULL);
 		return;
 	}
 	int found = account_by_login(r->db, &r->a, login, &a);
@@ -93,7 +100,7 @@ void console_login(req *r)
 			return;
 		metric_add(M_LOGIN_THROTTLED, 1);
 		req_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, arena_printf(&r->a, "%lld", (long long)wait));
-		login_page(r, 429, "login.throttled", login, json_pack("{s:I}", "seconds", (json_int_t)wait));
+		web_login_page(r, 0, 429, "login.throttled", login, json_pack("{s:I}", "seconds", (json_int_t)wait));
 		return;
 	}
 	/* the password was checked before (web/prove.c: gather_login), against
@@ -107,13 +114,14 @@ void console_login(req *r)
 		return;
 	if (!ok) {
 		metric_add(M_LOGIN_FAILED, 1);
-		login_page(r, 401, "login.failed", login, NULL);
+		web_login_page(r, 0, 401, "login.failed", login, NULL);
 		return;
 	}
 	metric_add(M_LOGIN_OK, 1);
 	req_set_cookie(r, "ssid", j.token, (long)c->staff_session_hours * 3600);
-	/* Desk staff land on their own screen; everyone else on the rallies. */
-	req_redirect(r, (perm_for_role(a.role) & PERM_VIEW) ? "/console" : "/console/desk");
+	/* The second factor next, when due; then desk staff land on their own
+	 * screen, everyone else on the rallies. */
+	req_redirect(r, second_factor_due(&a) ? "/console/totp" : (perm_for_role(a.role) & PERM_VIEW) ? "/console" : "/console/desk");
 }
 
 void console_logout(req *r)

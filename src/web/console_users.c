@@ -11,6 +11,7 @@
 
 #include "core/account.h"
 #include "core/secret.h"
+#include "core/totp.h"
 #include "lib/timeutil.h"
 #include "web/common.h"
 #include "web/console.h"
@@ -36,10 +37,11 @@ static json_t *users_view(req *r)
 				json_array_append_new(roles, json_pack("{s:s, s:s, s:b}", "role", ROLES[k], "label",
 								       web_text(r, arena_printf(&r->a, "role.%s", ROLES[k])),
 								       "selected", strcmp(ROLES[k], a->role) == 0));
-		json_array_append_new(users, json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:o}", "id", a->public_id, "login",
+		json_array_append_new(users, json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:o, s:b}", "id", a->public_id, "login",
 						       a->login, "role_label",
 						       web_text(r, arena_printf(&r->a, "role.%s", a->role)), "disabled",
-						       a->disabled_at != 0, "self", self, "manageable", manageable, "roles", roles));
+						       a->disabled_at != 0, "self", self, "manageable", manageable, "roles", roles,
+						       "totp", a->totp_enabled_at != 0));
 	}
 	for (size_t k = 0; k < sizeof ROLES / sizeof ROLES[0]; k++)
 		if (role_rank(ROLES[k]) <= my_rank)
@@ -48,6 +50,8 @@ static json_t *users_view(req *r)
 								   "selected", strcmp(ROLES[k], "editor") == 0));
 	json_object_set_new(view, "users", users);
 	json_object_set_new(view, "grantable", grantable);
+	json_object_set_new(view, "is_owner", json_boolean(strcmp(r->staff->role, "owner") == 0));
+	json_object_set_new(view, "require_totp", json_boolean(r->staff->tenant_requires_totp));
 	return view;
 }
 
@@ -201,6 +205,38 @@ void console_user_disable(req *r)
 void console_user_enable(req *r)
 {
 	set_disabled(r, 0);
+}
+
+/* Remove an account's second factor (lost phone): it enrols again at its
+ * next login, and its sessions end now. */
+void console_user_totp_reset(req *r)
+{
+	struct account a;
+	if (!target(r, &a))
+		return;
+	if (totp_clear(r->db, TOTP_STAFF, a.id) != 0 || account_end_sessions(r->db, a.id) != 0) {
+		r->failed = 1;
+		return;
+	}
+	console_event(r, "account_totp_reset", event_detail(r, a.login, NULL));
+	req_redirect(r, "/console/users");
+}
+
+/* The owner requires a second factor of every account of the tenant (or
+ * no longer does). Accounts without one enrol at their next page. */
+void console_require_totp(req *r)
+{
+	if (strcmp(r->staff->role, "owner") != 0) {
+		web_error(r, 403, "forbidden", "error.forbidden", NULL);
+		return;
+	}
+	int on = req_form(r, "require") != NULL;
+	if (db_exec(r->db, "UPDATE tenants SET require_totp = $1 WHERE id = $2", "ii", (int64_t)on, r->staff->tenant_id) != DB_DONE) {
+		r->failed = 1;
+		return;
+	}
+	console_event(r, on ? "tenant_totp_required" : "tenant_totp_optional", NULL);
+	req_redirect(r, "/console/users");
 }
 
 /* R_READ, like creation: argon2id first, then the change on the writer. */

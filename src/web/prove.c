@@ -20,6 +20,7 @@
 
 #include "core/account.h"
 #include "core/editor.h"
+#include "core/operator.h"
 #include "core/password.h"
 #include "core/rally.h"
 #include "core/rewards.h"
@@ -140,11 +141,28 @@ static void gather_login(req *r, struct prove_work *w)
 		want(w, CHECK_PASSWORD, stored && *stored ? stored : account_dummy_hash(), pw, &r->proof.password_match, 0);
 }
 
+/* An operator's login: its password against the operator's hash (the
+ * stand-in hash for an unknown ID). */
+static void gather_operator_login(req *r, struct prove_work *w)
+{
+	const char *login = req_form(r, "login"), *pw = req_form(r, "password");
+	struct op o;
+	int64_t wait;
+	if (!login || !pw || strlen(login) > 200 ||
+	    !login_allowed(r->db, req_client_ip(r), arena_printf(&r->a, "op:%s", login), time_now_ms(), &wait))
+		return;
+	int found = operator_by_login(r->db, &r->a, login, &o);
+	const char *stored = found == 1 ? operator_password_hash(r->db, &r->a, o.id) : NULL;
+	if (found >= 0)
+		want(w, CHECK_PASSWORD, stored && *stored ? stored : account_dummy_hash(), pw, &r->proof.password_match, 0);
+}
+
 /* A new or reset account: a random password, to hash. */
 static void gather_new_password(req *r, struct prove_work *w)
 {
 	char pw[32];
-	if (!staff_session_exists(r->db, req_cookie(r, "ssid"), time_now_ms()))
+	int64_t now = time_now_ms();
+	if (!staff_session_exists(r->db, req_cookie(r, "ssid"), now) && !operator_session_exists(r->db, req_cookie(r, "osid"), now))
 		return;
 	password_random(pw, sizeof pw);
 	r->proof.new_password = arena_strdup(&r->a, pw);
@@ -175,7 +193,8 @@ static void gather_password_change(req *r, struct prove_work *w)
 static void gather_new_secrets(req *r, struct prove_work *w)
 {
 	static const char *names[] = {"pin", "desk_pin", "passcode"};
-	if (!staff_session_exists(r->db, req_cookie(r, "ssid"), time_now_ms()))
+	int64_t now = time_now_ms();
+	if (!staff_session_exists(r->db, req_cookie(r, "ssid"), now) && !operator_session_exists(r->db, req_cookie(r, "osid"), now))
 		return; /* no argon2id for someone not logged in: the handler answers 401 */
 	for (int i = 0; i < 3; i++) {
 		const char *v = req_form(r, names[i]);
@@ -195,6 +214,7 @@ int web_prove_needed(req *r)
 	case PROVE_LOGIN:
 	case PROVE_NEW_PASSWORD:
 	case PROVE_PASSWORD_CHANGE:
+	case PROVE_OPERATOR_LOGIN:
 		return 1;
 	default:
 		for (int i = 0; i < 3; i++) {
@@ -216,6 +236,7 @@ struct prove_work *web_prove_gather(req *r)
 		[PROVE_LOGIN] = gather_login,
 		[PROVE_NEW_PASSWORD] = gather_new_password,
 		[PROVE_PASSWORD_CHANGE] = gather_password_change,
+		[PROVE_OPERATOR_LOGIN] = gather_operator_login,
 	};
 	struct prove_work *w = arena_alloc(&r->a, sizeof *w);
 	memset(w, 0, sizeof *w);

@@ -21,6 +21,7 @@
 
 #include "core/account.h"
 #include "core/maintenance.h"
+#include "core/operator.h"
 #include "core/password.h"
 #include "core/session.h"
 #include "http/server.h"
@@ -75,11 +76,16 @@ static const struct route routes[] = {
 	/* organizer console (HTML); R_STAFF routes name the permissions they need */
 	{"GET", "/console/login", console_login_form, R_PAGE | R_READ, 0, 0, 0},
 	{"POST", "/console/login", console_login, R_FORM | R_READ, 4 * KB, 0, PROVE_LOGIN},
-	{"POST", "/console/logout", console_logout, R_FORM | R_STAFF | R_WRITE, 4 * KB, 0, 0},
+	{"POST", "/console/logout", console_logout, R_FORM | R_STAFF | R_SECOND | R_WRITE, 4 * KB, 0, 0},
 	{"GET", "/console", console_home, R_PAGE | R_STAFF | R_READ, 0, PERM_VIEW, 0},
 	{"GET", "/console/password", console_password_form, R_PAGE | R_STAFF | R_READ, 0, 0, 0},
 	{"POST", "/console/password", console_password, R_FORM | R_STAFF | R_READ, 4 * KB, 0, PROVE_PASSWORD_CHANGE},
+	{"GET", "/console/totp", web_totp_form, R_PAGE | R_STAFF | R_SECOND | R_READ, 0, 0, 0},
+	{"POST", "/console/totp", web_totp, R_FORM | R_STAFF | R_SECOND | R_WRITE, 4 * KB, 0, 0},
+	{"POST", "/console/totp/enrol", web_totp_enrol, R_FORM | R_STAFF | R_SECOND | R_WRITE, 4 * KB, 0, 0},
 	{"GET", "/console/users", console_users, R_PAGE | R_STAFF | R_READ, 0, PERM_USERS, 0},
+	{"POST", "/console/users/{id}/totp-reset", console_user_totp_reset, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_USERS, 0},
+	{"POST", "/console/require-totp", console_require_totp, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_USERS, 0},
 	{"GET", "/console/audit", console_audit, R_PAGE | R_STAFF | R_READ, 0, PERM_AUDIT, 0},
 	{"GET", "/console/audit.csv", console_export_audit, R_STAFF | R_READ, 0, PERM_AUDIT, 0},
 	{"POST", "/console/users", console_user_create, R_FORM | R_STAFF | R_READ, 4 * KB, PERM_USERS, PROVE_NEW_PASSWORD},
@@ -124,6 +130,31 @@ static const struct route routes[] = {
 	 PERM_ENTRIES, 0},
 	{"GET", "/console/line", console_line_form, R_PAGE | R_STAFF | R_READ, 0, PERM_USERS, 0},
 	{"POST", "/console/line", console_line_save, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_USERS, 0},
+	/* the operator console: an operator session (after TOTP) or 404; up during maintenance */
+	{"GET", "/ops/login", ops_login_form, R_PAGE | R_READ | R_ALWAYS, 0, 0, 0},
+	{"POST", "/ops/login", ops_login, R_FORM | R_READ | R_ALWAYS, 4 * KB, 0, PROVE_OPERATOR_LOGIN},
+	{"POST", "/ops/logout", ops_logout, R_FORM | R_OPERATOR | R_SECOND | R_WRITE | R_ALWAYS, 4 * KB, 0, 0},
+	{"GET", "/ops/totp", web_totp_form, R_PAGE | R_OPERATOR | R_SECOND | R_READ | R_ALWAYS, 0, 0, 0},
+	{"POST", "/ops/totp", web_totp, R_FORM | R_OPERATOR | R_SECOND | R_WRITE | R_ALWAYS, 4 * KB, 0, 0},
+	{"POST", "/ops/totp/enrol", web_totp_enrol, R_FORM | R_OPERATOR | R_SECOND | R_WRITE | R_ALWAYS, 4 * KB, 0, 0},
+	{"GET", "/ops", ops_home, R_PAGE | R_OPERATOR | R_READ | R_ALWAYS, 0, 0, 0},
+	{"POST", "/ops/tenants", ops_tenant_create, R_FORM | R_OPERATOR | R_READ | R_ALWAYS, 4 * KB, 0, PROVE_NEW_PASSWORD},
+	{"POST", "/ops/tenants/{slug}/suspend", ops_tenant_suspend, R_FORM | R_OPERATOR | R_WRITE | R_ALWAYS, 4 * KB, 0, 0},
+	{"POST", "/ops/tenants/{slug}/resume", ops_tenant_resume, R_FORM | R_OPERATOR | R_WRITE | R_ALWAYS, 4 * KB, 0, 0},
+	{"POST", "/ops/tenants/{slug}/quota", ops_tenant_quota, R_FORM | R_OPERATOR | R_WRITE | R_ALWAYS, 4 * KB, 0, 0},
+	{"POST", "/ops/tenants/{slug}/purge", ops_tenant_purge, R_FORM | R_OPERATOR | R_WRITE | R_ALWAYS, 4 * KB, 0, 0},
+	{"GET", "/ops/operators", ops_operators, R_PAGE | R_OPERATOR | R_READ | R_ALWAYS, 0, 0, 0},
+	{"POST", "/ops/operators", ops_operator_create, R_FORM | R_OPERATOR | R_READ | R_ALWAYS, 4 * KB, 0, PROVE_NEW_PASSWORD},
+	{"POST", "/ops/operators/{id}/disable", ops_operator_disable, R_FORM | R_OPERATOR | R_WRITE | R_ALWAYS, 4 * KB, 0, 0},
+	{"POST", "/ops/operators/{id}/enable", ops_operator_enable, R_FORM | R_OPERATOR | R_WRITE | R_ALWAYS, 4 * KB, 0, 0},
+	{"POST", "/ops/operators/{id}/reset", ops_operator_reset, R_FORM | R_OPERATOR | R_READ | R_ALWAYS, 4 * KB, 0, PROVE_NEW_PASSWORD},
+	{"GET", "/ops/announcements", ops_announcements, R_PAGE | R_OPERATOR | R_READ | R_ALWAYS, 0, 0, 0},
+	{"POST", "/ops/announcements", ops_announcement_create, R_FORM | R_OPERATOR | R_WRITE | R_ALWAYS, 16 * KB, 0, 0},
+	{"POST", "/ops/announcements/{id}/close", ops_announcement_close, R_FORM | R_OPERATOR | R_WRITE | R_ALWAYS, 4 * KB, 0, 0},
+	{"GET", "/ops/audit", ops_audit, R_PAGE | R_OPERATOR | R_READ | R_ALWAYS, 0, 0, 0},
+	{"GET", "/ops/certificates", ops_certificates, R_PAGE | R_OPERATOR | R_READ | R_ALWAYS, 0, 0, 0},
+	{"GET", "/ops/certificates/{id}", ops_certificate, R_PAGE | R_OPERATOR | R_READ | R_ALWAYS, 0, 0, 0},
+	{"GET", "/ops/certificates/{id}/certificate.json", ops_certificate_file, R_OPERATOR | R_READ | R_ALWAYS, 0, 0, 0},
 	/* uploaded images and rally themes, public */
 	{"GET", "/images/{id}", page_image, R_READ, 0, 0, 0},
 	{"GET", "/r/{slug}/theme.css", page_theme_css, R_READ, 0, 0, 0},
@@ -147,7 +178,8 @@ static void run_on_writer(req *r);
 static void run_unit(req *r);
 static void prove_first(req *r);
 static void reset_response(req *r, struct header *saved);
-static void touch_staff_session(req *r, int64_t session_id);
+static void touch_session(req *r, int (*fn)(db *, int64_t, int64_t), int64_t session_id);
+static int load_operator(req *r);
 
 long web_body_limit(req *r)
 {
@@ -336,7 +368,7 @@ static int group_of(const struct route *rt)
 		return MG_CLAIM;
 	if (strstr(rt->pattern, "/card"))
 		return MG_CARD;
-	if (strncmp(rt->pattern, "/console", 8) == 0)
+	if (strncmp(rt->pattern, "/console", 8) == 0 || strncmp(rt->pattern, "/ops", 4) == 0)
 		return MG_CONSOLE;
 	if (strncmp(rt->pattern, "/api/", 5) == 0)
 		return MG_API;
@@ -449,6 +481,8 @@ static void run_handler(req *r)
 	}
 	if ((f & R_STAFF) && !load_staff(r))
 		return;
+	if ((f & R_OPERATOR) && !load_operator(r))
+		return;
 	r->route->handler(r);
 }
 
@@ -465,6 +499,20 @@ static int fail_centrally(req *r, struct header *saved)
 	}
 	if (!r->status)
 		web_error(r, 500, "internal", "error.internal", NULL);
+	return 0;
+}
+
+/* A session that owes its second factor reaches only the R_SECOND routes:
+ * pages are sent to the TOTP step at totp, anything else 403. 1 when the
+ * route may go on. */
+static int second_step(req *r, const char *totp)
+{
+	if (r->route->flags & R_SECOND)
+		return 1;
+	if (strcmp(r->method, "GET") == 0)
+		req_redirect(r, totp);
+	else
+		web_error(r, 403, "second_factor_required", "error.second_factor_required", NULL);
 	return 0;
 }
 
@@ -491,12 +539,37 @@ static int load_staff(req *r)
 	}
 	r->staff = a;
 	r->tenant_id = a->tenant_id;
-	if (a->tenant_suspended && strcmp(r->method, "POST") == 0 && strcmp(r->route->pattern, "/console/logout") != 0) {
+	/* the second factor: owed since the password, or required since */
+	if ((!a->verified || (a->tenant_requires_totp && !a->totp_enabled_at)) && !second_step(r, "/console/totp"))
+		return 0;
+	if (a->tenant_suspended && strcmp(r->method, "POST") == 0 && !(r->route->flags & R_SECOND)) {
 		web_error(r, 403, "tenant_suspended", "error.tenant_suspended", NULL); /* read-only; logging out still works */
 		return 0;
 	}
 	if (touch)
-		touch_staff_session(r, touch);
+		touch_session(r, staff_session_touch, touch);
+	return 1;
+}
+
+/* Operator routes: a live operator session, or 404 (the operator's side
+ * is not there for anyone else, tenant staff included); the second factor
+ * given, except on the TOTP step itself. */
+static int load_operator(req *r)
+{
+	struct staff_limits lim = web_staff_limits(r);
+	struct op *o = arena_alloc(&r->a, sizeof *o);
+	int64_t now = time_now_ms();
+	int rc = operator_session_find(r->db, &r->a, req_cookie(r, "osid"), now, lim.idle_ms, o);
+	if (rc < 0)
+		return 0; /* the database failed: answered by the dispatcher */
+	if (rc == 0) {
+		web_error(r, 404, "not_found", "error.not_found", NULL);
+		return 0;
+	}
+	r->op = o;
+	if (!o->verified && !second_step(r, "/ops/totp"))
+		return 0;
+	touch_session(r, operator_session_touch, o->session_id);
 	return 1;
 }
 
@@ -515,13 +588,19 @@ static void reset_response(req *r, struct header *saved)
 	buf_reset(&r->out);
 }
 
-/* The staff session's last_seen_at, written once a minute: queued for the
- * writer (a GET page never waits for it, and a read transaction cannot
- * write); inline when the request already holds a write transaction. */
+/* A session's last_seen_at (staff or operator), written at most once a
+ * minute for staff: queued for the writer (a GET page never waits for it,
+ * and a read transaction cannot write); inline when the request already
+ * holds a write transaction. */
+struct touch {
+	int (*fn)(db *d, int64_t session_id, int64_t now);
+	int64_t session_id, now;
+};
+
 static int touch_write(db *d, void *arg)
 {
-	int64_t *v = arg; /* {session id, now} */
-	return staff_session_touch(d, v[0], v[1]) == 0 ? 0 : DB_ERROR;
+	struct touch *t = arg;
+	return t->fn(d, t->session_id, t->now) == 0 ? 0 : DB_ERROR;
 }
 
 static void touch_done(void *arg, int rc)
@@ -530,17 +609,17 @@ static void touch_done(void *arg, int rc)
 	free(arg);
 }
 
-static void touch_staff_session(req *r, int64_t session_id)
+static void touch_session(req *r, int (*fn)(db *, int64_t, int64_t), int64_t session_id)
 {
-	int64_t v[2] = {session_id, time_now_ms()};
+	struct touch t = {fn, session_id, time_now_ms()};
 	if (db_in_write(r->db)) {
-		touch_write(r->db, v);
+		touch_write(r->db, &t);
 		return;
 	}
-	int64_t *heap = malloc(sizeof v);
+	struct touch *heap = malloc(sizeof t);
 	if (!heap)
 		return;
-	memcpy(heap, v, sizeof v);
+	*heap = t;
 	if (db_write_async(touch_write, heap, touch_done) != 0)
 		free(heap);
 }
@@ -697,7 +776,10 @@ void web_routes_print(FILE *out, int json)
 		const struct route *rt = &routes[i];
 		char perms[96];
 		perm_names(rt->need, perms, sizeof perms);
-		const char *access = (rt->flags & R_STAFF) ? "staff" : (rt->flags & R_NEED_SESSION) ? "participant" : "public";
+		const char *access = (rt->flags & R_STAFF)	   ? "staff"
+				     : (rt->flags & R_OPERATOR)	   ? "operator"
+				     : (rt->flags & R_NEED_SESSION) ? "participant"
+								    : "public";
 		long body = strcmp(rt->method, "GET") == 0 ? 0 : rt->max_body;
 		if (!json) {
 			fprintf(out, "%-5s %-64s %-6s %-11s %-20s %ld\n", rt->method, rt->pattern, unit_name(rt->flags), access,

@@ -28,6 +28,8 @@ enum {
 	R_READ = 1 << 8,         /* one read transaction; writes only through web_write (the writer) */
 	R_WRITE = 1 << 9,        /* one write transaction (BEGIN IMMEDIATE), committed before the answer */
 	R_ALWAYS = 1 << 10,      /* answers during maintenance mode too (health, metrics, static files) */
+	R_OPERATOR = 1 << 11,    /* the operator's side (/ops): an operator session, or 404 */
+	R_SECOND = 1 << 12,      /* answers a session still owing its second factor (the TOTP step, logout) */
 	R_UNIT = R_NONE | R_WRITER | R_READ | R_WRITE,
 };
 
@@ -42,6 +44,7 @@ enum prove {
 	PROVE_LOGIN,           /* a console login's password */
 	PROVE_NEW_PASSWORD,    /* a random password for a new or reset account, hashed */
 	PROVE_PASSWORD_CHANGE, /* the current password, and the new one hashed */
+	PROVE_OPERATOR_LOGIN,  /* an operator login's password */
 };
 
 struct route {
@@ -122,10 +125,41 @@ void api_join(req *r);
 void api_stamp(req *r);
 void api_card(req *r);
 void console_login_form(req *r);
+/* The login page of the console (ops 0) or of /ops (ops 1), with status
+ * and the catalog message error_key (its placeholders from vars, taken). */
+void web_login_page(req *r, int ops, int status, const char *error_key, const char *login, json_t *vars);
 void console_login(req *r);
 void console_logout(req *r);
 void console_home(req *r);
 void console_users(req *r);
+/* the second factor, both realms (web/second.c) */
+void web_totp_form(req *r);
+void web_totp_enrol(req *r);
+void web_totp(req *r);
+void console_user_totp_reset(req *r);
+void console_require_totp(req *r);
+/* the operator console (web/ops_*.c) */
+void ops_login_form(req *r);
+void ops_login(req *r);
+void ops_logout(req *r);
+void ops_home(req *r);
+void ops_tenant_create(req *r);
+void ops_tenant_suspend(req *r);
+void ops_tenant_resume(req *r);
+void ops_tenant_quota(req *r);
+void ops_tenant_purge(req *r);
+void ops_operators(req *r);
+void ops_operator_create(req *r);
+void ops_operator_disable(req *r);
+void ops_operator_enable(req *r);
+void ops_operator_reset(req *r);
+void ops_announcements(req *r);
+void ops_announcement_create(req *r);
+void ops_announcement_close(req *r);
+void ops_audit(req *r);
+void ops_certificates(req *r);
+void ops_certificate(req *r);
+void ops_certificate_file(req *r);
 void console_audit(req *r);
 void console_export_audit(req *r);
 void console_user_create(req *r);

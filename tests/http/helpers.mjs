@@ -2,6 +2,7 @@
 // a fresh data directory, and talk to it over HTTP with a small cookie jar.
 // Traffic goes to 127.0.0.1 only.
 import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -39,10 +40,12 @@ export function importRally(dir, doc, env = {}) {
 }
 
 /** Wait until fn() gives something truthy (every 50 ms, up to tries times);
- * fails with what (a string, or a function giving one) otherwise. */
+ * fails with what (a string, or a function giving one) otherwise. Returns
+ * fn's truthy result. */
 export async function eventually(fn, what, tries = 60) {
   for (let i = 0; i < tries; i++) {
-    if (await fn()) return;
+    const v = await fn();
+    if (v) return v;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`never happened: ${typeof what === 'function' ? what() : what}`);
@@ -218,4 +221,36 @@ export class Client {
     if (!m) throw new Error(`no CSRF token on ${p} (status ${res.status})`);
     return m[1];
   }
+}
+
+/** The RFC 6238 code (HMAC-SHA1, 6 digits, 30 s) of a base32 secret, `steps` steps from now. */
+export function totp(secret, steps = 0, now = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of secret.replace(/\s+/g, '').toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(Math.floor(now / 30000) + steps));
+  const mac = crypto.createHmac('sha1', key).update(msg).digest();
+  const off = mac[19] & 15;
+  return String((mac.readUInt32BE(off) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+/** Log an operator in on /ops: password, then the TOTP step (enrolling when
+ * the account has no secret yet). Returns the client with .secret and .codes. */
+export async function operatorLogin(base, login, password, secret, steps = 0) {
+  const c = new Client(base);
+  const t = await c.csrfFrom('/ops/login');
+  const r = await c.postForm('/ops/login', { _csrf: t, login, password });
+  if (r.status !== 303) throw new Error(`operator login ${login}: ${r.status} ${r.text.slice(0, 300)}`);
+  c.csrf = t;
+  if (!secret) {
+    const e = await c.postForm('/ops/totp/enrol', { _csrf: t });
+    secret = e.text.match(/<code class="secret">([A-Z2-7 ]+)<\/code>/)[1].replace(/ /g, '');
+  }
+  c.secret = secret;
+  const v = await c.postForm('/ops/totp', { _csrf: t, code: totp(secret, steps) });
+  if (![200, 303].includes(v.status)) throw new Error(`operator TOTP ${login}: ${v.status} ${v.text.slice(0, 300)}`);
+  c.codes = [...v.text.matchAll(/<li><code>([A-Z2-7-]{19})<\/code><\/li>/g)].map((m) => m[1]);
+  return c;
 }

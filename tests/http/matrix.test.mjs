@@ -6,7 +6,7 @@
 // staff route has no such row.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { cli, startServer } from './helpers.mjs';
+import { cli, Client, operatorLogin, startServer } from './helpers.mjs';
 
 let srv;
 const A = {};
@@ -104,6 +104,38 @@ const expectations = () => ({
   'GET /console/rallies/{slug}/lottery/{tier}/draws/{draw}/winners.csv': { object: true },
   'GET /console/line': {},
   'POST /console/line': { fields: { channel_id: 'not-a-number' } },
+  'GET /console/totp': {},
+  'POST /console/totp': { fields: { code: 'x' } },
+  'POST /console/totp/enrol': {},
+  'POST /console/users/{id}/totp-reset': { object: true },
+  'POST /console/require-totp': { skip: 'owners only, whatever the permission bits; operators.test.mjs' },
+});
+
+// The operator's routes: what an operator sends (harmless), or why not here;
+// every one answers 404 to every staff role and to anonymous visitors.
+const opExpectations = () => ({
+  'POST /ops/logout': { skip: 'ends the session; operators.test.mjs' },
+  'GET /ops/totp': {},
+  'POST /ops/totp': { skip: 'a wrong code is a 401 by design; operators.test.mjs' },
+  'POST /ops/totp/enrol': { skip: 'replaces the secret; operators.test.mjs' },
+  'GET /ops': {},
+  'POST /ops/tenants': { fields: { slug: 'Bad Slug' } },
+  'POST /ops/tenants/{slug}/suspend': { fields: { reason: '' } },
+  'POST /ops/tenants/{slug}/resume': { skip: 'resumes a tenant; operators.test.mjs' },
+  'POST /ops/tenants/{slug}/quota': { fields: { rallies: '-1' } },
+  'POST /ops/tenants/{slug}/purge': { fields: { confirm: 'no' } },
+  'GET /ops/operators': {},
+  'POST /ops/operators': { fields: { login: 'X X' } },
+  'POST /ops/operators/{id}/disable': {},
+  'POST /ops/operators/{id}/enable': {},
+  'POST /ops/operators/{id}/reset': {},
+  'GET /ops/announcements': {},
+  'POST /ops/announcements': { fields: { kind: 'bogus' } },
+  'POST /ops/announcements/{id}/close': { skip: 'needs an announcement; operators.test.mjs' },
+  'GET /ops/audit': {},
+  'GET /ops/certificates': {},
+  'GET /ops/certificates/{id}': { skip: 'needs a purge; operators.test.mjs, purge.test.mjs' },
+  'GET /ops/certificates/{id}/certificate.json': { skip: 'needs a purge; operators.test.mjs' },
 });
 
 /** The staff routes of the real table, as [method, path, fields, permission, object]. */
@@ -171,5 +203,30 @@ describe('tenant isolation', () => {
       assert.match(r.text, path === '/console' ? /tenant-b-rally/ : /b-owner/);
     }
     assert.equal(srv.sql("SELECT disabled_at IS NULL FROM accounts WHERE login = 'a-victim'"), '1');
+  });
+});
+
+describe('the operator routes', () => {
+  test('every /ops route needs an operator session: every staff role and anonymous visitors get 404', async () => {
+    const r = cli(['operator', 'create', '--login', 'matrix-op', '--data', srv.data]);
+    assert.equal(r.status, 0, r.stderr);
+    const op = await operatorLogin(srv.base, 'matrix-op', JSON.parse(r.stdout).password);
+    const self = srv.sql("SELECT public_id FROM operators WHERE login = 'matrix-op'");
+    const want = opExpectations();
+    const table = JSON.parse(cli(['routes', '--json']).stdout).filter((x) => x.access === 'operator');
+    for (const key of Object.keys(want)) assert.ok(table.some((x) => `${x.method} ${x.pattern}` === key), `row ${key} names no route`);
+    for (const x of table) {
+      const key = `${x.method} ${x.pattern}`;
+      const e = want[key];
+      assert.ok(e, `operator route ${key} has no row in matrix.test.mjs`);
+      const p = x.pattern.replace('{slug}', 'tenant-a').replace('{id}', self);
+      for (const [who, c] of [...Object.entries(clients), ['anonymous', new Client(srv.base)]]) {
+        const res = x.method === 'GET' ? await c.get(p) : await c.postForm(p, { _csrf: await c.csrfFrom('/ops/login'), ...(e.fields || {}) });
+        assert.equal(res.status, 404, `${who} ${key}`);
+      }
+      if (e.skip) continue;
+      const res = x.method === 'GET' ? await op.get(p) : await op.postForm(p, { _csrf: op.csrf, ...(e.fields || {}) });
+      assert.ok(![401, 403, 404].includes(res.status), `operator ${key}: ${res.status}`);
+    }
   });
 });
