@@ -34,8 +34,10 @@
 #include "core/rekey.h"
 #include "core/tenant.h"
 #include "core/certificate.h"
+#include "core/mail.h"
 #include "core/operator.h"
 #include "ops/erasure.h"
+#include "ops/mailer.h"
 #include "http/server.h"
 #include "lib/accesslog.h"
 #include "lib/assets.h"
@@ -322,7 +324,7 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 	srv->dispatch = web_dispatch;
 	srv->body_limit = web_body_limit;
 	srv->metrics_text = sys_metrics_text;
-	if (db_writer_start() != 0 || server_start(srv) != 0 || jobs_start(c, service_data_key) != 0 ||
+	if (db_writer_start() != 0 || server_start(srv) != 0 || jobs_start(c, service_data_key) != 0 || mailer_start(c) != 0 ||
 	    watchdog_start() != 0) {
 		json_decref(demo);
 		return 1;
@@ -345,6 +347,7 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"shutting down\",\"signal\":%d}\n", sig);
 	server_stop(srv);
 	service_event("service_stop", json_pack("{s:i}", "signal", sig));
+	mailer_stop();
 	jobs_stop(); /* signs the log's head, service_stop included */
 	db_writer_stop();
 	accesslog_close();
@@ -1018,15 +1021,20 @@ static int cmd_announce(struct server *srv, int argc, char **argv)
 		       time_parse_iso(to, &a.ends_at) != 0 || strlen(kind) >= sizeof a.kind || strlen(ja) >= sizeof a.ja ||
 		       (en && strlen(en) >= sizeof a.en)))
 		bad = 1;
-	if (bad || !(create || (strcmp(sub, "list") == 0 && argc == 1) || (strcmp(sub, "close") == 0 && argc >= 2))) {
+	int remind = strcmp(sub, "remind") == 0;
+	const char *at = flag_value(argc, argv, "--now");
+	int64_t now = time_now_ms();
+	if (remind && at && time_parse_iso(at, &now) != 0)
+		bad = 1;
+	if (bad || !(create || remind || (strcmp(sub, "list") == 0 && argc == 1) || (strcmp(sub, "close") == 0 && argc >= 2))) {
 		fprintf(stderr, "usage: stamprally announce create --kind maintenance|incident|change|end_of_service\n"
 				"         --from 2026-12-10T01:00+09:00 --to 2026-12-10T05:00+09:00 --ja TEXT [--en TEXT]\n"
 				"         [--participants] [--urgent] [--tenant SLUG ...] [--by WHO]\n"
-				"       stamprally announce list | close ID\n");
+				"       stamprally announce list | close ID | remind [--now ISO-TIME]\n");
 		return 2;
 	}
 	db *d = open_store(&srv->cfg, NULL, 0);
-	if (!d)
+	if (!d || load_secret(srv) != 0) /* the data key opens the addresses its e-mail goes to */
 		return 1;
 	char by[160], err[300] = "";
 	command_actor(argc, argv, by, sizeof by);
@@ -1040,6 +1048,11 @@ static int cmd_announce(struct server *srv, int argc, char **argv)
 			printf("%s\n", a.public_id);
 	} else if (strcmp(sub, "list") == 0) {
 		rc = announce_list(d, stdout) == 0 ? 1 : -1;
+	} else if (remind) {
+		int k = mail_reminders_due(d, now); /* what the server's mailer does every two seconds */
+		if (k >= 0)
+			printf("{\"reminded\": %d}\n", k);
+		rc = k >= 0 ? 1 : -1;
 	} else {
 		rc = announce_close(d, argv[1], by, time_now_ms());
 		if (rc == 0)
@@ -1135,8 +1148,8 @@ static const struct cmd cmds[] = {
 	 "The operators of the service (the /ops console, always with TOTP): create or reset (a random password printed once), list, disable (every session ends), enable."},
 	{"certificate", cmd_certificate, "certificate verify FILE [--pubkey KEY] | pubkey | list | show ID",
 	 "Erasure certificates: check one offline, print the service's public key, list those issued, print one."},
-	{"announce", cmd_announce, "announce create --kind K --from T --to T --ja TEXT [--en TEXT] [--participants] [--urgent] [--tenant SLUG ...] | list | close ID",
-	 "Announcements: a banner on the console (and participant pages) while current, and on /status; maintenance at least 7 days ahead."},
+	{"announce", cmd_announce, "announce create --kind K --from T --to T --ja TEXT [--en TEXT] [--participants] [--urgent] [--tenant SLUG ...] | list | close ID | remind [--now T]",
+	 "Announcements: a banner on the console (and participant pages) while current, on /status, and by e-mail to the tenants' owners and admins; maintenance at least 7 days ahead, reminded the day before."},
 	{"maintenance", cmd_maintenance, "maintenance on [--until ISO-TIME] [--message-ja TEXT] [--message-en TEXT] | off | status",
 	 "Planned maintenance: pages and the API answer 503 with the message (every node within a second); health and metrics stay up."},
 	{"disclosure", cmd_disclosure, "disclosure [--lang ja|en] [--config FILE] [--data DIR]",
@@ -1221,5 +1234,11 @@ int main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (token_init() != 0 || build_config(&srv.cfg, &n, argv + 2) != 0 || assets_init(srv.cfg.assets_dir) != 0)
 		return 1;
+	char err[300];
+	if (mail_check(&srv.cfg, err, sizeof err) != 0) {
+		fprintf(stderr, "stamprally: %s\n", err);
+		return 1;
+	}
+	mail_configure(&srv.cfg);
 	return cmd->run(&srv, n, argv + 2);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/account.h"
+#include "core/mail.h"
 #include "lib/timeutil.h"
 #include "lib/token.h"
 #include "lib/utf8.h"
@@ -88,11 +89,18 @@ int announce_create(db *d, struct announcement *a, const char *const *slugs, int
 			rc = -1;
 		}
 	}
+	/* its e-mail in the same transaction; no reminder when it starts within a day anyway */
+	arena ma = {0};
+	int mailed = rc == 1 ? mail_announcement(d, &ma, id, 0, now) : 0;
+	arena_free(&ma);
+	if (mailed < 0 || (rc == 1 && a->starts_at - now < 24LL * 3600 * 1000 &&
+			   db_exec(d, "UPDATE announcements SET reminded_at = $1 WHERE id = $2", "ii", now, id) != DB_DONE))
+		rc = -1;
 	if (rc == 1 && security_event_json(d, 0, 0, "announcement_created",
-					   json_pack("{s:s, s:s, s:I, s:I, s:b, s:b, s:i, s:s}", "id", a->public_id, "kind",
+					   json_pack("{s:s, s:s, s:I, s:I, s:b, s:b, s:i, s:s, s:i}", "id", a->public_id, "kind",
 						     a->kind, "starts_at", (json_int_t)a->starts_at, "ends_at",
 						     (json_int_t)a->ends_at, "participants", a->participants, "urgent",
-						     a->urgent, "tenants", n, "by", by),
+						     a->urgent, "tenants", n, "by", by, "mailed", mailed),
 					   now) != 0)
 		rc = -1;
 	if (rc == 1 && db_commit(d) == 0)

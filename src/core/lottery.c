@@ -155,8 +155,7 @@ static int label_ok(const char *s, size_t n)
 	return 1;
 }
 
-/* 1 when s looks like a deliverable e-mail address (docs/lottery.md). */
-static int email_ok(const char *s)
+int email_address_ok(const char *s)
 {
 	const char *at = strchr(s, '@');
 	size_t n = strlen(s), local = at ? (size_t)(at - s) : 0;
@@ -267,7 +266,7 @@ enum lottery_error lottery_check(enum lottery_field f, const char *in, int requi
 		snprintf(out, outsz, "%s", tmp);
 		return phone_ok(out) ? LE_OK : LE_FORMAT;
 	case LF_EMAIL:
-		return email_ok(out) ? LE_OK : LE_FORMAT;
+		return email_address_ok(out) ? LE_OK : LE_FORMAT;
 	case LF_AGE:
 		for (int i = 0; lottery_age_bands[i]; i++)
 			if (!strcmp(out, lottery_age_bands[i]))

@@ -70,4 +70,9 @@ int lottery_draws(db *d, arena *a, int64_t tier_id, struct draw **out);
 /* Recompute a draw from its seed and candidates: 1 when the winners match. */
 int lottery_verify(arena *a, const struct draw *dr);
 
+/* 1 when s looks like a deliverable e-mail address (docs/lottery.md):
+ * letters, digits and the few marks RFC 5322 allows before the @, DNS
+ * labels after it; never a space, CR or LF. */
+int email_address_ok(const char *s);
+
 #endif

@@ -94,7 +94,7 @@ int operator_set_disabled(db *d, int64_t id, int disabled, int64_t now)
 
 int operator_reset(db *d, int64_t id, const char *hash, int64_t now)
 {
-	if (db_exec(d, "UPDATE operators SET password_hash = $1, totp_sealed = '', totp_enabled_at = NULL, totp_last_step = 0,"
+	if (db_exec(d, "UPDATE operators SET password_hash = $1, totp_sealed = '', totp_pending_sealed = '', totp_enabled_at = NULL, totp_last_step = 0,"
 		       " updated_at = $2 WHERE id = $3", "tii", hash, now, id) != DB_DONE ||
 	    db_exec(d, "DELETE FROM totp_recovery WHERE realm = 'operator' AND owner_id = $1", "i", id) != DB_DONE)
 		return -1;

@@ -42,6 +42,7 @@ static const struct step {
 			   " ON a.id = s.account_id WHERE a.tenant_id = $1 LIMIT $2)", 1000},
 	{"totp_recovery", "DELETE FROM totp_recovery WHERE realm = 'staff' AND owner_id IN (SELECT id FROM accounts WHERE tenant_id = $1)", 0},
 	{"accounts", "DELETE FROM accounts WHERE id IN (SELECT id FROM accounts WHERE tenant_id = $1 LIMIT $2)", 1000},
+	{"mail_outbox", "DELETE FROM mail_outbox WHERE tenant_id = $1", 0},
 	{"announcement_tenants", "DELETE FROM announcement_tenants WHERE tenant_id = $1", 0},
 	{"images", "DELETE FROM images WHERE id IN (SELECT id FROM images WHERE tenant_id = $1 LIMIT $2)", 100},
 };

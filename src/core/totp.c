@@ -134,22 +134,26 @@ const char *totp_uri(arena *a, const char *issuer, const char *login, const char
 /* ---- storage, per realm ---- */
 
 static const char *const sql_load[] = {
-	"SELECT totp_sealed, coalesce(totp_enabled_at, 0), totp_last_step FROM operators WHERE id = $1",
-	"SELECT totp_sealed, coalesce(totp_enabled_at, 0), totp_last_step FROM accounts WHERE id = $1",
+	"SELECT totp_sealed, coalesce(totp_enabled_at, 0), totp_last_step, totp_pending_sealed FROM operators WHERE id = $1",
+	"SELECT totp_sealed, coalesce(totp_enabled_at, 0), totp_last_step, totp_pending_sealed FROM accounts WHERE id = $1",
 };
 static const char *const sql_begin[] = {
-	"UPDATE operators SET totp_sealed = $1, totp_enabled_at = NULL, totp_last_step = 0 WHERE id = $2",
-	"UPDATE accounts SET totp_sealed = $1, totp_enabled_at = NULL, totp_last_step = 0 WHERE id = $2",
+	"UPDATE operators SET totp_pending_sealed = $1 WHERE id = $2",
+	"UPDATE accounts SET totp_pending_sealed = $1 WHERE id = $2",
+};
+static const char *const sql_promote[] = {
+	"UPDATE operators SET totp_sealed = totp_pending_sealed, totp_pending_sealed = '', totp_enabled_at = $2,"
+	" totp_last_step = $1 WHERE id = $3 AND totp_pending_sealed <> ''",
+	"UPDATE accounts SET totp_sealed = totp_pending_sealed, totp_pending_sealed = '', totp_enabled_at = $2,"
+	" totp_last_step = $1 WHERE id = $3 AND totp_pending_sealed <> ''",
 };
 static const char *const sql_step[] = {
-	"UPDATE operators SET totp_last_step = $1, totp_enabled_at = coalesce(totp_enabled_at, $2) WHERE id = $3"
-	" AND totp_last_step < $1 AND totp_sealed <> ''",
-	"UPDATE accounts SET totp_last_step = $1, totp_enabled_at = coalesce(totp_enabled_at, $2) WHERE id = $3"
-	" AND totp_last_step < $1 AND totp_sealed <> ''",
+	"UPDATE operators SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1 AND totp_enabled_at IS NOT NULL",
+	"UPDATE accounts SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1 AND totp_enabled_at IS NOT NULL",
 };
 static const char *const sql_clear[] = {
-	"UPDATE operators SET totp_sealed = '', totp_enabled_at = NULL, totp_last_step = 0 WHERE id = $1",
-	"UPDATE accounts SET totp_sealed = '', totp_enabled_at = NULL, totp_last_step = 0 WHERE id = $1",
+	"UPDATE operators SET totp_sealed = '', totp_pending_sealed = '', totp_enabled_at = NULL, totp_last_step = 0 WHERE id = $1",
+	"UPDATE accounts SET totp_sealed = '', totp_pending_sealed = '', totp_enabled_at = NULL, totp_last_step = 0 WHERE id = $1",
 };
 static const char *const realm_name[] = {"operator", "staff"};
 
@@ -159,10 +163,11 @@ int totp_load(db *d, arena *a, enum totp_realm realm, int64_t id, struct totp_st
 	int rc = st ? db_row(st) : DB_ERROR;
 	memset(out, 0, sizeof *out);
 	if (rc == DB_ROW) {
-		const char *sealed = db_text(st, 0);
-		out->secret = *sealed ? unseal(a, sealed) : NULL;
+		const char *sealed = db_text(st, 0), *pending = db_text(st, 3);
 		out->enabled_at = db_int(st, 1);
+		out->secret = *sealed && out->enabled_at ? unseal(a, sealed) : NULL;
 		out->last_step = db_int(st, 2);
+		out->pending = *pending ? unseal(a, pending) : NULL;
 	}
 	db_done(st);
 	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
@@ -175,9 +180,16 @@ int totp_begin(db *d, arena *a, enum totp_realm realm, int64_t id, char *secret)
 	return sealed && db_exec(d, sql_begin[realm], "ti", sealed, id) == DB_DONE ? 0 : -1;
 }
 
-int totp_take_step(db *d, enum totp_realm realm, int64_t id, int64_t step, int64_t now)
+int totp_take_step(db *d, enum totp_realm realm, int64_t id, int64_t step)
 {
-	if (db_exec(d, sql_step[realm], "iii", step, now, id) != DB_DONE)
+	if (db_exec(d, sql_step[realm], "ii", step, id) != DB_DONE)
+		return -1;
+	return db_changes(d) == 1;
+}
+
+int totp_confirm(db *d, enum totp_realm realm, int64_t id, int64_t step, int64_t now)
+{
+	if (db_exec(d, sql_promote[realm], "iii", step, now, id) != DB_DONE)
 		return -1;
 	return db_changes(d) == 1;
 }

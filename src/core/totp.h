@@ -36,19 +36,24 @@ const char *totp_uri(arena *a, const char *issuer, const char *login, const char
 
 /* The second factor of one operator or staff account. */
 struct totp_state {
-	const char *secret;  /* unsealed; NULL when none */
-	int64_t enabled_at;  /* 0 while not confirmed */
+	const char *secret;  /* unsealed; NULL when none is enabled */
+	const char *pending; /* a new secret waiting for its first code; NULL when none */
+	int64_t enabled_at;  /* 0 while none is enabled */
 	int64_t last_step;
 };
 /* Load it. 1, 0 when there is no such account, -1 on error. */
 int totp_load(db *d, arena *a, enum totp_realm realm, int64_t id, struct totp_state *out);
-/* Start an enrolment: a new secret, stored sealed and not yet enabled
- * (replacing any). Its base32 into secret (≥ 33 bytes). 0 or -1. */
+/* Start an enrolment (or a renewal): a new secret, stored sealed as
+ * pending; the enabled one (if any) keeps working until the new one's
+ * first code confirms it. Its base32 into secret (≥ 33 bytes). 0 or -1. */
 int totp_begin(db *d, arena *a, enum totp_realm realm, int64_t id, char *secret);
-/* Record an accepted step (and enable the secret when it was pending):
- * only when step is later than the stored one, so two requests cannot use
- * one code. 1 taken, 0 already used, -1 error. */
-int totp_take_step(db *d, enum totp_realm realm, int64_t id, int64_t step, int64_t now);
+/* The pending secret's first code (at step) was right: it becomes the
+ * enabled one. 1, 0 when nothing was pending, -1 on error. */
+int totp_confirm(db *d, enum totp_realm realm, int64_t id, int64_t step, int64_t now);
+/* Record an accepted step of the enabled secret: only when step is later
+ * than the stored one, so two requests cannot use one code. 1 taken, 0
+ * already used, -1 error. */
+int totp_take_step(db *d, enum totp_realm realm, int64_t id, int64_t step);
 /* Remove the second factor (a reset by an owner, or an operator's reset). 0 or -1. */
 int totp_clear(db *d, enum totp_realm realm, int64_t id);
 

@@ -86,6 +86,14 @@ static const struct key keys[] = {
 	S("line.auth_base", line_auth_base, "https://access.line.me", "LINE Login authorization host (tests point it at a loopback double)"),
 	S("line.api_base", line_api_base, "https://api.line.me", "LINE Login API host for the token and revoke endpoints"),
 	L("line.timeout_ms", line_timeout_ms, "5000", 100, 60000, "timeout for each call to LINE, in milliseconds"),
+	S("mail.smtp_url", mail_smtp_url, "", "SMTP relay for notices: smtp://HOST:PORT (with STARTTLS) or smtps://HOST:PORT; empty: no e-mail"),
+	S("mail.tls", mail_tls, "required", "required: TLS to the relay (STARTTLS or smtps); none: plain SMTP (only to a relay on loopback)"),
+	S("mail.username", mail_username, "", "SMTP AUTH user name (empty: no AUTH)"),
+	S("mail.password", mail_password, "", "SMTP AUTH password (e.g. from STAMPRALLY_MAIL_PASSWORD)"),
+	S("mail.from", mail_from, "", "From: of every message, e.g. \"stamprally <noreply@example.jp>\" (required with smtp_url)"),
+	S("mail.contact", mail_contact, "", "how organizers reach the operator (address, phone, hours): the last lines of every message"),
+	I("mail.retry_seconds", mail_retry_seconds, "30", 1, 3600, "a message the relay did not take is tried again after this, doubling up to an hour"),
+	I("mail.give_up_hours", mail_give_up_hours, "72", 1, 720, "a message not taken by then is given up (a mail_failed security event)"),
 	I("security.secure_cookies", secure_cookies, "-1", -1, 1, "1: Secure cookies with the __Host- prefix; 0: plain; -1: when public_url is https"),
 };
 

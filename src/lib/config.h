@@ -74,6 +74,14 @@ typedef struct config {
 	char line_auth_base[256];  /* LINE authorization host */
 	char line_api_base[256];   /* LINE API host (token, revoke) */
 	long line_timeout_ms;
+	/* [mail] */
+	char mail_smtp_url[512];   /* smtp://HOST:PORT (STARTTLS) or smtps://HOST:PORT; empty: no e-mail */
+	char mail_tls[16];         /* required | none (plain SMTP: loopback relays only) */
+	char mail_username[256], mail_password[256];
+	char mail_from[256];       /* From: of every message, "Name <addr>" or addr */
+	char mail_contact[512];    /* how to reach the operator: the last lines of every message */
+	int mail_retry_seconds;    /* first retry after this; doubling, at most an hour */
+	int mail_give_up_hours;    /* a message not accepted by then is given up (recorded) */
 } config;
 
 /* Fill c with the built-in defaults. */

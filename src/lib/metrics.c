@@ -24,6 +24,9 @@ static const struct {
 	[M_SECURITY_ALERTS] = {"stamprally_security_alerts_total", "", "brute-force alerts: a login, passcode or PIN throttle reached its lock"},
 	[M_BACKUP_FAILURES] = {"stamprally_backup_failures_total", "", "backups that failed (see the log and the security events)"},
 	[M_COPY_FAILURES] = {"stamprally_backup_copy_failures_total", "", "runs of backup.copy_command that failed"},
+	[M_MAIL_SENT] = {"stamprally_mail_sent_total", "", "messages the SMTP relay accepted"},
+	[M_MAIL_RETRIES] = {"stamprally_mail_retries_total", "", "attempts to send a message that failed and will be tried again"},
+	[M_MAIL_FAILED] = {"stamprally_mail_failed_total", "", "messages given up after mail.give_up_hours"},
 };
 
 void metric_add(enum metric m, long n)

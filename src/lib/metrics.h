@@ -19,6 +19,9 @@ enum metric {
 	M_SECURITY_ALERTS,     /* brute force: a login, passcode or PIN throttle reached its lock */
 	M_BACKUP_FAILURES,     /* backups that failed (disk, key, integrity) */
 	M_COPY_FAILURES,       /* backup.copy_command runs that failed */
+	M_MAIL_SENT,           /* messages the SMTP relay accepted */
+	M_MAIL_RETRIES,        /* attempts the relay refused or did not answer (tried again) */
+	M_MAIL_FAILED,         /* messages given up */
 	M_COUNT
 };
 

@@ -177,16 +177,24 @@ void web_totp(req *r)
 	}
 	if (totp_load(r->db, &r->a, w.realm, w.id, &st) < 0)
 		return;
-	if (!st.secret || !code || strlen(code) > 40) {
+	if ((!st.secret && !st.pending) || !code || strlen(code) > 40) {
 		web_error(r, 400, "no_second_factor", "totp.none", NULL);
 		return;
 	}
-	int64_t step = totp_match(st.secret, code, now, st.last_step);
-	int taken = step ? totp_take_step(r->db, w.realm, w.id, step, now) : 0;
+	/* a new secret's first code confirms it (an enrolment or a renewal) */
+	int64_t step = st.pending ? totp_match(st.pending, code, now, 0) : 0;
+	int taken = step ? totp_confirm(r->db, w.realm, w.id, step, now) : 0;
+	if (taken) {
+		if (taken > 0)
+			accept(r, &w, 1, "totp_enrolled");
+		return;
+	}
+	step = st.secret ? totp_match(st.secret, code, now, st.last_step) : 0;
+	taken = step ? totp_take_step(r->db, w.realm, w.id, step) : 0;
 	if (taken < 0)
 		return;
 	if (taken) {
-		accept(r, &w, st.enabled_at == 0, st.enabled_at ? "totp_ok" : "totp_enrolled");
+		accept(r, &w, 0, "totp_ok");
 		return;
 	}
 	int used = st.enabled_at ? totp_recovery_use(r->db, w.realm, w.id, code, now) : 0;

@@ -138,6 +138,11 @@ void web_totp_enrol(req *r);
 void web_totp(req *r);
 void console_user_totp_reset(req *r);
 void console_require_totp(req *r);
+/* a staff member's address for notices (web/console_email.c) */
+void console_email_form(req *r);
+void console_email(req *r);
+void email_confirm_form(req *r);
+void email_confirm(req *r);
 /* the operator console (web/ops_*.c) */
 void ops_login_form(req *r);
 void ops_login(req *r);

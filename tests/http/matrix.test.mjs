@@ -109,6 +109,8 @@ const expectations = () => ({
   'POST /console/totp/enrol': {},
   'POST /console/users/{id}/totp-reset': { object: true },
   'POST /console/require-totp': { skip: 'owners only, whatever the permission bits; operators.test.mjs' },
+  'GET /console/email': {},
+  'POST /console/email': { fields: { email: 'not an address' } },
 });
 
 // The operator's routes: what an operator sends (harmless), or why not here;

@@ -226,6 +226,16 @@ describe('TOTP for tenant staff', () => {
     assert.equal(e2.status, 403, 'the password alone cannot replace the second factor');
     assert.equal((await c.postForm('/console/totp', { _csrf: t2, code: totp(secret, 1) })).status, 303);
     assert.equal((await c.get('/console')).status, 200);
+    // a renewal started and abandoned leaves the working second factor in place
+    const codes = [...ok.text.matchAll(/<li><code>([A-Z2-7-]{19})<\/code><\/li>/g)].map((m) => m[1]);
+    assert.equal(codes.length, 10);
+    assert.equal((await c.postForm('/console/totp/enrol', { _csrf: t2 })).status, 200);
+    assert.equal(srv.sql("SELECT totp_enabled_at IS NOT NULL FROM accounts WHERE login = 'city-editor'"), '1');
+    const d = new Client(srv.base);
+    const t3 = await d.csrfFrom('/console/login');
+    assert.equal((await d.postForm('/console/login', { _csrf: t3, login: 'city-editor', password: pw })).headers.location, '/console/totp');
+    assert.match((await d.get('/console/totp')).text, /name="code"/, 'asks for the code, not a new enrolment');
+    assert.equal((await d.postForm('/console/totp', { _csrf: t3, code: codes[3] })).status, 303, 'the old recovery codes still work');
   });
 
   test('the owner requires it: accounts without it enrol at their next page; an owner resets one', async () => {
