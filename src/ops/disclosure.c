@@ -78,17 +78,28 @@ static void service_items(struct sheet *s, const config *c, db *d)
 	line(s, 7, "カスタマイズの範囲", "Customisation", 1, "%s",
 	     T("ラリーごとに配色（3色）、カバー画像、スポットとスタンプの画像、文言、特典、抽選の応募項目",
 	       "per rally: colours (three), cover image, spot and stamp images, texts, rewards, lottery entry fields"));
+	line(s, 10, "変更・終了の告知方法", "How changes and the end are announced", 1, "%s",
+	     c->mail_smtp_url[0]
+		     ? T("メール（主催者のオーナー・管理者）、Web サイト（公開の /status）、サービス内（管理画面のバナー）",
+			 "e-mail (the organizers' owners and admins), the web (the public /status page), in the service (console "
+			 "banners)")
+		     : T("Web サイト（公開の /status）とサービス内（管理画面のバナー）。メールは未設定（mail.smtp_url）",
+			 "the web (the public /status page) and in the service (console banners); e-mail not set up (mail.smtp_url)"));
 	line(s, 11, "終了時の代替措置", "On termination", 1, "%s",
 	     T("有り: 参加者、スタンプ、特典、抽選応募を CSV でエクスポートできます（Excel 対応）",
 	       "Yes: participants, stamps, rewards and lottery entries can be exported as CSV (Excel-ready)"));
-	line(s, 13, "情報の削除方法", "Deletion", c->keep_personal_days > 0, "%s",
-	     c->keep_personal_days > 0
-		     ? (s->en ? "personal data of a rally is deleted automatically after it ends (retention); tenant "
-				"deletion with an erasure certificate is not in this version"
-			      : "ラリー終了後、設定日数で個人情報を自動削除（保存期間）。テナントの完全削除と消去証明書はこのバージョンにはありません")
-		     : T("テナントの完全削除と消去証明書はこのバージョンにはありません（運用者が記入）",
-			 "tenant deletion with an erasure certificate is not in this version (operator)"));
-	blank(s, 14, "削除・廃棄の証明書", "Certificate of deletion");
+	line(s, 13, "情報の削除方法", "Deletion", 1,
+	     s->en ? "Yes: stamprally tenant purge (or the operator console) deletes every row of the tenant with the "
+		     "database's secure delete (overwritten with zeros), truncates the write-ahead log and scrubs every "
+		     "backup generation, so it cannot be recovered%s"
+		   : "有り: stamprally tenant purge（運用コンソールからも）でテナントの全データをデータベースの secure_delete（ゼロで上書き）で削除し、先行書き込みログを切り詰め、全バックアップ世代からも消去するため復旧できません%s",
+	     c->keep_personal_days > 0 ? (s->en ? "; personal data of a rally is also deleted automatically after it ends"
+						: "。ラリー終了後、設定日数で個人情報を自動削除（保存期間）")
+				       : "");
+	line(s, 14, "削除・廃棄の証明書", "Certificate of deletion", 1, "%s",
+	     T("有り: 消去証明書（消去した件数、バックアップ、日時、実施者、理由）を Ed25519 署名付きで発行（印刷用ページと JSON）。stamprally certificate verify でオフライン検証",
+	       "Yes: an erasure certificate (what was erased, backups, when, by whom, why) signed with Ed25519 (a printable "
+	       "page and JSON), checked offline with stamprally certificate verify"));
 }
 
 static void quality_items(struct sheet *s, const config *c)
@@ -135,9 +146,9 @@ static void security_items(struct sheet *s, const config *c)
 		     T("無し: このマシンの時刻は同期されていません（NTP を設定してください）",
 		       "No: this machine's clock is not synchronised (configure NTP)"));
 	line(s, 34, "管理者権限の運用管理", "Administrator accounts", 1, "%s",
-	     T("スタッフアカウントは個人ごと、初期パスワードはランダム（表示は一度だけ）、権限の変更・停止は即時に反映され操作ログに記録",
-	       "staff accounts are personal, with random initial passwords shown once; role changes and disabling take "
-	       "effect at once and are logged"));
+	     T("運用者・スタッフのアカウントは個人ごと、初期パスワードはランダム（表示は一度だけ）、運用者は必ず2段階認証（TOTP）、権限の付与・変更・停止は即時に反映され操作ログに記録",
+	       "operator and staff accounts are personal, with random initial passwords shown once; operators always use "
+	       "two-step verification (TOTP); grants, role changes and disabling take effect at once and are logged"));
 	line(s, 35, "ID・パスワードの運用管理", "IDs and passwords", 1, "%s",
 	     T("利用者（主催者）のオーナー・管理者がスタッフを管理。パスワードは argon2id で保存、NIST SP 800-63B に沿った規則（定期変更なし、よく使われるパスワードの拒否）",
 	       "the organizer's owners and admins manage their staff; passwords stored with argon2id, rules after NIST SP "
@@ -170,9 +181,10 @@ static void network_items(struct sheet *s, const config *c)
 	       "docs/browsers.md (current phone browsers; works without JavaScript)"));
 	blank(s, 46, "ファイアウォール", "Firewall");
 	line(s, 49, "ユーザー認証", "User authentication", 1, "%s",
-	     T("スタッフ: ID とパスワード（ID・アドレスごとの試行制限、不正アクセスの警告）。参加者: 匿名のカード、任意で LINE ログイン、ラリーごとのパスコード",
-	       "staff: ID and password (attempts limited per ID and address, brute-force alerts); participants: an "
-	       "anonymous card, optional LINE Login, a passcode per rally"));
+	     T("運用者: ID、パスワードと2段階認証（TOTP）。スタッフ: ID とパスワード、2段階認証は任意（オーナーが必須にできる）。試行は ID・アドレスごとに制限、不正アクセスを警告。参加者: 匿名のカード、任意で LINE ログイン、ラリーごとのパスコード",
+	       "operators: ID, password and two-step verification (TOTP); staff: ID and password, TOTP by choice (an owner "
+	       "can require it); attempts limited per ID and address, brute-force alerts; participants: an anonymous card, "
+	       "optional LINE Login, a passcode per rally"));
 	int https = strncmp(c->public_url, "https://", 8) == 0;
 	char issuer[300] = "", until[40] = "";
 	int64_t not_after = 0;
@@ -199,9 +211,14 @@ static void network_items(struct sheet *s, const config *c)
 		       "No: traffic is not encrypted (set server.tls_cert or a reverse proxy)"));
 	}
 	line(s, 56, "メンテナンスの事前告知", "Notice of maintenance", 1, "%s",
-	     T("7日前までに告知（stamprally announce: 管理画面・参加者画面のバナーと公開の /status）。メンテナンス中は全画面で告知文と再開予定時刻を表示。メールでの告知は運用者が記入",
-	       "at least 7 days ahead (stamprally announce: banners on the console and participant pages, the public "
-	       "/status page); during maintenance every page shows the message and the expected end; e-mail: operator"));
+	     c->mail_smtp_url[0]
+		     ? T("7日前までに告知（管理画面・参加者画面のバナー、公開の /status、主催者のオーナー・管理者へのメールと前日のリマインダー）。メンテナンス中は全画面で告知文と再開予定時刻を表示",
+			 "at least 7 days ahead (banners on the console and participant pages, the public /status page, e-mail to "
+			 "the organizers' owners and admins and a reminder the day before); during maintenance every page shows "
+			 "the message and the expected end")
+		     : T("7日前までに告知（管理画面・参加者画面のバナーと公開の /status）。メンテナンス中は全画面で告知文と再開予定時刻を表示。メールは未設定（mail.smtp_url）",
+			 "at least 7 days ahead (banners on the console and participant pages, the public /status page); during "
+			 "maintenance every page shows the message and the expected end; e-mail not set up (mail.smtp_url)"));
 	blank(s, 60, "サーバ設置場所", "Server location");
 }
 

@@ -35,6 +35,19 @@ describe('disclosure', () => {
     assert.match(s[28].answer, /^無し/);
     for (const n of [2, 6, 46, 60]) assert.deepEqual([s[n].answer, s[n].source], ['（運用者が記入）', 'operator']);
     assert.equal(s[1].answer, new Date(Date.now() + 9 * 3600e3).toISOString().slice(0, 10));
+    assert.match(s[13].answer, /^有り: stamprally tenant purge/);
+    assert.match(s[14].answer, /Ed25519/);
+    assert.match(s[10].answer, /メールは未設定/);
+    assert.match(s[56].answer, /メールは未設定/);
+    // Object keys of numbers always come out sorted, so read the raw lines.
+    const raw = cli(['disclosure', '--data', data]).stdout.trim().split('\n').slice(1).map((l) => Number(l.split('\t')[0]));
+    assert.deepEqual(raw, [...raw].sort((a, b) => a - b), 'items in order');
+  });
+
+  test('with a mail server the notices go by e-mail too', () => {
+    const s = sheet({ STAMPRALLY_MAIL_SMTP_URL: 'smtp://127.0.0.1:2525', STAMPRALLY_MAIL_FROM: 'ops@example.jp' });
+    assert.match(s[10].answer, /^メール（主催者のオーナー・管理者）/);
+    assert.match(s[56].answer, /前日のリマインダー/);
   });
 
   test('answers change with the configuration', () => {
