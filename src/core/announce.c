@@ -22,6 +22,9 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static struct announcement cache[CACHE_MAX];
 static int ncache;
 static _Atomic int any; /* pages take no lock while there is nothing to show */
+/* Refreshes come from the jobs thread and from /ops handlers: one at a time,
+ * so the loading buffer below is never written by two threads. */
+static pthread_mutex_t refreshing = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const KINDS[] = {"maintenance", "incident", "change", "end_of_service"};
 
@@ -176,14 +179,16 @@ int announce_list(db *d, FILE *out)
 void announce_refresh(db *d, int64_t now)
 {
 	static struct announcement fresh[CACHE_MAX];
+	pthread_mutex_lock(&refreshing);
 	int n = load(d, now, fresh, CACHE_MAX);
-	if (n < 0)
-		return; /* keep what we had */
-	pthread_mutex_lock(&mu);
-	memcpy(cache, fresh, (size_t)n * sizeof *cache);
-	ncache = n;
-	any = n > 0;
-	pthread_mutex_unlock(&mu);
+	if (n >= 0) { /* on an error, keep what we had */
+		pthread_mutex_lock(&mu);
+		memcpy(cache, fresh, (size_t)n * sizeof *cache);
+		ncache = n;
+		any = n > 0;
+		pthread_mutex_unlock(&mu);
+	}
+	pthread_mutex_unlock(&refreshing);
 }
 
 static int for_tenant(const struct announcement *a, int64_t tenant_id)

@@ -41,7 +41,8 @@ int announce_close(db *d, const char *public_id, const char *by, int64_t now);
 /* Print the open announcements that have not ended, as JSON lines. 0 or -1. */
 int announce_list(db *d, FILE *out);
 
-/* Reload this process's copy (the jobs thread, every second). */
+/* Reload this process's copy (the jobs thread every second, /ops after a
+ * change); safe from any thread, one reload at a time. */
 void announce_refresh(db *d, int64_t now);
 /* Call fn for each announcement current at now for tenant_id (0: none
  * known) — participant pages only those for participants. Takes no lock
