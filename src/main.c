@@ -175,7 +175,7 @@ static int load_secret(struct server *srv)
 	return 0;
 }
 
-static void print_demo_urls(const config *c, json_t *demo, const char *owner_pw)
+static void print_demo_urls(const config *c, json_t *demo, const char *owner_pw, const char *desk_pin)
 {
 	size_t i;
 	json_t *s;
@@ -187,6 +187,8 @@ static void print_demo_urls(const config *c, json_t *demo, const char *owner_pw)
 	if (*owner_pw)
 		printf("\n  Organizer console: %s/console/login\n    login ID: demo-owner\n    password: %s   (shown only now)\n",
 		       c->public_url, owner_pw);
+	if (*desk_pin)
+		printf("    desk PIN of the demo rally: %s   (staff type it on a phone to redeem a coupon)\n", desk_pin);
 	printf("\n  Stop with Ctrl-C.\n\n");
 	fflush(stdout);
 }
@@ -292,7 +294,7 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 	}
 	char err[256];
 	json_t *demo = NULL;
-	char owner_pw[32] = "";
+	char owner_pw[32] = "", desk_pin[8] = "";
 	if (db_int1(d, 0, "SELECT count(*) FROM tenants", NULL) == 0) {
 		if (demo_seed(d, c->public_url, time_now_ms(), &demo, err, sizeof err) != 0) {
 			fprintf(stderr, "stamprally: demo: %s\n", err);
@@ -303,6 +305,7 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 		int64_t tid = db_int1(d, 0, "SELECT id FROM tenants WHERE slug = 'demo'", NULL);
 		if (account_create(d, tid, "demo-owner", "owner", owner_pw, time_now_ms()) <= 0)
 			owner_pw[0] = '\0';
+		demo_desk_pin(d, desk_pin);
 	}
 	backup_record_restore(c, d);
 	maintenance_refresh(d);
@@ -334,7 +337,7 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"listening\",\"listen\":\"%s\",\"public_url\":\"%s\"}\n", c->listen,
 		c->public_url);
 	if (demo)
-		print_demo_urls(c, demo, owner_pw);
+		print_demo_urls(c, demo, owner_pw, desk_pin);
 	else
 		printf("stamprally is running at %s\n", c->public_url), fflush(stdout);
 	json_decref(demo);

@@ -17,4 +17,8 @@
  * (rally slug and spot QR URLs; caller decrefs) in *result. */
 int demo_seed(db *d, const char *public_url, int64_t now, json_t **result, char *err, size_t errsz);
 
+/* Give the demo rally a random 6-digit desk PIN (for redeeming coupons on a
+ * phone) and put it in pin; "" and -1 on failure. */
+int demo_desk_pin(db *d, char pin[8]);
+
 #endif

@@ -300,7 +300,7 @@ int spot_set_methods(db *d, int64_t spot_id, const char *methods, const char *ke
 {
 	int rc = db_exec(d, "UPDATE spots SET methods = $1 WHERE id = $2", "ti", methods, spot_id);
 	if (rc == DB_DONE && keyword && *keyword) {
-		char h[65];
+		char h[KEYWORD_HASH_SIZE];
 		keyword_hash(keyword, h);
 		rc = db_exec(d, "UPDATE spots SET keyword_hash = $1 WHERE id = $2", "ti", h, spot_id);
 	}

@@ -9,6 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unicase.h>
+#include <unictype.h>
+#include <uninorm.h>
+#include <unistr.h>
 
 #include "core/secret.h"
 #include "lib/seal.h"
@@ -36,7 +40,10 @@ enum method_result gps_check(double slat, double slon, double radius, double lat
 	return *dist - fmin(acc, radius) <= radius ? METHOD_OK : METHOD_TOO_FAR;
 }
 
-void keyword_normalise(const char *in, char *out, size_t outsz)
+/* The first rule (hashes of 64 hex digits without a prefix): full-width
+ * ASCII and the ideographic space folded, ASCII lower-cased, trimmed. Kept so
+ * keywords set before the second rule still match what they matched. */
+static void keyword_normalise_v1(const char *in, char *out, size_t outsz)
 {
 	size_t o = 0;
 	const unsigned char *p = (const unsigned char *)in;
@@ -62,13 +69,80 @@ void keyword_normalise(const char *in, char *out, size_t outsz)
 	utf8_trim(out);
 }
 
-void keyword_hash(const char *keyword, char out[65])
+/* One code point of an NFKC, case-folded keyword, folded further: hiragana
+ * to katakana, every dash and long-vowel mark to ー, white space dropped
+ * (0). */
+static ucs4_t keyword_fold(ucs4_t c)
+{
+	if ((c >= 0x3041 && c <= 0x3096) || c == 0x309D || c == 0x309E)
+		return c + 0x60; /* ぁ..ゖ ゝゞ -> ァ..ヶ ヽヾ */
+	if (c == '-' || (c >= 0x2010 && c <= 0x2015) || c == 0x2212 || c == 0x2500 || c == 0x2501 || c == 0x30FC ||
+	    c == 0x301C || c == 0x007E)
+		return 0x30FC;
+	if (uc_is_space(c) || c == 0x3000)
+		return 0;
+	return c;
+}
+
+void keyword_normalise(const char *in, char *out, size_t outsz)
+{
+	size_t n = 0, o = 0;
+	*out = '\0';
+	uint8_t *nf = u8_normalize(UNINORM_NFKC, (const uint8_t *)in, strnlen(in, 4096), NULL, &n);
+	if (!nf)
+		return;
+	size_t m = 0;
+	uint8_t *lower = u8_casefold(nf, n, NULL, UNINORM_NFKC, NULL, &m);
+	free(nf);
+	if (!lower)
+		return;
+	for (const uint8_t *p = lower, *end = lower + m; p < end;) {
+		ucs4_t c;
+		int len = u8_mbtouc(&c, p, (size_t)(end - p));
+		p += len;
+		if (!(c = keyword_fold(c)))
+			continue;
+		uint8_t buf[6];
+		int k = u8_uctomb(buf, c, sizeof buf);
+		if (k <= 0 || o + (size_t)k + 1 > outsz)
+			break;
+		memcpy(out + o, buf, (size_t)k);
+		o += (size_t)k;
+	}
+	out[o] = '\0';
+	free(lower);
+}
+
+void keyword_hash(const char *keyword, char out[KEYWORD_HASH_SIZE])
 {
 	char norm[512];
 	unsigned char h[32];
 	keyword_normalise(keyword, norm, sizeof norm);
 	crypto_hash_sha256(h, (const unsigned char *)norm, strlen(norm));
-	sodium_bin2hex(out, 65, h, sizeof h);
+	memcpy(out, KEYWORD_HASH_V2, 2);
+	sodium_bin2hex(out + 2, 65, h, sizeof h);
+}
+
+int keyword_matches(const char *stored, const char *typed)
+{
+	char norm[512], h[KEYWORD_HASH_SIZE];
+	unsigned char d[32];
+	size_t len = strlen(stored);
+	if (len == 66 && memcmp(stored, KEYWORD_HASH_V2, 2) == 0) {
+		keyword_hash(typed, h);
+		return sodium_memcmp(h, stored, 66) == 0;
+	}
+	if (len != 64)
+		return 0;
+	keyword_normalise_v1(typed, norm, sizeof norm);
+	crypto_hash_sha256(d, (const unsigned char *)norm, strlen(norm));
+	sodium_bin2hex(h, 65, d, sizeof d);
+	return sodium_memcmp(h, stored, 64) == 0;
+}
+
+int keyword_is_legacy(const char *stored)
+{
+	return strlen(stored) == 64;
 }
 
 static const char *const METHOD_NAMES[SM_COUNT] = {"", "qr", "gps", "qr_gps", "keyword", "pin", "rotating_qr"};
@@ -164,12 +238,7 @@ enum method_result method_verify(const struct spot_methods *m, const struct meth
 			return METHOD_NEED_GPS;
 		return gps_check(m->lat, m->lon, m->radius_m, in->lat, in->lon, in->accuracy, distance_m);
 	case SM_KEYWORD: {
-		char h[65];
-		keyword_hash(in->secret ? in->secret : "", h);
-		return *m->keyword_hash && in->secret && strlen(m->keyword_hash) == 64 &&
-				       sodium_memcmp(h, m->keyword_hash, 64) == 0
-			       ? METHOD_OK
-			       : METHOD_WRONG_KEYWORD;
+		return in->secret && keyword_matches(m->keyword_hash, in->secret) ? METHOD_OK : METHOD_WRONG_KEYWORD;
 	}
 	case SM_PIN:
 		/* The spot's own PIN only (the desk PIN redeems coupons: a different

@@ -37,12 +37,23 @@ double haversine_m(double lat1, double lon1, double lat2, double lon2);
 /* Apply the GPS rule. */
 enum method_result gps_check(double spot_lat, double spot_lon, double radius_m, double lat, double lon,
 			     double accuracy_m, double *distance_m);
-/* Normalise a keyword: full-width ASCII and the ideographic space folded to
- * ASCII, ASCII letters lower-cased, surrounding white space removed. Into
- * out (outsz bytes). */
+/* Normalise a keyword so that what a visitor may reasonably type for it
+ * compares equal: NFKC (full-width and half-width forms, half-width
+ * katakana), case folding, hiragana to katakana, every dash and long-vowel
+ * mark to ー, white space removed. Into out (outsz bytes; cut at a
+ * character boundary when longer). */
 void keyword_normalise(const char *in, char *out, size_t outsz);
-/* Hex SHA-256 of the normalised keyword into out (65 bytes). */
-void keyword_hash(const char *keyword, char out[65]);
+/* What is stored for a keyword: "2:" and the hex SHA-256 of its normal form
+ * (KEYWORD_HASH_SIZE bytes with the NUL). Hashes of 64 hex digits without
+ * the prefix are the first rule's (width and ASCII case only). */
+#define KEYWORD_HASH_V2 "2:"
+#define KEYWORD_HASH_SIZE 67
+void keyword_hash(const char *keyword, char out[KEYWORD_HASH_SIZE]);
+/* 1 if typed matches the stored hash under the rule it was stored with. */
+int keyword_matches(const char *stored, const char *typed);
+/* 1 if the stored hash is the first rule's: setting the keyword again
+ * brings the kana, dash and space folding. */
+int keyword_is_legacy(const char *stored);
 /* The ways a stamp is earned, parsed once at the edge from their stored and
  * sent names ("qr", "gps", "qr_gps", "keyword", "pin", "rotating_qr"). */
 enum stamp_method {

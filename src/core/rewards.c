@@ -139,6 +139,38 @@ static void new_code(char *out, size_t n)
 	snprintf(out, n, "%.4s-%.4s", c, c + 4);
 }
 
+int reward_code_normalise(const char *in, char out[REWARD_CODE_SIZE])
+{
+	char c[9];
+	int n = 0;
+	for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+		unsigned ch = *p;
+		/* full-width ASCII (U+FF01..U+FF5E: EF BC 81..EF BD 9E), as a
+		 * Japanese keyboard types it */
+		if (p[0] == 0xEF && (p[1] == 0xBC || p[1] == 0xBD) && p[2] >= 0x80 && p[2] <= 0xBF) {
+			unsigned cp = 0xF000u | (unsigned)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+			ch = cp >= 0xFF01 && cp <= 0xFF5E ? cp - 0xFEE0 : 0;
+			p += 2;
+		} else if (p[0] == 0xE3 && ((p[1] == 0x80 && p[2] == 0x80) || (p[1] == 0x83 && p[2] == 0xBC))) {
+			ch = ' '; /* the ideographic space, ー typed for the hyphen */
+			p += 2;
+		}
+		if (ch >= 'a' && ch <= 'z')
+			ch -= 32;
+		if ((ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z')) {
+			if (n == 8)
+				return -1;
+			c[n++] = (char)ch;
+		} else if (ch >= 0x80 || !(ch == ' ' || ch == '-' || ch == '\t')) {
+			return -1; /* not a code: no guessing what was meant */
+		}
+	}
+	if (n != 8)
+		return -1;
+	snprintf(out, REWARD_CODE_SIZE, "%.4s-%.4s", c, c + 4);
+	return 0;
+}
+
 enum take_result reward_take(db *d, const struct tier *t, int64_t pid, int64_t now, char *code, size_t codesz)
 {
 	if (t->reward_code) {

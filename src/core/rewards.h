@@ -46,6 +46,12 @@ int tier_update(db *d, int64_t tier_id, const char *name, int64_t threshold, int
 /* Delete a tier nobody has taken or entered yet: 1 deleted, 0 in use, -1 error. */
 int tier_delete(db *d, int64_t tier_id);
 
+/* A coupon code as staff type it at the desk (any case, with or without the
+ * hyphen, spaces, full-width letters) into its stored form "XXXX-XXXX" in
+ * out. 0, or -1 when it cannot be a code. */
+#define REWARD_CODE_SIZE 10
+int reward_code_normalise(const char *in, char out[REWARD_CODE_SIZE]);
+
 enum take_result { TAKE_OK, TAKE_ALREADY, TAKE_NOT_EARNED, TAKE_SOLD_OUT, TAKE_ERROR };
 /* Take tier's reward for participant (must be in a write transaction). For
  * a first-come prize one unit of stock goes, or none is left. The code of

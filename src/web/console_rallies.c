@@ -146,9 +146,10 @@ static void edit_extras(req *r, json_t *view, const struct rally *ra)
 	for (size_t i = 0; i < c.n; i++)
 		json_array_append_new(spots, json_pack("{s:s, s:s, s:i}", "id", c.spots[i].public_id, "name", c.spots[i].name,
 						       "position", c.spots[i].position));
-	json_object_set_new(view, "rally", json_pack("{s:s, s:s, s:s, s:b}", "slug", ra->slug, "title", ra->title, "status_label",
+	const char *desk = rally_desk_pin_hash(r->db, &r->a, ra->id);
+	json_object_set_new(view, "rally", json_pack("{s:s, s:s, s:s, s:b, s:b}", "slug", ra->slug, "title", ra->title, "status_label",
 						     web_text(r, arena_printf(&r->a, "status.%s", rally_status_name(ra->status))), "has_passcode",
-						     rally_has_passcode(r->db, ra->id)));
+						     rally_has_passcode(r->db, ra->id), "desk_pin_set", desk && *desk));
 	json_object_set_new(view, "transitions", next);
 	json_t *pv = json_array();
 	for (int i = 0; i < JOIN_N; i++) {

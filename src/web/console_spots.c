@@ -159,6 +159,7 @@ static void spot_extras(req *r, json_t *view, const struct spot *s, const struct
 			json_object_set_new(on, names[i], json_boolean(methods_has(m.methods, names[i])));
 		json_object_set_new(view, "methods", on);
 		json_object_set_new(view, "keyword_set", json_boolean(*m.keyword_hash));
+		json_object_set_new(view, "keyword_legacy", json_boolean(keyword_is_legacy(m.keyword_hash)));
 		json_object_set_new(view, "pin_set", json_boolean(*m.pin_hash));
 	}
 }
@@ -221,6 +222,10 @@ void console_spot_methods(req *r)
 	const char *methods = arena_strdup(&r->a, buf_str(&list));
 	buf_free(&list);
 	const char *keyword = req_form(r, "keyword"), *pin = req_form(r, "pin");
+	char folded[512];
+	keyword_normalise(keyword ? keyword : "", folded, sizeof folded);
+	if (!*folded)
+		keyword = NULL; /* only spaces: as if none was typed */
 	const char *problem = NULL;
 	if (!methods_valid(methods))
 		problem = "spot.methods_none";

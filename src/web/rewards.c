@@ -193,11 +193,8 @@ void console_desk_lookup(req *r)
 	const char *code = req_query(r, "code");
 	struct reward w;
 	if (code && *code) {
-		char *up = arena_strdup(&r->a, code);
-		for (char *c = up; *c; c++)
-			if (*c >= 'a' && *c <= 'z')
-				*c = (char)(*c - 32);
-		int rc = strlen(up) <= 16 ? reward_by_code(r->db, &r->a, up, &w) : 0;
+		char norm[REWARD_CODE_SIZE];
+		int rc = strlen(code) <= 64 && reward_code_normalise(code, norm) == 0 ? reward_by_code(r->db, &r->a, norm, &w) : 0;
 		struct rally ra;
 		if (rc == 1 && rally_by_id(r->db, &r->a, w.rally_id, &ra) == 1 && ra.tenant_id == r->staff->tenant_id)
 			json_object_set_new(view, "reward", reward_json(r, &w));

@@ -87,7 +87,8 @@ export async function startServer({ env = {}, dir, tls } = {}) {
       handle.stderr += d.toString();
       if (process.env.STAMPRALLY_TEST_LOG) process.stderr.write(d); // the server's log, to debug a test
     });
-    handle.proc.stdout.on('data', () => {});
+    handle.stdout = ''; // what `serve` prints for a person (the demo's URLs and passwords), first 16 KiB
+    handle.proc.stdout.on('data', (d) => { if (handle.stdout.length < 16384) handle.stdout += d.toString(); });
     handle.exited = new Promise((resolve) => handle.proc.on('exit', (code, sig) => resolve({ code, sig })));
     for (let i = 0; i < 200; i++) {
       try { const r = await request(base, 'GET', '/healthz'); if (r.status === 200) return; } catch { /* not yet */ }

@@ -1,6 +1,9 @@
 // Stamp methods at their boundaries: GPS distance and accuracy, QR + GPS,
 // keyword normalisation, staff PINs, guessing throttles and lockout.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startServer } from './helpers.mjs';
 
@@ -26,8 +29,10 @@ before(async () => {
   assert.equal((await methods('qrgps', { m_qr_gps: '1' })).status, 303);
   assert.equal((await methods('kw', { m_keyword: '1', keyword: 'ミナトＰＯＲＴ2026' })).status, 303);
   assert.equal((await methods('pin', { m_pin: '1', pin: '1234' })).status, 303);
+  assert.match((await owner.get('/console/rallies/meth')).text, /id="desk-pin-state"><strong>未設定です。/);
   assert.equal((await owner.postForm('/console/rallies/meth/desk-pin', { _csrf: t, desk_pin: '9876' })).status, 422, 'a desk PIN has 6 digits or more');
   assert.equal((await owner.postForm('/console/rallies/meth/desk-pin', { _csrf: t, desk_pin: '987654' })).status, 303);
+  assert.match((await owner.get('/console/rallies/meth')).text, /id="desk-pin-state">設定済みです/);
   const bad = await methods('plain', { m_gps: '1' });
   assert.equal(bad.status, 422, 'GPS needs a position first');
 });
@@ -84,14 +89,38 @@ describe('GPS', () => {
 });
 
 describe('keyword and PIN', () => {
-  test('keywords compare after folding width, case and surrounding space', async () => {
-    for (const typed of ['ミナトＰＯＲＴ2026', '\u3000ミナトport２０２６ ', 'ミナトPort2026']) {
+  test('keywords compare after folding width, case, kana, dashes and spaces', async () => {
+    for (const typed of ['ミナトＰＯＲＴ2026', '\u3000ミナトport２０２６ ', 'ミナトPort2026', 'みなとport2026', 'ﾐﾅﾄ PORT 2026', 'みなと port 2026']) {
       const r = await claim(await participant(), { spot_id: ids.kw, method: 'keyword', keyword: typed });
       assert.equal(r.status, 201, typed);
     }
-    const wrong = await claim(await participant(), { spot_id: ids.kw, method: 'keyword', keyword: 'みなとport2026' });
-    assert.equal(wrong.status, 422, 'hiragana and katakana are different words');
+    const wrong = await claim(await participant(), { spot_id: ids.kw, method: 'keyword', keyword: 'みなとport2025' });
+    assert.equal(wrong.status, 422, 'another number is another word');
     assert.equal(wrong.json.error.code, 'wrong_keyword');
+    assert.match(srv.sql(`SELECT keyword_hash FROM spots WHERE public_id = '${ids.kw}'`), /^2:[0-9a-f]{64}$/);
+  });
+
+  test('a keyword stored under the first rule keeps its matches; the editor asks to set it again', async () => {
+    const legacy = crypto.createHash('sha256').update('ミナトport2026').digest('hex');
+    // As a database from before the second rule holds it (a write beside the server: WAL).
+    const w = spawnSync('sqlite3', ['-cmd', '.timeout 5000', path.join(srv.data, 'stamprally.db'),
+      `UPDATE spots SET keyword_hash = '${legacy}' WHERE public_id = '${ids.kw}'`], { encoding: 'utf8' });
+    assert.equal(w.status, 0, w.stderr);
+    try {
+      assert.equal((await claim(await participant(), { spot_id: ids.kw, method: 'keyword', keyword: 'ミナトＰＯＲＴ2026' })).status, 201);
+      assert.equal((await claim(await participant(), { spot_id: ids.kw, method: 'keyword', keyword: 'みなとport2026' })).status, 422,
+        'the first rule kept kana apart');
+      assert.match((await owner.get(`/console/rallies/meth/spots/${ids.kw}`)).text, /以前の規則で設定されています/);
+      const t = (await owner.get('/console')).text.match(/name="_csrf" value="([^"]+)"/)[1];
+      const spaces = await owner.postForm(`/console/rallies/meth/spots/${ids.kw}/methods`, { _csrf: t, m_keyword: '1', keyword: '\u3000 ' });
+      assert.equal(spaces.status, 303, 'only spaces: the keyword is kept as it was');
+      assert.equal(srv.sql(`SELECT keyword_hash FROM spots WHERE public_id = '${ids.kw}'`), legacy);
+    } finally {
+      const t = (await owner.get('/console')).text.match(/name="_csrf" value="([^"]+)"/)[1];
+      assert.equal((await owner.postForm(`/console/rallies/meth/spots/${ids.kw}/methods`, { _csrf: t, m_keyword: '1', keyword: 'ミナトＰＯＲＴ2026' })).status, 303);
+    }
+    assert.doesNotMatch((await owner.get(`/console/rallies/meth/spots/${ids.kw}`)).text, /以前の規則で設定されています/);
+    assert.equal((await claim(await participant(), { spot_id: ids.kw, method: 'keyword', keyword: 'みなとport2026' })).status, 201);
   });
 
   test("staff PIN: the spot's works; the desk PIN (a different secret) and others do not", async () => {

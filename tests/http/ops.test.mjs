@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { request, startServer } from './helpers.mjs';
+import { eventually, request, startServer } from './helpers.mjs';
 
 let srv;
 before(async () => { srv = await startServer(); });
@@ -48,6 +48,18 @@ describe('security event log', () => {
     } finally {
       await other.stop();
     }
+  });
+});
+
+describe('the demo', () => {
+  test('serve on an empty database prints the owner password and a desk PIN; the console says one is set', async () => {
+    await eventually(() => /desk PIN of the demo rally/.test(srv.stdout), 'the demo banner');
+    const pw = srv.stdout.match(/password: (\S+)/)[1];
+    assert.match(srv.stdout, /desk PIN of the demo rally: \d{6} /);
+    const owner = await srv.staff('demo-owner', pw);
+    const page = (await owner.get('/console/rallies/minato-walk')).text;
+    assert.match(page, /<p class="state" id="desk-pin-state">設定済みです（番号は表示しません）。<\/p>/);
+    assert.doesNotMatch(page, /desk PIN of the demo rally: /, 'never the PIN itself');
   });
 });
 

@@ -79,6 +79,19 @@ describe('coupons', () => {
     const desk = await srv.staff('rw-desk', srv.user('rw', 'rw-desk', 'desk'));
     const page = await desk.get(`/console/desk/redeem?code=${code.toLowerCase()}`);
     assert.match(page.text, new RegExp(code));
+    // However the desk types it: no hyphen, spaces, full-width, ー for the hyphen.
+    const fullWidth = [...code].map((ch) => ch === '-' ? 'ー' : String.fromCharCode(ch.charCodeAt(0) + 0xFEE0)).join('');
+    for (const typed of [code.replace('-', ''), code.replace('-', ' ').toLowerCase(), ` ${code} `, fullWidth]) {
+      const found = await desk.get(`/console/desk/redeem?code=${encodeURIComponent(typed)}`);
+      assert.match(found.text, new RegExp(`<code>${code}</code>`), typed);
+      assert.doesNotMatch(found.text, /見つかりません/, typed);
+    }
+    assert.match((await desk.get(`/console/desk/redeem?code=${code.slice(0, 8)}`)).text, /見つかりません/, 'a code one symbol short');
+    // The desk role's menu shows what it may open, not the rallies list (403 for it).
+    const home = await desk.get('/console/desk');
+    assert.doesNotMatch(home.text, /<a href="\/console">/);
+    assert.equal((await desk.get('/console')).status, 403);
+    assert.match((await owner.get('/console')).text, /<a href="\/console">/);
     const t = page.text.match(/name="_csrf" value="([^"]+)"/)[1];
     const all = await Promise.all(Array.from({ length: 20 }, () => desk.postForm(`/console/desk/redeem/${code}`, { _csrf: t })));
     assert.equal(all.filter((x) => x.status === 303).length, 1, all.map((x) => x.status).join(','));

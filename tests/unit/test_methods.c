@@ -42,13 +42,75 @@ static void keywords_fold_width_case_and_space(void **s)
 	keyword_normalise("\xe3\x80\x80\xef\xbc\xad\xef\xbd\x89\xef\xbd\x8e\xef\xbc\x91 ", out, sizeof out); /* 　Ｍｉｎ１ */
 	assert_string_equal(out, "min1");
 	keyword_normalise("  Hello World\t", out, sizeof out);
-	assert_string_equal(out, "hello world");
-	keyword_normalise("ミナト", out, sizeof out);
+	assert_string_equal(out, "helloworld");
+	keyword_normalise("みなと", out, sizeof out);
 	assert_string_equal(out, "ミナト");
-	char h1[65], h2[65];
-	keyword_hash("ＡＢＣ", h1);
-	keyword_hash(" abc ", h2);
-	assert_string_equal(h1, h2);
+	keyword_normalise("   ", out, sizeof out);
+	assert_string_equal(out, "");
+	/* Cut at a character boundary, never in the middle of one. */
+	char small[8];
+	keyword_normalise("ミナトミライ", small, sizeof small);
+	assert_string_equal(small, "ミナ");
+}
+
+/* Pairs a visitor may type for the same keyword: each must hash alike, and
+ * the last column says a pair that must not. */
+static void keyword_pairs(void **s)
+{
+	(void)s;
+	static const struct {
+		const char *set, *typed;
+		int same;
+	} pairs[] = {
+		{"ミナト", "ミナト", 1},
+		{"ミナト", "みなと", 1},
+		{"ミナト", "ﾐﾅﾄ", 1},          /* half-width katakana */
+		{"みなと", "ﾐﾅﾄ", 1},
+		{"ガンダム", "ｶﾞﾝﾀﾞﾑ", 1},    /* half-width voiced marks compose */
+		{"ラーメン", "らーめん", 1},
+		{"ラーメン", "ラ-メン", 1},     /* hyphen-minus for the long-vowel mark */
+		{"ラーメン", "ラ－メン", 1},    /* full-width hyphen-minus */
+		{"ラーメン", "ラ―メン", 1},    /* horizontal bar */
+		{"ラーメン", "ラｰメン", 1},     /* half-width long-vowel mark */
+		{"Minato Mirai", "minatomirai", 1},
+		{"ＭＩＮＡＴＯ", "minato", 1},
+		{"横浜 港", "横浜　港", 1},      /* ideographic space */
+		{"横浜港", "横 浜 港", 1},
+		{"Straße", "STRASSE", 1},      /* full case folding */
+		{"①", "1", 1},                 /* NFKC compatibility forms */
+		{"ミナト", "ミナド", 0},
+		{"みなと", "みなど", 0},
+		{"ミナト", "湊", 0},
+		{"ミナト", "", 0},
+	};
+	for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+		char stored[KEYWORD_HASH_SIZE];
+		keyword_hash(pairs[i].set, stored);
+		assert_int_equal(strlen(stored), KEYWORD_HASH_SIZE - 1);
+		if (keyword_matches(stored, pairs[i].typed) != pairs[i].same)
+			fail_msg("%s / %s: expected %s", pairs[i].set, pairs[i].typed, pairs[i].same ? "a match" : "no match");
+	}
+}
+
+/* Keywords stored under the first rule (64 hex digits, no prefix) keep
+ * matching what they matched, and nothing more. */
+static void keyword_legacy_hashes(void **s)
+{
+	(void)s;
+	unsigned char d[32];
+	char stored[65];
+	crypto_hash_sha256(d, (const unsigned char *)"ミナト", strlen("ミナト"));
+	sodium_bin2hex(stored, sizeof stored, d, sizeof d);
+	assert_true(keyword_is_legacy(stored));
+	assert_true(keyword_matches(stored, " ミナト "));
+	assert_false(keyword_matches(stored, "みなと"));
+	crypto_hash_sha256(d, (const unsigned char *)"abc", 3);
+	sodium_bin2hex(stored, sizeof stored, d, sizeof d);
+	assert_true(keyword_matches(stored, "ＡＢＣ"));
+	assert_false(keyword_matches("", ""));
+	char v2[KEYWORD_HASH_SIZE];
+	keyword_hash("abc", v2);
+	assert_false(keyword_is_legacy(v2));
 }
 
 static void method_lists(void **s)
@@ -130,6 +192,8 @@ int main(void)
 		cmocka_unit_test(haversine_matches_known_distances),
 		cmocka_unit_test(gps_rule_boundaries),
 		cmocka_unit_test(keywords_fold_width_case_and_space),
+		cmocka_unit_test(keyword_pairs),
+		cmocka_unit_test(keyword_legacy_hashes),
 		cmocka_unit_test(method_lists),
 		cmocka_unit_test(recovery_codes_round_trip_and_check_digit),
 		cmocka_unit_test(opening_hours_in_jst_and_across_midnight),
