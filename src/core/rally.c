@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/methods.h"
 #include "core/spotcache.h"
 #include "lib/timeutil.h"
 
@@ -31,8 +32,8 @@ static void read_rally(db_stmt *st, arena *a, int col, struct rally *out)
 #define SPOT_COLS "s.id, s.rally_id, s.public_id, s.name, s.description, s.qr_token, s.position, " \
 		  "(SELECT public_id FROM images WHERE id = s.image_id), " \
 		  "(SELECT public_id FROM images WHERE id = s.stamp_image_id), " \
-		  "coalesce(s.open_from, -1), coalesce(s.open_until, -1), s.repeat_mode, s.repeat_hours"
-#define SPOT_NCOLS 13
+		  "coalesce(s.open_from, -1), coalesce(s.open_until, -1), s.repeat_mode, s.repeat_hours, s.methods"
+#define SPOT_NCOLS 14
 
 static void read_spot(db_stmt *st, arena *a, int col, struct spot *out)
 {
@@ -50,6 +51,7 @@ static void read_spot(db_stmt *st, arena *a, int col, struct spot *out)
 	int repeat = repeat_mode_parse(db_text(st, col + 11));
 	out->repeat_mode = repeat < 0 ? REPEAT_ONCE : (enum repeat_mode)repeat;
 	out->repeat_hours = db_int(st, col + 12);
+	out->methods = methods_mask(db_text(st, col + 13));
 }
 
 int rally_by_slug(db *d, arena *a, const char *slug, struct rally *out)

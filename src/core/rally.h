@@ -31,6 +31,7 @@ struct spot {
 	enum repeat_mode repeat_mode;    /* once, daily (JST), every repeat_hours */
 	int64_t repeat_hours;
 	int position;
+	unsigned methods;                /* accepted methods, 1u << enum stamp_method (core/methods.h) */
 };
 
 /* Whether a rally takes stamps now, and if not, why. */

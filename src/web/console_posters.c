@@ -1,10 +1,13 @@
 /*
- * console_posters.c — printable A4 QR posters: one per spot, or all spots
- * of a rally on consecutive pages. The QR code encodes the spot's full
- * public URL (server.public_url + /q/{token}), drawn as SVG.
+ * console_posters.c — printable A4 posters: one per spot, or all spots of a
+ * rally on consecutive pages, each saying how that spot gives its stamp. A
+ * spot that takes its QR code gets it (server.public_url + /q/{token},
+ * drawn as SVG); a GPS spot gets a QR code of its page; keyword, staff PIN
+ * and desk-screen spots get none (a code there would only mislead).
  */
 #include <string.h>
 
+#include "core/methods.h"
 #include "core/stamp.h"
 #include "http/server.h"
 #include "lib/qr.h"
@@ -12,18 +15,59 @@
 #include "web/page.h"
 #include "web/web.h"
 
-/* One poster's view: rally, spot, URL and the QR drawing. */
+/* The ways a poster explains, in the order it explains them. */
+static const enum stamp_method ORDER[] = {SM_QR, SM_QR_GPS, SM_GPS, SM_ROTATING_QR, SM_KEYWORD, SM_PIN};
+
+/* What the poster's QR code points at: the spot's token for QR methods,
+ * its page for GPS, nothing otherwise. An arena string or NULL. */
+static const char *poster_url(req *r, const struct rally *ra, const struct spot *s)
+{
+	if (s->methods & (1u << SM_QR | 1u << SM_QR_GPS))
+		return arena_printf(&r->a, "%s/q/%s", r->srv->cfg.public_url, s->qr_token);
+	if (s->methods & (1u << SM_GPS))
+		return arena_printf(&r->a, "%s/r/%s/spots/%s", r->srv->cfg.public_url, ra->slug, s->public_id);
+	return NULL;
+}
+
+/* The lines saying how, one per method the spot takes, in ja and en. */
+static json_t *poster_how(const struct spot *s)
+{
+	json_t *how = json_array();
+	for (size_t i = 0; i < sizeof ORDER / sizeof *ORDER; i++) {
+		if (!(s->methods & (1u << ORDER[i])))
+			continue;
+		const char *key = ORDER[i] == SM_QR ? "poster.how" : NULL;
+		char name[40];
+		if (!key) {
+			snprintf(name, sizeof name, "poster.how_%s", stamp_method_name(ORDER[i]));
+			key = name;
+		}
+		json_array_append_new(how, json_pack("{s:s, s:s, s:s}", "method", stamp_method_name(ORDER[i]), "ja",
+						     i18n_text(LANG_JA, key), "en", i18n_text(LANG_EN, key)));
+	}
+	return how;
+}
+
+/* One poster's view: rally, spot, how, and the QR drawing when it has one. */
 static json_t *poster(req *r, const struct rally *ra, const struct spot *s)
 {
-	const char *url = arena_printf(&r->a, "%s/q/%s", r->srv->cfg.public_url, s->qr_token);
+	json_t *p = json_pack("{s:s, s:s, s:s, s:o}", "rally", ra->title, "spot", s->name, "description", s->description,
+			      "how", poster_how(s));
+	const char *url = poster_url(r, ra, s);
+	if (!url)
+		return p;
 	buf path = BUF_INIT;
 	int size = 0;
 	if (qr_svg_path(url, &path, &size) != 0) {
 		buf_free(&path);
+		json_decref(p);
 		return NULL;
 	}
-	json_t *p = json_pack("{s:s, s:s, s:s, s:i, s:i, s:s%}", "rally", ra->title, "spot", s->name, "url", url, "size",
-			      size, "view", size + 8, "path", buf_str(&path), path.len);
+	json_object_set_new(p, "qr", json_pack("{s:s, s:i, s:i, s:s%}", "url", url, "size", size, "view", size + 8, "path",
+					       buf_str(&path), path.len));
+	if (!(s->methods & (1u << SM_QR | 1u << SM_QR_GPS))) /* a code of the spot's page: say so, in both */
+		json_object_set_new(p, "page", json_pack("{s:s, s:s}", "ja", i18n_text(LANG_JA, "poster.link_spot"), "en",
+							 i18n_text(LANG_EN, "poster.link_spot")));
 	buf_free(&path);
 	return p;
 }
@@ -43,8 +87,6 @@ static void render(req *r, const struct rally *ra, const struct spot *spots, siz
 	json_t *view = console_view(r);
 	json_object_set_new(view, "posters", list);
 	json_object_set_new(view, "rally", json_pack("{s:s, s:s}", "slug", ra->slug, "title", ra->title));
-	json_object_set_new(view, "how_ja", json_string(i18n_text(LANG_JA, "poster.how")));
-	json_object_set_new(view, "how_en", json_string(i18n_text(LANG_EN, "poster.how")));
 	page_render(r, 200, "posters", view);
 }
 

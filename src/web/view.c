@@ -4,8 +4,10 @@
 #include "web/view.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "core/methods.h"
 #include "lib/timeutil.h"
 #include "lib/utf8.h"
 #include "web/page.h"
@@ -76,11 +78,31 @@ void view_decorate_rally(req *r, json_t *rally, const struct rally *ra)
 	json_object_set_new(rally, "ends_text", json_string(view_time(r, ra->ends_at)));
 }
 
+/* The short names of the methods in mask ("QR / キーワード"); an arena
+ * string, "" for none. */
+static const char *methods_text(req *r, unsigned mask)
+{
+	static const enum stamp_method order[] = {SM_QR, SM_QR_GPS, SM_GPS, SM_ROTATING_QR, SM_KEYWORD, SM_PIN};
+	const char *out = "";
+	char key[32];
+	for (size_t i = 0; i < sizeof order / sizeof *order; i++)
+		if (mask & (1u << order[i])) {
+			snprintf(key, sizeof key, "how.%s", stamp_method_name(order[i]));
+			out = arena_printf(&r->a, "%s%s%s", out, *out ? " / " : "", web_text(r, key));
+		}
+	return out;
+}
+
 void view_decorate_card(req *r, json_t *card, const struct card *c)
 {
 	json_t *spots = json_object_get(card, "spots");
+	int only_qr = 1;
 	for (size_t i = 0; i < c->n; i++) {
 		json_t *s = json_array_get(spots, i);
+		/* The way of each spot, said once a rally has spots of other ways:
+		 * a rally of QR codes only keeps its simple page. */
+		only_qr &= c->spots[i].methods == 1u << SM_QR;
+		put(s, "how", json_string(methods_text(r, c->spots[i].methods)));
 		if (c->collected_at[i])
 			put(s, "collected_text", json_string(time_text(r, c->collected_at[i], "fmt.short")));
 		put(s, "stamp_v", json_string_nocheck(view_stamp_version(r, c->spots[i].name)));
@@ -90,6 +112,7 @@ void view_decorate_card(req *r, json_t *card, const struct card *c)
 			put(s, "image", json_string(c->spots[i].image));
 		put(s, "number", json_integer((json_int_t)i + 1));
 	}
+	put(card, "mixed", json_boolean(!only_qr));
 }
 
 const char *view_stamp_version(req *r, const char *name)
