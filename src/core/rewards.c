@@ -65,6 +65,8 @@ int tiers_load(db *d, arena *a, int64_t rally_id, int64_t pid, struct tier **out
 	int64_t have_all = pid ? db_int1(d, 0, "SELECT count(*) FROM stamps WHERE participant_id = $1", "i", pid) : 0;
 	int64_t have_spots =
 		pid ? db_int1(d, 0, "SELECT count(DISTINCT spot_id) FROM stamps WHERE participant_id = $1", "i", pid) : 0;
+	/* A participant who completed keeps "all spots" rewards when spots are added later. */
+	int completed = pid && db_int1(d, 0, "SELECT completed_at IS NOT NULL FROM participants WHERE id = $1", "i", pid) == 1;
 	for (int i = 0; i < n; i++) {
 		struct tier *t = &v[i];
 		if (t->condition == COND_COUNT) {
@@ -72,7 +74,7 @@ int tiers_load(db *d, arena *a, int64_t rally_id, int64_t pid, struct tier **out
 			t->have = have_all;
 		} else if (t->condition == COND_ALL) {
 			t->need = total;
-			t->have = have_spots;
+			t->have = completed ? total : have_spots;
 		}
 		if (t->have > t->need)
 			t->have = t->need;

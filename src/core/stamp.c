@@ -227,15 +227,16 @@ int64_t stamp_collected_at(db *d, int64_t participant_id, int64_t spot_id)
 		       participant_id, spot_id);
 }
 
-int card_load(db *d, arena *a, const struct rally *r, int64_t participant_id, struct card *out)
+int card_load(db *d, arena *a, const struct rally *r, const struct participant *p, struct card *out)
 {
 	memset(out, 0, sizeof *out);
 	if (rally_spots(d, a, r, &out->spots, &out->n) != 0)
 		return -1;
 	out->collected_at = arena_alloc(a, (out->n ? out->n : 1) * sizeof *out->collected_at);
-	if (participant_id <= 0)
+	if (!p)
 		return 0;
-	db_stmt *st = db_query(d, "SELECT spot_id, created_at FROM stamps WHERE participant_id = $1", "i", participant_id);
+	out->completed_at = p->completed_at;
+	db_stmt *st = db_query(d, "SELECT spot_id, created_at FROM stamps WHERE participant_id = $1", "i", p->id);
 	int rc;
 	while ((rc = db_row(st)) == DB_ROW) {
 		int64_t sid = db_int(st, 0), at = db_int(st, 1);

@@ -60,9 +60,10 @@ struct card {
 	int64_t *collected_at;   /* per spot; 0 when not collected */
 	size_t n;
 	int64_t collected;
+	int64_t completed_at;    /* when the participant completed; kept when spots are added later */
 };
 
-/* Load the rally's spots with participant_id's stamps (0: none). 0 or -1. */
-int card_load(db *d, arena *a, const struct rally *r, int64_t participant_id, struct card *out);
+/* Load the rally's spots with participant p's stamps (NULL: none). 0 or -1. */
+int card_load(db *d, arena *a, const struct rally *r, const struct participant *p, struct card *out);
 
 #endif

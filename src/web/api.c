@@ -22,7 +22,7 @@ void api_rally(req *r)
 	struct card c;
 	if (!web_rally(r, r->params[0], &ra))
 		return;
-	if (card_load(r->db, &r->a, &ra, 0, &c) != 0) {
+	if (card_load(r->db, &r->a, &ra, NULL, &c) != 0) {
 		r->failed = 1;
 		return;
 	}
@@ -127,7 +127,7 @@ void api_card(req *r)
 			web_error(r, 403, "not_joined", "error.not_joined", NULL);
 		return;
 	}
-	if (card_load(r->db, &r->a, &ra, p.id, &c) != 0) {
+	if (card_load(r->db, &r->a, &ra, &p, &c) != 0) {
 		r->failed = 1;
 		return;
 	}

@@ -141,7 +141,7 @@ static void edit_extras(req *r, json_t *view, const struct rally *ra)
 							      "label", web_text(r, arena_printf(&r->a, "status.to_%s",
 											rally_status_name((enum rally_status)to)))));
 	struct card c;
-	card_load(r->db, &r->a, ra, 0, &c);
+	card_load(r->db, &r->a, ra, NULL, &c);
 	json_t *spots = json_array();
 	for (size_t i = 0; i < c.n; i++)
 		json_array_append_new(spots, json_pack("{s:s, s:s, s:i}", "id", c.spots[i].public_id, "name", c.spots[i].name,

@@ -103,14 +103,32 @@ static json_t *form_view(req *r, const struct rally *ra, const struct spot_form 
 	return view;
 }
 
+/* On a published rally with participants, what adding a spot changes:
+ * newcomers need one more; who completed stays completed. */
+static void live_notice(req *r, json_t *view, const struct rally *ra, int64_t spots)
+{
+	if (ra->status != STATUS_PUBLISHED)
+		return;
+	int64_t joined = 0, completed = 0;
+	db_stmt *st = db_query(r->db, "SELECT count(*), count(completed_at) FROM participants WHERE rally_id = $1", "i", ra->id);
+	if (db_row(st) == DB_ROW)
+		joined = db_int(st, 0), completed = db_int(st, 1);
+	db_done(st);
+	if (joined > 0)
+		json_object_set_new(view, "live", json_pack("{s:I, s:I, s:I}", "joined", (json_int_t)joined, "completed",
+							    (json_int_t)completed, "need", (json_int_t)spots + 1));
+}
+
 void console_spot_new(req *r)
 {
 	struct rally ra;
 	if (!console_rally(r, r->params[0], &ra))
 		return;
-	struct spot_form f = {.radius_m = 50, .position = rally_spot_count(r->db, ra.id) + 1, .open_from = -1, .open_until = -1};
+	int64_t spots = rally_spot_count(r->db, ra.id);
+	struct spot_form f = {.radius_m = 50, .position = spots + 1, .open_from = -1, .open_until = -1};
 	json_t *view = form_view(r, &ra, &f, NULL);
 	json_object_set_new(view, "creating", json_true());
+	live_notice(r, view, &ra, spots);
 	page_render(r, 200, "spot_edit", view);
 }
 

@@ -59,7 +59,7 @@ static int load_card(req *r, struct rally *ra, struct participant *p, int *joine
 	if (!web_rally(r, r->params[0], ra))
 		return 0;
 	*joined = participant_find(r->db, &r->a, r->session_id, ra->id, p);
-	if (*joined < 0 || card_load(r->db, &r->a, ra, *joined == 1 ? p->id : 0, c) != 0) {
+	if (*joined < 0 || card_load(r->db, &r->a, ra, *joined == 1 ? p : NULL, c) != 0) {
 		r->failed = 1;
 		return 0;
 	}
@@ -216,7 +216,7 @@ void page_qr_result(req *r)
 		req_redirect(r, arena_printf(&r->a, "/q/%s", s.qr_token));
 		return;
 	}
-	if (card_load(r->db, &r->a, &ra, p.id, &c) != 0) {
+	if (card_load(r->db, &r->a, &ra, &p, &c) != 0) {
 		r->failed = 1;
 		return;
 	}

@@ -54,7 +54,8 @@ json_t *view_card(const struct card *c)
 	put(progress, "collected", json_integer((json_int_t)c->collected));
 	put(progress, "total", json_integer((json_int_t)c->n));
 	put(card, "progress", progress);
-	put(card, "completed", json_boolean(c->n > 0 && c->collected == (int64_t)c->n));
+	/* completed once is completed: a spot added later changes what newcomers need */
+	put(card, "completed", json_boolean(c->completed_at || (c->n > 0 && c->collected == (int64_t)c->n)));
 	put(card, "spots", spots);
 	return card;
 }
