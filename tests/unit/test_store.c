@@ -246,7 +246,7 @@ static void claims_are_unique_and_complete_the_card(void **state)
 				 "ii", p.id, spots[0].id), DB_CONSTRAINT);
 
 	struct card card;
-	assert_int_equal(card_load(d, &a, &ra, p.id, &card), 0);
+	assert_int_equal(card_load(d, &a, &ra, &p, &card), 0);
 	assert_int_equal(card.collected, 2);
 	assert_true(card.collected_at[0] > 0 && card.collected_at[1] > 0);
 
@@ -506,7 +506,7 @@ static void repeatable_spots_follow_the_jst_day_and_cooldowns(void **state)
 	assert_int_equal(c.status, CLAIM_NEW);
 	assert_int_equal(db_int1(d, 0, "SELECT count(*) FROM stamps WHERE participant_id = $1", "i", p.id), 4);
 	struct card card;
-	card_load(d, &a, &ra, p.id, &card);
+	card_load(d, &a, &ra, &p, &card);
 	assert_int_equal(card.collected, 2);
 	assert_int_equal(card.collected_at[1], t0 + 3 * 3600000); /* the latest */
 	arena_free(&a);
