@@ -10,12 +10,14 @@
 #include "core/account.h"
 #include "core/editor.h"
 #include "core/image.h"
+#include "core/publish.h"
 #include "core/line.h"
 #include "core/lottery.h"
 #include "core/rewards.h"
 #include "core/stamp.h"
 #include "core/tenant.h"
 #include "lib/timeutil.h"
+#include "lib/tpl.h"
 #include "lib/token.h"
 #include "web/console.h"
 #include "web/lottery.h"
@@ -131,6 +133,21 @@ void console_rally_create(req *r)
 	req_redirect(r, arena_printf(&r->a, "/console/rallies/%s", f.slug));
 }
 
+/* The publish check's problems with their texts for the page (key and
+ * names filled in). Takes problems (NULL: none shown); returns it. */
+static json_t *publish_view(req *r, json_t *problems)
+{
+	size_t i;
+	json_t *p;
+	json_array_foreach(problems, i, p) {
+		buf b = BUF_INIT;
+		tpl_fill(web_text(r, json_string_value(json_object_get(p, "key"))), p, 0, &b);
+		json_object_set_new(p, "text", json_stringn(buf_str(&b), b.len));
+		buf_free(&b);
+	}
+	return problems ? problems : json_array();
+}
+
 /* Everything the edit page shows besides the form: status, spots, cover. */
 static void edit_extras(req *r, json_t *view, const struct rally *ra)
 {
@@ -170,6 +187,11 @@ static void edit_extras(req *r, json_t *view, const struct rally *ra)
 		if (t[i].kind == TIER_LOTTERY && lottery_entry_count(r->db, t[i].id, NULL) == 0)
 			json_object_set_new(json_array_get(tv, i), "designer", lottery_designer(r, t[i].form));
 	json_object_set_new(view, "spots", spots);
+	if (ra->status == STATUS_DRAFT || ra->status == STATUS_CLOSED) {
+		json_t *problems = publish_view(r, rally_publish_problems(r->db, ra, time_now_ms()));
+		json_object_set_new(view, "has_problems", json_boolean(json_array_size(problems) > 0));
+		json_object_set_new(view, "problems", problems);
+	}
 	const char *cover = image_public_id(r->db, &r->a, rally_cover_image(r->db, ra->id));
 	if (cover)
 		json_object_set_new(view, "cover", json_string(cover));
@@ -190,19 +212,25 @@ static void rally_values(req *r, const struct rally *ra, struct rally_form *f, c
 	f->background = theme[2];
 }
 
+/* The rally's edit page as stored, answered with status; flag (NULL or
+ * a view key such as "saved") is set true for the page's notice. */
+static void console_rally_page(req *r, const struct rally *ra, int status, const char *flag)
+{
+	struct rally_form f;
+	char theme[3][8];
+	rally_values(r, ra, &f, theme);
+	json_t *view = form_view(r, &f, NULL);
+	edit_extras(r, view, ra);
+	if (flag)
+		json_object_set_new(view, flag, json_true());
+	page_render(r, status, "rally_edit", view);
+}
+
 void console_rally_edit(req *r)
 {
 	struct rally ra;
-	struct rally_form f;
-	char theme[3][8];
-	if (!console_rally(r, r->params[0], &ra))
-		return;
-	rally_values(r, &ra, &f, theme);
-	json_t *view = form_view(r, &f, NULL);
-	edit_extras(r, view, &ra);
-	if (req_query(r, "saved"))
-		json_object_set_new(view, "saved", json_true());
-	page_render(r, 200, "rally_edit", view);
+	if (console_rally(r, r->params[0], &ra))
+		console_rally_page(r, &ra, 200, req_query(r, "saved") ? "saved" : NULL);
 }
 
 void console_rally_update(req *r)
@@ -231,6 +259,23 @@ void console_rally_update(req *r)
 	req_redirect(r, arena_printf(&r->a, "/console/rallies/%s?saved=1", ra.slug));
 }
 
+/* A closing, reverting or archiving request without confirm=1: a page that
+ * says what the change does, with the button that confirms it. */
+static void status_confirm(req *r, const struct rally *ra, enum rally_status to)
+{
+	const char *name = rally_status_name(to);
+	json_t *view = console_view(r);
+	json_object_update_new(view, json_pack("{s:{s:s, s:s}, s:s, s:s, s:s}", "rally", "slug", ra->slug, "title", ra->title,
+					       "status", name, "label",
+					       web_text(r, arena_printf(&r->a, "status.to_%s", name)), "explain",
+					       web_text(r, arena_printf(&r->a, "status.confirm_%s", name))));
+	page_render(r, 200, "rally_status_confirm", view);
+}
+
+/* POST .../status: move the rally to another status. Publishing (and
+ * reopening) runs the publish check first and answers 409 with the rally
+ * page listing the problems; closing, reverting to draft and archiving
+ * need confirm=1 (the confirmation page sends it). */
 void console_rally_status(req *r)
 {
 	struct rally ra;
@@ -242,6 +287,25 @@ void console_rally_status(req *r)
 		web_error(r, 409, "bad_transition", "rally.bad_transition",
 			  json_pack("{s:s}", "back", arena_printf(&r->a, "/console/rallies/%s", ra.slug)));
 		return;
+	}
+	if (to == STATUS_PUBLISHED) {
+		json_t *problems = rally_publish_problems(r->db, &ra, time_now_ms());
+		if (!problems) {
+			r->failed = 1;
+			return;
+		}
+		if (json_array_size(problems)) {
+			json_decref(problems);
+			console_rally_page(r, &ra, 409, "publish_refused");
+			return;
+		}
+		json_decref(problems);
+	} else {
+		const char *confirm = req_form(r, "confirm");
+		if (!confirm || strcmp(confirm, "1")) {
+			status_confirm(r, &ra, (enum rally_status)to);
+			return;
+		}
 	}
 	if (rally_set_status(r->db, ra.id, (enum rally_status)to, time_now_ms()) != 0) {
 		r->failed = 1;

@@ -62,13 +62,13 @@ describe('rally editor', () => {
     assert.equal((await request(srv.base, 'GET', '/r/tour/theme.css')).status, 404, 'a draft\'s theme is not public');
   });
 
-  test('status transitions: draft → published → closed → archived; nonsense refused', async () => {
+  test('status transitions: a draft without spots is not published; nonsense refused', async () => {
     assert.equal((await request(srv.base, 'GET', '/r/tour')).status, 404, 'a draft is invisible');
     assert.equal((await post(ed, '/console/rallies/tour/status', { status: 'archived' }, '/console/rallies/tour')).status, 409);
-    assert.equal((await post(ed, '/console/rallies/tour/status', { status: 'published' }, '/console/rallies/tour')).status, 303);
-    assert.equal((await request(srv.base, 'GET', '/r/tour')).status, 200);
-    const css = await request(srv.base, 'GET', '/r/tour/theme.css');
-    assert.equal(css.text, ':root{--primary:#1565c0;--accent:#ffb300;--bg:#ffffff}\n', 'the theme once published');
+    const empty = await post(ed, '/console/rallies/tour/status', { status: 'published' }, '/console/rallies/tour');
+    assert.equal(empty.status, 409, 'the publish check (tests/http/publish.test.mjs)');
+    assert.match(empty.text, /スポットがありません/);
+    assert.equal((await request(srv.base, 'GET', '/r/tour')).status, 404);
   });
 });
 
@@ -85,6 +85,10 @@ describe('spot editor', () => {
       assert.equal(r.status, 303, r.text.slice(0, 500));
       spotId = spotId || r.headers.location.match(/spots\/([^?]+)/)[1];
     }
+    assert.equal((await post(ed, '/console/rallies/tour/status', { status: 'published' }, '/console/rallies/tour')).status, 303);
+    assert.equal((await request(srv.base, 'GET', '/r/tour')).status, 200);
+    const css = await request(srv.base, 'GET', '/r/tour/theme.css');
+    assert.equal(css.text, ':root{--primary:#1565c0;--accent:#ffb300;--bg:#ffffff}\n', 'the theme once published');
     // read the list first, so the server's per-thread spot lists hold the old names
     for (let i = 0; i < 8; i++) assert.equal((await request(srv.base, 'GET', '/api/v1/rallies/tour')).status, 200);
     const edit = await post(ed, `/console/rallies/tour/spots/${spotId}`, { name: '赤レンガ倉庫 1号館', description: 'new', latitude: '', longitude: '', radius_m: '30', position: '1' },
