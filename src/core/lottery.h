@@ -21,6 +21,8 @@ enum lottery_field { LF_NAME, LF_KANA, LF_POSTAL, LF_ADDRESS, LF_PHONE, LF_EMAIL
 #define LOTTERY_QUESTIONS 3
 #define LOTTERY_LABEL_MAX 100    /* code points of a free question's label */
 #define LOTTERY_DRAW_MAX 10000   /* winners in one draw */
+/* Entries may stay open at most this long after the rally ends. */
+#define LOTTERY_DEADLINE_AFTER_MS (366LL * 24 * 3600 * 1000)
 
 struct lottery_form {
 	int asked[LF_COUNT], required[LF_COUNT];

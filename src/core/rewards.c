@@ -22,7 +22,8 @@ int tiers_load(db *d, arena *a, int64_t rally_id, int64_t pid, struct tier **out
 				  " (SELECT count(DISTINCT x.spot_id) FROM stamps x JOIN spots s ON s.id = x.spot_id"
 				  "   WHERE x.participant_id = $2 AND s.category = t.category),"
 				  " t.form, coalesce(e.number, 0), coalesce(e.created_at, 0), coalesce(e.won_rank, 0),"
-				  " t.kind = 'lottery' AND EXISTS (SELECT 1 FROM lottery_draws d WHERE d.tier_id = t.id)"
+				  " t.kind = 'lottery' AND EXISTS (SELECT 1 FROM lottery_draws d WHERE d.tier_id = t.id),"
+				  " coalesce(t.entries_until, (SELECT ends_at FROM rallies WHERE id = t.rally_id)), t.entries_until IS NOT NULL"
 				  " FROM reward_tiers t LEFT JOIN rewards r ON r.tier_id = t.id AND r.participant_id = $2"
 				  " LEFT JOIN lottery_entries e ON e.tier_id = t.id AND e.participant_id = $2"
 				  " WHERE t.rally_id = $1 ORDER BY t.position, t.id", "ii", rally_id, pid);
@@ -54,6 +55,8 @@ int tiers_load(db *d, arena *a, int64_t rally_id, int64_t pid, struct tier **out
 		t->entry_at = db_int(st, 17);
 		t->won_rank = db_int(st, 18);
 		t->drawn = (int)db_int(st, 19);
+		t->entries_until = db_int(st, 20);
+		t->deadline_set = (int)db_int(st, 21);
 	}
 	db_done(st);
 	if (n == 0 || rc != DB_DONE) {
@@ -119,6 +122,20 @@ int tier_update(db *d, int64_t tier_id, const char *name, int64_t threshold, int
 	    db_exec(d, "UPDATE reward_tiers SET stock = $1 WHERE id = $2 AND kind = 'first_come'", "ii", stock, tier_id) != DB_DONE)
 		return -1;
 	return 0;
+}
+
+int tier_set_deadline(db *d, int64_t tier_id, int64_t until)
+{
+	return db_exec(d, "UPDATE reward_tiers SET entries_until = nullif($1, 0) WHERE id = $2 AND kind = 'lottery'", "ii",
+		       until, tier_id) == DB_DONE
+		       ? 0
+		       : -1;
+}
+
+int lottery_open(const struct tier *t, const struct rally *ra, int64_t now)
+{
+	enum rally_state s = rally_state(ra, now);
+	return !t->drawn && now < t->entries_until && (s == RALLY_OPEN || s == RALLY_ENDED);
 }
 
 int tier_delete(db *d, int64_t tier_id)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "core/kinds.h"
+#include "core/rally.h"
 #include "lib/arena.h"
 #include "store/db.h"
 
@@ -26,6 +27,8 @@ struct tier {
 	int64_t entry_number, entry_at;    /* lottery: the participant's entry (0: none) */
 	int64_t won_rank;                  /* lottery: the entry's place in a draw (0: not drawn) */
 	int drawn;                         /* lottery: drawn at least once (entries closed) */
+	int64_t entries_until;             /* lottery: entries close (UTC ms): as set, or the rally's end */
+	int deadline_set;                  /* lottery: entries_until was set by the organizer */
 	const char *form;                  /* lottery: the application form (JSON) */
 };
 
@@ -43,6 +46,12 @@ int64_t tier_create(db *d, int64_t rally_id, const char *name, const char *descr
  * (NULL: leave it), only while it has no entries. 0, 1 when the form could
  * not change because of entries (nothing changed), or -1. */
 int tier_update(db *d, int64_t tier_id, const char *name, int64_t threshold, int64_t stock, const char *form);
+/* Set when a lottery's entries close (UTC ms; 0: at the rally's end). 0 or -1. */
+int tier_set_deadline(db *d, int64_t tier_id, int64_t until);
+/* Whether lottery t of rally ra takes entries at now: not drawn yet, before
+ * its deadline, and the rally published and started (its period may be over
+ * when the deadline is later). */
+int lottery_open(const struct tier *t, const struct rally *ra, int64_t now);
 /* Delete a tier nobody has taken or entered yet: 1 deleted, 0 in use, -1 error. */
 int tier_delete(db *d, int64_t tier_id);
 

@@ -94,8 +94,8 @@ static json_t *form_view(req *r, const struct lottery_form *f, const char *const
 /* The lottery page's view: rally, tier, and where the participant stands. */
 static json_t *lottery_view(req *r, const struct rally *ra, const struct tier *t)
 {
-	json_t *view = json_pack("{s:o, s:{s:s, s:s}}", "rally", view_rally(ra, time_now_ms()), "tier", "id", t->public_id, "name",
-				 t->name);
+	json_t *view = json_pack("{s:o, s:{s:s, s:s, s:s}}", "rally", view_rally(ra, time_now_ms()), "tier", "id", t->public_id,
+				 "name", t->name, "closes", view_time(r, t->entries_until));
 	if (t->entry_number)
 		json_object_set_new(view, "entry", json_pack("{s:I, s:s, s:b, s:b}", "number", (json_int_t)t->entry_number,
 							     "when", view_time(r, t->entry_at), "won", t->won_rank > 0, "lost",
@@ -110,7 +110,7 @@ static int may_apply(req *r, const struct rally *ra, const struct tier *t)
 	json_t *back = json_pack("{s:s}", "back", arena_printf(&r->a, "/r/%s/card", ra->slug));
 	if (t->need <= 0 || t->have < t->need)
 		web_error(r, 409, "not_earned", "error.reward_not_earned", back);
-	else if (t->drawn || rally_state(ra, time_now_ms()) != RALLY_OPEN)
+	else if (!lottery_open(t, ra, time_now_ms()))
 		web_error(r, 409, "lottery_closed", "lottery.closed", back);
 	else
 		return json_decref(back), 1;
@@ -213,8 +213,10 @@ void console_lottery(req *r)
 	int64_t eligible, total = lottery_entry_count(r->db, t.id, &eligible);
 	lottery_form_parse(&r->a, t.form, &f);
 	json_object_set_new(view, "rally", view_rally(&ra, time_now_ms()));
-	json_object_set_new(view, "tier", json_pack("{s:s, s:s, s:I, s:I}", "id", t.public_id, "name", t.name, "entries",
-						    (json_int_t)total, "eligible", (json_int_t)eligible));
+	json_object_set_new(view, "tier", json_pack("{s:s, s:s, s:I, s:I, s:s, s:b, s:b, s:b}", "id", t.public_id, "name", t.name,
+						    "entries", (json_int_t)total, "eligible", (json_int_t)eligible, "closes",
+						    view_time(r, t.entries_until), "at_rally_end", !t.deadline_set, "open",
+						    !t.drawn && time_now_ms() < t.entries_until, "drawn", t.drawn));
 	json_object_set_new(view, "fields", form_view(r, &f, NULL, NULL));
 	json_t *list = json_array();
 	int n = lottery_draws(r->db, &r->a, t.id, &draws);
@@ -238,6 +240,11 @@ void console_lottery_draw(req *r)
 	long k = s && *s ? strtol(s, &end, 10) : 0;
 	if (!end || *end || k < 1 || k > LOTTERY_DRAW_MAX) {
 		web_error(r, 422, "invalid_request", "lottery.count_invalid", json_pack("{s:s}", "back", back));
+		return;
+	}
+	if (!t.drawn && time_now_ms() < t.entries_until && !req_form(r, "early")) {
+		web_error(r, 409, "entries_open", "lottery.draw_early",
+			  json_pack("{s:s, s:s}", "back", back, "closes", view_time(r, t.entries_until)));
 		return;
 	}
 	int64_t id = lottery_draw(r->db, &r->a, t.id, r->staff->id, k, time_now_ms());

@@ -52,7 +52,14 @@ json_t *rewards_view(req *r, int64_t rally_id, int64_t participant_id)
 			json_object_set_new(v, "stock", json_integer(t[i].stock));
 		}
 		if (t[i].kind == TIER_LOTTERY) {
-			json_t *l = json_pack("{s:b, s:b}", "won", t[i].won_rank > 0, "drawn", t[i].drawn);
+			json_t *l = json_pack("{s:b, s:b, s:b, s:s}", "won", t[i].won_rank > 0, "drawn", t[i].drawn, "closed",
+					      t[i].drawn || time_now_ms() >= t[i].entries_until, "closes",
+					      view_time(r, t[i].entries_until));
+			char iso[40];
+			time_format_iso_jst(t[i].entries_until, iso, sizeof iso);
+			json_object_set_new(l, "closes_at", json_string(iso));
+			time_format_jst(t[i].entries_until, "%Y-%m-%dT%H:%M", iso, sizeof iso);
+			json_object_set_new(l, "until_input", json_string(t[i].deadline_set ? iso : ""));
 			if (t[i].entry_number)
 				json_object_set_new(l, "entry", json_integer(t[i].entry_number));
 			json_object_set_new(v, "lottery", l);
@@ -298,6 +305,17 @@ void console_tier_update(req *r)
 		 (t.kind != TIER_LOTTERY || !req_form(r, "ask_name") || tier_form(r, &form));
 	if (!ok) {
 		web_error(r, 422, "invalid_request", "tier.invalid", json_pack("{s:s}", "back", back));
+		return;
+	}
+	int64_t until = 0;
+	const char *u = req_form(r, "entries_until");
+	if (t.kind == TIER_LOTTERY && u && *u &&
+	    (parse_jst_local(u, &until) != 0 || until <= ra.starts_at || until > ra.ends_at + LOTTERY_DEADLINE_AFTER_MS)) {
+		web_error(r, 422, "invalid_request", "tier.deadline_invalid", json_pack("{s:s}", "back", back));
+		return;
+	}
+	if (t.kind == TIER_LOTTERY && u && tier_set_deadline(r->db, t.id, until) != 0) {
+		r->failed = 1;
 		return;
 	}
 	int rc = tier_update(r->db, t.id, name, threshold, stock, form);

@@ -91,7 +91,9 @@ test('design the form, enter at phone size, draw, see the result', async () => {
   await org.getByRole('link', { name: '応募と抽選' }).click();
   assert.match(await org.content(), /1 件（抽選対象 1 件）/);
   await org.screenshot({ path: path.join(shots, 'lottery-4-console.png'), fullPage: true });
+  assert.match(await org.locator('#draw-early').textContent(), /いま抽選すると応募はその時点で締め切られ/);
   await org.getByLabel('当選数').fill('1');
+  await org.getByLabel('締切前に抽選し、応募を締め切る').check();
   await org.getByRole('button', { name: '抽選する' }).click();
   await org.waitForURL('**/draws/*');
   const page = await org.content();

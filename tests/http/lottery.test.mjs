@@ -181,7 +181,14 @@ describe('the organizer', () => {
     assert.match(dash, /<td>抽選でペア宿泊券（改）<\/td><td>抽選<\/td><td>12<\/td>/, 'the tier with its entries');
     const base = `/console/rallies/lotto/lottery/${tier}`;
     assert.equal((await owner.submit(`${base}/draw`, { count: '0' })).status, 422);
-    const r = await owner.submit(`${base}/draw`, { count: '5' });
+    const console = await owner.get(base);
+    assert.match(console.text, /<p id="entries-close">応募締切：2099年01月01日 09:00 （ラリーの終了日時）<\/p>/);
+    assert.match(console.text, /id="draw-early"/);
+    const early = await owner.submit(`${base}/draw`, { count: '5' });
+    assert.equal(early.status, 409, 'a draw before the deadline asks first');
+    assert.match(early.text, /応募の締切（2099年01月01日 09:00）より前の抽選です/);
+    assert.equal(srv.sql('SELECT count(*) FROM lottery_draws'), '0');
+    const r = await owner.submit(`${base}/draw`, { count: '5', early: '1' });
     assert.equal(r.status, 303);
     const page = await owner.get(r.headers.location);
     assert.match(page.text, /同じ当選者になることを確認しました/);
@@ -203,6 +210,8 @@ describe('the organizer', () => {
     }
     const late = await participant();
     assert.equal((await late.get(url())).status, 409, 'entries close with the first draw');
+    assert.match((await owner.get(base)).text, /抽選を行ったため、応募は締め切られています/);
+    assert.doesNotMatch((await owner.get(base)).text, /id="draw-early"/);
 
     const second = await owner.submit(`${base}/draw`, { count: '100' });
     assert.equal(second.status, 303);

@@ -39,7 +39,7 @@ before(async () => {
   assert.equal((await p.postJson('/api/v1/stamps', { qr_token: token })).status, 201);
   const entry = `/r/${A.slug}/lottery/${A.tier}`;
   assert.equal((await p.postForm(entry, { _csrf: await p.csrfFrom(entry) })).status, 303);
-  const d = await clients.owner.postForm(`/console/rallies/${A.slug}/lottery/${A.tier}/draw`, { _csrf: t, count: '1' });
+  const d = await clients.owner.postForm(`/console/rallies/${A.slug}/lottery/${A.tier}/draw`, { _csrf: t, count: '1', early: '1' });
   assert.equal(d.status, 303);
   A.draw = srv.sql('SELECT public_id FROM lottery_draws');
   // a coupon earned and taken, for the desk's redemption
