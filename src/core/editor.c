@@ -258,6 +258,22 @@ int spot_update(db *d, int64_t spot_id, const struct spot_form *f, int64_t now)
 	return rc == DB_DONE ? spot_set_position(d, spot_id, f) : -1;
 }
 
+int spot_set_disabled(db *d, int64_t spot_id, int64_t at)
+{
+	return db_exec(d, "UPDATE spots SET disabled_at = nullif($1, 0) WHERE id = $2", "ii", at, spot_id) == DB_DONE ? 0 : -1;
+}
+
+int spot_delete(db *d, int64_t spot_id)
+{
+	int64_t used = db_int1(d, -1, "SELECT count(*) FROM stamps WHERE spot_id = $1", "i", spot_id);
+	if (used != 0)
+		return used > 0 ? 0 : -1;
+	return db_exec(d, "DELETE FROM spot_totals WHERE spot_id = $1", "i", spot_id) == DB_DONE &&
+			       db_exec(d, "DELETE FROM spots WHERE id = $1", "i", spot_id) == DB_DONE
+		       ? 1
+		       : -1;
+}
+
 int spot_regenerate_qr(db *d, int64_t spot_id, int64_t now)
 {
 	char qr[48];

@@ -62,6 +62,11 @@ int rally_set_cover(db *d, int64_t rally_id, int64_t image_id, int64_t now);
 /* Spots. spot_create returns the new id or -1. */
 int64_t spot_create(db *d, int64_t rally_id, const struct spot_form *f, int64_t now);
 int spot_update(db *d, int64_t spot_id, const struct spot_form *f, int64_t now);
+/* Take a spot out of its rally at time at (hidden from participants, no new
+ * stamps, its stamps kept), or with at 0 put it back. 0 or -1. */
+int spot_set_disabled(db *d, int64_t spot_id, int64_t at);
+/* Delete a spot nobody has stamped: 1 deleted, 0 it has stamps, -1 error. */
+int spot_delete(db *d, int64_t spot_id);
 /* A new QR token: the old poster stops working at once. 0 or -1. */
 int spot_regenerate_qr(db *d, int64_t spot_id, int64_t now);
 /* which: "image" or "stamp". */

@@ -53,7 +53,8 @@ static int spot_problems(db *d, const struct rally *ra, json_t *problems, int64_
 	json_t *gps = json_string(""), *kw = json_string(""), *pin = json_string("");
 	db_stmt *st = db_query(d,
 			       "SELECT name, methods, latitude IS NOT NULL AND longitude IS NOT NULL, keyword_hash <> '',"
-			       " pin_hash <> '', repeat_mode <> 'once' FROM spots WHERE rally_id = $1 ORDER BY position, id",
+			       " pin_hash <> '', repeat_mode <> 'once' FROM spots WHERE rally_id = $1 AND disabled_at IS NULL"
+			       " ORDER BY position, id",
 			       "i", ra->id);
 	int rc;
 	*n_spots = 0;
@@ -81,7 +82,8 @@ static int tier_problems(db *d, const struct rally *ra, json_t *problems, int64_
 {
 	json_t *cat = json_string(""), *far = json_string("");
 	db_stmt *st = db_query(d,
-			       "SELECT name, condition, threshold, category IN (SELECT category FROM spots WHERE rally_id = $1)"
+			       "SELECT name, condition, threshold, category IN (SELECT category FROM spots"
+			       " WHERE rally_id = $1 AND disabled_at IS NULL)"
 			       " FROM reward_tiers WHERE rally_id = $1 ORDER BY position, id",
 			       "i", ra->id);
 	int rc;

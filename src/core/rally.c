@@ -32,8 +32,9 @@ static void read_rally(db_stmt *st, arena *a, int col, struct rally *out)
 #define SPOT_COLS "s.id, s.rally_id, s.public_id, s.name, s.description, s.qr_token, s.position, " \
 		  "(SELECT public_id FROM images WHERE id = s.image_id), " \
 		  "(SELECT public_id FROM images WHERE id = s.stamp_image_id), " \
-		  "coalesce(s.open_from, -1), coalesce(s.open_until, -1), s.repeat_mode, s.repeat_hours, s.methods"
-#define SPOT_NCOLS 14
+		  "coalesce(s.open_from, -1), coalesce(s.open_until, -1), s.repeat_mode, s.repeat_hours, s.methods, " \
+		  "s.disabled_at IS NOT NULL"
+#define SPOT_NCOLS 15
 
 static void read_spot(db_stmt *st, arena *a, int col, struct spot *out)
 {
@@ -52,6 +53,7 @@ static void read_spot(db_stmt *st, arena *a, int col, struct spot *out)
 	out->repeat_mode = repeat < 0 ? REPEAT_ONCE : (enum repeat_mode)repeat;
 	out->repeat_hours = db_int(st, col + 12);
 	out->methods = methods_mask(db_text(st, col + 13));
+	out->disabled = (int)db_int(st, col + 14);
 }
 
 int rally_by_slug(db *d, arena *a, const char *slug, struct rally *out)
@@ -80,7 +82,8 @@ int rally_spots(db *d, arena *a, const struct rally *r, struct spot **out, size_
 		return 0;
 	size_t cap = 16, k = 0;
 	struct spot *v = arena_alloc(a, cap * sizeof *v);
-	db_stmt *st = db_query(d, "SELECT " SPOT_COLS " FROM spots s WHERE s.rally_id = $1 ORDER BY s.position, s.id",
+	db_stmt *st = db_query(d, "SELECT " SPOT_COLS " FROM spots s WHERE s.rally_id = $1 AND s.disabled_at IS NULL"
+				  " ORDER BY s.position, s.id",
 			       "i", r->id);
 	int rc;
 	while ((rc = db_row(st)) == DB_ROW) {
@@ -104,7 +107,7 @@ int rally_spots(db *d, arena *a, const struct rally *r, struct spot **out, size_
 int spot_by_token(db *d, arena *a, const char *token, struct spot *spot, struct rally *rally)
 {
 	db_stmt *st = db_query(d, "SELECT " SPOT_COLS ", " RALLY_COLS
-				  " FROM spots s JOIN rallies r ON r.id = s.rally_id WHERE s.qr_token = $1",
+				  " FROM spots s JOIN rallies r ON r.id = s.rally_id WHERE s.qr_token = $1 AND s.disabled_at IS NULL",
 			       "t", token);
 	int rc = db_row(st);
 	if (rc == DB_ROW) {
@@ -116,6 +119,12 @@ int spot_by_token(db *d, arena *a, const char *token, struct spot *spot, struct 
 }
 
 int spot_by_public_id(db *d, arena *a, const char *public_id, struct spot *spot, struct rally *rally)
+{
+	int rc = spot_by_public_id_any(d, a, public_id, spot, rally);
+	return rc == 1 && spot->disabled ? 0 : rc;
+}
+
+int spot_by_public_id_any(db *d, arena *a, const char *public_id, struct spot *spot, struct rally *rally)
 {
 	db_stmt *st = db_query(d, "SELECT " SPOT_COLS ", " RALLY_COLS
 				  " FROM spots s JOIN rallies r ON r.id = s.rally_id WHERE s.public_id = $1",
@@ -131,7 +140,7 @@ int spot_by_public_id(db *d, arena *a, const char *public_id, struct spot *spot,
 
 int64_t rally_spot_count(db *d, int64_t rally_id)
 {
-	return db_int1(d, 0, "SELECT count(*) FROM spots WHERE rally_id = $1", "i", rally_id);
+	return db_int1(d, 0, "SELECT count(*) FROM spots WHERE rally_id = $1 AND disabled_at IS NULL", "i", rally_id);
 }
 
 int64_t rally_participant_count(db *d, int64_t rally_id)

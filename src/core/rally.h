@@ -32,6 +32,7 @@ struct spot {
 	int64_t repeat_hours;
 	int position;
 	unsigned methods;                /* accepted methods, 1u << enum stamp_method (core/methods.h) */
+	int disabled;                    /* taken out of the rally: hidden, no new stamps (0018) */
 };
 
 /* Whether a rally takes stamps now, and if not, why. */
@@ -49,15 +50,17 @@ enum rally_state {
 int rally_by_slug(db *d, arena *a, const char *slug, struct rally *out);
 /* Load the rally with this id. 1/0/-1. */
 int rally_by_id(db *d, arena *a, int64_t id, struct rally *out);
-/* Load the rally's spots in order into a new arena array (*out, *n), from
- * this thread's cache when it holds r's current spots_version.
- * Returns 0 or -1. */
+/* Load the rally's spots in use (not disabled) in order into a new arena
+ * array (*out, *n), from this thread's cache when it holds r's current
+ * spots_version. Returns 0 or -1. */
 int rally_spots(db *d, arena *a, const struct rally *r, struct spot **out, size_t *n);
-/* Load the spot with this QR token and its rally. 1 found, 0 not, -1 error. */
+/* Load the spot in use with this QR token and its rally. 1 found, 0 not, -1 error. */
 int spot_by_token(db *d, arena *a, const char *token, struct spot *spot, struct rally *rally);
-/* Load the spot with this public id and its rally. 1/0/-1. */
+/* Load the spot in use with this public id and its rally. 1/0/-1. */
 int spot_by_public_id(db *d, arena *a, const char *public_id, struct spot *spot, struct rally *rally);
-/* Count the rally's spots. */
+/* The same, disabled spots included (the console). 1/0/-1. */
+int spot_by_public_id_any(db *d, arena *a, const char *public_id, struct spot *spot, struct rally *rally);
+/* Count the rally's spots in use. */
 int64_t rally_spot_count(db *d, int64_t rally_id);
 /* How many participants rally_id has (-1 on error). */
 int64_t rally_participant_count(db *d, int64_t rally_id);

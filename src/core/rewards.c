@@ -18,9 +18,10 @@ int tiers_load(db *d, arena *a, int64_t rally_id, int64_t pid, struct tier **out
 	int cap = 8, n = 0, rc;
 	struct tier *v = arena_alloc(a, (size_t)cap * sizeof *v);
 	db_stmt *st = db_query(d, "SELECT " TIER_COLS ", r.code, r.earned_at, coalesce(r.redeemed_at, 0),"
-				  " (SELECT count(*) FROM spots s WHERE s.rally_id = t.rally_id AND s.category = t.category),"
+				  " (SELECT count(*) FROM spots s WHERE s.rally_id = t.rally_id AND s.category = t.category"
+				  "   AND s.disabled_at IS NULL),"
 				  " (SELECT count(DISTINCT x.spot_id) FROM stamps x JOIN spots s ON s.id = x.spot_id"
-				  "   WHERE x.participant_id = $2 AND s.category = t.category),"
+				  "   WHERE x.participant_id = $2 AND s.category = t.category AND s.disabled_at IS NULL),"
 				  " t.form, coalesce(e.number, 0), coalesce(e.created_at, 0), coalesce(e.won_rank, 0),"
 				  " t.kind = 'lottery' AND EXISTS (SELECT 1 FROM lottery_draws d WHERE d.tier_id = t.id),"
 				  " coalesce(t.entries_until, (SELECT ends_at FROM rallies WHERE id = t.rally_id)), t.entries_until IS NOT NULL"
@@ -64,10 +65,10 @@ int tiers_load(db *d, arena *a, int64_t rally_id, int64_t pid, struct tier **out
 		return rc == DB_DONE ? n : -1;
 	}
 	/* Counted only when the rally has tiers: the card page is a hot path. */
-	int64_t total = db_int1(d, 0, "SELECT count(*) FROM spots WHERE rally_id = $1", "i", rally_id);
+	int64_t total = rally_spot_count(d, rally_id);
 	int64_t have_all = pid ? db_int1(d, 0, "SELECT count(*) FROM stamps WHERE participant_id = $1", "i", pid) : 0;
-	int64_t have_spots =
-		pid ? db_int1(d, 0, "SELECT count(DISTINCT spot_id) FROM stamps WHERE participant_id = $1", "i", pid) : 0;
+	int64_t have_spots = pid ? db_int1(d, 0, "SELECT count(DISTINCT x.spot_id) FROM stamps x JOIN spots s ON s.id = x.spot_id"
+						 " WHERE x.participant_id = $1 AND s.disabled_at IS NULL", "i", pid) : 0;
 	/* A participant who completed keeps "all spots" rewards when spots are added later. */
 	int completed = pid && db_int1(d, 0, "SELECT completed_at IS NOT NULL FROM participants WHERE id = $1", "i", pid) == 1;
 	for (int i = 0; i < n; i++) {

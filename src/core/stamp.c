@@ -109,8 +109,12 @@ static int progress_count(db *d, const struct participant *p, struct claim *out,
 	/* Grouped rather than count(DISTINCT): the (participant, spot, period)
 	 * index delivers the groups in order, so SQLite needs no temporary
 	 * b-tree for every claim. */
-	db_stmt *st = db_query(d, "SELECT count(*), coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM stamps WHERE participant_id = $1"
-				  " GROUP BY spot_id)", "i", p->id);
+	/* Spots disabled later keep their stamps, which still count as stamps
+	 * but not towards the spots to complete. */
+	db_stmt *st = db_query(d, "SELECT coalesce(sum(spot_id NOT IN (SELECT id FROM spots WHERE rally_id = $2"
+				  " AND disabled_at IS NOT NULL)), 0), coalesce(sum(n), 0)"
+				  " FROM (SELECT spot_id, count(*) AS n FROM stamps WHERE participant_id = $1 GROUP BY spot_id)",
+			       "ii", p->id, p->rally_id);
 	int rc = db_row(st);
 	out->collected = rc == DB_ROW ? db_int(st, 0) : -1;
 	if (stamps)

@@ -163,6 +163,12 @@ static void edit_extras(req *r, json_t *view, const struct rally *ra)
 	for (size_t i = 0; i < c.n; i++)
 		json_array_append_new(spots, json_pack("{s:s, s:s, s:i}", "id", c.spots[i].public_id, "name", c.spots[i].name,
 						       "position", c.spots[i].position));
+	db_stmt *st = db_query(r->db, "SELECT public_id, name, position FROM spots WHERE rally_id = $1 AND disabled_at IS NOT NULL"
+				      " ORDER BY position, id", "i", ra->id);
+	while (db_row(st) == DB_ROW) /* disabled spots last, marked */
+		json_array_append_new(spots, json_pack("{s:s, s:s, s:I, s:b}", "id", db_text(st, 0), "name", db_text(st, 1),
+						       "position", (json_int_t)db_int(st, 2), "disabled", 1));
+	db_done(st);
 	const char *desk = rally_desk_pin_hash(r->db, &r->a, ra->id);
 	json_object_set_new(view, "rally", json_pack("{s:s, s:s, s:s, s:b, s:b}", "slug", ra->slug, "title", ra->title, "status_label",
 						     web_text(r, arena_printf(&r->a, "status.%s", rally_status_name(ra->status))), "has_passcode",

@@ -28,7 +28,7 @@ static int load_spot(req *r, struct rally *ra, struct spot *s)
 	if (!console_rally(r, r->params[0], ra))
 		return 0;
 	struct rally owner;
-	int rc = token_valid(r->params[1]) ? spot_by_public_id(r->db, &r->a, r->params[1], s, &owner) : 0;
+	int rc = token_valid(r->params[1]) ? spot_by_public_id_any(r->db, &r->a, r->params[1], s, &owner) : 0;
 	if (rc != 1 || owner.id != ra->id) {
 		web_error(r, rc < 0 ? 503 : 404, "not_found", rc < 0 ? "error.unavailable" : "error.not_found", NULL);
 		return 0;
@@ -169,6 +169,9 @@ static void spot_extras(req *r, json_t *view, const struct spot *s, const struct
 	if (stamp)
 		json_object_set_new(view, "stamp_image", json_string(stamp));
 	json_object_set_new(view, "stamp_v", json_string(view_stamp_version(r, s->name)));
+	int64_t stamps = db_int1(r->db, 0, "SELECT count(*) FROM stamps WHERE spot_id = $1", "i", s->id);
+	json_object_set_new(view, "life", json_pack("{s:b, s:I, s:b}", "disabled", s->disabled, "stamps", (json_int_t)stamps,
+						    "deletable", stamps == 0));
 	struct spot_methods m;
 	if (spot_methods_load(r->db, &r->a, s->id, &m) == 0) {
 		static const char *names[] = {"qr", "gps", "qr_gps", "keyword", "pin", "rotating_qr"};
@@ -287,6 +290,53 @@ void console_spot_regenerate(req *r)
 	}
 	console_event(r, "spot_qr_regenerated", web_json_text(r, json_pack("{s:s, s:s}", "rally", ra.slug, "spot", s.name)));
 	req_redirect(r, arena_printf(&r->a, "/console/rallies/%s/spots/%s?saved=1", ra.slug, s.public_id));
+}
+
+/* POST .../spots/{spot}/disable and .../enable: take the spot out of the
+ * rally (its stamps stay) or put it back. */
+static void spot_disabled(req *r, int disable)
+{
+	struct rally ra;
+	struct spot s;
+	if (!load_spot(r, &ra, &s))
+		return;
+	if (spot_set_disabled(r->db, s.id, disable ? time_now_ms() : 0) != 0) {
+		r->failed = 1;
+		return;
+	}
+	console_event(r, disable ? "spot_disabled" : "spot_enabled",
+		      web_json_text(r, json_pack("{s:s, s:s}", "rally", ra.slug, "spot", s.name)));
+	req_redirect(r, arena_printf(&r->a, "/console/rallies/%s/spots/%s?saved=1", ra.slug, s.public_id));
+}
+
+void console_spot_disable(req *r)
+{
+	spot_disabled(r, 1);
+}
+
+void console_spot_enable(req *r)
+{
+	spot_disabled(r, 0);
+}
+
+/* POST .../spots/{spot}/delete: only a spot nobody has stamped (409 otherwise). */
+void console_spot_delete(req *r)
+{
+	struct rally ra;
+	struct spot s;
+	if (!load_spot(r, &ra, &s))
+		return;
+	int rc = spot_delete(r->db, s.id);
+	if (rc == 0)
+		web_error(r, 409, "in_use", "spot.in_use",
+			  json_pack("{s:s}", "back", arena_printf(&r->a, "/console/rallies/%s/spots/%s", ra.slug, s.public_id)));
+	if (rc != 1) {
+		if (rc < 0)
+			r->failed = 1;
+		return;
+	}
+	console_event(r, "spot_deleted", web_json_text(r, json_pack("{s:s, s:s}", "rally", ra.slug, "spot", s.name)));
+	req_redirect(r, arena_printf(&r->a, "/console/rallies/%s?saved=1", ra.slug));
 }
 
 /* POST .../spots/{spot}/image with a file field "image" or "stamp". */

@@ -82,6 +82,9 @@ const expectations = () => ({
   'POST /console/rallies/{slug}/spots/{spot}/methods': { object: true },
   'POST /console/rallies/{slug}/desk-pin': { fields: { desk_pin: 'x' }, object: true },
   'POST /console/rallies/{slug}/spots/{spot}/regenerate': { object: true },
+  'POST /console/rallies/{slug}/spots/{spot}/disable': { object: true }, // enable follows at once in the table
+  'POST /console/rallies/{slug}/spots/{spot}/enable': { object: true },
+  'POST /console/rallies/{slug}/spots/{spot}/delete': { object: true }, // 409: the spot has a stamp
   'POST /console/rallies/{slug}/spots/{spot}/image': { object: true },
   'GET /console/rallies/{slug}/posters': { object: true },
   'GET /console/rallies/{slug}/spots/{spot}/poster': { object: true },
