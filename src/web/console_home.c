@@ -89,5 +89,7 @@ void console_home(req *r)
 	}
 	json_t *view = console_view(r);
 	json_object_set_new(view, "rallies", view_rally_list(r, list, n));
+	if (req_query(r, "deleted"))
+		json_object_set_new(view, "deleted", json_true());
 	page_render(r, 200, "console_home", view);
 }

@@ -11,6 +11,7 @@
 #include "core/editor.h"
 #include "core/image.h"
 #include "core/publish.h"
+#include "core/rallycopy.h"
 #include "core/line.h"
 #include "core/lottery.h"
 #include "core/rewards.h"
@@ -18,6 +19,7 @@
 #include "core/tenant.h"
 #include "lib/timeutil.h"
 #include "lib/tpl.h"
+#include "lib/utf8.h"
 #include "lib/token.h"
 #include "web/console.h"
 #include "web/lottery.h"
@@ -193,6 +195,8 @@ static void edit_extras(req *r, json_t *view, const struct rally *ra)
 		if (t[i].kind == TIER_LOTTERY && lottery_entry_count(r->db, t[i].id, NULL) == 0)
 			json_object_set_new(json_array_get(tv, i), "designer", lottery_designer(r, t[i].form));
 	json_object_set_new(view, "spots", spots);
+	json_object_set_new(view, "deletable",
+			    json_boolean(ra->status == STATUS_DRAFT && rally_participant_count(r->db, ra->id) == 0));
 	if (ra->status == STATUS_DRAFT || ra->status == STATUS_CLOSED) {
 		json_t *problems = publish_view(r, rally_publish_problems(r->db, ra, time_now_ms()));
 		json_object_set_new(view, "has_problems", json_boolean(json_array_size(problems) > 0));
@@ -265,17 +269,33 @@ void console_rally_update(req *r)
 	req_redirect(r, arena_printf(&r->a, "/console/rallies/%s?saved=1", ra.slug));
 }
 
-/* A closing, reverting or archiving request without confirm=1: a page that
- * says what the change does, with the button that confirms it. */
+/* True when the form carries confirm=1 (sent by the confirmation page). */
+static int confirmed(req *r)
+{
+	const char *c = req_form(r, "confirm");
+	return c && !strcmp(c, "1");
+}
+
+/* A page that says what a change to the rally does (catalog key explain),
+ * with the button (label) that sends the same POST to action with
+ * confirm=1; status (or NULL) goes along as a hidden field. */
+static void rally_confirm(req *r, const struct rally *ra, const char *action, const char *status, const char *label,
+			  const char *explain)
+{
+	json_t *view = console_view(r);
+	json_object_update_new(view, json_pack("{s:{s:s, s:s}, s:s, s:s, s:s}", "rally", "slug", ra->slug, "title", ra->title,
+					       "action", action, "label", label, "explain", web_text(r, explain)));
+	if (status)
+		json_object_set_new(view, "status", json_string(status));
+	page_render(r, 200, "rally_confirm", view);
+}
+
+/* A closing, reverting or archiving request without confirm=1. */
 static void status_confirm(req *r, const struct rally *ra, enum rally_status to)
 {
 	const char *name = rally_status_name(to);
-	json_t *view = console_view(r);
-	json_object_update_new(view, json_pack("{s:{s:s, s:s}, s:s, s:s, s:s}", "rally", "slug", ra->slug, "title", ra->title,
-					       "status", name, "label",
-					       web_text(r, arena_printf(&r->a, "status.to_%s", name)), "explain",
-					       web_text(r, arena_printf(&r->a, "status.confirm_%s", name))));
-	page_render(r, 200, "rally_status_confirm", view);
+	rally_confirm(r, ra, arena_printf(&r->a, "/console/rallies/%s/status", ra->slug), name,
+		      web_text(r, arena_printf(&r->a, "status.to_%s", name)), arena_printf(&r->a, "status.confirm_%s", name));
 }
 
 /* POST .../status: move the rally to another status. Publishing (and
@@ -307,8 +327,7 @@ void console_rally_status(req *r)
 		}
 		json_decref(problems);
 	} else {
-		const char *confirm = req_form(r, "confirm");
-		if (!confirm || strcmp(confirm, "1")) {
+		if (!confirmed(r)) {
 			status_confirm(r, &ra, (enum rally_status)to);
 			return;
 		}
@@ -321,6 +340,67 @@ void console_rally_status(req *r)
 								     rally_status_name(ra.status), "to",
 								     rally_status_name((enum rally_status)to))));
 	req_redirect(r, arena_printf(&r->a, "/console/rallies/%s?saved=1", ra.slug));
+}
+
+/* POST .../duplicate: a new draft from this rally (core/rallycopy.c) under
+ * the slug and title given (the title defaults to the rally's). */
+void console_rally_duplicate(req *r)
+{
+	struct rally ra;
+	if (!console_rally(r, r->params[0], &ra))
+		return;
+	const char *slug = req_form(r, "slug"), *title = req_form(r, "title");
+	const char *back = arena_printf(&r->a, "/console/rallies/%s", ra.slug);
+	if (!title || !*title)
+		title = ra.title;
+	int64_t limit;
+	if (!slug || !rally_slug_valid(slug) || utf8_chars(title) > 200 || !utf8_printable(title)) {
+		web_error(r, 422, "invalid_request", !slug || !rally_slug_valid(slug) ? "rally.slug_invalid" : "form.too_long",
+			  json_pack("{s:s}", "back", back));
+		return;
+	}
+	if (quota_exceeded(r->db, r->staff->tenant_id, QUOTA_RALLIES, 0, 1, &limit)) {
+		web_error(r, 409, "quota_rallies", "quota.rallies", json_pack("{s:I, s:s}", "limit", (json_int_t)limit, "back", back));
+		return;
+	}
+	int64_t id = rally_duplicate(r->db, ra.id, slug, title, time_now_ms());
+	if (id == 0)
+		web_error(r, 409, "slug_taken", "rally.slug_taken", json_pack("{s:s}", "back", back));
+	if (id <= 0) {
+		if (id < 0)
+			r->failed = 1;
+		return;
+	}
+	console_event(r, "rally_duplicated", web_json_text(r, json_pack("{s:s, s:s}", "rally", slug, "from", ra.slug)));
+	req_redirect(r, arena_printf(&r->a, "/console/rallies/%s?saved=1", slug));
+}
+
+/* POST .../delete: a draft nobody joined, after a confirmation page. */
+void console_rally_delete(req *r)
+{
+	struct rally ra;
+	if (!console_rally(r, r->params[0], &ra))
+		return;
+	const char *back = arena_printf(&r->a, "/console/rallies/%s", ra.slug);
+	if (ra.status != STATUS_DRAFT || rally_participant_count(r->db, ra.id) != 0) {
+		web_error(r, 409, "not_a_draft", "rally.delete_refused", json_pack("{s:s}", "back", back));
+		return;
+	}
+	if (!confirmed(r)) {
+		rally_confirm(r, &ra, arena_printf(&r->a, "%s/delete", back), NULL, web_text(r, "rally.delete"),
+			      "rally.delete_confirm");
+		return;
+	}
+	int rc = rally_delete_draft(r->db, ra.id);
+	if (rc == 0)
+		web_error(r, 409, "not_a_draft", "rally.delete_refused", json_pack("{s:s}", "back", back));
+	if (rc != 1) {
+		if (rc < 0)
+			r->failed = 1;
+		return;
+	}
+	console_event(r, "rally_deleted", web_json_text(r, json_pack("{s:s, s:s}", "rally", ra.slug, "title", ra.title)));
+	req_redirect(r, "/console?deleted=1");
 }
 
 /* Check and store r->upload as an image; answers and returns 0 on refusal. */
