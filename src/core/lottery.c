@@ -303,10 +303,15 @@ int lottery_enter(db *d, int64_t tier_id, int64_t pid, const char *sealed, int64
 	return rc == DB_DONE ? 1 : -1;
 }
 
+/* The entries a draw picks from: not won yet, and not test data from an
+ * organizer's preview (0019). */
+#define CANDIDATES " FROM lottery_entries WHERE tier_id = $1 AND won_draw IS NULL" \
+		   " AND participant_id NOT IN (SELECT id FROM participants WHERE preview = 1)"
+
 int64_t lottery_entry_count(db *d, int64_t tier_id, int64_t *eligible)
 {
 	if (eligible)
-		*eligible = db_int1(d, 0, "SELECT count(*) FROM lottery_entries WHERE tier_id = $1 AND won_draw IS NULL", "i",
+		*eligible = db_int1(d, 0, "SELECT count(*)" CANDIDATES, "i",
 				    tier_id);
 	return db_int1(d, 0, "SELECT count(*) FROM lottery_entries WHERE tier_id = $1", "i", tier_id);
 }
@@ -365,11 +370,11 @@ static void join(buf *b, const int64_t *v, size_t n)
 
 int64_t lottery_draw(db *d, arena *a, int64_t tier_id, int64_t account_id, int64_t k, int64_t now)
 {
-	int64_t n = db_int1(d, -1, "SELECT count(*) FROM lottery_entries WHERE tier_id = $1 AND won_draw IS NULL", "i", tier_id);
+	int64_t n = db_int1(d, -1, "SELECT count(*)" CANDIDATES, "i", tier_id);
 	if (n <= 0 || k <= 0)
 		return n < 0 ? -1 : 0;
 	int64_t *cand = arena_alloc(a, (size_t)n * sizeof *cand), got = 0;
-	db_stmt *st = db_query(d, "SELECT number FROM lottery_entries WHERE tier_id = $1 AND won_draw IS NULL ORDER BY number",
+	db_stmt *st = db_query(d, "SELECT number" CANDIDATES " ORDER BY number",
 			       "i", tier_id);
 	while (got < n && db_row(st) == DB_ROW)
 		cand[got++] = db_int(st, 0);

@@ -27,6 +27,7 @@ static void read_rally(db_stmt *st, arena *a, int col, struct rally *out)
 	out->join_policy = (enum join_policy)join_policy_parse(db_text(st, col + 8));
 	out->spots_version = db_int(st, col + 9);
 	out->suspended = db_int(st, col + 10) != 0;
+	out->preview = 0; /* set by the web layer for its organizer (web/common.c) */
 }
 
 #define SPOT_COLS "s.id, s.rally_id, s.public_id, s.name, s.description, s.qr_token, s.position, " \
@@ -168,7 +169,7 @@ enum rally_state rally_state(const struct rally *r, int64_t now)
 	if (r->suspended)
 		return RALLY_SUSPENDED;
 	if (r->status == STATUS_DRAFT)
-		return RALLY_DRAFT;
+		return r->preview ? RALLY_OPEN : RALLY_DRAFT;
 	if (r->status != STATUS_PUBLISHED)
 		return RALLY_CLOSED;
 	if (now < r->starts_at)

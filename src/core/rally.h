@@ -21,6 +21,7 @@ struct rally {
 	int64_t starts_at, ends_at; /* UTC ms */
 	int64_t spots_version;      /* changes with any change to its spots */
 	int suspended;              /* its tenant is suspended (core/tenant.h) */
+	int preview;                /* not stored: this request's organizer previews the draft (open to them) */
 };
 
 struct spot {

@@ -97,3 +97,27 @@ int rally_delete_draft(db *d, int64_t rally_id)
 			return -1;
 	return 1;
 }
+
+int64_t rally_preview_count(db *d, int64_t rally_id)
+{
+	return db_int1(d, 0, "SELECT count(*) FROM participants WHERE rally_id = $1 AND preview = 1", "i", rally_id);
+}
+
+#define PREVIEWERS "(SELECT id FROM participants WHERE rally_id = $1 AND preview = 1)"
+
+int64_t rally_preview_clear(db *d, int64_t rally_id)
+{
+	int64_t n = rally_preview_count(d, rally_id);
+	static const char *const sql[] = {
+		"UPDATE reward_tiers SET stock = stock + (SELECT count(*) FROM rewards w WHERE w.tier_id = reward_tiers.id"
+		" AND w.participant_id IN " PREVIEWERS ") WHERE rally_id = $1 AND kind = 'first_come'",
+		"DELETE FROM stamps WHERE participant_id IN " PREVIEWERS,
+		"DELETE FROM rewards WHERE participant_id IN " PREVIEWERS,
+		"DELETE FROM lottery_entries WHERE participant_id IN " PREVIEWERS,
+		"DELETE FROM participants WHERE rally_id = $1 AND preview = 1",
+	};
+	for (size_t i = 0; n > 0 && i < sizeof sql / sizeof sql[0]; i++)
+		if (db_exec(d, sql[i], "i", rally_id) != DB_DONE)
+			return -1;
+	return n;
+}

@@ -1,6 +1,7 @@
 /*
  * rallycopy.h — a rally's whole life in the editor: duplicating one as a
- * new draft, and deleting a draft nobody has joined.
+ * new draft, deleting a draft nobody has joined, and clearing the test data
+ * of organizers' previews.
  */
 #ifndef SR_RALLYCOPY_H
 #define SR_RALLYCOPY_H
@@ -22,5 +23,12 @@ int64_t rally_duplicate(db *d, int64_t rally_id, const char *slug, const char *t
  * counters (images stay: they belong to the tenant). 1 deleted, 0 refused
  * (not a draft, or someone joined), -1 on error. */
 int rally_delete_draft(db *d, int64_t rally_id);
+
+/* Delete the participants who joined rally_id in an organizer's preview
+ * (0019) with their stamps, rewards and lottery entries; first-come stock
+ * they took goes back. The number deleted, or -1. */
+int64_t rally_preview_clear(db *d, int64_t rally_id);
+/* How many preview participants the rally has. */
+int64_t rally_preview_count(db *d, int64_t rally_id);
 
 #endif

@@ -28,13 +28,14 @@ static void read_participant(db_stmt *st, arena *a, struct participant *out)
 	out->rally_id = db_int(st, 2);
 	out->created_at = db_int(st, 3);
 	out->completed_at = db_is_null(st, 4) ? 0 : db_int(st, 4);
+	out->preview = (int)db_int(st, 5);
 }
 
 int participant_find(db *d, arena *a, int64_t session_id, int64_t rally_id, struct participant *out)
 {
 	if (session_id <= 0)
 		return 0;
-	db_stmt *st = db_query(d, "SELECT id, public_id, rally_id, created_at, completed_at FROM participants"
+	db_stmt *st = db_query(d, "SELECT id, public_id, rally_id, created_at, completed_at, preview FROM participants"
 				  " WHERE session_id = $1 AND rally_id = $2",
 			       "ii", session_id, rally_id);
 	int rc = db_row(st);
@@ -63,14 +64,14 @@ int participant_join(db *d, arena *a, int64_t session_id, const struct rally *r,
 	token_new(pid, sizeof pid, TOKEN_PUBLIC_BYTES);
 	if (db_begin(d) != 0)
 		return -1;
-	int rc = db_exec(d, "INSERT INTO participants(public_id, rally_id, session_id, created_at)"
-			    " VALUES ($1, $2, $3, $4) ON CONFLICT (session_id, rally_id) DO NOTHING",
-			 "tiii", pid, r->id, session_id, now);
+	int rc = db_exec(d, "INSERT INTO participants(public_id, rally_id, session_id, created_at, preview)"
+			    " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (session_id, rally_id) DO NOTHING",
+			 "tiiii", pid, r->id, session_id, now, (int64_t)(r->preview != 0));
 	*created = rc == DB_DONE && db_changes(d) == 1;
 	if (*created) {
 		char code[20];
 		int64_t id = db_int1(d, 0, "SELECT id FROM participants WHERE public_id = $1", "t", pid);
-		rc = stats_add(d, r->id, now, "joins");
+		rc = r->preview ? DB_DONE : stats_add(d, r->id, now, "joins");
 		if (rc == DB_DONE && participant_set_recovery(d, a, id, code, sizeof code) != 0)
 			rc = DB_ERROR;
 	}
@@ -186,13 +187,15 @@ static int write_claim(db *d, const struct participant *p, const struct spot *s,
 	if (progress_count(d, p, out, &stamps) != 0)
 		return DB_ERROR;
 	int64_t rally = p->rally_id;
-	/* the hour's stamps, and its first stamps when this is the participant's first */
-	if (db_exec(d, "INSERT INTO rally_hourly(rally_id, hour, stamps, first_stamps) VALUES ($1, $2, 1, $3)"
+	/* the hour's stamps, and its first stamps when this is the participant's first
+	 * (a preview's stamps are test data: no counters) */
+	if (!p->preview && db_exec(d, "INSERT INTO rally_hourly(rally_id, hour, stamps, first_stamps) VALUES ($1, $2, 1, $3)"
 		       " ON CONFLICT (rally_id, hour) DO UPDATE SET stamps = stamps + 1,"
 		       " first_stamps = first_stamps + excluded.first_stamps",
-		    "iii", rally, now / 3600000, (int64_t)(stamps == 1)) != DB_DONE ||
-	    db_exec(d, "INSERT INTO spot_totals(spot_id, stamps) VALUES ($1, 1)"
-		       " ON CONFLICT (spot_id) DO UPDATE SET stamps = stamps + 1", "i", s->id) != DB_DONE)
+		    "iii", rally, now / 3600000, (int64_t)(stamps == 1)) != DB_DONE)
+		return DB_ERROR;
+	if (!p->preview && db_exec(d, "INSERT INTO spot_totals(spot_id, stamps) VALUES ($1, 1)"
+				      " ON CONFLICT (spot_id) DO UPDATE SET stamps = stamps + 1", "i", s->id) != DB_DONE)
 		return DB_ERROR;
 	if (out->completed) {
 		rc = db_exec(d, "UPDATE participants SET completed_at = $1 WHERE id = $2 AND completed_at IS NULL",
@@ -200,7 +203,7 @@ static int write_claim(db *d, const struct participant *p, const struct spot *s,
 		if (rc != DB_DONE)
 			return DB_ERROR;
 		out->just_completed = db_changes(d) == 1;
-		if (out->just_completed && stats_add(d, rally, now, "completions") != DB_DONE)
+		if (out->just_completed && !p->preview && stats_add(d, rally, now, "completions") != DB_DONE)
 			return DB_ERROR;
 	}
 	return 0;

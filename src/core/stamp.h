@@ -17,6 +17,7 @@
 struct participant {
 	int64_t id, rally_id, created_at, completed_at; /* completed_at 0 when not */
 	const char *public_id;
+	int preview;                                    /* joined in an organizer's preview: test data */
 };
 
 /* When participant_id collected spot_id (its latest stamp there), or 0. */

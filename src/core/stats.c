@@ -65,14 +65,17 @@ int stats_spots(db *d, arena *a, int64_t rally_id, const char ***names, int64_t 
 	return rc == DB_DONE ? 0 : -1;
 }
 
+/* A join that keeps rows of preview participants (0019, test data) out. */
+#define NOT_PREVIEW(t) " JOIN participants pv ON pv.id = " t ".participant_id AND pv.preview = 0"
+
 int stats_tiers(db *d, arena *a, int64_t rally_id, struct tier_stats **out)
 {
 	int n = (int)db_int1(d, 0, "SELECT count(*) FROM reward_tiers WHERE rally_id = $1", "i", rally_id), k = 0;
 	*out = arena_alloc(a, (size_t)(n + 1) * sizeof **out);
 	db_stmt *st = db_query(d, "SELECT t.name, t.kind, coalesce(t.stock, -1),"
-				  " CASE WHEN t.kind = 'lottery' THEN (SELECT count(*) FROM lottery_entries e WHERE e.tier_id = t.id)"
-				  "      ELSE (SELECT count(*) FROM rewards w WHERE w.tier_id = t.id) END,"
-				  " (SELECT count(*) FROM rewards w WHERE w.tier_id = t.id AND w.redeemed_at IS NOT NULL)"
+				  " CASE WHEN t.kind = 'lottery' THEN (SELECT count(*) FROM lottery_entries e" NOT_PREVIEW("e") " WHERE e.tier_id = t.id)"
+				  "      ELSE (SELECT count(*) FROM rewards w" NOT_PREVIEW("w") " WHERE w.tier_id = t.id) END,"
+				  " (SELECT count(*) FROM rewards w" NOT_PREVIEW("w") " WHERE w.tier_id = t.id AND w.redeemed_at IS NOT NULL)"
 				  " FROM reward_tiers t WHERE t.rally_id = $1 ORDER BY t.position, t.id", "i", rally_id);
 	int rc;
 	while (k < n && (rc = db_row(st)) == DB_ROW) {
@@ -90,5 +93,5 @@ int stats_tiers(db *d, arena *a, int64_t rally_id, struct tier_stats **out)
 int64_t stats_applied(db *d, int64_t rally_id)
 {
 	return db_int1(d, 0, "SELECT count(DISTINCT e.participant_id) FROM lottery_entries e"
-			     " JOIN reward_tiers t ON t.id = e.tier_id WHERE t.rally_id = $1", "i", rally_id);
+			     " JOIN reward_tiers t ON t.id = e.tier_id" NOT_PREVIEW("e") " WHERE t.rally_id = $1", "i", rally_id);
 }

@@ -38,6 +38,10 @@ struct method_input;
 const char *web_field(req *r, const char *name);
 /* The staff session limits of the configuration, in ms. */
 struct staff_limits web_staff_limits(req *r);
+/* Whether rally ra is a draft this request may not see (answer 404). A
+ * request with the console session of the tenant's staff who may edit it
+ * sees it as a preview: ra->preview is set (see rally_state). */
+int web_hidden_draft(req *r, struct rally *ra);
 
 /* Write fn(d, arg) and keep it: nested in the request's write transaction
  * (R_WRITE, R_WRITER), or from a read transaction (R_READ) on the

@@ -21,6 +21,7 @@
 #include "lib/tpl.h"
 #include "lib/utf8.h"
 #include "lib/token.h"
+#include "web/common.h"
 #include "web/console.h"
 #include "web/lottery.h"
 #include "web/rewards.h"
@@ -195,6 +196,9 @@ static void edit_extras(req *r, json_t *view, const struct rally *ra)
 		if (t[i].kind == TIER_LOTTERY && lottery_entry_count(r->db, t[i].id, NULL) == 0)
 			json_object_set_new(json_array_get(tv, i), "designer", lottery_designer(r, t[i].form));
 	json_object_set_new(view, "spots", spots);
+	int64_t test = rally_preview_count(r->db, ra->id);
+	json_object_set_new(view, "preview", json_pack("{s:b, s:I, s:b}", "draft", ra->status == STATUS_DRAFT, "test",
+						       (json_int_t)test, "has_test", test > 0));
 	json_object_set_new(view, "deletable",
 			    json_boolean(ra->status == STATUS_DRAFT && rally_participant_count(r->db, ra->id) == 0));
 	if (ra->status == STATUS_DRAFT || ra->status == STATUS_CLOSED) {
@@ -403,6 +407,21 @@ void console_rally_delete(req *r)
 	req_redirect(r, "/console?deleted=1");
 }
 
+/* POST .../preview/clear: delete the test data of organizers' previews. */
+void console_rally_preview_clear(req *r)
+{
+	struct rally ra;
+	if (!console_rally(r, r->params[0], &ra))
+		return;
+	int64_t n = rally_preview_clear(r->db, ra.id);
+	if (n < 0) {
+		r->failed = 1;
+		return;
+	}
+	console_event(r, "preview_cleared", web_json_text(r, json_pack("{s:s, s:I}", "rally", ra.slug, "participants", (json_int_t)n)));
+	req_redirect(r, arena_printf(&r->a, "/console/rallies/%s?saved=1", ra.slug));
+}
+
 /* Check and store r->upload as an image; answers and returns 0 on refusal. */
 int64_t console_store_upload(req *r, const char *back)
 {
@@ -499,13 +518,13 @@ void page_theme_css(req *r)
 	struct rally ra;
 	char theme[3][8];
 	if (!rally_slug_valid(r->params[0]) || rally_by_slug(r->db, &r->a, r->params[0], &ra) != 1 ||
-	    ra.status == STATUS_DRAFT || rally_theme(r->db, ra.id, theme) != 0) { /* a draft is not public */
+	    web_hidden_draft(r, &ra) || rally_theme(r->db, ra.id, theme) != 0) { /* a draft is not public */
 		web_error(r, 404, "not_found", "error.not_found", NULL);
 		return;
 	}
 	r->status = 200;
 	r->content_type = "text/css; charset=utf-8";
-	req_add_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "public, max-age=300");
+	req_add_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, ra.preview ? "private, no-store" : "public, max-age=300");
 	/* Colours were validated as #rrggbb when saved; checked again here. */
 	buf_printf(&r->out, ":root{--primary:%s;--accent:%s;--bg:%s}\n", colour_valid(theme[0]) ? theme[0] : "#c62828",
 		   colour_valid(theme[1]) ? theme[1] : "#f9a825", colour_valid(theme[2]) ? theme[2] : "#fffaf3");

@@ -104,6 +104,7 @@ static const struct route routes[] = {
 	{"POST", "/console/rallies/{slug}/status", console_rally_status, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_PUBLISH, 0},
 	{"POST", "/console/rallies/{slug}/duplicate", console_rally_duplicate, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_EDIT, 0},
 	{"POST", "/console/rallies/{slug}/delete", console_rally_delete, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_EDIT, 0},
+	{"POST", "/console/rallies/{slug}/preview/clear", console_rally_preview_clear, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_EDIT, 0},
 	{"POST", "/console/rallies/{slug}/cover", console_rally_cover, R_FORM | R_STAFF | R_WRITE, UPLOAD_MAX, PERM_EDIT, 0},
 	{"GET", "/console/rallies/{slug}/spots/new", console_spot_new, R_PAGE | R_STAFF | R_READ, 0, PERM_EDIT, 0},
 	{"POST", "/console/rallies/{slug}/spots", console_spot_create, R_FORM | R_STAFF | R_WRITE, 16 * KB, PERM_EDIT, 0},

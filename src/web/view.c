@@ -23,9 +23,13 @@ static json_t *iso_or_null(int64_t ms)
 
 json_t *view_rally(const struct rally *ra, int64_t now)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "slug", ra->slug, "title", ra->title, "description",
-			 ra->description, "status", rally_status_name(ra->status), "state", rally_state_code(rally_state(ra, now)),
-			 "starts_at", iso_or_null(ra->starts_at), "ends_at", iso_or_null(ra->ends_at));
+	json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "slug", ra->slug, "title", ra->title, "description",
+			      ra->description, "status", rally_status_name(ra->status), "state",
+			      rally_state_code(rally_state(ra, now)), "starts_at", iso_or_null(ra->starts_at), "ends_at",
+			      iso_or_null(ra->ends_at));
+	if (ra->preview)
+		json_object_set_new(v, "preview", json_true());
+	return v;
 }
 
 /* Set key (a literal: its UTF-8 is not checked again) to v in o. */

@@ -181,6 +181,7 @@ void console_rally_update(req *r);
 void console_rally_status(req *r);
 void console_rally_duplicate(req *r);
 void console_rally_delete(req *r);
+void console_rally_preview_clear(req *r);
 void console_rally_cover(req *r);
 void console_spot_new(req *r);
 void console_spot_create(req *r);

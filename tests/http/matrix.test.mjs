@@ -76,6 +76,7 @@ const expectations = () => ({
   'POST /console/rallies/{slug}/status': { fields: { status: 'bogus' }, object: true },
   'POST /console/rallies/{slug}/duplicate': { fields: { slug: 'Bad Slug' }, object: true },
   'POST /console/rallies/{slug}/delete': { object: true }, // 409: published
+  'POST /console/rallies/{slug}/preview/clear': { object: true },
   'POST /console/rallies/{slug}/cover': { object: true },
   'GET /console/rallies/{slug}/spots/new': { object: true },
   'POST /console/rallies/{slug}/spots': { fields: { name: '' }, object: true },
