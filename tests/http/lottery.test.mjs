@@ -157,7 +157,7 @@ describe('the organizer', () => {
     assert.equal(me['電話番号'], '0312345678');
     assert.equal(me['フリガナ'], 'ヤマダ　ハナコ'.replace('　', ' '));
     assert.equal(me['メールアドレス'], EMAIL);
-    assert.equal(me['年代'], '30s');
+    assert.equal(me['年代'], '30代', 'the age band as words');
     assert.equal(me['どこで<知りましたか>'], 'ポスター');
     assert.match(srv.sql("SELECT detail FROM security_events WHERE kind = 'export' ORDER BY id DESC LIMIT 1"), /"what":"entries"/);
     const editor = await srv.staff('lt-editor', srv.user('lt', 'lt-editor', 'editor'));
