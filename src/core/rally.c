@@ -3,6 +3,7 @@
  */
 #include "core/rally.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,7 +12,8 @@
 #include "lib/timeutil.h"
 
 #define RALLY_COLS "r.id, r.tenant_id, r.slug, r.title, r.description, r.status, r.starts_at, r.ends_at, r.join_policy, " \
-		   "r.spots_version, (SELECT t.suspended_at IS NOT NULL FROM tenants t WHERE t.id = r.tenant_id)"
+		   "r.spots_version, (SELECT t.suspended_at IS NOT NULL FROM tenants t WHERE t.id = r.tenant_id), " \
+		   "r.theme_primary"
 
 /* Copy the RALLY_COLS columns starting at col into *out. */
 static void read_rally(db_stmt *st, arena *a, int col, struct rally *out)
@@ -28,6 +30,7 @@ static void read_rally(db_stmt *st, arena *a, int col, struct rally *out)
 	out->spots_version = db_int(st, col + 9);
 	out->suspended = db_int(st, col + 10) != 0;
 	out->preview = 0; /* set by the web layer for its organizer (web/common.c) */
+	snprintf(out->primary, sizeof out->primary, "%s", db_text(st, col + 11));
 }
 
 #define SPOT_COLS "s.id, s.rally_id, s.public_id, s.name, s.description, s.qr_token, s.position, " \

@@ -22,6 +22,7 @@ struct rally {
 	int64_t spots_version;      /* changes with any change to its spots */
 	int suspended;              /* its tenant is suspended (core/tenant.h) */
 	int preview;                /* not stored: this request's organizer previews the draft (open to them) */
+	char primary[8];            /* the theme's main colour, "#rrggbb" (the generated hanko's ink) */
 };
 
 struct spot {

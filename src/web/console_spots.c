@@ -159,7 +159,7 @@ void console_spot_create(req *r)
 }
 
 /* The extras of the edit page: QR URL, images. */
-static void spot_extras(req *r, json_t *view, const struct spot *s, const struct spot_extra *x)
+static void spot_extras(req *r, json_t *view, const struct rally *ra, const struct spot *s, const struct spot_extra *x)
 {
 	json_object_set_new(view, "spot", json_pack("{s:s, s:s, s:s}", "id", s->public_id, "name", s->name, "qr_url",
 						    arena_printf(&r->a, "%s/q/%s", r->srv->cfg.public_url, s->qr_token)));
@@ -168,7 +168,7 @@ static void spot_extras(req *r, json_t *view, const struct spot *s, const struct
 		json_object_set_new(view, "image", json_string(img));
 	if (stamp)
 		json_object_set_new(view, "stamp_image", json_string(stamp));
-	json_object_set_new(view, "stamp_v", json_string(view_stamp_version(r, s->name)));
+	json_object_set_new(view, "stamp_v", json_string(view_stamp_version(r, s->name, ra->primary)));
 	int64_t stamps = db_int1(r->db, 0, "SELECT count(*) FROM stamps WHERE spot_id = $1", "i", s->id);
 	json_object_set_new(view, "life", json_pack("{s:b, s:I, s:b}", "disabled", s->disabled, "stamps", (json_int_t)stamps,
 						    "deletable", stamps == 0));
@@ -195,7 +195,7 @@ void console_spot_edit(req *r)
 	struct spot_form f = {s.name, s.description, x.category, x.has_position, x.latitude, x.longitude, x.radius_m,
 			      s.position, s.open_from, s.open_until, (int)s.repeat_mode, s.repeat_hours};
 	json_t *view = form_view(r, &ra, &f, NULL);
-	spot_extras(r, view, &s, &x);
+	spot_extras(r, view, &ra, &s, &x);
 	if (req_query(r, "saved"))
 		json_object_set_new(view, "saved", json_true());
 	page_render(r, 200, "spot_edit", view);
@@ -213,7 +213,7 @@ void console_spot_update(req *r)
 	json_t *errors = json_object();
 	if (spot_form_check(&f, errors) != 0) {
 		json_t *view = form_view(r, &ra, &f, errors);
-		spot_extras(r, view, &s, &x);
+		spot_extras(r, view, &ra, &s, &x);
 		page_render(r, 422, "spot_edit", view);
 		return;
 	}

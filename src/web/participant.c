@@ -45,7 +45,7 @@ static json_t *rally_page_view(req *r, const struct rally *ra, const struct part
 	json_t *rv = view_rally(ra, now);
 	view_decorate_rally(r, rv, ra);
 	json_t *cv = view_card(c);
-	view_decorate_card(r, cv, c);
+	view_decorate_card(r, cv, c, ra->primary);
 	json_t *view = json_pack("{s:o, s:o, s:b}", "rally", rv, "card", cv, "joined", joined);
 	json_object_set_new(view, arena_printf(&r->a, "state_%s", rally_state_code(rally_state(ra, now))), json_true());
 	if (joined && p->completed_at)
@@ -145,7 +145,7 @@ static json_t *spot_view(req *r, const struct spot *s, const struct rally *ra, i
 	json_t *rv = view_rally(ra, now);
 	view_decorate_rally(r, rv, ra);
 	json_t *sv = json_pack("{s:s, s:s, s:s, s:s}", "id", s->public_id, "name", s->name, "description",
-			       s->description, "stamp_v", view_stamp_version(r, s->name));
+			       s->description, "stamp_v", view_stamp_version(r, s->name, ra->primary));
 	if (s->stamp_image)
 		json_object_set_new(sv, "stamp_image", json_string(s->stamp_image));
 	if (s->image)
@@ -247,10 +247,11 @@ void page_stamp_svg(req *r)
 	}
 	/* Served for draft rallies too: the console previews them; the random
 	 * spot id is known only to the organizers until the rally is public. */
-	if (req_cached(r, arena_printf(&r->a, "\"%s\"", view_stamp_version(r, s.name)), "public, max-age=86400"))
+	const char *ink = colour_valid(ra.primary) ? ra.primary : "#c62828"; /* the rally's theme */
+	if (req_cached(r, arena_printf(&r->a, "\"%s\"", view_stamp_version(r, s.name, ink)), "public, max-age=86400"))
 		return;
 	page_render_as(r, 200, "stamp", "image/svg+xml",
-		       json_pack("{s:s, s:o}", "name", s.name, "hanko", view_hanko(s.name)));
+		       json_pack("{s:s, s:s, s:o}", "name", s.name, "ink", ink, "hanko", view_hanko(s.name)));
 }
 
 /* The spot {id} of rally {slug} from the URL; 404 otherwise. */

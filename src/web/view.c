@@ -98,7 +98,7 @@ static const char *methods_text(req *r, unsigned mask)
 	return out;
 }
 
-void view_decorate_card(req *r, json_t *card, const struct card *c)
+void view_decorate_card(req *r, json_t *card, const struct card *c, const char *ink)
 {
 	json_t *spots = json_object_get(card, "spots");
 	int only_qr = 1;
@@ -110,7 +110,7 @@ void view_decorate_card(req *r, json_t *card, const struct card *c)
 		put(s, "how", json_string(methods_text(r, c->spots[i].methods)));
 		if (c->collected_at[i])
 			put(s, "collected_text", json_string(time_text(r, c->collected_at[i], "fmt.short")));
-		put(s, "stamp_v", json_string_nocheck(view_stamp_version(r, c->spots[i].name)));
+		put(s, "stamp_v", json_string_nocheck(view_stamp_version(r, c->spots[i].name, ink)));
 		if (c->spots[i].stamp_image)
 			put(s, "stamp_image", json_string(c->spots[i].stamp_image));
 		if (c->spots[i].image)
@@ -120,7 +120,7 @@ void view_decorate_card(req *r, json_t *card, const struct card *c)
 	put(card, "mixed", json_boolean(!only_qr));
 }
 
-const char *view_stamp_version(req *r, const char *name)
+const char *view_stamp_version(req *r, const char *name, const char *ink)
 {
 	/* FNV-1a over the templates' version and the name: a cache key, not a
 	 * secret, and cheap enough for every stamp of every card. */
@@ -129,6 +129,8 @@ const char *view_stamp_version(req *r, const char *name)
 		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
 	for (const char *p = name; *p; p++)
 		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	for (const char *p = ink; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
 	/* 12 hex digits by hand: printf was a tenth of the card page's time */
 	static const char hex[] = "0123456789abcdef";
 	char *out = arena_alloc_raw(&r->a, 13);
@@ -136,74 +138,6 @@ const char *view_stamp_version(req *r, const char *name)
 		out[i] = hex[h & 15];
 	out[12] = '\0';
 	return out;
-}
-
-/* Lay out a Latin name as up to three centred lines of at most 10 chars. */
-static json_t *hanko_lines(const char *name, json_t *glyphs)
-{
-	char lines[3][64] = {{0}};
-	int nl = 0;
-	size_t maxlen = 1;
-	for (const char *p = name; *p;) {
-		p += strspn(p, " ");
-		size_t take = strcspn(p, " "), word = take;
-		if (!take)
-			break;
-		if (take > 12)
-			take = 12;
-		if (lines[nl][0] && strlen(lines[nl]) + 1 + take > 10) {
-			if (nl == 2)
-				break;
-			nl++;
-		}
-		if (lines[nl][0])
-			strcat(lines[nl], " ");
-		strncat(lines[nl], p, take);
-		if (strlen(lines[nl]) > maxlen)
-			maxlen = strlen(lines[nl]);
-		p += word;
-	}
-	int count = lines[nl][0] ? nl + 1 : (nl ? nl : 1);
-	double fs = fmin(20.0, 70.0 / ((double)maxlen * 0.62));
-	for (int i = 0; i < count; i++) {
-		double y = 50 + ((double)i - (count - 1) / 2.0) * fs * 1.1 + fs * 0.35;
-		json_array_append_new(glyphs, json_pack("{s:i, s:f, s:s}", "x", 50, "y", round(y * 10) / 10, "t", lines[i]));
-	}
-	return json_pack("{s:f, s:o}", "fs", round(fs * 10) / 10, "glyphs", glyphs);
-}
-
-json_t *view_hanko(const char *name)
-{
-	json_t *glyphs = json_array();
-	int ascii = 1;
-	for (const char *p = name; *p; p++)
-		ascii &= (unsigned char)*p < 0x80;
-	if (ascii)
-		return hanko_lines(name, glyphs);
-	/* Vertical columns, right to left, as a seal is read. */
-	char chars[12][8];
-	size_t n = 0;
-	for (const char *p = name; *p && n < 12;) {
-		size_t l = utf8_len(p);
-		if (!(l == 1 && (*p == ' ' || *p == '\t'))) {
-			memcpy(chars[n], p, l);
-			chars[n++][l] = '\0';
-		}
-		p += l;
-	}
-	if (n == 0)
-		return json_pack("{s:i, s:o}", "fs", 20, "glyphs", glyphs);
-	int cols = n <= 4 ? 1 : n <= 8 ? 2 : 3;
-	int rows = (int)((n + (size_t)cols - 1) / (size_t)cols);
-	double fs = fmin(26.0, fmin(60.0 / rows, 62.0 / cols));
-	for (size_t i = 0; i < n; i++) {
-		int c = (int)i / rows, row = (int)i % rows;
-		double x = 50 + ((cols - 1) / 2.0 - c) * fs * 1.05;
-		double y = 50 + (row - (rows - 1) / 2.0) * fs + fs * 0.36;
-		json_array_append_new(glyphs, json_pack("{s:f, s:f, s:s}", "x", round(x * 10) / 10, "y", round(y * 10) / 10,
-							"t", chars[i]));
-	}
-	return json_pack("{s:f, s:o}", "fs", round(fs * 10) / 10, "glyphs", glyphs);
 }
 
 json_t *view_rally_list(req *r, const struct rally *list, int n)

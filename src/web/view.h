@@ -22,10 +22,10 @@ json_t *view_card(const struct card *c);
 /* Add what HTML pages show but the API does not: formatted times
  * ("*_text"), the hanko drawing of each spot, the period. */
 void view_decorate_rally(req *r, json_t *rally, const struct rally *ra);
-void view_decorate_card(req *r, json_t *card, const struct card *c);
+void view_decorate_card(req *r, json_t *card, const struct card *c, const char *ink);
 /* A short version for a spot's stamp image URL: changes with its name and
  * with the templates, so browsers may cache the image for long. Arena string. */
-const char *view_stamp_version(req *r, const char *name);
+const char *view_stamp_version(req *r, const char *name, const char *ink);
 /* Rallies as a list view (decorated, with "status_<status>": true). */
 json_t *view_rally_list(req *r, const struct rally *list, int n);
 /* The hanko drawing of a name: {"fs": font size, "glyphs": [{"x","y","t"}]}. */

@@ -100,7 +100,7 @@ describe('coupons', () => {
     const csv = await owner.get('/console/rallies/prize/export/rewards.csv');
     assert.equal(csv.status, 200);
     const row = csv.text.split('\r\n').find((l) => l.startsWith(code));
-    assert.match(row, /^[2-9A-Z]{4}-[2-9A-Z]{4},2個でコーヒー券,[^,]+,\d{4}-\d\d-\d\dT[^,]+\+09:00,\d{4}-\d\d-\d\dT[^,]+\+09:00$/);
+    assert.match(row, /^[2-9A-Z]{4}-[2-9A-Z]{4},2個でコーヒー券,[^,]+,\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d,\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d$/);
     assert.equal((await desk.get('/console/rallies/prize/export/rewards.csv')).status, 403, 'desk staff do not export');
     const dash = (await owner.get('/console/rallies/prize/dashboard')).text;
     assert.match(dash, /<td>2個でコーヒー券<\/td><td>クーポン<\/td><td>2<\/td><td>2<\/td>/, 'two coupons issued, both redeemed');
