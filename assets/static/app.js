@@ -45,3 +45,42 @@
   tick();
   setInterval(tick, 1000);
 })();
+// Desk: scan a coupon's QR code with the camera where the browser has
+// BarcodeDetector; otherwise the button stays hidden and the code is typed
+// (or the phone's own camera app opens the lookup URL the code holds).
+(function () {
+  var button = document.querySelector('[data-scan]');
+  if (!button || !('BarcodeDetector' in window) || !navigator.mediaDevices) return;
+  var form = button.form, video = form.querySelector('[data-scan-video]'), status = form.querySelector('[data-scan-status]');
+  // Desktop Chromium has the API without a QR reader behind it: ask.
+  window.BarcodeDetector.getSupportedFormats().then(function (formats) {
+    if (formats.indexOf('qr_code') >= 0) button.hidden = false;
+  }, function () {});
+  // The coupon code in what was scanned: the lookup URL's ?code=, or the code itself.
+  function codeOf(text) {
+    try { var c = new URL(text).searchParams.get('code'); if (c) return c; } catch (e) { /* not a URL */ }
+    return /^[0-9A-Za-z -]{8,12}$/.test(text) ? text : null;
+  }
+  button.addEventListener('click', function () {
+    var detector = new window.BarcodeDetector({ formats: ['qr_code'] });
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false }).then(function (stream) {
+      video.srcObject = stream;
+      video.hidden = false;
+      video.play();
+      var stop = function () { stream.getTracks().forEach(function (t) { t.stop(); }); video.hidden = true; };
+      var look = function () {
+        detector.detect(video).then(function (found) {
+          var code = null;
+          for (var i = 0; i < found.length && !code; i++) code = codeOf(found[i].rawValue);
+          if (!code) { setTimeout(look, 250); return; }
+          stop();
+          form.elements.code.value = code;
+          form.submit();
+        }, function () { setTimeout(look, 500); });
+      };
+      look();
+    }, function () {
+      if (status) status.textContent = status.getAttribute('data-denied') || '';
+    });
+  });
+})();

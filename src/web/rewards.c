@@ -20,6 +20,7 @@
 #include "core/secret.h"
 #include "core/throttle.h"
 #include "core/stamp.h"
+#include "http/server.h"
 #include "lib/timeutil.h"
 #include "lib/utf8.h"
 #include "web/common.h"
@@ -145,6 +146,11 @@ static json_t *reward_json(req *r, const struct reward *w)
 	if (w->redeemed_at)
 		json_object_set_new(v, "redeemed_text", json_string(view_time(r, w->redeemed_at)));
 	json_object_set_new(v, "now_text", json_string(view_time(r, time_now_ms())));
+	/* for the desk: a phone's camera opens the lookup of this coupon */
+	json_t *qr = w->redeemed_at ? NULL
+				    : view_qr(arena_printf(&r->a, "%s/console/desk/redeem?code=%s", r->srv->cfg.public_url, w->code));
+	if (qr)
+		json_object_set_new(v, "qr", qr);
 	return v;
 }
 

@@ -3,11 +3,11 @@
  */
 #include "web/view.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/methods.h"
+#include "lib/qr.h"
 #include "lib/timeutil.h"
 #include "lib/utf8.h"
 #include "web/page.h"
@@ -138,6 +138,17 @@ const char *view_stamp_version(req *r, const char *name, const char *ink)
 		out[i] = hex[h & 15];
 	out[12] = '\0';
 	return out;
+}
+
+json_t *view_qr(const char *text)
+{
+	buf path = BUF_INIT;
+	int size = 0;
+	json_t *v = NULL;
+	if (qr_svg_path(text, &path, &size) == 0)
+		v = json_pack("{s:s, s:i, s:s%}", "url", text, "view", size + 8, "path", buf_str(&path), path.len);
+	buf_free(&path);
+	return v;
 }
 
 json_t *view_rally_list(req *r, const struct rally *list, int n)

@@ -28,6 +28,9 @@ void view_decorate_card(req *r, json_t *card, const struct card *c, const char *
 const char *view_stamp_version(req *r, const char *name, const char *ink);
 /* Rallies as a list view (decorated, with "status_<status>": true). */
 json_t *view_rally_list(req *r, const struct rally *list, int n);
+/* A QR code of text for templates/qr_code.html: {"url", "view", "path"}
+ * (a new object), or NULL when text does not fit a QR code. */
+json_t *view_qr(const char *text);
 /* The hanko drawing of a name: {"fs": font size, "glyphs": [{"x","y","t"}]}. */
 json_t *view_hanko(const char *name);
 /* A time formatted for people in the request's language (JST). Arena string. */
