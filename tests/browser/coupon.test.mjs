@@ -31,9 +31,8 @@ before(async () => {
 });
 after(async () => { await browser?.close(); await srv?.stop(); });
 
-test('earn, show with a live clock, redeem with the desk PIN', async () => {
-  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'ja-JP' });
-  const p = await ctx.newPage();
+/** Join on page p, collect both stamps, take the coupon; p ends on the coupon's page. */
+async function earnCoupon(p) {
   await p.goto(`${srv.base}/r/cafe-walk`);
   await p.getByRole('button', { name: '参加する' }).click();
   for (const t of srv.sql("SELECT qr_token FROM spots s JOIN rallies r ON r.id = s.rally_id WHERE r.slug = 'cafe-walk'").split('\n')) {
@@ -44,6 +43,12 @@ test('earn, show with a live clock, redeem with the desk PIN', async () => {
   await p.goto(`${srv.base}/r/cafe-walk/card`);
   await p.getByRole('button', { name: '受け取る' }).click();
   await p.waitForURL('**/rewards/*');
+}
+
+test('earn, show with a live clock, redeem with the desk PIN', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'ja-JP' });
+  const p = await ctx.newPage();
+  await earnCoupon(p);
   const first = await p.locator('[data-clock]').textContent();
   await p.waitForTimeout(1500);
   const second = await p.locator('[data-clock]').textContent();
@@ -62,16 +67,7 @@ test('the desk scans a coupon\'s QR code with the camera (BarcodeDetector) and r
   // A participant earns a coupon; its page shows the QR code of the desk's lookup.
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'ja-JP' });
   const p = await phone.newPage();
-  await p.goto(`${srv.base}/r/cafe-walk`);
-  await p.getByRole('button', { name: '参加する' }).click();
-  for (const t of srv.sql("SELECT qr_token FROM spots s JOIN rallies r ON r.id = s.rally_id WHERE r.slug = 'cafe-walk'").split('\n')) {
-    await p.goto(`${srv.base}/q/${t}`);
-    await p.getByRole('button', { name: 'スタンプをもらう' }).click();
-    await p.waitForURL('**/result?new=1');
-  }
-  await p.goto(`${srv.base}/r/cafe-walk/card`);
-  await p.getByRole('button', { name: '受け取る' }).click();
-  await p.waitForURL('**/rewards/*');
+  await earnCoupon(p);
   const label = await p.locator('.coupon-qr svg.qr').getAttribute('aria-label');
   const scanned = label.replace(/^QR: /, '');
   const code = await p.locator('.code code').textContent();
