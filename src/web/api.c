@@ -105,11 +105,14 @@ void api_stamp(req *r)
 		return;
 	char at[40];
 	time_format_iso_jst(cl.collected_at, at, sizeof at);
+	json_t *rewards = rewards_view(r, ra.id, p.id), *ready = rewards_ready(r, rewards);
+	json_decref(rewards);
 	json_respond(r, cl.status == CLAIM_NEW ? 201 : 200,
-		     json_pack("{s:{s:s, s:s, s:s, s:s}, s:{s:I, s:I}, s:b, s:b, s:b}", "stamp", "spot_id", s.public_id,
+		     json_pack("{s:{s:s, s:s, s:s, s:s}, s:{s:I, s:I}, s:b, s:b, s:b, s:o}", "stamp", "spot_id", s.public_id,
 			       "spot_name", s.name, "method", stamp_method_name(in.method), "collected_at", at, "progress", "collected",
 			       (json_int_t)cl.collected, "total", (json_int_t)cl.total, "completed", cl.completed,
-			       "just_completed", cl.just_completed, "already_collected", cl.status == CLAIM_ALREADY));
+			       "just_completed", cl.just_completed, "already_collected", cl.status == CLAIM_ALREADY,
+			       "rewards_ready", ready));
 }
 
 void api_card(req *r)

@@ -224,6 +224,11 @@ void page_qr_result(req *r)
 	const char *fresh = req_query(r, "new");
 	json_object_set_new(view, "new", json_boolean(fresh && strcmp(fresh, "1") == 0));
 	json_object_set_new(view, "card", view_card(&c));
+	json_t *rewards = rewards_view(r, ra.id, p.id);
+	json_t *ready = rewards_ready(r, rewards);
+	json_object_set_new(view, "has_ready", json_boolean(json_array_size(ready) > 0));
+	json_object_set_new(view, "ready", ready);
+	json_decref(rewards);
 	page_render(r, 200, "result", view);
 }
 

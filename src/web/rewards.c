@@ -70,6 +70,24 @@ json_t *rewards_view(req *r, int64_t rally_id, int64_t participant_id)
 	return list;
 }
 
+json_t *rewards_ready(req *r, json_t *rewards)
+{
+	json_t *ready = json_array(), *t;
+	size_t i;
+	json_array_foreach(rewards, i, t) {
+		json_t *l = json_object_get(t, "lottery");
+		const char *kind = json_string_value(json_object_get(t, "kind"));
+		int open = l ? !json_object_get(l, "entry") && !json_is_true(json_object_get(l, "closed"))
+			     : !json_object_get(t, "code") && !json_is_true(json_object_get(t, "sold_out"));
+		if (json_is_true(json_object_get(t, "earned")) && open)
+			json_array_append_new(ready, json_pack("{s:O, s:O, s:s, s:s, s:b, s:s}", "id", json_object_get(t, "id"), "name",
+							       json_object_get(t, "name"), "kind", kind, "text",
+							       web_text(r, arena_printf(&r->a, "result.ready_%s", kind)), "is_lottery",
+							       l != NULL, "action", web_text(r, l ? "lottery.apply" : "reward.take")));
+	}
+	return ready;
+}
+
 int web_tier(req *r, const struct rally *ra, int64_t participant_id, int kind, struct tier *out)
 {
 	struct tier *t;
@@ -141,8 +159,9 @@ static int own_reward(req *r, struct reward *w)
 
 static json_t *reward_json(req *r, const struct reward *w)
 {
-	json_t *v = json_pack("{s:s, s:s, s:{s:s, s:s}, s:s}", "code", w->code, "name", w->tier_name, "rally", "slug",
-			      w->rally_slug, "title", w->rally_title, "earned_text", view_time(r, w->earned_at));
+	json_t *v = json_pack("{s:s, s:s, s:{s:s, s:s}, s:s, s:s}", "code", w->code, "name", w->tier_name, "rally", "slug",
+			      w->rally_slug, "title", w->rally_title, "earned_text", view_time(r, w->earned_at), "kind_label",
+			      web_text(r, w->tier_kind == TIER_FIRST_COME ? "reward.prize" : "reward.coupon"));
 	if (w->redeemed_at)
 		json_object_set_new(v, "redeemed_text", json_string(view_time(r, w->redeemed_at)));
 	json_object_set_new(v, "now_text", json_string(view_time(r, time_now_ms())));

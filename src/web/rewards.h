@@ -14,6 +14,10 @@
  * / cond_category), progress (have/need/left), earned, the participant's
  * reward code (participant_id 0: none), sold out, the lottery entry. */
 json_t *rewards_view(req *r, int64_t rally_id, int64_t participant_id);
+/* Of a rewards_view list, the rewards the participant has earned and can
+ * still take or enter now: [{"id", "name", "kind", "text"}] (text: what to
+ * do, by kind). A new array; rewards is not changed. */
+json_t *rewards_ready(req *r, json_t *rewards);
 
 struct rally;
 struct tier;
