@@ -105,7 +105,7 @@ void api_stamp(req *r)
 		return;
 	char at[40];
 	time_format_iso_jst(cl.collected_at, at, sizeof at);
-	json_t *rewards = rewards_view(r, ra.id, p.id), *ready = rewards_ready(r, rewards);
+	json_t *rewards = rewards_view(r, &ra, p.id), *ready = rewards_ready(r, rewards);
 	json_decref(rewards);
 	json_respond(r, cl.status == CLAIM_NEW ? 201 : 200,
 		     json_pack("{s:{s:s, s:s, s:s, s:s}, s:{s:I, s:I}, s:b, s:b, s:b, s:o}", "stamp", "spot_id", s.public_id,
@@ -140,6 +140,6 @@ void api_card(req *r)
 	json_object_set_new(card, "completed_at", p.completed_at ? json_string(t) : json_null());
 	json_object_set_new(card, "rally", view_rally(&ra, time_now_ms()));
 	json_object_set_new(card, "participant", participant_json(&p));
-	json_object_set_new(card, "rewards", rewards_view(r, ra.id, p.id));
+	json_object_set_new(card, "rewards", rewards_view(r, &ra, p.id));
 	json_respond(r, 200, card);
 }

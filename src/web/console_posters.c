@@ -10,9 +10,9 @@
 #include "core/methods.h"
 #include "core/stamp.h"
 #include "http/server.h"
-#include "lib/qr.h"
 #include "web/console.h"
 #include "web/page.h"
+#include "web/view.h"
 #include "web/web.h"
 
 /* The ways a poster explains, in the order it explains them. */
@@ -56,19 +56,15 @@ static json_t *poster(req *r, const struct rally *ra, const struct spot *s)
 	const char *url = poster_url(r, ra, s);
 	if (!url)
 		return p;
-	buf path = BUF_INIT;
-	int size = 0;
-	if (qr_svg_path(url, &path, &size) != 0) {
-		buf_free(&path);
+	json_t *qr = view_qr(url);
+	if (!qr) {
 		json_decref(p);
 		return NULL;
 	}
-	json_object_set_new(p, "qr", json_pack("{s:s, s:i, s:i, s:s%}", "url", url, "size", size, "view", size + 8, "path",
-					       buf_str(&path), path.len));
+	json_object_set_new(p, "qr", qr);
 	if (!(s->methods & (1u << SM_QR | 1u << SM_QR_GPS))) /* a code of the spot's page: say so, in both */
 		json_object_set_new(p, "page", json_pack("{s:s, s:s}", "ja", i18n_text(LANG_JA, "poster.link_spot"), "en",
 							 i18n_text(LANG_EN, "poster.link_spot")));
-	buf_free(&path);
 	return p;
 }
 

@@ -185,7 +185,7 @@ static void edit_extras(req *r, json_t *view, const struct rally *ra)
 						    (int)ra->join_policy == i));
 	}
 	json_object_set_new(view, "policies", pv);
-	json_object_set_new(view, "tiers", rewards_view(r, ra->id, 0));
+	json_object_set_new(view, "tiers", rewards_view(r, ra, 0));
 	/* the lottery form designer: empty for a new tier; filled for each
 	 * lottery tier whose form can still change (no entries yet) */
 	json_object_set_new(view, "new_tier", json_pack("{s:o}", "designer", lottery_designer(r, NULL)));

@@ -15,7 +15,6 @@
 #include "core/rotating.h"
 #include "core/stamp.h"
 #include "http/server.h"
-#include "lib/qr.h"
 #include "lib/timeutil.h"
 #include "lib/token.h"
 #include "web/common.h"
@@ -70,17 +69,14 @@ void console_desk_rotating(req *r)
 	rotating_code(secret, s.public_id, w, code);
 	sodium_memzero(secret, sizeof secret);
 	const char *url = arena_printf(&r->a, "%s/t/%s/%s", r->srv->cfg.public_url, s.public_id, code);
-	buf path = BUF_INIT;
-	int size = 0;
-	qr_svg_path(url, &path, &size);
 	int left = (int)(((w + 1) * ROTATING_WINDOW_MS - now + 999) / 1000);
 	json_t *view = console_view(r);
 	json_object_set_new(view, "rally", json_pack("{s:s, s:s}", "slug", ra.slug, "title", ra.title));
 	json_object_set_new(view, "spot", json_pack("{s:s}", "name", s.name));
-	json_object_set_new(view, "qr", json_pack("{s:s%, s:i, s:s}", "path", buf_str(&path), path.len, "view", size + 8,
-						  "url", url));
+	json_t *qr = view_qr(url);
+	if (qr)
+		json_object_set_new(view, "qr", qr);
 	json_object_set_new(view, "refresh", json_integer(left));
-	buf_free(&path);
 	page_render(r, 200, "desk_rotating", view);
 }
 

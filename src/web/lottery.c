@@ -216,7 +216,7 @@ void console_lottery(req *r)
 	json_object_set_new(view, "tier", json_pack("{s:s, s:s, s:I, s:I, s:s, s:b, s:b, s:b}", "id", t.public_id, "name", t.name,
 						    "entries", (json_int_t)total, "eligible", (json_int_t)eligible, "closes",
 						    view_time(r, t.entries_until), "at_rally_end", !t.deadline_set, "open",
-						    !t.drawn && time_now_ms() < t.entries_until, "drawn", t.drawn));
+						    lottery_open(&t, &ra, time_now_ms()), "drawn", t.drawn));
 	json_object_set_new(view, "fields", form_view(r, &f, NULL, NULL));
 	json_t *list = json_array();
 	int n = lottery_draws(r->db, &r->a, t.id, &draws);
@@ -242,7 +242,7 @@ void console_lottery_draw(req *r)
 		web_error(r, 422, "invalid_request", "lottery.count_invalid", json_pack("{s:s}", "back", back));
 		return;
 	}
-	if (!t.drawn && time_now_ms() < t.entries_until && !req_form(r, "early")) {
+	if (lottery_open(&t, &ra, time_now_ms()) && !req_form(r, "early")) { /* a draw closes entries */
 		web_error(r, 409, "entries_open", "lottery.draw_early",
 			  json_pack("{s:s, s:s}", "back", back, "closes", view_time(r, t.entries_until)));
 		return;

@@ -86,7 +86,7 @@ void page_rally(req *r)
 	const char *cover = image_public_id(r->db, &r->a, rally_cover_image(r->db, ra.id));
 	if (cover)
 		json_object_set_new(view, "cover", json_string(cover));
-	json_t *rewards = rewards_view(r, ra.id, joined == 1 ? p.id : 0);
+	json_t *rewards = rewards_view(r, &ra, joined == 1 ? p.id : 0);
 	json_object_set_new(view, "has_rewards", json_boolean(json_array_size(rewards) > 0));
 	json_object_set_new(view, "rewards", rewards);
 	page_render(r, 200, "rally", view);
@@ -117,7 +117,7 @@ void page_card(req *r)
 	const char *code = participant_recovery(r->db, &r->a, p.id);
 	if (code)
 		json_object_set_new(view, "recovery", json_string(code));
-	json_t *rewards = rewards_view(r, ra.id, p.id);
+	json_t *rewards = rewards_view(r, &ra, p.id);
 	json_object_set_new(view, "has_rewards", json_boolean(json_array_size(rewards) > 0));
 	json_object_set_new(view, "rewards", rewards);
 	page_render(r, 200, "card", view);
@@ -224,7 +224,7 @@ void page_qr_result(req *r)
 	const char *fresh = req_query(r, "new");
 	json_object_set_new(view, "new", json_boolean(fresh && strcmp(fresh, "1") == 0));
 	json_object_set_new(view, "card", view_card(&c));
-	json_t *rewards = rewards_view(r, ra.id, p.id);
+	json_t *rewards = rewards_view(r, &ra, p.id);
 	json_t *ready = rewards_ready(r, rewards);
 	json_object_set_new(view, "has_ready", json_boolean(json_array_size(ready) > 0));
 	json_object_set_new(view, "ready", ready);

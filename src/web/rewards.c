@@ -29,10 +29,11 @@
 #include "web/view.h"
 #include "web/web.h"
 
-json_t *rewards_view(req *r, int64_t rally_id, int64_t participant_id)
+json_t *rewards_view(req *r, const struct rally *ra, int64_t participant_id)
 {
 	struct tier *t;
-	int n = tiers_load(r->db, &r->a, rally_id, participant_id, &t);
+	int n = tiers_load(r->db, &r->a, ra->id, participant_id, &t);
+	int64_t now = time_now_ms();
 	json_t *list = json_array();
 	for (int i = 0; i < n; i++) {
 		json_t *v = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:b, s:b}", "id", t[i].public_id, "name", t[i].name,
@@ -54,7 +55,7 @@ json_t *rewards_view(req *r, int64_t rally_id, int64_t participant_id)
 		}
 		if (t[i].kind == TIER_LOTTERY) {
 			json_t *l = json_pack("{s:b, s:b, s:b, s:s}", "won", t[i].won_rank > 0, "drawn", t[i].drawn, "closed",
-					      t[i].drawn || time_now_ms() >= t[i].entries_until, "closes",
+					      !lottery_open(&t[i], ra, now), "closes",
 					      view_time(r, t[i].entries_until));
 			char iso[40];
 			time_format_iso_jst(t[i].entries_until, iso, sizeof iso);

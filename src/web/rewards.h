@@ -10,16 +10,17 @@
 
 #include "http/req.h"
 
+struct rally;
 /* The rally's tiers as a view: name, kind, condition (cond_count / cond_all
  * / cond_category), progress (have/need/left), earned, the participant's
- * reward code (participant_id 0: none), sold out, the lottery entry. */
-json_t *rewards_view(req *r, int64_t rally_id, int64_t participant_id);
+ * reward code (participant_id 0: none), sold out, the lottery entry and
+ * whether entries are still open (lottery_open) and until when. */
+json_t *rewards_view(req *r, const struct rally *ra, int64_t participant_id);
 /* Of a rewards_view list, the rewards the participant has earned and can
  * still take or enter now: [{"id", "name", "kind", "text"}] (text: what to
  * do, by kind). A new array; rewards is not changed. */
 json_t *rewards_ready(req *r, json_t *rewards);
 
-struct rally;
 struct tier;
 /* The tier of rally ra named by the URL's params[1] (of kind, an enum tier_kind, unless -1),
  * with participant_id's progress (0: none), into out; 404 and 0 when none. */

@@ -20,12 +20,12 @@
 #include "core/totp.h"
 #include "lib/buf.h"
 #include "lib/metrics.h"
-#include "lib/qr.h"
 #include "lib/timeutil.h"
 #include "web/common.h"
 #include "web/console.h"
 #include "web/ops.h"
 #include "web/page.h"
+#include "web/view.h"
 #include "web/web.h"
 
 /* Whose second factor this request is about. */
@@ -104,12 +104,9 @@ void web_totp_enrol(req *r)
 		return;
 	}
 	const char *uri = totp_uri(&r->a, "stamprally", w.login, secret);
-	buf path = BUF_INIT;
-	int size = 0;
-	json_t *v = totp_view(r, &w, "enrol");
-	if (qr_svg_path(uri, &path, &size) == 0)
-		json_object_set_new(v, "qr", json_pack("{s:s%, s:i}", "path", buf_str(&path), path.len, "view", size + 8));
-	buf_free(&path);
+	json_t *v = totp_view(r, &w, "enrol"), *qr = view_qr(uri);
+	if (qr)
+		json_object_set_new(v, "qr", qr);
 	char grouped[TOTP_SECRET_CHARS + 8];
 	for (int i = 0, o = 0; i < TOTP_SECRET_CHARS; i++) {
 		if (i && i % 4 == 0)
