@@ -7,15 +7,19 @@
     if (form.hasAttribute('data-gps') && !form.elements.lat.value) {
       e.preventDefault();
       var status = form.querySelector('[data-gps-status]');
-      if (!navigator.geolocation) { if (status) status.textContent = status.getAttribute('data-none') || ''; return; }
-      if (status) status.textContent = '…';
+      // Say it in the page's language (the browser's own err.message is English).
+      var say = function (what) { if (status) status.textContent = status.getAttribute('data-' + what) || ''; };
+      if (!navigator.geolocation) { say('none'); return; }
+      say('waiting');
       navigator.geolocation.getCurrentPosition(function (pos) {
         form.elements.lat.value = pos.coords.latitude;
         form.elements.lng.value = pos.coords.longitude;
         form.elements.accuracy.value = pos.coords.accuracy;
         form.submit();
       }, function (err) {
-        if (status) status.textContent = err.message;
+        say(err.code === 1 ? 'denied' : err.code === 3 ? 'timeout' : 'unavailable');
+        var help = document.querySelector('[data-gps-help]');
+        if (help && err.code === 1) help.open = true;
       }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 0 });
       return;
     }

@@ -98,7 +98,7 @@ void api_stamp(req *r)
 			web_error(r, 403, "not_joined", "error.not_joined", NULL);
 		return;
 	}
-	if (!web_line_ok(r, &ra, &p) || !web_method_ok(r, &ra, &s, &p, &in))
+	if (!web_line_ok(r, &ra, &p) || !web_method_ok(r, &ra, &s, &p, &in, NULL))
 		return;
 	web_stamp_claim(r, &ra, &p, &s, stamp_method_name(in.method), &cl);
 	if (web_claim_refused(r, &cl, &ra, &s))

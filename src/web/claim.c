@@ -6,20 +6,56 @@
  * (core/stamp.c) and the claim form's redirect. Guessing throttles: guess.c.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/methods.h"
 #include "lib/timeutil.h"
+#include "lib/tpl.h"
 #include "web/common.h"
 #include "web/page.h"
 #include "web/view.h"
+#include "web/web.h"
 
 int web_method_by_id(enum stamp_method m)
 {
 	return m == SM_GPS || m == SM_KEYWORD || m == SM_PIN;
 }
 
+/* The codes of failed proofs that a better position may fix: their pages
+ * say how to turn location on. */
+static int about_position(const char *code)
+{
+	return strcmp(code, "gps_required") == 0 || strcmp(code, "poor_accuracy") == 0;
+}
+
+/* Answer a failed proof: the form's page again with the problem (what
+ * happened, what to do, the code in small print) and the typed keyword, or
+ * web_error's answer in the rally's theme. Takes vars. */
+static void claim_problem(req *r, const struct rally *ra, const struct spot *s, const struct claim_form *form,
+			  int status, const char *code, json_t *vars)
+{
+	const char *key = arena_printf(&r->a, "error.%s", code);
+	if (!form || (r->route && (r->route->flags & R_API))) {
+		json_object_set_new(vars, "rally", web_rally_ref(r, ra));
+		web_error(r, status, code, key, vars);
+		return;
+	}
+	buf msg = BUF_INIT;
+	tpl_fill(web_text(r, key), vars, 0, &msg);
+	json_t *view = form->view(r, s, ra);
+	json_object_set_new(view, "problem",
+			    json_pack("{s:i, s:s, s:s, s:b}", "status", status, "code", code, "message",
+				      arena_strdup(&r->a, buf_str(&msg)), "position_help", about_position(code)));
+	const char *typed = req_form(r, "keyword");
+	if (typed)
+		json_object_set_new(view, "typed", json_pack("{s:s}", "keyword", typed));
+	buf_free(&msg);
+	json_decref(vars);
+	page_render(r, status, form->tpl, view);
+}
+
 int web_method_ok(req *r, const struct rally *ra, const struct spot *s, const struct participant *p,
-		  struct method_input *in)
+		  struct method_input *in, const struct claim_form *form)
 {
 	struct spot_methods m;
 	double dist = 0;
@@ -39,11 +75,9 @@ int web_method_ok(req *r, const struct rally *ra, const struct spot *s, const st
 		return 1;
 	if (res == METHOD_WRONG_KEYWORD || res == METHOD_WRONG_PIN)
 		web_failed_attempt(r, p);
-	json_t *vars = json_pack("{s:s, s:I}", "back", arena_printf(&r->a, "/r/%s/spots/%s", ra->slug, s->public_id),
-				 "distance", (json_int_t)(dist + 0.5));
-	json_object_set_new(vars, "max_accuracy", json_integer((json_int_t)GPS_MAX_ACCURACY_M));
-	const char *code = method_result_code(res);
-	web_error(r, res == METHOD_NOT_ALLOWED ? 403 : 422, code, arena_printf(&r->a, "error.%s", code), vars);
+	json_t *vars = json_pack("{s:s, s:s, s:I}", "back", arena_printf(&r->a, "/r/%s/spots/%s", ra->slug, s->public_id),
+				 "distance", view_distance(r, dist), "max_accuracy", (json_int_t)GPS_MAX_ACCURACY_M);
+	claim_problem(r, ra, s, form, res == METHOD_NOT_ALLOWED ? 403 : 422, method_result_code(res), vars);
 	return 0;
 }
 
@@ -74,7 +108,8 @@ void web_read_position(req *r, struct method_input *in)
 
 void web_spot_closed(req *r, const struct rally *ra, const struct spot *s)
 {
-	json_t *vars = json_pack("{s:s, s:s, s:s}", "back", arena_printf(&r->a, "/r/%s", ra->slug), "from",
+	json_t *vars = json_pack("{s:o, s:s, s:s, s:s}", "rally", web_rally_ref(r, ra), "back",
+				 arena_printf(&r->a, "/r/%s", ra->slug), "from",
 				 arena_printf(&r->a, "%02d:%02d", s->open_from / 60, s->open_from % 60), "until",
 				 arena_printf(&r->a, "%02d:%02d", s->open_until / 60, s->open_until % 60));
 	web_error(r, 409, "spot_closed", "error.spot_closed", vars);
@@ -88,7 +123,8 @@ int web_claim_refused(req *r, const struct claim *cl, const struct rally *ra, co
 		web_spot_closed(r, ra, s);
 	else if (cl->status == CLAIM_COOLDOWN)
 		web_error(r, 409, "cooldown", "error.cooldown",
-			  json_pack("{s:s, s:s}", "back", arena_printf(&r->a, "/r/%s", ra->slug), "when",
+			  json_pack("{s:o, s:s, s:s}", "rally", web_rally_ref(r, ra), "back",
+				    arena_printf(&r->a, "/r/%s", ra->slug), "when",
 				    view_time(r, cl->available_at)));
 	else if (cl->status == CLAIM_ERROR)
 		r->failed = 1;
@@ -104,7 +140,8 @@ void web_stamp_claim(req *r, const struct rally *ra, const struct participant *p
 	r->new_stamps += cl->status == CLAIM_NEW;
 }
 
-void web_claim_page(req *r, const struct rally *ra, const struct spot *s, struct method_input *in, const char *done)
+void web_claim_page(req *r, const struct rally *ra, const struct spot *s, struct method_input *in, const char *done,
+		    const struct claim_form *form)
 {
 	struct participant p;
 	struct claim cl;
@@ -116,7 +153,7 @@ void web_claim_page(req *r, const struct rally *ra, const struct spot *s, struct
 		web_refuse(r, st, ra);
 		return;
 	}
-	if (!web_join(r, ra, &p, &created) || !web_method_ok(r, ra, s, &p, in))
+	if (!web_join(r, ra, &p, &created) || !web_method_ok(r, ra, s, &p, in, form))
 		return;
 	web_stamp_claim(r, ra, &p, s, stamp_method_name(in->method), &cl);
 	if (!web_claim_refused(r, &cl, ra, s))

@@ -109,9 +109,15 @@ int web_session(req *r)
 	return 1;
 }
 
+json_t *web_rally_ref(req *r, const struct rally *ra)
+{
+	(void)r;
+	return json_pack("{s:s, s:s}", "slug", ra->slug, "title", ra->title);
+}
+
 void web_refuse(req *r, enum rally_state st, const struct rally *ra)
 {
-	json_t *vars = json_pack("{s:s}", "back", arena_printf(&r->a, "/r/%s", ra->slug));
+	json_t *vars = json_pack("{s:s, s:o}", "back", arena_printf(&r->a, "/r/%s", ra->slug), "rally", web_rally_ref(r, ra));
 	switch (st) {
 	case RALLY_NOT_STARTED:
 		json_object_set_new(vars, "when", json_string(view_time(r, ra->starts_at)));

@@ -52,12 +52,22 @@ int web_write(req *r, int (*fn)(db *d, void *arg), void *arg);
 /* True for the methods a claim by spot id may name (GPS, keyword, PIN): the
  * others are proven by a token in the URL (QR, QR + GPS, rotating QR). */
 int web_method_by_id(enum stamp_method m);
+/* A claim form's page, drawn again with what went wrong and what to do
+ * next when a claim's proof fails (claim.c): its template and a new view of
+ * it for spot s (participant.c). */
+struct claim_form {
+	const char *tpl;
+	json_t *(*view)(req *r, const struct spot *s, const struct rally *ra);
+};
 /* Check the proof of a claim (method, position, keyword, PIN) for spot s:
  * throttles guesses per participant (p may be NULL before joining) and per
  * address, answers 403/422/429 with a reason code and returns 0 when
- * refused. */
+ * refused: on form's page with the problem and the typed keyword when form
+ * is given, else as the API's JSON or the rally's themed error page. */
 int web_method_ok(req *r, const struct rally *ra, const struct spot *s, const struct participant *p,
-		  struct method_input *in);
+		  struct method_input *in, const struct claim_form *form);
+/* {"slug","title"} of ra for an error page in the rally's theme (a new object). */
+json_t *web_rally_ref(req *r, const struct rally *ra);
 /* Guessing (guess.c): the throttle keys one guess counts against, e.g. the
  * address, the participant, a coupon, a rally (core/throttle.h). */
 #define GUESS_KEYS_MAX 4
@@ -92,8 +102,10 @@ void web_stamp_claim(req *r, const struct rally *ra, const struct participant *p
  * store error); 0 when the claim succeeded (new or already collected). */
 int web_claim_refused(req *r, const struct claim *cl, const struct rally *ra, const struct spot *s);
 /* The HTML claim: join when needed, check the proof, claim, and redirect to
- * done (with ?new=1 for a new stamp) or answer the refusal. */
-void web_claim_page(req *r, const struct rally *ra, const struct spot *s, struct method_input *in, const char *done);
+ * done (with ?new=1 for a new stamp) or answer the refusal (a failed proof
+ * on form's page when given). */
+void web_claim_page(req *r, const struct rally *ra, const struct spot *s, struct method_input *in, const char *done,
+		    const struct claim_form *form);
 /* Answer 409 spot_closed, saying the spot's opening hours (JST). */
 void web_spot_closed(req *r, const struct rally *ra, const struct spot *s);
 

@@ -132,5 +132,5 @@ void page_rotating_claim(req *r)
 	if (!web_not_locked(r, NULL) || !rotating_spot(r, &s, &ra) || !code_ok(r, &s, &ra, NULL))
 		return;
 	struct method_input in = {.method = SM_ROTATING_QR, .token_proven = 1}; /* code_ok checked the code */
-	web_claim_page(r, &ra, &s, &in, arena_printf(&r->a, "/r/%s/spots/%s", ra.slug, s.public_id));
+	web_claim_page(r, &ra, &s, &in, arena_printf(&r->a, "/r/%s/spots/%s", ra.slug, s.public_id), NULL);
 }

@@ -203,7 +203,7 @@ void web_error(req *r, int status, const char *code, const char *key, json_t *va
 		json_respond(r, status, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", buf_str(&msg)));
 	} else {
 		json_t *view = json_pack("{s:i, s:s, s:s}", "status", status, "code", code, "message", buf_str(&msg));
-		static const char *const passed[] = {"back", "no_button"}; /* vars the page uses besides the text */
+		static const char *const passed[] = {"back", "no_button", "rally"}; /* vars the page uses besides the text */
 		for (size_t i = 0; vars && i < sizeof passed / sizeof passed[0]; i++)
 			if (json_object_get(vars, passed[i]))
 				json_object_set(view, passed[i], json_object_get(vars, passed[i]));

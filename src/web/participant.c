@@ -192,6 +192,12 @@ void page_qr(req *r)
 		page_render(r, 200, "qr", spot_view(r, &s, &ra, collected_at(r, &ra, &s, &p)));
 }
 
+/* The QR page again, for a claim whose proof failed (claim.c). */
+static json_t *qr_again(req *r, const struct spot *s, const struct rally *ra)
+{
+	return spot_view(r, s, ra, 0);
+}
+
 void page_qr_claim(req *r)
 {
 	struct spot s;
@@ -200,7 +206,8 @@ void page_qr_claim(req *r)
 		return;
 	struct method_input in = {.method = SM_QR, .token_proven = 1}; /* the URL's token named this spot */
 	web_read_position(r, &in);
-	web_claim_page(r, &ra, &s, &in, arena_printf(&r->a, "/q/%s/result", s.qr_token));
+	static const struct claim_form form = {"qr", qr_again};
+	web_claim_page(r, &ra, &s, &in, arena_printf(&r->a, "/q/%s/result", s.qr_token), &form);
 }
 
 void page_qr_result(req *r)
@@ -287,6 +294,12 @@ void page_spot(req *r)
 	page_render(r, 200, "spot", view);
 }
 
+/* The spot page again, for a claim whose proof failed (claim.c). */
+static json_t *spot_again(req *r, const struct spot *s, const struct rally *ra)
+{
+	return spot_page_view(r, s, ra, 0);
+}
+
 /* POST /r/{slug}/spots/{id}: claim by GPS, keyword or staff PIN. */
 void page_spot_claim(req *r)
 {
@@ -301,7 +314,8 @@ void page_spot_claim(req *r)
 		return;
 	}
 	web_read_position(r, &in);
-	web_claim_page(r, &ra, &s, &in, arena_printf(&r->a, "/r/%s/spots/%s", ra.slug, s.public_id));
+	static const struct claim_form form = {"spot", spot_again};
+	web_claim_page(r, &ra, &s, &in, arena_printf(&r->a, "/r/%s/spots/%s", ra.slug, s.public_id), &form);
 }
 
 void page_recover_form(req *r)

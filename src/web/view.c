@@ -77,6 +77,15 @@ const char *view_time(req *r, int64_t ms)
 	return time_text(r, ms, "fmt.datetime");
 }
 
+const char *view_distance(req *r, double metres)
+{
+	if (metres < 1000)
+		return arena_printf(&r->a, "%.0f m", metres);
+	if (metres < 100000)
+		return arena_printf(&r->a, "%.1f km", metres / 1000);
+	return arena_printf(&r->a, "%.0f km", metres / 1000);
+}
+
 void view_decorate_rally(req *r, json_t *rally, const struct rally *ra)
 {
 	json_object_set_new(rally, "starts_text", json_string(view_time(r, ra->starts_at)));

@@ -35,5 +35,7 @@ json_t *view_qr(const char *text);
 json_t *view_hanko(const char *name);
 /* A time formatted for people in the request's language (JST). Arena string. */
 const char *view_time(req *r, int64_t ms);
+/* A distance for people: "350 m", "27.8 km", "128 km". Arena string. */
+const char *view_distance(req *r, double metres);
 
 #endif

@@ -37,7 +37,7 @@ before(async () => {
 });
 after(async () => { await browser?.close(); await srv?.stop(); });
 
-test('GPS: too far shows the distance; at the spot the stamp is given', async () => {
+test('GPS: too far shows the distance on the spot page; at the spot the stamp is given', async () => {
   const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'ja-JP',
     permissions: ['geolocation'], geolocation: { latitude: SPOT.latitude + 300 / 111195, longitude: SPOT.longitude, accuracy: 10 } });
   const p = await ctx.newPage();
@@ -47,11 +47,12 @@ test('GPS: too far shows the distance; at the spot the stamp is given', async ()
   await p.screenshot({ path: path.join(shots, 'methods-1-gps-spot.png'), fullPage: true });
   await p.getByRole('button', { name: '現在地でスタンプをもらう' }).click();
   await p.waitForLoadState('load');
-  await p.waitForSelector('.error .message');
-  assert.match(await p.locator('.error .message').textContent(), /約 3\d\d m 離れています/);
+  await p.waitForSelector('.problem .message');
+  assert.match(await p.locator('.problem .message').textContent(), /約 3\d\d m 離れています。スポットに近づいてから/);
+  assert.ok(!(await p.locator('details.code').getAttribute('open') !== null), 'the code stays folded away');
   await p.screenshot({ path: path.join(shots, 'methods-2-too-far.png'), fullPage: true });
+  // Try again from the same page: the button is right there.
   await ctx.setGeolocation({ latitude: SPOT.latitude + 20 / 111195, longitude: SPOT.longitude, accuracy: 15 });
-  await p.goto(`${srv.base}/r/gps-walk/spots/${ids.gps}`);
   await p.getByRole('button', { name: '現在地でスタンプをもらう' }).click();
   await p.waitForURL(`**/r/gps-walk/spots/${ids.gps}?new=1`);
   assert.match(await p.locator('h1').textContent(), /スタンプを獲得しました/);
@@ -65,5 +66,20 @@ test('GPS: too far shows the distance; at the spot the stamp is given', async ()
   await p.goto(`${srv.base}/r/gps-walk/card`);
   assert.match(await p.locator('.progress').textContent(), /2 \/ 2/);
   await p.screenshot({ path: path.join(shots, 'methods-4-card.png'), fullPage: true });
+  await ctx.close();
+});
+
+test('GPS: a refused location permission is explained in Japanese with the steps to allow it', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'ja-JP' });
+  const p = await ctx.newPage();
+  await p.goto(`${srv.base}/r/gps-walk/spots/${ids.gps}`);
+  assert.equal(await p.locator('details.gps-help').getAttribute('open'), null, 'closed before it is needed');
+  await p.getByRole('button', { name: '現在地でスタンプをもらう' }).click();
+  const status = p.getByRole('status').filter({ hasText: '位置情報' });
+  await status.waitFor();
+  assert.match(await status.textContent(), /^位置情報の利用が許可されていません。/);
+  await p.waitForFunction(() => document.querySelector('details.gps-help').open);
+  assert.ok(await p.getByText('「設定」→「プライバシーとセキュリティ」').isVisible());
+  await p.screenshot({ path: path.join(shots, 'methods-5-gps-denied.png'), fullPage: true });
   await ctx.close();
 });
