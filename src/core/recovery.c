@@ -101,7 +101,21 @@ int participant_recover(db *d, const char *canonical, int64_t session_id, int64_
 	/* This browser's own card of that rally, if any, lets go of the session. */
 	if (db_exec(d, "UPDATE participants SET session_id = NULL WHERE session_id = $1 AND rally_id = $2 AND id <> $3", "iii",
 		    session_id, *rally_id, pid) != DB_DONE ||
-	    db_exec(d, "UPDATE participants SET session_id = $1 WHERE id = $2", "ii", session_id, pid) != DB_DONE)
+	    db_exec(d,
+		    "UPDATE participants SET moved_from = CASE WHEN session_id = $1 THEN moved_from ELSE session_id END,"
+		    " session_id = $1 WHERE id = $2",
+		    "ii", session_id, pid) != DB_DONE)
 		return -1;
 	return 1;
+}
+
+int participant_moved_away(db *d, int64_t session_id, int64_t rally_id)
+{
+	if (!session_id)
+		return 0;
+	db_stmt *st = db_query(d, "SELECT 1 FROM participants WHERE moved_from = $1 AND rally_id = $2 LIMIT 1", "ii",
+			       session_id, rally_id);
+	int rc = st ? db_row(st) : DB_ERROR;
+	db_done(st);
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
 }

@@ -26,7 +26,12 @@ int participant_set_recovery(db *d, arena *a, int64_t participant_id, char *code
 /* The participant's recovery code (arena string) or NULL. */
 const char *participant_recovery(db *d, arena *a, int64_t participant_id);
 /* Attach the participant with this (canonical) code to the session; its
- * rally into *rally_id. 1 found, 0 unknown code, -1 error. */
+ * rally into *rally_id. The session it leaves is remembered (moved_from,
+ * migration 0020) for participant_moved_away. 1 found, 0 unknown code,
+ * -1 error. */
 int participant_recover(db *d, const char *canonical, int64_t session_id, int64_t *rally_id);
+/* 1 when a card of rally_id was restored elsewhere away from this session
+ * (which has none of that rally now), 0 when not, -1 on error. */
+int participant_moved_away(db *d, int64_t session_id, int64_t rally_id);
 
 #endif

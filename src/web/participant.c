@@ -75,6 +75,8 @@ void page_rally(req *r)
 	if (!load_card(r, &ra, &p, &joined, &c))
 		return;
 	json_t *view = rally_page_view(r, &ra, &p, joined, &c);
+	if (!joined && participant_moved_away(r->db, r->session_id, ra.id) == 1)
+		json_object_set_new(view, "moved", json_true());
 	json_object_set_new(view, "has_passcode", json_boolean(rally_has_passcode(r->db, ra.id)));
 	json_object_set_new(view, "line_login", json_boolean(ra.join_policy != JOIN_ANONYMOUS));
 	json_object_set_new(view, "line_required", json_boolean(ra.join_policy == JOIN_LINE_REQUIRED));
@@ -117,6 +119,8 @@ void page_card(req *r)
 	const char *code = participant_recovery(r->db, &r->a, p.id);
 	if (code)
 		json_object_set_new(view, "recovery", json_string(code));
+	const char *restored = req_query(r, "restored");
+	json_object_set_new(view, "restored", json_boolean(restored && strcmp(restored, "1") == 0));
 	json_t *rewards = rewards_view(r, &ra, p.id);
 	json_object_set_new(view, "has_rewards", json_boolean(json_array_size(rewards) > 0));
 	json_object_set_new(view, "rewards", rewards);
@@ -359,7 +363,7 @@ void page_recover(req *r)
 {
 	const char *slug;
 	if (recover(r, req_form(r, "code"), &slug))
-		req_redirect(r, arena_printf(&r->a, "/r/%s/card", slug));
+		req_redirect(r, arena_printf(&r->a, "/r/%s/card?restored=1", slug));
 }
 
 void api_recover(req *r)

@@ -33,7 +33,37 @@ test('a recovery code restores the card in another browser', async () => {
   const t = await page.csrfFrom('/recover');
   const form = await page.postForm('/recover', { _csrf: t, code });
   assert.equal(form.status, 303);
-  assert.equal(form.headers.location, '/r/rec/card');
+  assert.equal(form.headers.location, '/r/rec/card?restored=1');
+  assert.match((await page.get(form.headers.location)).text, /<p class="notice ok" id="restored" role="status">スタンプ帳をこの端末に移しました。/);
+});
+
+test('the way to /recover is on the rally page and the card; the phone a card left says where it went', async () => {
+  const a = srv.client();
+  const code = (await a.postJson('/api/v1/rallies/rec/join')).json.recovery_code;
+  const fresh = (await srv.client().get('/r/rec')).text;
+  assert.match(fresh, /<p class="recover-link"><a href="\/recover">前に参加したスタンプ帳を復元する<\/a><\/p>/);
+  assert.doesNotMatch(fresh, /id="moved"/);
+  assert.match((await a.get('/r/rec/card')).text, /<a href="\/recover">別の端末のスタンプ帳をこの端末で開く<\/a>/);
+  const form = (await srv.client().get('/recover')).text;
+  assert.match(form, /復元すると、スタンプ帳はこの端末に移ります。前の端末やブラウザでは開けなくなり/);
+
+  const b = srv.client();
+  assert.equal((await b.postJson('/api/v1/recover', { code })).status, 200);
+  const left = await a.get('/r/rec');
+  assert.match(left.text, /<div class="notice" id="moved" role="status"><p>このスタンプ帳は別の端末で復元されたため、この端末では開けなくなりました。/);
+  assert.match(left.text, /<a class="button" href="\/recover">復元コードを入力する<\/a>/);
+  assert.equal((await a.get('/r/rec/card')).headers.location, '/r/rec', 'the card is not here any more');
+  assert.doesNotMatch((await b.get('/r/rec')).text, /id="moved"/, 'the phone it went to has it');
+  // Brought back: the first phone has its card again and the second is told instead.
+  assert.equal((await a.postJson('/api/v1/recover', { code })).status, 200);
+  assert.doesNotMatch((await a.get('/r/rec')).text, /id="moved"/);
+  assert.match((await b.get('/r/rec')).text, /id="moved"/);
+  a.lang = 'en';
+  b.lang = 'en';
+  assert.match((await b.get('/r/rec')).text, /This card was restored on another phone, so it no longer opens here\./);
+  // Restoring in the browser that has it already changes nothing.
+  assert.equal((await a.postJson('/api/v1/recover', { code })).status, 200);
+  assert.match((await b.get('/r/rec')).text, /id="moved"/);
 });
 
 test('a typo (wrong check digit) and an unknown code are refused; guessing is throttled', async () => {
