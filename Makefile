@@ -119,10 +119,14 @@ fuzz: deps
 	@$(MAKE) --no-print-directory fuzz-build
 	@scripts/fuzz $(FUZZ_SECONDS)
 
+# `make run HOST=0.0.0.0` to try it with a phone on the same Wi-Fi (QR codes
+# then carry this machine's LAN address); PORT changes the port.
+HOST ?= 127.0.0.1
+PORT ?= 8080
 run: deps
 	@$(MAKE) --no-print-directory build/stamprally
 	@mkdir -p data
-	build/stamprally serve --data ./data --listen 127.0.0.1:8080
+	build/stamprally serve --data ./data --listen $(HOST):$(PORT)
 
 test: deps
 	@$(MAKE) --no-print-directory build/stamprally build/asan/stamprally $(UNIT_REL) $(UNIT_ASAN) $(FUZZ_BIN)

@@ -44,6 +44,7 @@
 #include "lib/config.h"
 #include "lib/jsonmem.h"
 #include "lib/keyfile.h"
+#include "lib/qr.h"
 #include "lib/seal.h"
 #include "lib/timeutil.h"
 #include "lib/token.h"
@@ -175,12 +176,33 @@ static int load_secret(struct server *srv)
 	return 0;
 }
 
+/* True when serve listens on every interface (0.0.0.0 or [::]). */
+static int listens_everywhere(const config *c)
+{
+	return strncmp(c->listen, "0.0.0.0:", 8) == 0 || strncmp(c->listen, "[::]:", 5) == 0;
+}
+
+/* Listening on every interface: say where a phone on the same network opens
+ * url, with a QR code of it drawn in the terminal (coloured on a TTY). */
+static void print_phone_qr(const config *c, const char *url)
+{
+	if (!listens_everywhere(c))
+		return;
+	buf qr = BUF_INIT;
+	if (qr_text(url, isatty(STDOUT_FILENO), &qr) == 0)
+		printf("  On a phone on the same Wi-Fi, scan this or open %s\n\n%s\n", url, buf_str(&qr));
+	buf_free(&qr);
+}
+
 static void print_demo_urls(const config *c, json_t *demo, const char *owner_pw, const char *desk_pin)
 {
 	size_t i;
 	json_t *s;
-	printf("\n  stamprally is running.\n\n  Open on your phone or browser:\n    %s/r/%s\n\n  The demo spots' QR codes point at:\n",
-	       c->public_url, json_string_value(json_object_get(demo, "rally")));
+	char url[600];
+	snprintf(url, sizeof url, "%s/r/%s", c->public_url, json_string_value(json_object_get(demo, "rally")));
+	printf("\n  stamprally is running.\n\n  Open on your phone or browser:\n    %s\n\n", url);
+	print_phone_qr(c, url);
+	printf("  The demo spots' QR codes point at:\n");
 	json_array_foreach(json_object_get(demo, "spots"), i, s)
 		printf("    %s  %s\n", json_string_value(json_object_get(s, "qr_url")),
 		       json_string_value(json_object_get(s, "name")));
@@ -307,6 +329,13 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 			owner_pw[0] = '\0';
 		demo_desk_pin(d, desk_pin);
 	}
+	/* The demo rally's page, for the phone QR code of a later start. */
+	char phone_url[600] = "";
+	char *slug = db_text1(d, "SELECT r.slug FROM rallies r JOIN tenants t ON t.id = r.tenant_id WHERE t.slug = 'demo'"
+				 " AND r.status = 'published' ORDER BY r.id LIMIT 1", "");
+	if (slug)
+		snprintf(phone_url, sizeof phone_url, "%s/r/%s", c->public_url, slug);
+	free(slug);
 	backup_record_restore(c, d);
 	maintenance_refresh(d);
 	announce_refresh(d, time_now_ms());
@@ -336,10 +365,13 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 						 "public_url", c->public_url));
 	fprintf(stderr, "{\"level\":\"info\",\"msg\":\"listening\",\"listen\":\"%s\",\"public_url\":\"%s\"}\n", c->listen,
 		c->public_url);
-	if (demo)
+	if (demo) {
 		print_demo_urls(c, demo, owner_pw, desk_pin);
-	else
-		printf("stamprally is running at %s\n", c->public_url), fflush(stdout);
+	} else {
+		printf("stamprally is running at %s\n", c->public_url);
+		print_phone_qr(c, phone_url[0] ? phone_url : c->public_url);
+		fflush(stdout);
+	}
 	json_decref(demo);
 	sd_notify(0, "READY=1");
 	int sig;

@@ -3,6 +3,7 @@
  * lives in struct config, its default and its documentation.
  */
 #include "config.h"
+#include "lib/hostinfo.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -28,7 +29,7 @@ struct key {
 
 static const struct key keys[] = {
 	S("server.listen", listen, "127.0.0.1:8080", "address and port to listen on (IPv4, [IPv6] or a name)"),
-	S("server.public_url", public_url, "", "URL participants reach the service at, used in QR codes; default http://LISTEN"),
+	S("server.public_url", public_url, "", "URL participants reach the service at, used in QR codes; default http://LISTEN (localhost on loopback, the LAN address on 0.0.0.0 or [::])"),
 	I("server.threads", threads, "0", 0, 256, "worker threads; 0 means four per CPU"),
 	S("server.trusted_proxies", trusted_proxies, "", "comma-separated addresses of reverse proxies or load balancers in front of the service: "
 	  "from these peers the client address is taken from X-Forwarded-For (empty: the TCP peer is the client)"),
@@ -257,7 +258,13 @@ void config_finish(config *c)
 		for (size_t i = 0; i < sizeof local / sizeof local[0] && !port; i++)
 			if (strncmp(l, local[i], strlen(local[i])) == 0)
 				port = l + strlen(local[i]);
-		if (port)
+		char lan[64];
+		/* Listening on every interface without a public URL is trying it
+		 * with a phone on the same Wi-Fi: QR codes carry the LAN address. */
+		int wildcard = port && (strncmp(l, "0.0.0.0:", 8) == 0 || strncmp(l, "[::]:", 5) == 0);
+		if (wildcard && lan_address(lan, sizeof lan) == 0)
+			snprintf(c->public_url, sizeof c->public_url, "http://%s:%s", lan, port);
+		else if (port)
 			snprintf(c->public_url, sizeof c->public_url, "http://localhost:%s", port);
 		else
 			snprintf(c->public_url, sizeof c->public_url, "http://%s", l);

@@ -3,8 +3,13 @@
  */
 #include "lib/hostinfo.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/timex.h>
@@ -58,4 +63,41 @@ int process_fds(void)
 			n++;
 	closedir(d);
 	return n - 1; /* the directory's own descriptor */
+}
+
+/* How good an IPv4 address is for a phone to reach: 0 never, 3 best. */
+static int lan_rank(const struct ifaddrs *ifa)
+{
+	static const char *const bridges[] = {"docker", "br-", "veth", "virbr", "cni", "flannel"};
+	if (!ifa->ifa_addr || ifa->ifa_addr->sa_family != AF_INET || !(ifa->ifa_flags & IFF_UP) ||
+	    (ifa->ifa_flags & IFF_LOOPBACK))
+		return 0;
+	for (size_t i = 0; i < sizeof bridges / sizeof bridges[0]; i++)
+		if (strncmp(ifa->ifa_name, bridges[i], strlen(bridges[i])) == 0)
+			return 0;
+	uint32_t a = ntohl(((const struct sockaddr_in *)(const void *)ifa->ifa_addr)->sin_addr.s_addr);
+	if ((a >> 16) == 0xc0a8) /* 192.168/16: home and shop Wi-Fi */
+		return 3;
+	if ((a >> 24) == 10 || (a >> 20) == 0xac1)
+		return 2;
+	return (a >> 16) == 0xa9fe ? 0 : 1; /* 169.254/16 reaches no one */
+}
+
+int lan_address(char *out, size_t outsz)
+{
+	struct ifaddrs *list, *best = NULL;
+	int best_rank = 0;
+	if (getifaddrs(&list) != 0)
+		return -1;
+	for (struct ifaddrs *ifa = list; ifa; ifa = ifa->ifa_next) {
+		int rank = lan_rank(ifa);
+		if (rank > best_rank)
+			best = ifa, best_rank = rank;
+	}
+	int rc = best && inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)best->ifa_addr)->sin_addr, out,
+				   (socklen_t)outsz)
+			 ? 0
+			 : -1;
+	freeifaddrs(list);
+	return rc;
 }

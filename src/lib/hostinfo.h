@@ -1,11 +1,13 @@
 /*
  * hostinfo.h — facts about this machine and process for /metrics, /readyz
  * and `stamprally disclosure`: clock synchronisation (adjtimex), free disk,
- * file sizes, resident memory, open file descriptors.
+ * file sizes, resident memory, open file descriptors; and the address a
+ * phone on the same network reaches this machine at.
  */
 #ifndef SR_HOSTINFO_H
 #define SR_HOSTINFO_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct clock_state {
@@ -24,5 +26,10 @@ int64_t file_size(const char *path);
 int64_t process_rss(void);
 /* This process's open file descriptors; -1 on error. */
 int process_fds(void);
+/* This machine's IPv4 address on the local network, for a server listening
+ * on every interface: up, not loopback, not a container bridge, private
+ * ranges first (192.168/16, 10/8, 172.16/12). Written as text into out
+ * (≥ 16 bytes); 0, or -1 when there is none. */
+int lan_address(char *out, size_t outsz);
 
 #endif

@@ -69,8 +69,9 @@ export function rallyDoc(slug, over = {}) {
 }
 
 /** Start a server; returns a handle with base URL, stop(), kill9(), restart().
- * With tls {cert, key, ca} (PEM file paths) it serves HTTPS at https://localhost:PORT. */
-export async function startServer({ env = {}, dir, tls } = {}) {
+ * With tls {cert, key, ca} (PEM file paths) it serves HTTPS at https://localhost:PORT.
+ * listen: the address it listens on (tests still talk to it over 127.0.0.1). */
+export async function startServer({ env = {}, dir, tls, listen = '127.0.0.1' } = {}) {
   const workdir = dir || fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-test-'));
   const port = await freePort();
   const base = tls ? `https://localhost:${port}` : `http://127.0.0.1:${port}`;
@@ -81,7 +82,7 @@ export async function startServer({ env = {}, dir, tls } = {}) {
   const handle = { dir: workdir, data: path.join(workdir, 'data'), port, base, stderr: '', proc: null };
   const fullEnv = { ...process.env, STAMPRALLY_SERVER_PUBLIC_URL: base, ...env };
   handle.start = async () => {
-    handle.proc = spawn(BIN, ['serve', '--data', handle.data, '--listen', `127.0.0.1:${port}`],
+    handle.proc = spawn(BIN, ['serve', '--data', handle.data, '--listen', `${listen}:${port}`],
       { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     handle.proc.stderr.on('data', (d) => {
       handle.stderr += d.toString();
