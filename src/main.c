@@ -28,6 +28,7 @@
 #include "core/announce.h"
 #include "core/audit.h"
 #include "core/demo.h"
+#include "core/image.h"
 #include "core/import.h"
 #include "core/maintenance.h"
 #include "core/rally.h"
@@ -44,6 +45,7 @@
 #include "lib/config.h"
 #include "lib/jsonmem.h"
 #include "lib/keyfile.h"
+#include "lib/picture.h"
 #include "lib/qr.h"
 #include "lib/seal.h"
 #include "lib/timeutil.h"
@@ -302,6 +304,10 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 {
 	(void)argc, (void)argv;
 	config *c = &srv->cfg;
+	if (picture_init("stamprally") != 0) {
+		fprintf(stderr, "stamprally: libvips did not start\n");
+		return 1;
+	}
 	db *d = open_store(c, NULL, OPEN_SERVING);
 	if (!d || load_secret(srv) != 0 || web_init() != 0 || account_init() != 0)
 		return 1;
@@ -329,6 +335,13 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 			owner_pw[0] = '\0';
 		demo_desk_pin(d, desk_pin);
 	}
+	/* Images from before variants for phones existed (migration 0021): made
+	 * ready once, before serving (their EXIF goes with it). */
+	int rebuilt = image_rebuild_legacy(d);
+	if (rebuilt < 0)
+		return 1;
+	if (rebuilt > 0)
+		fprintf(stderr, "{\"level\":\"info\",\"msg\":\"images made ready for phones\",\"count\":%d}\n", rebuilt);
 	/* The demo rally's page, for the phone QR code of a later start. */
 	char phone_url[600] = "";
 	char *slug = db_text1(d, "SELECT r.slug FROM rallies r JOIN tenants t ON t.id = r.tenant_id WHERE t.slug = 'demo'"
@@ -386,6 +399,7 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 	jobs_stop(); /* signs the log's head, service_stop included */
 	db_writer_stop();
 	accesslog_close();
+	picture_shutdown();
 	return 0;
 }
 

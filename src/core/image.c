@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/timeutil.h"
 #include "lib/token.h"
 
 static uint32_t be32(const unsigned char *p)
@@ -130,20 +131,63 @@ enum image_check image_check(const unsigned char *d, size_t n, struct image_info
 const char *image_check_key(enum image_check c)
 {
 	static const char *keys[] = {"", "image.empty", "image.too_large", "image.unknown_type", "image.truncated",
-				     "image.too_many_pixels"};
+				     "image.too_many_pixels", "image.undecodable"};
 	return keys[c];
 }
 
-int64_t image_store(db *d, int64_t tenant_id, const unsigned char *data, size_t n, const struct image_info *info,
-		    int64_t now)
+/* One row of images: a new public id; parent_id 0 for the image itself. */
+static int64_t insert_row(db *d, int64_t tenant_id, const struct picture *p, int64_t parent_id, int64_t now)
 {
 	char pid[48];
 	token_new(pid, sizeof pid, TOKEN_PUBLIC_BYTES);
 	return db_int1(d, -1,
-		       "INSERT INTO images(public_id, tenant_id, content_type, width, height, bytes, created_at)"
-		       " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-		       "titiibi", pid, tenant_id, info->content_type, (int64_t)info->width, (int64_t)info->height, data, n,
-		       now);
+		       "INSERT INTO images(public_id, tenant_id, content_type, width, height, bytes, created_at, parent_id, variant)"
+		       " VALUES ($1, $2, $3, $4, $5, $6, $7, nullif($8, 0), $9) RETURNING id",
+		       "titiibiit", pid, tenant_id, p->content_type, (int64_t)p->width, (int64_t)p->height, p->data, p->n, now,
+		       parent_id, parent_id ? p->variant : NULL);
+}
+
+int64_t image_store_pictures(db *d, int64_t tenant_id, const struct picture *p, int n, int64_t now)
+{
+	int main = n - 2; /* the widest fallback */
+	if (main < 0)
+		return -1;
+	int64_t id = insert_row(d, tenant_id, &p[main], 0, now);
+	for (int i = 0; i < n && id > 0; i++)
+		if (i != main && insert_row(d, tenant_id, &p[i], id, now) <= 0)
+			return -1;
+	return id;
+}
+
+int image_variant_valid(const char *variant)
+{
+	static const char *const names[] = {"480", "480.webp", "960", "960.webp"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(variant, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int image_load_variant(db *d, arena *a, const char *public_id, const char *variant, const char **content_type,
+		       const void **bytes, size_t *n)
+{
+	if (!variant || strcmp(variant, "960") == 0)
+		return image_load(d, a, public_id, content_type, bytes, n);
+	db_stmt *st = db_query(d,
+			       "SELECT coalesce(v.content_type, p.content_type), coalesce(v.bytes, p.bytes)"
+			       " FROM images p LEFT JOIN images v ON v.parent_id = p.id AND v.variant = $2"
+			       " WHERE p.public_id = $1 AND p.parent_id IS NULL",
+			       "tt", public_id, variant);
+	int rc = db_row(st);
+	if (rc == DB_ROW) { /* an image stored before 0021 has no variants: itself for each */
+		const void *b = db_blob(st, 1, n);
+		void *copy = arena_alloc(a, *n ? *n : 1);
+		memcpy(copy, b, *n);
+		*bytes = copy;
+		*content_type = arena_strdup(a, db_text(st, 0));
+	}
+	db_done(st);
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
 }
 
 const char *image_public_id(db *d, arena *a, int64_t id)
@@ -166,4 +210,61 @@ int image_load(db *d, arena *a, const char *public_id, const char **content_type
 	}
 	db_done(st);
 	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+}
+
+/* Replace legacy image id's bytes by p's widest fallback and add the rest
+ * as its variants, in one write transaction. 0, or -1. */
+static int rebuild_one(db *d, int64_t id, int64_t tenant_id, const struct picture *p, int n, int64_t now)
+{
+	int main = n - 2;
+	if (db_begin(d) != 0)
+		return -1;
+	int rc = db_exec(d, "UPDATE images SET content_type = $2, width = $3, height = $4, bytes = $5 WHERE id = $1", "itiib", id,
+			 p[main].content_type, (int64_t)p[main].width, (int64_t)p[main].height, p[main].data, p[main].n) == DB_DONE
+		 ? 0
+		 : -1;
+	for (int i = 0; i < n && rc == 0; i++)
+		if (i != main && insert_row(d, tenant_id, &p[i], id, now) <= 0)
+			rc = -1;
+	if (rc == 0 && db_commit(d) == 0)
+		return 0;
+	db_rollback(d);
+	return -1;
+}
+
+int image_rebuild_legacy(db *d)
+{
+	int done = 0;
+	int64_t last = 0, now = time_now_ms();
+	for (;;) {
+		/* the next legacy image: one without variants */
+		db_stmt *st = db_query(d,
+				       "SELECT id, tenant_id, bytes FROM images p WHERE parent_id IS NULL AND id > $1"
+				       " AND NOT EXISTS (SELECT 1 FROM images v WHERE v.parent_id = p.id) ORDER BY id LIMIT 1",
+				       "i", last);
+		int rc = st ? db_row(st) : DB_ERROR;
+		if (rc != DB_ROW) {
+			db_done(st);
+			return rc == DB_DONE ? done : -1;
+		}
+		int64_t tenant_id = db_int(st, 1);
+		size_t n;
+		const void *b = db_blob(st, 2, &n);
+		unsigned char *copy = malloc(n ? n : 1);
+		if (copy)
+			memcpy(copy, b, n);
+		last = db_int(st, 0);
+		db_done(st);
+		struct picture p[PICTURE_MAX];
+		int k = copy ? picture_variants(copy, n, p) : -1;
+		free(copy);
+		if (k > 0 && rebuild_one(d, last, tenant_id, p, k, now) != 0) {
+			picture_free(p, k);
+			return -1;
+		}
+		if (k > 0) {
+			picture_free(p, k);
+			done++;
+		}
+	}
 }

@@ -17,6 +17,8 @@
 #include "lib/buf.h"
 #include "lib/i18n.h"
 
+struct picture; /* lib/picture.h */
+
 struct MHD_Connection;
 struct db; /* the store's connection (store/db.h); the HTTP layer only carries it */
 struct route;
@@ -73,6 +75,8 @@ typedef struct req {
 		const char *new_password;   /* a new or reset account's random password */
 		const char *password_hash;  /* ... or the new password's, hashed */
 		int busy;                   /* no argon2id thread in time */
+		struct picture *pictures;   /* an upload's variants for phones (lib/picture.h), arena copies */
+		int npictures;              /* how many; 0 when the upload could not be decoded */
 	} proof;
 
 	/* the CSRF cookie and the form token derived from it */

@@ -422,24 +422,29 @@ void console_rally_preview_clear(req *r)
 	req_redirect(r, arena_printf(&r->a, "/console/rallies/%s?saved=1", ra.slug));
 }
 
-/* Check and store r->upload as an image; answers and returns 0 on refusal. */
+/* Check r->upload and store the variants its prove step made of it
+ * (web/prove.c, lib/picture.h: resized, stripped of metadata); answers and
+ * returns 0 on refusal. */
 int64_t console_store_upload(req *r, const char *back)
 {
 	struct image_info info;
 	enum image_check c = image_check((const unsigned char *)buf_str(&r->upload), r->upload.len, &info);
+	if (c == IMAGE_OK && r->proof.npictures <= 0)
+		c = IMAGE_UNDECODABLE;
 	if (c != IMAGE_OK) {
 		web_error(r, c == IMAGE_TOO_LARGE ? 413 : 422, "bad_image", image_check_key(c),
 			  json_pack("{s:s}", "back", back));
 		return 0;
 	}
-	int64_t limit;
-	if (quota_exceeded(r->db, r->staff->tenant_id, QUOTA_STORAGE, 0, (int64_t)r->upload.len, &limit)) {
+	int64_t limit, total = 0;
+	for (int i = 0; i < r->proof.npictures; i++)
+		total += (int64_t)r->proof.pictures[i].n;
+	if (quota_exceeded(r->db, r->staff->tenant_id, QUOTA_STORAGE, 0, total, &limit)) {
 		web_error(r, 409, "quota_storage", "quota.storage",
 			  json_pack("{s:I, s:s}", "megabytes", (json_int_t)(limit / (1024 * 1024)), "back", back));
 		return 0;
 	}
-	int64_t id = image_store(r->db, r->staff->tenant_id, (const unsigned char *)buf_str(&r->upload), r->upload.len, &info,
-				 time_now_ms());
+	int64_t id = image_store_pictures(r->db, r->staff->tenant_id, r->proof.pictures, r->proof.npictures, time_now_ms());
 	if (id <= 0)
 		r->failed = 1;
 	return id > 0 ? id : 0;
@@ -486,25 +491,28 @@ void console_rally_cover(req *r)
 	req_redirect(r, arena_printf(&r->a, "%s?saved=1", back));
 }
 
-/* GET /images/{id}: an uploaded image, with its stored content type, nosniff
- * (on every response), and long caching: an image's id never changes. */
+/* GET /images/{id} and /images/{id}/{variant} (480, 480.webp, 960,
+ * 960.webp): an uploaded image, with its stored content type, nosniff (on
+ * every response), and long caching: an image's id never changes. */
 void page_image(req *r)
 {
-	if (!token_valid(r->params[0])) {
+	const char *variant = r->nparams > 1 ? r->params[1] : NULL;
+	if (!token_valid(r->params[0]) || (variant && !image_variant_valid(variant))) {
 		web_error(r, 404, "not_found", "error.not_found", NULL);
 		return;
 	}
 	const char *type;
 	const void *bytes;
 	size_t n;
-	int found = image_load(r->db, &r->a, r->params[0], &type, &bytes, &n);
+	int found = image_load_variant(r->db, &r->a, r->params[0], variant, &type, &bytes, &n);
 	if (found != 1) {
 		if (found == 0)
 			web_error(r, 404, "not_found", "error.not_found", NULL);
 		return;
 	}
 	req_add_header(r, "Content-Disposition", "inline");
-	if (req_cached(r, arena_printf(&r->a, "\"%s\"", r->params[0]), "public, max-age=31536000, immutable"))
+	if (req_cached(r, arena_printf(&r->a, "\"%s%s%s\"", r->params[0], variant ? "/" : "", variant ? variant : ""),
+		       "public, max-age=31536000, immutable"))
 		return;
 	r->content_type = type;
 	buf_append(&r->out, bytes, n);

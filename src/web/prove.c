@@ -13,13 +13,16 @@
  * work when it is done. A secret is recorded in r->proof as the stored hash
  * it was proven against, which the handler compares with the hash it reads
  * inside its own transaction (core/secret.h: secret_same), so a secret
- * changed in between is not accepted.
+ * changed in between is not accepted. The same thread also makes an
+ * uploaded image's variants for phones (PROVE_IMAGE, lib/picture.h): slow
+ * CPU work that must not run under the write lock either.
  */
 #include <sodium.h>
 #include <string.h>
 
 #include "core/account.h"
 #include "core/editor.h"
+#include "core/image.h"
 #include "core/operator.h"
 #include "core/password.h"
 #include "core/rally.h"
@@ -27,6 +30,7 @@
 #include "core/secret.h"
 #include "core/throttle.h"
 #include "http/server.h"
+#include "lib/picture.h"
 #include "lib/timeutil.h"
 #include "lib/token.h"
 #include "web/common.h"
@@ -49,6 +53,7 @@ struct prove_work {
 	req *r;
 	struct work_item item[4];
 	int n;
+	int resize; /* make the upload's variants (PROVE_IMAGE) */
 };
 
 static void want(struct prove_work *w, enum work_kind kind, const char *stored, const char *secret, const char **out,
@@ -203,6 +208,33 @@ static void gather_new_secrets(req *r, struct prove_work *w)
 	}
 }
 
+/* An image upload by someone logged in to the console, whose content is an
+ * image within the limits: its variants are made before the unit of work. */
+static void gather_image(req *r, struct prove_work *w)
+{
+	struct image_info info;
+	if (staff_session_exists(r->db, req_cookie(r, "ssid"), time_now_ms()) &&
+	    image_check((const unsigned char *)buf_str(&r->upload), r->upload.len, &info) == IMAGE_OK)
+		w->resize = 1;
+}
+
+/* Make the upload's variants; copies in the arena, as r->proof.pictures. */
+static void make_pictures(req *r)
+{
+	struct picture p[PICTURE_MAX];
+	int n = picture_variants((const unsigned char *)buf_str(&r->upload), r->upload.len, p);
+	if (n <= 0)
+		return;
+	r->proof.pictures = arena_alloc(&r->a, sizeof p[0] * (size_t)n);
+	for (int i = 0; i < n; i++) {
+		r->proof.pictures[i] = p[i];
+		r->proof.pictures[i].data = arena_alloc(&r->a, p[i].n ? p[i].n : 1);
+		memcpy(r->proof.pictures[i].data, p[i].data, p[i].n);
+	}
+	r->proof.npictures = n;
+	picture_free(p, n);
+}
+
 /* True when the request carries something to prove: most claims and joins
  * send no secret and go straight to their unit of work. */
 int web_prove_needed(req *r)
@@ -216,6 +248,8 @@ int web_prove_needed(req *r)
 	case PROVE_PASSWORD_CHANGE:
 	case PROVE_OPERATOR_LOGIN:
 		return 1;
+	case PROVE_IMAGE:
+		return r->upload.len > 0;
 	default:
 		for (int i = 0; i < 3; i++) {
 			const char *v = web_field(r, names[i]);
@@ -237,6 +271,7 @@ struct prove_work *web_prove_gather(req *r)
 		[PROVE_NEW_PASSWORD] = gather_new_password,
 		[PROVE_PASSWORD_CHANGE] = gather_password_change,
 		[PROVE_OPERATOR_LOGIN] = gather_operator_login,
+		[PROVE_IMAGE] = gather_image,
 	};
 	struct prove_work *w = arena_alloc(&r->a, sizeof *w);
 	memset(w, 0, sizeof *w);
@@ -254,7 +289,7 @@ struct prove_work *web_prove_gather(req *r)
 
 int web_prove_count(const struct prove_work *w)
 {
-	return w->n;
+	return w->n + w->resize;
 }
 
 req *web_prove_request(struct prove_work *w)
@@ -265,6 +300,8 @@ req *web_prove_request(struct prove_work *w)
 void web_prove_compute(struct prove_work *w)
 {
 	req *r = w->r;
+	if (w->resize)
+		make_pictures(r);
 	for (int i = 0; i < w->n; i++) {
 		struct work_item *it = &w->item[i];
 		char h[SECRET_HASH_BYTES];

@@ -106,7 +106,7 @@ static const struct route routes[] = {
 	{"POST", "/console/rallies/{slug}/duplicate", console_rally_duplicate, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_EDIT, 0},
 	{"POST", "/console/rallies/{slug}/delete", console_rally_delete, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_EDIT, 0},
 	{"POST", "/console/rallies/{slug}/preview/clear", console_rally_preview_clear, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_EDIT, 0},
-	{"POST", "/console/rallies/{slug}/cover", console_rally_cover, R_FORM | R_STAFF | R_WRITE, UPLOAD_MAX, PERM_EDIT, 0},
+	{"POST", "/console/rallies/{slug}/cover", console_rally_cover, R_FORM | R_STAFF | R_WRITE, UPLOAD_MAX, PERM_EDIT, PROVE_IMAGE},
 	{"GET", "/console/rallies/{slug}/spots/new", console_spot_new, R_PAGE | R_STAFF | R_READ, 0, PERM_EDIT, 0},
 	{"POST", "/console/rallies/{slug}/spots", console_spot_create, R_FORM | R_STAFF | R_WRITE, 16 * KB, PERM_EDIT, 0},
 	{"GET", "/console/rallies/{slug}/spots/{spot}", console_spot_edit, R_PAGE | R_STAFF | R_READ, 0, PERM_EDIT, 0},
@@ -117,7 +117,7 @@ static const struct route routes[] = {
 	{"POST", "/console/rallies/{slug}/spots/{spot}/disable", console_spot_disable, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_EDIT, 0},
 	{"POST", "/console/rallies/{slug}/spots/{spot}/enable", console_spot_enable, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_EDIT, 0},
 	{"POST", "/console/rallies/{slug}/spots/{spot}/delete", console_spot_delete, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_EDIT, 0},
-	{"POST", "/console/rallies/{slug}/spots/{spot}/image", console_spot_image, R_FORM | R_STAFF | R_WRITE, UPLOAD_MAX, PERM_EDIT, 0},
+	{"POST", "/console/rallies/{slug}/spots/{spot}/image", console_spot_image, R_FORM | R_STAFF | R_WRITE, UPLOAD_MAX, PERM_EDIT, PROVE_IMAGE},
 	{"GET", "/console/rallies/{slug}/posters", console_posters, R_PAGE | R_STAFF | R_READ, 0, PERM_EDIT, 0},
 	{"GET", "/console/rallies/{slug}/spots/{spot}/poster", console_poster, R_PAGE | R_STAFF | R_READ, 0, PERM_EDIT, 0},
 	{"GET", "/console/rallies/{slug}/dashboard", console_dashboard, R_PAGE | R_STAFF | R_READ, 0, PERM_VIEW, 0},
@@ -174,6 +174,7 @@ static const struct route routes[] = {
 	{"GET", "/ops/certificates/{id}/certificate.json", ops_certificate_file, R_OPERATOR | R_READ | R_ALWAYS, 0, 0, 0},
 	/* uploaded images and rally themes, public */
 	{"GET", "/images/{id}", page_image, R_READ, 0, 0, 0},
+	{"GET", "/images/{id}/{variant}", page_image, R_READ, 0, 0, 0},
 	{"GET", "/r/{slug}/theme.css", page_theme_css, R_READ, 0, 0, 0},
 	/* operations */
 	{"GET", "/metrics", sys_metrics, R_NONE | R_ALWAYS, 0, 0, 0},

@@ -45,6 +45,7 @@ enum prove {
 	PROVE_NEW_PASSWORD,    /* a random password for a new or reset account, hashed */
 	PROVE_PASSWORD_CHANGE, /* the current password, and the new one hashed */
 	PROVE_OPERATOR_LOGIN,  /* an operator login's password */
+	PROVE_IMAGE,           /* an uploaded image's variants for phones (libvips; not argon2id, same thread) */
 };
 
 struct route {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 import { operatorLogin, startServer } from '../http/helpers.mjs';
 
 const require = createRequire(import.meta.url);
@@ -62,11 +62,7 @@ before(async () => {
     '/console/password', '/console/totp', '/console/email', '/console/line',
   ].map((u) => ['owner', u]));
   pages.push(...['/console/desk', `/console/desk/redeem?code=${code}`, `/console/desk/${slug}/${spots[0][0]}`].map((u) => ['desk', u]));
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
-  });
+  browser = await launchChromium();
 });
 after(async () => { await browser?.close(); await srv?.stop(); });
 

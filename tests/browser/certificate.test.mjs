@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 import { startServer } from '../http/helpers.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -23,11 +23,7 @@ before(async () => {
   srv.import({ tenant: 'c', slug: 'cert', title: '港町ぐるっと歴史散歩スタンプラリー2026', description: 'x',
     starts_at: '2020-01-01T00:00:00Z', ends_at: '2099-01-01T00:00:00Z', status: 'published', spots: [{ name: '灯台' }] });
   token = srv.sql("SELECT s.qr_token FROM spots s JOIN rallies r ON r.id = s.rally_id WHERE r.slug = 'cert'");
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
-  });
+  browser = await launchChromium();
 });
 after(async () => { await browser?.close(); await srv?.stop(); });
 

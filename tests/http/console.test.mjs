@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { parse } from 'csv-parse/sync';
 import { after, before, describe, test } from 'node:test';
-import { jpegHeader, multipart, PNG_1x1, pngClaiming } from './fixtures.mjs';
+import { JPEG_200x100, multipart, PNG_1x1, pngClaiming } from './fixtures.mjs';
 import { request, startServer } from './helpers.mjs';
 
 let srv;
@@ -130,7 +130,7 @@ describe('spot editor', () => {
     const from = `/console/rallies/tour/spots/${spotId}`;
     const ok = await upload(ed, `${from}/image`, 'image', 'a.png', 'image/png', PNG_1x1, from);
     assert.equal(ok.status, 303);
-    const okJpeg = await upload(ed, `${from}/image`, 'stamp', 'a.jpg', 'image/jpeg', jpegHeader(200, 100), from);
+    const okJpeg = await upload(ed, `${from}/image`, 'stamp', 'a.jpg', 'image/jpeg', JPEG_200x100, from);
     assert.equal(okJpeg.status, 303);
     const cases = [
       ['not an image with a .png name', Buffer.from('<?php echo 1; ?> hello'), 422, /中身で判定/],
@@ -146,17 +146,24 @@ describe('spot editor', () => {
     }
     const huge = await upload(ed, `${from}/image`, 'image', 'big.png', 'image/png', Buffer.alloc(6 * 1024 * 1024), from);
     assert.equal(huge.status, 413, 'over the body limit');
-    assert.equal(srv.sql('SELECT count(*) FROM images'), '2');
-    const id = srv.sql("SELECT public_id FROM images WHERE content_type = 'image/png'");
+    assert.equal(srv.sql('SELECT count(*) FROM images WHERE parent_id IS NULL'), '2');
+    assert.equal(srv.sql('SELECT count(*) FROM images WHERE parent_id IS NOT NULL'), '6', 'each with three variants for phones');
+    const id = srv.sql("SELECT public_id FROM images WHERE content_type = 'image/png' AND parent_id IS NULL");
     const img = await request(srv.base, 'GET', `/images/${id}`);
     assert.equal(img.status, 200);
     assert.equal(img.headers['content-type'], 'image/png');
     assert.equal(img.headers['x-content-type-options'], 'nosniff');
     assert.match(img.headers['cache-control'], /immutable/);
-    assert.deepEqual(img.raw, PNG_1x1);
+    assert.deepEqual([img.raw.subarray(1, 4).toString(), img.raw.readUInt32BE(16), img.raw.readUInt32BE(20)], ['PNG', 1, 1], 'a 1 x 1 PNG, encoded again');
     assert.equal((await request(srv.base, 'GET', `/images/${id}`, { headers: { 'If-None-Match': img.headers.etag } })).status, 304);
+    const webp = await request(srv.base, 'GET', `/images/${id}/480.webp`);
+    assert.equal(webp.headers['content-type'], 'image/webp');
+    assert.equal(webp.raw.subarray(8, 12).toString(), 'WEBP');
+    assert.notEqual(webp.headers.etag, img.headers.etag, 'each variant its own validator');
+    assert.equal((await request(srv.base, 'GET', `/images/${id}/123.gif`)).status, 404, 'only the known variants');
     const card = await request(srv.base, 'GET', '/r/tour');
-    assert.match(card.text, new RegExp(`src="/images/${id}"`), 'the spot image shows on the rally page');
+    assert.match(card.text, new RegExp(`<source type="image/webp" srcset="/images/${id}/480.webp 480w, /images/${id}/960.webp 960w"`), 'the spot image shows on the rally page');
+    assert.match(card.text, new RegExp(`<img class="spot-img" src="/images/${id}" srcset="/images/${id}/480 480w, /images/${id} 960w"`));
   });
 });
 

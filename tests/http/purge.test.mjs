@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { multipart, PNG_1x1 } from './fixtures.mjs';
+import { multipart, noisyPng } from './fixtures.mjs';
 import { cli, request, startServer } from './helpers.mjs';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-purge-'));
@@ -22,28 +22,10 @@ const tag = crypto.randomBytes(6).toString('hex');
 const CANARY = {
   title: `CanaryTitle${tag}`,
   spot: `CanarySpot${tag}`,
-  image: `CanaryImage${tag}`,
+  image: null, // the stored bytes of an image of random pixels, once uploaded (metadata is stripped on upload)
   login: `canary-login-${tag}`,
   entry: `CanaryEntry${tag}`,
 };
-
-/** CRC-32 (PNG chunks). */
-function crc32(buf) {
-  let c = ~0;
-  for (const b of buf) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-  }
-  return ~c >>> 0;
-}
-/** PNG_1x1 with a tEXt chunk holding text after its header. */
-function pngWithText(text) {
-  const data = Buffer.concat([Buffer.from('Comment\0'), Buffer.from(text)]);
-  const type = Buffer.from('tEXt');
-  const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
-  const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(Buffer.concat([type, data])));
-  return Buffer.concat([PNG_1x1.subarray(0, 33), len, type, data, crc, PNG_1x1.subarray(33)]);
-}
 
 let srv;
 const run = (args) => cli([...args, '--data', srv.data], ENV);
@@ -52,7 +34,7 @@ const tenants = () => Object.fromEntries(run(['tenant', 'list']).stdout.trim().s
 const dbFiles = (data) => ['stamprally.db', 'stamprally.db-wal'].map((f) => path.join(data, f)).filter((f) => fs.existsSync(f));
 function canariesIn(file, extra = []) {
   const raw = fs.readFileSync(file);
-  return [...Object.values(CANARY), ...extra].filter((c) => raw.includes(Buffer.from(c)));
+  return [...Object.values(CANARY), ...extra].filter((c) => c && raw.includes(Buffer.isBuffer(c) ? c : Buffer.from(c)));
 }
 
 describe('tenant purge', () => {
@@ -70,8 +52,10 @@ describe('tenant purge', () => {
     const spot = srv.sql("SELECT s.public_id FROM spots s JOIN rallies r ON r.id = s.rally_id WHERE r.slug = 'gone-walk' LIMIT 1");
     const from = `/console/rallies/gone-walk/spots/${spot}`;
     const t = (await owner.get(from)).text.match(/name="_csrf" value="([^"]+)"/)[1];
-    const mp = multipart({ _csrf: t }, { field: 'image', filename: 'c.png', type: 'image/png', data: pngWithText(CANARY.image) });
+    const mp = multipart({ _csrf: t }, { field: 'image', filename: 'c.png', type: 'image/png', data: noisyPng(24, 24) });
     assert.equal((await owner.send('POST', `${from}/image`, { headers: { 'Content-Type': mp.type }, body: mp.body })).status, 303);
+    CANARY.image = Buffer.from(srv.sql(`SELECT hex(i.bytes) FROM images i JOIN spots s ON s.image_id = i.id WHERE s.public_id = '${spot}'`), 'hex');
+    assert.ok(CANARY.image.length > 500, 'random pixels: bytes found nowhere else');
     // a failed login puts the login ID into the tenant's audit records
     const bad = srv.client();
     const ct = await bad.csrfFrom('/console/login');
