@@ -24,6 +24,10 @@ LDFLAGS_ASAN    := -fsanitize=address,undefined
 
 LIB_SRC  := $(sort $(wildcard src/lib/*.c src/store/*.c src/core/*.c src/ops/*.c src/http/*.c src/web/*.c))
 ASSETS   := $(sort $(shell find assets -type f)) $(sort $(wildcard src/store/migrations/*/*.sql))
+# Leaflet for the maps, from Debian's libjs-leaflet, embedded like the assets
+# and served as /static/leaflet.js and /static/leaflet.css.
+LEAFLET  := /usr/share/javascript/leaflet
+EMBEDDED := $(ASSETS) $(LEAFLET)/leaflet.js $(LEAFLET)/leaflet.css
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 
 REL_OBJ  := $(patsubst src/%.c,build/rel/%.o,$(LIB_SRC)) build/rel/assets_data.o
@@ -42,9 +46,10 @@ build/embed: tools/embed.c
 	$(Q)$(CC) -O1 -Wall -Wextra -Werror -o $@ $<
 
 # Each asset is stored under its path below assets/ (migrations below src/store/).
-build/assets_data.c: build/embed $(ASSETS)
-	@echo "  EMBED   $(words $(ASSETS)) files"
-	$(Q)build/embed $(foreach f,$(ASSETS),$(patsubst src/store/%,%,$(patsubst assets/%,%,$(f)))=$(f)) > $@.tmp && mv $@.tmp $@
+build/assets_data.c: build/embed $(EMBEDDED)
+	@echo "  EMBED   $(words $(EMBEDDED)) files"
+	$(Q)build/embed $(foreach f,$(ASSETS),$(patsubst src/store/%,%,$(patsubst assets/%,%,$(f)))=$(f)) \
+		static/leaflet.js=$(LEAFLET)/leaflet.js static/leaflet.css=$(LEAFLET)/leaflet.css > $@.tmp && mv $@.tmp $@
 
 build/rel/assets_data.o: build/assets_data.c
 	@mkdir -p $(dir $@)

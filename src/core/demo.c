@@ -22,11 +22,11 @@ static const char DEMO[] =
 	" \"starts_at\": \"2025-04-01T00:00:00+09:00\", \"ends_at\": \"2035-03-31T23:59:59+09:00\","
 	" \"status\": \"published\","
 	" \"spots\": ["
-	"  {\"name\": \"駅前観光案内所\", \"description\": \"まずはここから。ラリーの台紙とマップがあります。\"},"
-	"  {\"name\": \"みなと公園\", \"description\": \"海風が気持ちいい芝生の公園。噴水の横にQRコードがあります。\"},"
-	"  {\"name\": \"赤レンガ倉庫\", \"description\": \"明治時代の倉庫を改装したショップとカフェ。\"},"
-	"  {\"name\": \"海の見える丘\", \"description\": \"港を一望できる展望台。夕暮れがおすすめです。\"},"
-	"  {\"name\": \"中央商店街\", \"description\": \"昔ながらの商店街。アーケード中央の掲示板にQRコードがあります。\"}"
+	"  {\"name\": \"駅前観光案内所\", \"latitude\": 35.4509, \"longitude\": 139.6313, \"description\": \"まずはここから。ラリーの台紙とマップがあります。\"},"
+	"  {\"name\": \"みなと公園\", \"latitude\": 35.4448, \"longitude\": 139.6425, \"description\": \"海風が気持ちいい芝生の公園。噴水の横にQRコードがあります。\"},"
+	"  {\"name\": \"赤レンガ倉庫\", \"latitude\": 35.4527, \"longitude\": 139.643, \"description\": \"明治時代の倉庫を改装したショップとカフェ。\"},"
+	"  {\"name\": \"海の見える丘\", \"latitude\": 35.438, \"longitude\": 139.65, \"description\": \"港を一望できる展望台。夕暮れがおすすめです。\"},"
+	"  {\"name\": \"中央商店街\", \"latitude\": 35.444, \"longitude\": 139.635, \"description\": \"昔ながらの商店街。アーケード中央の掲示板にQRコードがあります。\"}"
 	" ]}";
 
 /* The demo's rewards, one of each kind: a coupon for three stamps, a

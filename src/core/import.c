@@ -5,6 +5,7 @@
 #include "core/import.h"
 #include "core/tenant.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 
 struct spot_in {
 	const char *name, *description;
+	int has_position;     /* latitude and longitude given */
+	double lat, lon;
 };
 
 struct doc {
@@ -107,6 +110,17 @@ static int parse_doc(const json_t *j, struct doc *d, char *err, size_t errsz)
 		if (!(d->spots[i].name = str_member(s, "name", 1, 100, err, errsz, where)) ||
 		    !(d->spots[i].description = str_member(s, "description", 0, 2000, err, errsz, where)))
 			return -1;
+		const json_t *lat = json_object_get(s, "latitude"), *lon = json_object_get(s, "longitude");
+		if (lat || lon) {
+			if (!json_is_number(lat) || !json_is_number(lon) || fabs(json_number_value(lat)) > 90 ||
+			    fabs(json_number_value(lon)) > 180) {
+				snprintf(err, errsz, "spots[%zu]: latitude (-90..90) and longitude (-180..180) go together", i);
+				return -1;
+			}
+			d->spots[i].has_position = 1;
+			d->spots[i].lat = json_number_value(lat);
+			d->spots[i].lon = json_number_value(lon);
+		}
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(d->spots[k].name, d->spots[i].name) == 0) {
 				snprintf(err, errsz, "spots[%zu].name: '%s' appears twice", i, d->spots[i].name);
@@ -206,6 +220,9 @@ static int upsert_spot(db *dbh, const struct doc *d, size_t i, int64_t rally_id,
 				 " VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
 			     "itttiti", rally_id, pid, s->name, s->description, pos, qr, now);
 	}
+	if (rc == DB_DONE && s->has_position)
+		rc = db_exec(dbh, "UPDATE spots SET latitude = $1, longitude = $2 WHERE rally_id = $3 AND name = $4", "ddit", s->lat,
+			     s->lon, rally_id, s->name);
 	char *token = rc == DB_DONE ? db_text1(dbh, "SELECT qr_token FROM spots WHERE rally_id = $1 AND name = $2", "it",
 					       rally_id, s->name) : NULL;
 	if (!token)

@@ -230,3 +230,16 @@ int rally_slug_valid(const char *s)
 			return 0;
 	return n > 0;
 }
+
+int spot_positions(db *d, int64_t rally_id, void (*fn)(const char *public_id, double lat, double lon, void *ud), void *ud)
+{
+	db_stmt *st = db_query(d,
+			       "SELECT public_id, latitude, longitude FROM spots WHERE rally_id = $1 AND disabled_at IS NULL"
+			       " AND latitude IS NOT NULL AND longitude IS NOT NULL",
+			       "i", rally_id);
+	int rc;
+	while ((rc = db_row(st)) == DB_ROW)
+		fn(db_text(st, 0), db_double(st, 1), db_double(st, 2), ud);
+	db_done(st);
+	return rc == DB_DONE ? 0 : -1;
+}

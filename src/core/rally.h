@@ -48,6 +48,9 @@ enum rally_state {
 	RALLY_FULL,        /* not from rally_state: a join refused by the tenant's participant quota */
 };
 
+/* Call fn for each enabled spot of rally_id that has a position (latitude,
+ * longitude). 0, or -1 on error. */
+int spot_positions(db *d, int64_t rally_id, void (*fn)(const char *public_id, double lat, double lon, void *ud), void *ud);
 /* Load the rally with this slug into *out. 1 found, 0 not found, -1 error. */
 int rally_by_slug(db *d, arena *a, const char *slug, struct rally *out);
 /* Load the rally with this id. 1/0/-1. */

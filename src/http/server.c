@@ -35,9 +35,22 @@
 #include "lib/timeutil.h"
 
 /* Content-Security-Policy for every response: no inline script or style, no
- * plugins, no framing, forms only to ourselves. */
-static const char CSP[] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-			  "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+ * plugins, no framing, forms only to ourselves; images also from the map
+ * tiles' origin (map.tile_url) when there is one. */
+static void make_csp(struct server *srv)
+{
+	char origin[300] = "";
+	const char *u = srv->cfg.map_tile_url, *p = strstr(u, "://");
+	if (p && (strncmp(u, "https://", 8) == 0 || strncmp(u, "http://", 7) == 0)) {
+		size_t n = strcspn(p + 3, "/?#{");
+		if (n > 0 && (size_t)(p + 3 - u) + n < sizeof origin - 1)
+			snprintf(origin, sizeof origin, " %.*s", (int)((size_t)(p + 3 - u) + n), u);
+	}
+	snprintf(srv->csp, sizeof srv->csp,
+		 "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:%s; "
+		 "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+		 origin);
+}
 
 struct stream {
 	long (*fill)(void *cls, char *out, size_t max);
@@ -97,7 +110,7 @@ static void send_response(req *r)
 		return;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 				r->content_type ? r->content_type : "text/plain; charset=utf-8");
-	MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+	MHD_add_response_header(resp, "Content-Security-Policy", r->srv->csp);
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 	MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
@@ -574,6 +587,7 @@ int server_start(struct server *srv)
 	socklen_t sl;
 	const config *c = &srv->cfg;
 	char err[600];
+	make_csp(srv);
 	int fd = inherited_socket();
 	if (fd < 0 && resolve(c->listen, &ss, &sl) != 0) {
 		fprintf(stderr, "stamprally: cannot resolve listen address '%s'\n", c->listen);

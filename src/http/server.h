@@ -22,6 +22,7 @@ struct server {
 	int64_t started_ms;         /* when serve started (UTC ms) */
 	int access_files;           /* also write the access log to daily files (lib/accesslog.h) */
 	int hsts;                   /* send Strict-Transport-Security (HTTPS, or public_url https) */
+	char csp[640];              /* Content-Security-Policy (server_start: with the map tiles' origin) */
 	volatile int draining;      /* stopping: no new connections, answers close theirs */
 	char metrics_token[128];    /* the bearer token /metrics wants on listen */
 	/* Writes the Prometheus text (web/sys.c), for metrics.listen's own daemon. */

@@ -84,6 +84,10 @@ static const struct key keys[] = {
 	S("monitoring.ready_requires", ready_requires, "database,writer,disk", "/readyz components that fail readiness (503); the others "
 	  "(clock, backup) only make it say degraded. Any of database, writer, disk, clock, backup"),
 	S("log.access_dir", access_dir, "", "directory of daily access-log files (access-YYYY-MM-DD.jsonl, zstd-compressed after the day); default DATA_DIR/logs; off"),
+	S("map.tile_url", map_tile_url, "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+	  "map tiles for the rally page's map and the spot editor's picker ({z}/{x}/{y}; its origin is added to the "
+	  "Content-Security-Policy's img-src); empty: no map, the list of spots only"),
+	S("map.attribution", map_attribution, "© OpenStreetMap contributors", "the tiles' attribution, shown on every map"),
 	S("line.auth_base", line_auth_base, "https://access.line.me", "LINE Login authorization host (tests point it at a loopback double)"),
 	S("line.api_base", line_api_base, "https://api.line.me", "LINE Login API host for the token and revoke endpoints"),
 	L("line.timeout_ms", line_timeout_ms, "5000", 100, 60000, "timeout for each call to LINE, in milliseconds"),

@@ -71,6 +71,8 @@ typedef struct config {
 	/* [log] */
 	char access_dir[512];      /* access-log files (access-YYYY-MM-DD.jsonl); default DATA_DIR/logs; "off" */
 	/* [line] */
+	char map_tile_url[256];    /* map tiles, {z}/{x}/{y}; "" for no map */
+	char map_attribution[256]; /* the tiles' attribution (plain text) */
 	char line_auth_base[256];  /* LINE authorization host */
 	char line_api_base[256];   /* LINE API host (token, revoke) */
 	long line_timeout_ms;

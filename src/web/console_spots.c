@@ -103,6 +103,15 @@ static json_t *form_view(req *r, const struct rally *ra, const struct spot_form 
 	return view;
 }
 
+/* The spot editor's map picker (map.js): the tiles, when configured. Returns view. */
+static json_t *with_picker(req *r, json_t *view)
+{
+	const config *c = &r->srv->cfg;
+	if (c->map_tile_url[0])
+		json_object_set_new(view, "map", json_pack("{s:s, s:s}", "tiles", c->map_tile_url, "attribution", c->map_attribution));
+	return view;
+}
+
 /* On a published rally with participants, what adding a spot changes:
  * newcomers need one more; who completed stays completed. */
 static void live_notice(req *r, json_t *view, const struct rally *ra, int64_t spots)
@@ -129,7 +138,7 @@ void console_spot_new(req *r)
 	json_t *view = form_view(r, &ra, &f, NULL);
 	json_object_set_new(view, "creating", json_true());
 	live_notice(r, view, &ra, spots);
-	page_render(r, 200, "spot_edit", view);
+	page_render(r, 200, "spot_edit", with_picker(r, view));
 }
 
 void console_spot_create(req *r)
@@ -143,7 +152,7 @@ void console_spot_create(req *r)
 	if (spot_form_check(&f, errors) != 0) {
 		json_t *view = form_view(r, &ra, &f, errors);
 		json_object_set_new(view, "creating", json_true());
-		page_render(r, 422, "spot_edit", view);
+		page_render(r, 422, "spot_edit", with_picker(r, view));
 		return;
 	}
 	json_decref(errors);
@@ -198,7 +207,7 @@ void console_spot_edit(req *r)
 	spot_extras(r, view, &ra, &s, &x);
 	if (req_query(r, "saved"))
 		json_object_set_new(view, "saved", json_true());
-	page_render(r, 200, "spot_edit", view);
+	page_render(r, 200, "spot_edit", with_picker(r, view));
 }
 
 void console_spot_update(req *r)
@@ -214,7 +223,7 @@ void console_spot_update(req *r)
 	if (spot_form_check(&f, errors) != 0) {
 		json_t *view = form_view(r, &ra, &f, errors);
 		spot_extras(r, view, &ra, &s, &x);
-		page_render(r, 422, "spot_edit", view);
+		page_render(r, 422, "spot_edit", with_picker(r, view));
 		return;
 	}
 	json_decref(errors);

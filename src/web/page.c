@@ -79,8 +79,7 @@ const char *web_text(req *r, const char *key)
 	return s ? s : key;
 }
 
-/* Append s percent-encoded, all but RFC 3986's unreserved characters. */
-static void put_encoded(buf *b, const char *s)
+void page_url_encode(buf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -105,7 +104,7 @@ static const char *switch_path(req *r)
 			buf_putc(&b, *p);
 			continue;
 		}
-		put_encoded(&b, k < r->nparams && r->params[k] ? r->params[k] : "");
+		page_url_encode(&b, k < r->nparams && r->params[k] ? r->params[k] : "");
 		k++;
 		while (*p && *p != '}')
 			p++;

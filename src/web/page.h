@@ -38,4 +38,7 @@ const char *web_text(req *r, const char *key);
 /* A version string for static asset URLs (changes when any asset changes). */
 const char *page_asset_version(void);
 
+/* Append s percent-encoded, all but RFC 3986's unreserved characters. */
+void page_url_encode(buf *b, const char *s);
+
 #endif

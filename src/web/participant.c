@@ -5,6 +5,7 @@
  * → render.
  */
 #include <microhttpd.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/editor.h"
@@ -14,6 +15,7 @@
 #include "core/recovery.h"
 #include "core/rally.h"
 #include "core/stamp.h"
+#include "http/server.h"
 #include "lib/timeutil.h"
 #include "lib/utf8.h"
 #include "lib/token.h"
@@ -53,6 +55,59 @@ static json_t *rally_page_view(req *r, const struct rally *ra, const struct part
 	return view;
 }
 
+/* spot_positions' callback: "lat"/"lng" on the card's spot with that id. */
+static void put_position(const char *public_id, double lat, double lon, void *ud)
+{
+	json_t *spots = ud, *s;
+	size_t i;
+	json_array_foreach(spots, i, s) {
+		if (strcmp(json_string_value(json_object_get(s, "id")), public_id) == 0) {
+			/* as text: the template's %g would keep only 6 digits */
+			char t[32];
+			snprintf(t, sizeof t, "%.6f", lat);
+			json_object_set_new(s, "lat", json_string(t));
+			snprintf(t, sizeof t, "%.6f", lon);
+			json_object_set_new(s, "lng", json_string(t));
+			return;
+		}
+	}
+}
+
+/* The map of the rally page: each positioned spot's "lat"/"lng" on the
+ * card, "near" (the list can be sorted by distance) and "map" (tiles and
+ * attribution, when configured) once any spot has a position. */
+static void add_map(req *r, const struct rally *ra, json_t *view)
+{
+	json_t *spots = json_object_get(json_object_get(view, "card"), "spots"), *s;
+	size_t i;
+	int any = 0;
+	if (spot_positions(r->db, ra->id, put_position, spots) != 0) {
+		r->failed = 1;
+		return;
+	}
+	json_array_foreach(spots, i, s) any |= json_object_get(s, "lat") != NULL;
+	if (!any)
+		return;
+	json_object_set_new(view, "near", json_true());
+	const config *c = &r->srv->cfg;
+	if (c->map_tile_url[0])
+		json_object_set_new(view, "map", json_pack("{s:s, s:s}", "tiles", c->map_tile_url, "attribution", c->map_attribution));
+}
+
+/* "Open in a map app" links of a spot at lat/lon: Apple Maps, Google Maps
+ * and a geo: URI (Android picks the app). A new object. */
+static json_t *map_links(req *r, const char *name, double lat, double lon)
+{
+	buf q = BUF_INIT;
+	page_url_encode(&q, name);
+	json_t *o = json_pack("{s:s, s:s, s:s}", "apple",
+			      arena_printf(&r->a, "https://maps.apple.com/?ll=%.6f,%.6f&q=%s", lat, lon, buf_str(&q)), "google",
+			      arena_printf(&r->a, "https://www.google.com/maps/search/?api=1&query=%.6f%%2C%.6f", lat, lon), "geo",
+			      arena_printf(&r->a, "geo:%.6f,%.6f?q=%.6f,%.6f(%s)", lat, lon, lat, lon, buf_str(&q)));
+	buf_free(&q);
+	return o;
+}
+
 /* Load the rally, the session's participant and the card; answered on error. */
 static int load_card(req *r, struct rally *ra, struct participant *p, int *joined, struct card *c)
 {
@@ -75,6 +130,7 @@ void page_rally(req *r)
 	if (!load_card(r, &ra, &p, &joined, &c))
 		return;
 	json_t *view = rally_page_view(r, &ra, &p, joined, &c);
+	add_map(r, &ra, view);
 	if (!joined && participant_moved_away(r->db, r->session_id, ra.id) == 1)
 		json_object_set_new(view, "moved", json_true());
 	json_object_set_new(view, "has_passcode", json_boolean(rally_has_passcode(r->db, ra.id)));
@@ -175,6 +231,8 @@ static json_t *spot_page_view(req *r, const struct spot *s, const struct rally *
 			if (methods_has(m.methods, names[i]))
 				json_object_set_new(how, names[i], json_true());
 		json_object_set_new(view, "how", how);
+		if (m.has_position)
+			json_object_set_new(view, "maps", map_links(r, s->name, m.lat, m.lon));
 	}
 	return view;
 }
