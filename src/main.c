@@ -1134,7 +1134,8 @@ static int cmd_disclosure(struct server *srv, int argc, char **argv)
 static void describe_key(const char *key, const char *def, const char *doc, void *ud)
 {
 	(void)ud;
-	printf("%-32s %-16s %s\n", key, *def ? def : "\"\"", doc);
+	/* a default with spaces in quotes, so the columns stay readable */
+	printf(strchr(def, ' ') ? "%-32s \"%s\" %s\n" : "%-32s %-16s %s\n", key, *def ? def : "\"\"", doc);
 }
 
 static int cmd_config(struct server *srv, int argc, char **argv)

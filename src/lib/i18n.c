@@ -13,7 +13,7 @@
 #include "assets.h"
 
 static json_t *catalogs[LANG_COUNT];
-static const char *codes[LANG_COUNT] = {"ja", "en"};
+static const char *codes[LANG_COUNT] = {"ja", "en", "zh-Hans", "zh-Hant", "ko"};
 
 int i18n_init(void)
 {
@@ -37,6 +37,8 @@ const char *i18n_text(enum lang l, const char *key)
 	if ((int)l < 0 || l >= LANG_COUNT || !catalogs[l])
 		return NULL;
 	const char *s = json_string_value(json_object_get(catalogs[l], key));
+	if (!s && l > LANG_EN) /* Chinese and Korean cover the participant's pages; English for the rest */
+		s = json_string_value(json_object_get(catalogs[LANG_EN], key));
 	if (!s && l != LANG_JA)
 		s = json_string_value(json_object_get(catalogs[LANG_JA], key));
 	return s;
@@ -47,10 +49,27 @@ const char *i18n_code(enum lang l)
 	return (int)l >= 0 && l < LANG_COUNT ? codes[l] : codes[0];
 }
 
+/* True when the subtags after "zh" name Traditional Chinese. */
+static int traditional(const char *rest)
+{
+	static const char *const tags[] = {"hant", "tw", "hk", "mo"};
+	while (*rest == '-' || *rest == '_') {
+		rest++;
+		size_t n = strcspn(rest, "-_");
+		for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++)
+			if (n == strlen(tags[i]) && strncasecmp(rest, tags[i], n) == 0)
+				return 1;
+		rest += n;
+	}
+	return 0;
+}
+
 int i18n_parse(const char *code)
 {
 	if (!code)
 		return -1;
+	if (strncasecmp(code, "zh", 2) == 0 && (code[2] == '\0' || code[2] == '-' || code[2] == '_'))
+		return traditional(code + 2) ? LANG_ZH_HANT : LANG_ZH_HANS;
 	for (int l = 0; l < LANG_COUNT; l++) {
 		size_t n = strlen(codes[l]);
 		if (strncasecmp(code, codes[l], n) == 0 && (code[n] == '\0' || code[n] == '-' || code[n] == '_'))

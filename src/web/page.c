@@ -129,7 +129,7 @@ struct banners {
 static void add_banner(const struct announcement *a, void *ud)
 {
 	struct banners *b = ud;
-	const char *text = b->r->lang == LANG_EN && a->en[0] ? a->en : a->ja;
+	const char *text = b->r->lang != LANG_JA && a->en[0] ? a->en : a->ja;
 	if (!b->list)
 		b->list = json_array();
 	json_array_append_new(b->list, json_pack("{s:s, s:s, s:s}", "kind", a->kind, "label",
@@ -153,10 +153,14 @@ void page_render_as(req *r, int status, const char *name, const char *content_ty
 	const tpl *t = find_template(NULL, name);
 	if (!view)
 		view = json_object();
-	enum lang other = r->lang == LANG_JA ? LANG_EN : LANG_JA;
+	web_translate_view(r, view);
 	json_object_set_new(view, "lang", json_string(i18n_code(r->lang)));
-	json_object_set_new(view, "other_lang", json_string(i18n_code(other)));
-	json_object_set_new(view, "other_lang_label", json_string(i18n_text(other, "lang.self")));
+	json_object_set_new(view, "lang_label", json_string(i18n_text(r->lang, "lang.self")));
+	json_t *langs = json_array();
+	for (int l = 0; l < LANG_COUNT; l++) /* the language menu: each in its own name */
+		json_array_append_new(langs, json_pack("{s:s, s:s, s:b}", "code", i18n_code((enum lang)l), "label",
+						       i18n_text((enum lang)l, "lang.self"), "current", l == (int)r->lang));
+	json_object_set_new(view, "langs", langs);
 	json_object_set_new(view, "switch_path", json_string(switch_path(r)));
 	json_object_set_new(view, "asset_v", json_string(asset_version));
 	if (r->csrf_token)

@@ -41,4 +41,9 @@ const char *page_asset_version(void);
 /* Append s percent-encoded, all but RFC 3986's unreserved characters. */
 void page_url_encode(buf *b, const char *s);
 
+/* A participant page's view in the rally's own translations for the
+ * request's language, Japanese marked "<field>_ja" where there is none
+ * (translate.c; called by page_render). */
+void web_translate_view(req *r, json_t *view);
+
 #endif

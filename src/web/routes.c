@@ -107,6 +107,8 @@ static const struct route routes[] = {
 	{"POST", "/console/rallies/{slug}/delete", console_rally_delete, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_EDIT, 0},
 	{"POST", "/console/rallies/{slug}/preview/clear", console_rally_preview_clear, R_FORM | R_STAFF | R_WRITE, 4 * KB, PERM_EDIT, 0},
 	{"POST", "/console/rallies/{slug}/cover", console_rally_cover, R_FORM | R_STAFF | R_WRITE, UPLOAD_MAX, PERM_EDIT, PROVE_IMAGE},
+	{"GET", "/console/rallies/{slug}/translations", console_translations, R_PAGE | R_STAFF | R_READ, 0, PERM_EDIT, 0},
+	{"POST", "/console/rallies/{slug}/translations", console_translations_save, R_FORM | R_STAFF | R_WRITE, 256 * KB, PERM_EDIT, 0},
 	{"GET", "/console/rallies/{slug}/spots/new", console_spot_new, R_PAGE | R_STAFF | R_READ, 0, PERM_EDIT, 0},
 	{"POST", "/console/rallies/{slug}/spots", console_spot_create, R_FORM | R_STAFF | R_WRITE, 16 * KB, PERM_EDIT, 0},
 	{"GET", "/console/rallies/{slug}/spots/{spot}", console_spot_edit, R_PAGE | R_STAFF | R_READ, 0, PERM_EDIT, 0},
@@ -359,7 +361,7 @@ static int in_maintenance(req *r)
 		return 0;
 	int64_t wait = m.until ? (m.until - now + 999) / 1000 : 300;
 	req_add_header(r, "Retry-After", arena_printf(&r->a, "%lld", (long long)(wait > 0 ? wait : 1)));
-	const char *msg = r->lang == LANG_EN && m.en[0] ? m.en : m.ja[0] ? m.ja : m.en;
+	const char *msg = r->lang != LANG_JA && m.en[0] ? m.en : m.ja[0] ? m.ja : m.en;
 	char when[40] = "";
 	if (m.until)
 		time_format_jst(m.until, "%Y-%m-%d %H:%M", when, sizeof when);

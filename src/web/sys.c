@@ -202,7 +202,7 @@ static void add_status(const struct announcement *a, void *ud)
 	json_array_append_new(l->items,
 			      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "id", a->public_id, "kind", a->kind, "label",
 					web_text(r, arena_printf(&r->a, "announce.kind.%s", a->kind)), "from", from, "to", to,
-					"text", arena_strdup(&r->a, r->lang == LANG_EN && a->en[0] ? a->en : a->ja), "current",
+					"text", arena_strdup(&r->a, r->lang != LANG_JA && a->en[0] ? a->en : a->ja), "current",
 					a->starts_at <= l->now));
 }
 

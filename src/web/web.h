@@ -178,6 +178,8 @@ void console_password(req *r);
 void console_rally_new(req *r);
 void console_rally_create(req *r);
 void console_rally_edit(req *r);
+void console_translations(req *r);
+void console_translations_save(req *r);
 void console_rally_update(req *r);
 void console_rally_status(req *r);
 void console_rally_duplicate(req *r);

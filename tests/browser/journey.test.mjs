@@ -71,6 +71,7 @@ test('collect every demo stamp on a phone', async () => {
   assert.equal(await page.locator('.cell.got').count(), 5);
   await page.screenshot({ path: path.join(shots, '7-card-full.png'), fullPage: true });
 
+  await page.locator('details.langs summary').click();
   await page.getByRole('link', { name: 'English' }).click();
   assert.match(await page.locator('.progress').textContent(), /5 of 5 collected/);
   await page.screenshot({ path: path.join(shots, '8-card-en.png'), fullPage: true });

@@ -41,6 +41,24 @@ static void explicit_choice_then_cookie_win(void **s)
 	assert_int_equal(i18n_choose(NULL, "ja", "en"), LANG_JA);
 }
 
+static void chinese_and_korean(void **s)
+{
+	(void)s;
+	assert_int_equal(i18n_choose(NULL, NULL, "zh-CN,zh;q=0.9"), LANG_ZH_HANS);
+	assert_int_equal(i18n_choose(NULL, NULL, "zh"), LANG_ZH_HANS);
+	assert_int_equal(i18n_choose(NULL, NULL, "zh-Hans-CN"), LANG_ZH_HANS);
+	assert_int_equal(i18n_choose(NULL, NULL, "zh-TW"), LANG_ZH_HANT);
+	assert_int_equal(i18n_choose(NULL, NULL, "zh-Hant-HK"), LANG_ZH_HANT);
+	assert_int_equal(i18n_choose(NULL, NULL, "zh_HK"), LANG_ZH_HANT);
+	assert_int_equal(i18n_choose(NULL, NULL, "ko-KR,ko;q=0.9,en;q=0.5"), LANG_KO);
+	assert_int_equal(i18n_choose(NULL, NULL, "zhx"), LANG_JA);
+	assert_string_equal(i18n_code(LANG_ZH_HANT), "zh-Hant");
+	assert_int_equal(i18n_init(), 0);
+	/* Chinese and Korean cover the participant's pages; the console falls back to English */
+	assert_string_equal(i18n_text(LANG_KO, "rally.join"), "참가하기");
+	assert_string_equal(i18n_text(LANG_ZH_HANS, "console.rallies"), "Rallies");
+}
+
 static void both_catalogs_have_the_same_keys(void **s)
 {
 	(void)s;
@@ -72,6 +90,7 @@ int main(void)
 		cmocka_unit_test(accept_language_by_q_value),
 		cmocka_unit_test(explicit_choice_then_cookie_win),
 		cmocka_unit_test(both_catalogs_have_the_same_keys),
+		cmocka_unit_test(chinese_and_korean),
 	};
 	return cmocka_run_group_tests_name("i18n", tests, NULL, NULL);
 }
