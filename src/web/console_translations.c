@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "core/lottery.h"
 #include "core/rally.h"
 #include "core/rewards.h"
 #include "core/translate.h"
@@ -33,7 +34,7 @@ static int texts(req *r, const struct rally *ra, struct text **out)
 	int nt = tiers_load(r->db, &r->a, ra->id, 0, &tiers);
 	if (nt < 0)
 		return -1;
-	struct text *t = arena_alloc(&r->a, sizeof *t * (2 + 2 * ns + (size_t)nt));
+	struct text *t = arena_alloc(&r->a, sizeof *t * (2 + 2 * ns + 4 * (size_t)nt));
 	int n = 0;
 	t[n++] = (struct text){"rally:title", web_text(r, "rally.title_label"), ra->title, 100, 0};
 	t[n++] = (struct text){"rally:description", web_text(r, "rally.description"), ra->description, 5000, 1};
@@ -44,9 +45,18 @@ static int texts(req *r, const struct rally *ra, struct text **out)
 				       arena_printf(&r->a, "%s %zu", web_text(r, "tr.spot_description"), i + 1), spots[i].description,
 				       2000, 1};
 	}
-	for (int i = 0; i < nt; i++)
+	for (int i = 0; i < nt; i++) {
 		t[n++] = (struct text){arena_printf(&r->a, "tier:%s:name", tiers[i].public_id), web_text(r, "tr.tier_name"),
 				       tiers[i].name, 100, 0};
+		struct lottery_form f;
+		if (tiers[i].kind != TIER_LOTTERY || lottery_form_parse(&r->a, tiers[i].form, &f) != 0)
+			continue;
+		for (int q = LF_Q1; q <= LF_Q3; q++) /* the organizer's own questions of the entry form */
+			if (f.asked[q] && f.label[q])
+				t[n++] = (struct text){arena_printf(&r->a, "tier:%s:%s", tiers[i].public_id, lottery_field_key(q)),
+						       arena_printf(&r->a, "%s (%s)", web_text(r, "tr.question"), tiers[i].name), f.label[q],
+						       200, 0};
+	}
 	*out = t;
 	return n;
 }

@@ -68,6 +68,8 @@ static json_t *form_view(req *r, const struct lottery_form *f, const char *const
 		json_t *v = json_pack("{s:s, s:s, s:b, s:s}", "key", key, "label", label, "required", f->required[i], "value",
 				      values && values[i] ? values[i] : "");
 		json_object_set_new(v, arena_printf(&r->a, "is_%s", inputs[i].type), json_true());
+		if (f->label[i])
+			json_object_set_new(v, "custom", json_true()); /* the organizer's wording: translatable (translate.c) */
 		if (inputs[i].autocomplete)
 			json_object_set_new(v, "autocomplete", json_string(inputs[i].autocomplete));
 		if (inputs[i].inputmode)

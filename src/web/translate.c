@@ -4,7 +4,8 @@
  * (core/translate.h) and in Japanese where not, marked so the template can
  * say lang="ja" ("<field>_ja": true). Applied to every participant page's
  * view just before it is rendered (page.c), by the paths those views share:
- * rally, card.spots[], spot, rewards[], ready[].
+ * rally, card.spots[], spot, rewards[], ready[], and a lottery page's tier
+ * with its own questions (fields[] marked "custom").
  */
 #include <string.h>
 
@@ -47,6 +48,25 @@ static void swap_list(req *r, const struct translations *t, json_t *arr, const c
 	}
 }
 
+/* A lottery page: the tier's name and the organizer's own questions
+ * ("tier:<id>:q1".."q3"), each field's "label". */
+static void swap_questions(req *r, const struct translations *t, json_t *tier, const char *tid, json_t *fields)
+{
+	const char *prefix = arena_printf(&r->a, "tier:%s:", tid);
+	swap(r, t, tier, prefix, "name");
+	size_t i;
+	json_t *f;
+	json_array_foreach(fields, i, f) {
+		if (!json_is_true(json_object_get(f, "custom")))
+			continue;
+		const char *text = translation_find(t, arena_printf(&r->a, "%s%s", prefix, json_string_value(json_object_get(f, "key"))));
+		if (text)
+			json_object_set_new(f, "label", json_string(text));
+		else
+			json_object_set_new(f, "label_ja", json_true());
+	}
+}
+
 void web_translate_view(req *r, json_t *view)
 {
 	const char *lang = content_lang(r->lang);
@@ -69,4 +89,8 @@ void web_translate_view(req *r, json_t *view)
 	}
 	swap_list(r, &t, json_object_get(view, "rewards"), "tier");
 	swap_list(r, &t, json_object_get(view, "ready"), "tier");
+	json_t *tier = json_object_get(view, "tier");
+	const char *tid = json_string_value(json_object_get(tier, "id"));
+	if (tid)
+		swap_questions(r, &t, tier, tid, json_object_get(view, "fields"));
 }

@@ -83,3 +83,26 @@ test('only this rally\'s texts can be set; limits are checked; exports stay Japa
   assert.match(csv.text, /灯台/);
   assert.doesNotMatch(csv.text, /Lighthouse/);
 });
+
+test('a lottery\'s name and its own questions are translated on its entry page', async () => {
+  const made = await owner.submit('/console/rallies/minato/tiers', {
+    name: '港の抽選', kind: 'lottery', condition: 'all', ask_name: 'required', ask_kana: 'no', ask_postal: 'no', ask_address: 'no',
+    ask_phone: 'no', ask_email: 'no', ask_age: 'no', label_q1: 'どこで知りましたか', ask_q1: 'optional', label_q2: '好きな景色は', ask_q2: 'optional', ask_q3: 'no',
+  }, '/console');
+  assert.equal(made.status, 303);
+  const tier = srv.sql("SELECT public_id FROM reward_tiers WHERE name = '港の抽選'");
+  const form = (await owner.get('/console/rallies/minato/translations?to=en')).text;
+  assert.match(form, new RegExp(`name="f\\.tier:${tier}:q1"`), 'the questions are on the translation form');
+  assert.equal((await save('en', { [`f.tier:${tier}:name`]: 'Harbour draw', [`f.tier:${tier}:q1`]: 'How did you hear about us?' })).status, 303);
+  const p = srv.client({ lang: 'en' });
+  assert.equal((await p.postJson('/api/v1/rallies/minato/join')).status, 201);
+  for (const id of [ids.light, ids.market]) {
+    const token = srv.sql(`SELECT qr_token FROM spots WHERE public_id = '${id}'`);
+    assert.equal((await p.postJson('/api/v1/stamps', { qr_token: token })).status, 201);
+  }
+  const page = (await p.get(`/r/minato/lottery/${tier}`)).text;
+  assert.match(page, /<h1>Harbour draw<\/h1>/);
+  assert.match(page, /<label for="f-q1">How did you hear about us\? /);
+  assert.match(page, /<label for="f-q2" lang="ja">好きな景色は /, 'not translated: the Japanese, marked');
+  assert.match(page, /<label for="f-name">Name /, 'the standard fields from the catalog');
+});
