@@ -107,36 +107,48 @@ static int save_both(VipsImage *img, int width, struct picture *out)
 	return out[0].data && out[1].data ? 0 : -1;
 }
 
+/* The upload decoded once at the widest width: shrink-on-load, upright by
+ * its EXIF orientation, sRGB, never enlarged, in memory (the loader reads
+ * in order, and the image is saved and scaled again), metadata removed. A
+ * new image, or NULL. */
+static VipsImage *decode(const unsigned char *data, size_t n)
+{
+	VipsImage *img = NULL;
+	if (vips_thumbnail_buffer((void *)data, n, &img, picture_widths[PICTURE_WIDTHS - 1], "height", 100000, "size",
+				  VIPS_SIZE_DOWN, "export_profile", "srgb", NULL) != 0)
+		return NULL;
+	VipsImage *mem = vips_image_copy_memory(img);
+	g_object_unref(img);
+	if (mem)
+		strip(mem);
+	return mem;
+}
+
 int picture_variants(const unsigned char *data, size_t n, struct picture *out)
 {
-	int made = 0;
 	memset(out, 0, sizeof *out * PICTURE_MAX);
-	for (int i = 0; i < PICTURE_WIDTHS; i++) {
-		VipsImage *img = NULL;
-		/* shrink-on-load, upright by its EXIF orientation, never enlarged */
-		if (vips_thumbnail_buffer((void *)data, n, &img, picture_widths[i], "height", 100000, "size", VIPS_SIZE_DOWN,
-					  "export_profile", "srgb", NULL) != 0) {
-			picture_free(out, made);
-			vips_error_clear();
-			return -1;
+	VipsImage *wide = decode(data, n);
+	int rc = wide ? 0 : -1;
+	/* the narrower widths from the decoded one (a second decode cost 40 %) */
+	for (int i = 0; i < PICTURE_WIDTHS && rc == 0; i++) {
+		VipsImage *img = wide;
+		if (i < PICTURE_WIDTHS - 1 &&
+		    vips_thumbnail_image(wide, &img, picture_widths[i], "height", 100000, "size", VIPS_SIZE_DOWN, NULL) != 0) {
+			rc = -1;
+			break;
 		}
-		/* decoded once into memory: the loader reads in order, and the
-		 * image is saved twice */
-		VipsImage *mem = vips_image_copy_memory(img);
-		g_object_unref(img);
-		if (mem)
-			strip(mem);
-		int rc = mem ? save_both(mem, picture_widths[i], out + made) : -1;
-		if (mem)
-			g_object_unref(mem);
-		made += 2;
-		if (rc != 0) {
-			picture_free(out, made);
-			vips_error_clear();
-			return -1;
-		}
+		rc = save_both(img, picture_widths[i], out + 2 * i);
+		if (img != wide)
+			g_object_unref(img);
 	}
-	return made;
+	if (wide)
+		g_object_unref(wide);
+	if (rc != 0) {
+		picture_free(out, PICTURE_MAX);
+		vips_error_clear();
+		return -1;
+	}
+	return PICTURE_MAX;
 }
 
 void picture_free(struct picture *p, int n)

@@ -119,6 +119,16 @@ test('the spot editor sets a position by clicking the map or typing coordinates,
   assert.ok(lat > 35.4448 && lng > 139.6425, `north-east of where it was: ${lat}, ${lng}`);
   assert.match(await p.locator('input[name=latitude]').inputValue(), /^\d+\.\d{6}$/);
 
+  // Dragging the pin moves it too.
+  const before = +(await p.locator('input[name=longitude]').inputValue());
+  const pin = await p.locator('[data-map-picker] .pin').boundingBox();
+  await p.mouse.move(pin.x + pin.width / 2, pin.y + pin.height / 2);
+  await p.mouse.down();
+  await p.mouse.move(pin.x + pin.width / 2 - 60, pin.y + pin.height / 2 + 10, { steps: 8 });
+  await p.mouse.up();
+  const dragged = +(await p.locator('input[name=longitude]').inputValue());
+  assert.ok(dragged < before, `dragged west: ${before} → ${dragged}`);
+
   // Typed coordinates, a bigger radius, saved.
   await p.getByLabel('座標で探す（例：35.4437, 139.638）').fill('35.45, 139.64');
   await p.getByLabel('座標で探す（例：35.4437, 139.638）').press('Enter');
