@@ -79,6 +79,8 @@ const expectations = () => ({
   'POST /console/rallies/{slug}/delete': { object: true }, // 409: published
   'POST /console/rallies/{slug}/preview/clear': { object: true },
   'POST /console/rallies/{slug}/cover': { object: true },
+  'GET /console/rallies/{slug}/translations': { object: true },
+  'POST /console/rallies/{slug}/translations': { fields: { to: 'en', 'f.rally:title': 'x'.repeat(101) }, object: true },
   'GET /console/rallies/{slug}/spots/new': { object: true },
   'POST /console/rallies/{slug}/spots': { fields: { name: '' }, object: true },
   'GET /console/rallies/{slug}/spots/{spot}': { object: true },
