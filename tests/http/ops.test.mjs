@@ -37,8 +37,11 @@ describe('security event log', () => {
     try {
       await other.stop();
       await other.start();
-      const rows = other.sql("SELECT kind, tenant_id, detail FROM security_events WHERE kind LIKE 'service_%' ORDER BY id")
+      // /healthz answers as soon as the server listens; the start is recorded right after
+      const events = () => other.sql("SELECT kind, tenant_id, detail FROM security_events WHERE kind LIKE 'service_%' ORDER BY id")
         .split('\n').map((l) => l.split('|'));
+      await eventually(() => events().length === 3, 'the second start recorded');
+      const rows = events();
       assert.deepEqual(rows.map((r) => r[0]), ['service_start', 'service_stop', 'service_start']);
       assert.ok(rows.every((r) => r[1] === '0'), 'no tenant');
       const start = JSON.parse(rows[0][2]);

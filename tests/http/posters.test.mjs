@@ -101,5 +101,5 @@ test('the rally page and the card say each way once a rally mixes them', async (
   assert.match(card, /<span class="name">pin<\/span>\s*<span class="when">未獲得 · スタッフ<\/span>/);
   assert.match(card, /スポットごとの方法（各マスに表示）/);
   const en = (await c.get('/r/pmeth', { headers: { 'Accept-Language': 'en' } })).text;
-  assert.match(en, /<strong>kw<\/strong><\/a> <span class="tag how">Keyword<\/span>/);
+  assert.match(en, /<strong lang="ja">kw<\/strong><\/a> <span class="tag how">Keyword<\/span>/, 'the interface in English, the name as the organizer wrote it');
 });
