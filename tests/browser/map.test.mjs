@@ -6,12 +6,10 @@
 // Screenshots: map-*.png.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { launchChromium } from './chromium.mjs';
-import { noisyPng } from '../http/fixtures.mjs';
+import { launchChromium, tileServer } from './chromium.mjs';
 import { startServer } from '../http/helpers.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -20,18 +18,11 @@ const HILL = { latitude: 35.4381, longitude: 139.6499 }; // beside 海の見え�
 let srv;
 let browser;
 let tiles;
-let tileHits = 0;
 
 before(async () => {
   fs.mkdirSync(shots, { recursive: true });
-  const png = noisyPng(256, 256);
-  tiles = http.createServer((req, res) => {
-    tileHits++;
-    res.writeHead(/^\/\d+\/\d+\/\d+\.png$/.test(req.url) ? 200 : 404, { 'Content-Type': 'image/png' });
-    res.end(png);
-  });
-  await new Promise((r) => tiles.listen(0, '127.0.0.1', r));
-  srv = await startServer({ env: { STAMPRALLY_MAP_TILE_URL: `http://127.0.0.1:${tiles.address().port}/{z}/{x}/{y}.png` } });
+  tiles = await tileServer();
+  srv = await startServer({ env: { STAMPRALLY_MAP_TILE_URL: tiles.url } });
   for (let i = 0; i < 100 && !/password: \S+/.test(srv.stdout); i++) await new Promise((r) => setTimeout(r, 50));
   browser = await launchChromium();
 });
@@ -54,7 +45,7 @@ test('the rally page maps every spot, marks the collected one, and sorts the lis
   await p.waitForFunction(() => document.querySelectorAll('.leaflet-tile-loaded').length > 0);
   assert.equal(await p.locator('path.spot-marker').count(), 5, 'every spot on the map');
   assert.equal(await p.locator('path.spot-marker.got').count(), 1, 'the collected one filled');
-  assert.ok(tileHits > 0, 'tiles came from the configured server');
+  assert.ok(tiles.hits() > 0, 'tiles came from the configured server');
   assert.match(await p.locator('.leaflet-control-attribution').textContent(), /© OpenStreetMap contributors/);
   await p.locator('path.spot-marker.got').click();
   assert.equal(await p.locator('.leaflet-popup-content a').textContent(), '赤レンガ倉庫');

@@ -80,8 +80,8 @@ export async function startServer({ env = {}, dir, tls, listen = '127.0.0.1' } =
     env = { STAMPRALLY_SERVER_TLS_CERT: tls.cert, STAMPRALLY_SERVER_TLS_KEY: tls.key, ...env };
   }
   const handle = { dir: workdir, data: path.join(workdir, 'data'), port, base, stderr: '', proc: null };
-  // Map tiles from nowhere unless a test serves its own: traffic stays on loopback.
-  const fullEnv = { ...process.env, STAMPRALLY_SERVER_PUBLIC_URL: base, STAMPRALLY_MAP_TILE_URL: 'http://127.0.0.1:9/{z}/{x}/{y}.png', ...env };
+  // No map tiles unless a test serves its own (tests/browser/chromium.mjs: tileServer): traffic stays on loopback.
+  const fullEnv = { ...process.env, STAMPRALLY_SERVER_PUBLIC_URL: base, STAMPRALLY_MAP_TILE_URL: '', ...env };
   handle.start = async () => {
     handle.proc = spawn(BIN, ['serve', '--data', handle.data, '--listen', `${listen}:${port}`],
       { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
