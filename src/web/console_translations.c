@@ -137,7 +137,8 @@ void console_translations_save(req *r)
 	json_t *errors = json_object();
 	for (int i = 0; i < n; i++) {
 		const char *v = req_form(r, arena_printf(&r->a, "f.%s", t[i].field));
-		if (v && (utf8_chars(v) > (size_t)t[i].max || (!t[i].multiline && !utf8_printable(v))))
+		/* valid UTF-8, no control characters, within the limit; one line unless a description */
+		if (v && (!utf8_text(v, 0, (size_t)t[i].max) || (!t[i].multiline && strpbrk(v, "\r\n"))))
 			json_object_set_new(errors, t[i].field,
 					    json_string(arena_printf(&r->a, web_text(r, "tr.too_long"), t[i].max)));
 	}

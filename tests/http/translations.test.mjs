@@ -73,6 +73,9 @@ test('only this rally\'s texts can be set; limits are checked; exports stay Japa
   const long = await save('en', { 'f.rally:title': 'x'.repeat(101) });
   assert.equal(long.status, 422);
   assert.match(long.text, /100 文字以内/);
+  assert.equal((await save('en', { 'f.rally:title': 'Two\nlines' })).status, 422, 'a title is one line');
+  assert.equal((await save('en', { 'f.rally:description': 'bell\u0007' })).status, 422, 'no control characters');
+  assert.equal((await save('en', { 'f.rally:description': 'Two\nlines' })).status, 303, 'a description may have lines');
   assert.equal((await save('fr', { 'f.rally:title': 'Promenade' })).status, 422);
   assert.equal((await owner.get('/console/rallies/minato/translations?to=de')).status, 404);
   const p = srv.client({ lang: 'en' });
