@@ -43,7 +43,9 @@ static void make_csp(struct server *srv)
 	const char *u = srv->cfg.map_tile_url, *p = strstr(u, "://");
 	if (p && (strncmp(u, "https://", 8) == 0 || strncmp(u, "http://", 7) == 0)) {
 		size_t n = strcspn(p + 3, "/?#{");
-		if (n > 0 && (size_t)(p + 3 - u) + n < sizeof origin - 1)
+		/* a host[:port] of plain characters only: nothing that could end the directive */
+		size_t ok = strspn(p + 3, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]");
+		if (n > 0 && ok >= n && (size_t)(p + 3 - u) + n < sizeof origin - 1)
 			snprintf(origin, sizeof origin, " %.*s", (int)((size_t)(p + 3 - u) + n), u);
 	}
 	snprintf(srv->csp, sizeof srv->csp,
