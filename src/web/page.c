@@ -157,10 +157,14 @@ void page_render_as(req *r, int status, const char *name, const char *content_ty
 	json_object_set_new(view, "lang", json_string(i18n_code(r->lang)));
 	json_object_set_new(view, "lang_label", json_string(i18n_text(r->lang, "lang.self")));
 	json_t *langs = json_array();
-	for (int l = 0; l < LANG_COUNT; l++) /* the language menu: each in its own name */
-		json_array_append_new(langs, json_pack("{s:s, s:s, s:b}", "code", i18n_code((enum lang)l), "label",
-						       i18n_text((enum lang)l, "lang.self"), "current", l == (int)r->lang));
-	json_object_set_new(view, "langs", langs);
+	for (int l = 0; l < LANG_COUNT; l++) { /* the language menu: each in its own name (no json_pack: every page) */
+		json_t *o = json_object();
+		json_object_set_new_nocheck(o, "code", json_string_nocheck(i18n_code((enum lang)l)));
+		json_object_set_new_nocheck(o, "label", json_string_nocheck(i18n_text((enum lang)l, "lang.self")));
+		json_object_set_new_nocheck(o, "current", json_boolean(l == (int)r->lang));
+		json_array_append_new(langs, o);
+	}
+	json_object_set_new_nocheck(view, "langs", langs);
 	json_object_set_new(view, "switch_path", json_string(switch_path(r)));
 	json_object_set_new(view, "asset_v", json_string(asset_version));
 	if (r->csrf_token)
