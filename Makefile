@@ -8,7 +8,7 @@
 # libunistring (Unicode normalisation of passwords) ships no pkg-config file
 # in Debian 12: it is linked as -lunistring.
 
-PKGS     := libmicrohttpd sqlite3 libsodium jansson libqrencode libcurl libzstd gnutls libsystemd xlsxwriter vips
+PKGS     := libmicrohttpd sqlite3 libsodium jansson libqrencode libcurl libzstd gnutls libsystemd xlsxwriter vips libwebpmux
 CC       ?= cc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
               -DLIBSYSTEMD_VERSION='"$(shell pkg-config --modversion libsystemd 2>/dev/null)"'

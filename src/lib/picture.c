@@ -3,10 +3,10 @@
  */
 #include "lib/picture.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <vips/vips.h>
+#include <webp/mux.h>
 
 const int picture_widths[PICTURE_WIDTHS] = {480, 960};
 
@@ -37,41 +37,28 @@ static void strip(VipsImage *img)
 	g_strfreev(fields);
 }
 
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put_le32(unsigned char *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
 /* Drop the EXIF, XMP and ICC chunks libvips 8.14 writes into a WebP even
- * when told to strip (it makes an EXIF block of its own), and clear their
- * flags in VP8X; d[0..*n) shrinks in place. A malformed file is left as it is
- * (it came from libvips). */
-static void webp_strip(unsigned char *d, size_t *n)
+ * when told to strip (it makes an EXIF block of its own), with libwebpmux.
+ * A new malloc'd file into *out (the caller frees), or -1. */
+static int webp_strip(const unsigned char *d, size_t n, unsigned char **out, size_t *outn)
 {
-	if (*n < 12 || memcmp(d, "RIFF", 4) != 0 || memcmp(d + 8, "WEBP", 4) != 0)
-		return;
-	size_t in = 12, out = 12;
-	while (in + 8 <= *n) {
-		size_t len = le32(d + in + 4), whole = 8 + len + (len & 1);
-		if (whole > *n - in)
-			return;
-		int drop = memcmp(d + in, "EXIF", 4) == 0 || memcmp(d + in, "XMP ", 4) == 0 || memcmp(d + in, "ICCP", 4) == 0;
-		if (memcmp(d + in, "VP8X", 4) == 0 && len >= 1)
-			d[in + 8] &= (unsigned char)~(0x20 | 0x08 | 0x04); /* ICC, EXIF, XMP */
-		if (!drop) {
-			memmove(d + out, d + in, whole);
-			out += whole;
-		}
-		in += whole;
+	WebPData in = {d, n}, done = {NULL, 0};
+	WebPMux *mux = WebPMuxCreate(&in, 0);
+	if (!mux)
+		return -1;
+	static const char *const chunks[] = {"EXIF", "XMP ", "ICCP"};
+	for (size_t i = 0; i < sizeof chunks / sizeof chunks[0]; i++)
+		WebPMuxDeleteChunk(mux, chunks[i]); /* WEBP_MUX_NOT_FOUND when absent: fine */
+	int rc = WebPMuxAssemble(mux, &done) == WEBP_MUX_OK ? 0 : -1;
+	WebPMuxDelete(mux);
+	if (rc == 0 && (*out = malloc(done.size ? done.size : 1)) != NULL) {
+		memcpy(*out, done.bytes, done.size);
+		*outn = done.size;
+	} else {
+		rc = -1;
 	}
-	put_le32(d + 4, (uint32_t)(out - 8));
-	*n = out;
+	WebPDataClear(&done);
+	return rc;
 }
 
 /* Copy a libvips buffer into malloc'd memory the caller frees. */
@@ -101,9 +88,13 @@ static int save_both(VipsImage *img, int width, struct picture *out)
 				  vips_image_get_height(img), take(buf, n), n};
 	if (vips_webpsave_buffer(img, &buf, &n, "Q", 80, "strip", TRUE, NULL) != 0)
 		return -1;
-	out[1] = (struct picture){"image/webp", names[w][1], out[0].width, out[0].height, take(buf, n), n};
-	if (out[1].data)
-		webp_strip(out[1].data, &out[1].n);
+	unsigned char *clean = NULL;
+	size_t cn = 0;
+	int stripped = webp_strip(buf, n, &clean, &cn);
+	g_free(buf);
+	if (stripped != 0)
+		return -1;
+	out[1] = (struct picture){"image/webp", names[w][1], out[0].width, out[0].height, clean, cn};
 	return out[0].data && out[1].data ? 0 : -1;
 }
 

@@ -1,8 +1,9 @@
 /*
  * picture.h — uploaded images made ready for phones with libvips: turned
  * upright (EXIF orientation), scaled down to a few widths (never up), every
- * bit of metadata stripped (EXIF, GPS, XMP, ICC), saved as WebP and as a
- * fallback (JPEG, or PNG when the image has transparency).
+ * bit of metadata stripped (EXIF, GPS, XMP, ICC; from WebP with
+ * libwebpmux), saved as WebP and as a fallback (JPEG, or PNG when the image
+ * has transparency).
  */
 #ifndef SR_PICTURE_H
 #define SR_PICTURE_H
