@@ -304,10 +304,6 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 {
 	(void)argc, (void)argv;
 	config *c = &srv->cfg;
-	if (picture_init("stamprally") != 0) {
-		fprintf(stderr, "stamprally: libvips did not start\n");
-		return 1;
-	}
 	db *d = open_store(c, NULL, OPEN_SERVING);
 	if (!d || load_secret(srv) != 0 || web_init() != 0 || account_init() != 0)
 		return 1;

@@ -50,7 +50,7 @@ int image_load_variant(db *d, arena *a, const char *public_id, const char *varia
 /* Images stored before 0021 (as uploaded, metadata and all) made into
  * their variants for phones like a new upload, one at a time: decoded and
  * resized with no transaction open, then written in a short one. The number
- * rebuilt, or -1 on a database error. After picture_init. */
+ * rebuilt, or -1 on a database error. */
 int image_rebuild_legacy(db *d);
 /* The public id of image id (arena string), or NULL. */
 const char *image_public_id(db *d, arena *a, int64_t id);

@@ -3,6 +3,7 @@
  */
 #include "lib/picture.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <vips/vips.h>
@@ -10,19 +11,24 @@
 
 const int picture_widths[PICTURE_WIDTHS] = {480, 960};
 
-int picture_init(const char *argv0)
+static pthread_once_t started = PTHREAD_ONCE_INIT;
+static _Atomic int start_rc = -1; /* read at shutdown by another thread */
+
+/* Start libvips (pthread_once: the argon2id thread or serve's start-up). */
+static void start(void)
 {
-	if (VIPS_INIT(argv0) != 0)
-		return -1;
+	if (VIPS_INIT("stamprally") != 0)
+		return;
 	vips_concurrency_set(1); /* the caller's thread does the work; uploads are rare */
 	vips_cache_set_max(0);
 	vips_block_untrusted_set(TRUE);
-	return 0;
+	start_rc = 0;
 }
 
 void picture_shutdown(void)
 {
-	vips_shutdown();
+	if (start_rc == 0)
+		vips_shutdown();
 }
 
 /* Remove every piece of metadata from img (EXIF with its GPS position,
@@ -118,6 +124,9 @@ static VipsImage *decode(const unsigned char *data, size_t n)
 int picture_variants(const unsigned char *data, size_t n, struct picture *out)
 {
 	memset(out, 0, sizeof *out * PICTURE_MAX);
+	pthread_once(&started, start);
+	if (start_rc != 0)
+		return -1;
 	VipsImage *wide = decode(data, n);
 	int rc = wide ? 0 : -1;
 	/* the narrower widths from the decoded one (a second decode cost 40 %) */

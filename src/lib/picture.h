@@ -21,17 +21,17 @@ struct picture {
 	size_t n;
 };
 
-/* Once per process, before any other call: libvips started with one worker
- * thread per operation and no operation cache, untrusted loaders blocked. */
-int picture_init(const char *argv0);
 /* Make every variant of the image data[0..n) (already checked by
  * core/image.c: PNG, JPEG or WebP within the size limits) into out
  * (PICTURE_MAX entries, in the order of picture_widths × {fallback, webp}).
- * The number made, or -1 when libvips cannot decode it. */
+ * The number made, or -1 when libvips cannot decode it. The first call
+ * starts libvips (about 50 ms: not paid by a server that never sees an
+ * upload): one worker thread per operation, no operation cache, untrusted
+ * loaders blocked. */
 int picture_variants(const unsigned char *data, size_t n, struct picture *out);
 /* The widths made, ascending. */
 extern const int picture_widths[PICTURE_WIDTHS];
-/* At the end of the process: libvips's threads and caches let go. */
+/* At the end of the process: libvips's threads and caches let go (if it was started). */
 void picture_shutdown(void);
 /* Free what picture_variants made. */
 void picture_free(struct picture *p, int n);

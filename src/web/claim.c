@@ -10,7 +10,6 @@
 
 #include "core/methods.h"
 #include "lib/timeutil.h"
-#include "lib/tpl.h"
 #include "web/common.h"
 #include "web/page.h"
 #include "web/view.h"
@@ -40,16 +39,13 @@ static void claim_problem(req *r, const struct rally *ra, const struct spot *s, 
 		web_error(r, status, code, key, vars);
 		return;
 	}
-	buf msg = BUF_INIT;
-	tpl_fill(web_text(r, key), vars, 0, &msg);
 	json_t *view = form->view(r, s, ra);
 	json_object_set_new(view, "problem",
 			    json_pack("{s:i, s:s, s:s, s:b}", "status", status, "code", code, "message",
-				      arena_strdup(&r->a, buf_str(&msg)), "position_help", about_position(code)));
+				      web_text_fill(r, key, vars), "position_help", about_position(code)));
 	const char *typed = req_form(r, "keyword");
 	if (typed)
 		json_object_set_new(view, "typed", json_pack("{s:s}", "keyword", typed));
-	buf_free(&msg);
 	json_decref(vars);
 	page_render(r, status, form->tpl, view);
 }

@@ -109,6 +109,12 @@ int web_session(req *r)
 	return 1;
 }
 
+json_t *web_map_tiles(req *r)
+{
+	const config *c = &r->srv->cfg;
+	return c->map_tile_url[0] ? json_pack("{s:s, s:s}", "tiles", c->map_tile_url, "attribution", c->map_attribution) : NULL;
+}
+
 json_t *web_rally_ref(req *r, const struct rally *ra)
 {
 	(void)r;

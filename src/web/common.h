@@ -66,6 +66,9 @@ struct claim_form {
  * is given, else as the API's JSON or the rally's themed error page. */
 int web_method_ok(req *r, const struct rally *ra, const struct spot *s, const struct participant *p,
 		  struct method_input *in, const struct claim_form *form);
+/* {"tiles","attribution"} for a page's map (map.js), or NULL when no tile
+ * server is configured (map.tile_url empty). A new object. */
+json_t *web_map_tiles(req *r);
 /* {"slug","title"} of ra for an error page in the rally's theme (a new object). */
 json_t *web_rally_ref(req *r, const struct rally *ra);
 /* Guessing (guess.c): the throttle keys one guess counts against, e.g. the

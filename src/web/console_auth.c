@@ -17,7 +17,6 @@
 #include "core/secret.h"
 #include "http/server.h"
 #include "lib/metrics.h"
-#include "lib/tpl.h"
 #include "lib/timeutil.h"
 #include "web/common.h"
 #include "web/page.h"
@@ -26,12 +25,8 @@
 void web_login_page(req *r, int ops, int status, const char *error_key, const char *login, json_t *vars)
 {
 	json_t *view = json_pack("{s:s, s:b}", "login", login ? login : "", "ops", ops);
-	if (error_key) {
-		buf msg = BUF_INIT;
-		tpl_fill(web_text(r, error_key), vars, 0, &msg);
-		json_object_set_new(view, "error", json_string(buf_str(&msg)));
-		buf_free(&msg);
-	}
+	if (error_key)
+		json_object_set_new(view, "error", json_string(web_text_fill(r, error_key, vars)));
 	json_decref(vars);
 	page_render(r, status, "login", view);
 }

@@ -19,7 +19,6 @@
 #include "core/tenant.h"
 #include "lib/timeutil.h"
 #include "lib/token.h"
-#include "lib/tpl.h"
 #include "lib/utf8.h"
 #include "web/common.h"
 #include "web/console.h"
@@ -142,12 +141,8 @@ static json_t *publish_view(req *r, json_t *problems)
 {
 	size_t i;
 	json_t *p;
-	json_array_foreach(problems, i, p) {
-		buf b = BUF_INIT;
-		tpl_fill(web_text(r, json_string_value(json_object_get(p, "key"))), p, 0, &b);
-		json_object_set_new(p, "text", json_stringn(buf_str(&b), b.len));
-		buf_free(&b);
-	}
+	json_array_foreach(problems, i, p)
+		json_object_set_new(p, "text", json_string(web_text_fill(r, json_string_value(json_object_get(p, "key")), p)));
 	return problems ? problems : json_array();
 }
 

@@ -15,6 +15,7 @@
 #include "lib/timeutil.h"
 #include "lib/token.h"
 #include "lib/utf8.h"
+#include "web/common.h"
 #include "web/console.h"
 #include "web/page.h"
 #include "web/view.h"
@@ -106,9 +107,9 @@ static json_t *form_view(req *r, const struct rally *ra, const struct spot_form 
 /* The spot editor's map picker (map.js): the tiles, when configured. Returns view. */
 static json_t *with_picker(req *r, json_t *view)
 {
-	const config *c = &r->srv->cfg;
-	if (c->map_tile_url[0])
-		json_object_set_new(view, "map", json_pack("{s:s, s:s}", "tiles", c->map_tile_url, "attribution", c->map_attribution));
+	json_t *tiles = web_map_tiles(r);
+	if (tiles)
+		json_object_set_new(view, "map", tiles);
 	return view;
 }
 

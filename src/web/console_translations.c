@@ -138,9 +138,11 @@ void console_translations_save(req *r)
 	for (int i = 0; i < n; i++) {
 		const char *v = req_form(r, arena_printf(&r->a, "f.%s", t[i].field));
 		/* valid UTF-8, no control characters, within the limit; one line unless a description */
-		if (v && (!utf8_text(v, 0, (size_t)t[i].max) || (!t[i].multiline && strpbrk(v, "\r\n"))))
-			json_object_set_new(errors, t[i].field,
-					    json_string(arena_printf(&r->a, web_text(r, "tr.too_long"), t[i].max)));
+		if (v && (!utf8_text(v, 0, (size_t)t[i].max) || (!t[i].multiline && strpbrk(v, "\r\n")))) {
+			json_t *max = json_pack("{s:i}", "max", t[i].max);
+			json_object_set_new(errors, t[i].field, json_string(web_text_fill(r, "tr.too_long", max)));
+			json_decref(max);
+		}
 	}
 	if (json_object_size(errors)) {
 		render(r, &ra, lang, t, n, 422, errors);

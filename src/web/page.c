@@ -79,6 +79,15 @@ const char *web_text(req *r, const char *key)
 	return s ? s : key;
 }
 
+const char *web_text_fill(req *r, const char *key, const json_t *vars)
+{
+	buf msg = BUF_INIT;
+	tpl_fill(web_text(r, key), vars, 0, &msg);
+	const char *out = arena_strdup(&r->a, buf_str(&msg));
+	buf_free(&msg);
+	return out;
+}
+
 void page_url_encode(buf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
@@ -204,12 +213,11 @@ void json_respond(req *r, int status, json_t *body)
 
 void web_error(req *r, int status, const char *code, const char *key, json_t *vars)
 {
-	buf msg = BUF_INIT;
-	tpl_fill(web_text(r, key), vars, 0, &msg);
+	const char *msg = web_text_fill(r, key, vars);
 	if ((r->route && (r->route->flags & R_API)) || strncmp(r->path, "/api/", 5) == 0) {
-		json_respond(r, status, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", buf_str(&msg)));
+		json_respond(r, status, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg));
 	} else {
-		json_t *view = json_pack("{s:i, s:s, s:s}", "status", status, "code", code, "message", buf_str(&msg));
+		json_t *view = json_pack("{s:i, s:s, s:s}", "status", status, "code", code, "message", msg);
 		static const char *const passed[] = {"back", "no_button", "rally"}; /* vars the page uses besides the text */
 		for (size_t i = 0; vars && i < sizeof passed / sizeof passed[0]; i++)
 			if (json_object_get(vars, passed[i]))
@@ -217,8 +225,7 @@ void web_error(req *r, int status, const char *code, const char *key, json_t *va
 		page_render(r, status, "error", view);
 	}
 	json_decref(vars);
-	buf_free(&msg);
-}
+	}
 
 void web_unavailable(req *r)
 {

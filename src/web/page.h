@@ -38,6 +38,9 @@ const char *web_text(req *r, const char *key);
 /* A version string for static asset URLs (changes when any asset changes). */
 const char *page_asset_version(void);
 
+/* The catalog text of key with its {placeholders} filled from vars (may be
+ * NULL), unescaped (templates escape it). Arena string. */
+const char *web_text_fill(req *r, const char *key, const json_t *vars);
 /* Append s percent-encoded, all but RFC 3986's unreserved characters. */
 void page_url_encode(buf *b, const char *s);
 

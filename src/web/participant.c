@@ -15,7 +15,6 @@
 #include "core/recovery.h"
 #include "core/rally.h"
 #include "core/stamp.h"
-#include "http/server.h"
 #include "lib/timeutil.h"
 #include "lib/utf8.h"
 #include "lib/token.h"
@@ -89,9 +88,9 @@ static void add_map(req *r, const struct rally *ra, json_t *view)
 	if (!any)
 		return;
 	json_object_set_new(view, "near", json_true());
-	const config *c = &r->srv->cfg;
-	if (c->map_tile_url[0])
-		json_object_set_new(view, "map", json_pack("{s:s, s:s}", "tiles", c->map_tile_url, "attribution", c->map_attribution));
+	json_t *tiles = web_map_tiles(r);
+	if (tiles)
+		json_object_set_new(view, "map", tiles);
 }
 
 /* "Open in a map app" links of a spot at lat/lon: Apple Maps, Google Maps

@@ -97,14 +97,9 @@ for (const lang of ['ja', 'en']) {
         contexts[w] ||= await contextOf(who[w], lang, size);
         tabs[w] ||= await contexts[w].newPage(); // one tab per visitor, going from page to page
         const page = tabs[w];
-        const t0 = Date.now();
         const res = await page.goto(`${srv.base}${url}`);
-        if (process.env.AXE_TIMES) console.log(`${Date.now() - t0} ms ${url}`);
         assert.ok(res.status() < 500, `${url}: ${res.status()}`);
-        const t1 = Date.now();
-        const found = await axe(page);
-        if (process.env.AXE_TIMES) console.log(`${Date.now() - t1} ms axe ${url}`);
-        for (const v of found) {
+        for (const v of await axe(page)) {
           const line = `${url} [${w}] ${v.impact} ${v.id}: ${v.help} — ${v.nodes.join(', ')}`;
           (v.impact === 'serious' || v.impact === 'critical' ? serious : moderate).push(line);
         }
