@@ -44,6 +44,7 @@ struct new_secret {
 	int64_t spot_id;
 	const char *sealed;
 	int stored;
+	char *theirs; /* heap: the secret another request stored first */
 };
 
 static int store_secret(db *d, void *arg)
@@ -53,25 +54,37 @@ static int store_secret(db *d, void *arg)
 		    j->spot_id) != DB_DONE)
 		return DB_ERROR;
 	j->stored = db_changes(d) == 1;
+	if (!j->stored) /* the write transaction sees the one stored first */
+		j->theirs = db_text1(d, "SELECT rotating_secret FROM spots WHERE id = $1", "i", j->spot_id);
 	return 0;
+}
+
+/* The 32 bytes of a sealed secret's base64; 0, or -1 when it is not one. */
+static int open_secret(arena *a, const char *sealed, unsigned char secret[32])
+{
+	const char *opened = sealed && *sealed ? unseal(a, sealed) : NULL;
+	size_t n = 0;
+	return opened && sodium_base642bin(secret, 32, opened, strlen(opened), NULL, &n, NULL,
+					   sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 && n == 32 ? 0 : -1;
 }
 
 int spot_rotating_secret(db *d, arena *a, int64_t spot_id, unsigned char secret[32])
 {
 	char *sealed = db_text1(d, "SELECT rotating_secret FROM spots WHERE id = $1", "i", spot_id);
-	const char *opened = sealed && *sealed ? unseal(a, sealed) : NULL;
-	size_t n = 0;
+	int rc = open_secret(a, sealed, secret);
 	free(sealed);
-	if (opened && sodium_base642bin(secret, 32, opened, strlen(opened), NULL, &n, NULL,
-					sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 && n == 32)
+	if (rc == 0)
 		return 0;
 	char b64[48];
 	randombytes_buf(secret, 32);
 	sodium_bin2base64(b64, sizeof b64, secret, 32, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	struct new_secret job = {spot_id, seal(a, b64), 0};
+	struct new_secret job = {spot_id, seal(a, b64), 0, NULL};
+	sodium_memzero(b64, sizeof b64);
 	if (!job.sealed || db_write(d, store_secret, &job) < 0)
 		return -1;
-	/* 0 rows: another request stored one first, which this transaction's
-	 * snapshot may not see; the next request will. */
-	return job.stored ? 0 : -1;
+	/* 0 rows: another request stored one first (this request's snapshot may
+	 * not show it); the write transaction read it, and every screen shows it. */
+	rc = job.stored ? 0 : open_secret(a, job.theirs, secret);
+	free(job.theirs);
+	return rc;
 }
