@@ -8,7 +8,7 @@
 # libunistring (Unicode normalisation of passwords) ships no pkg-config file
 # in Debian 12: it is linked as -lunistring.
 
-PKGS     := libmicrohttpd sqlite3 libsodium jansson libqrencode libcurl libzstd gnutls libsystemd xlsxwriter vips libwebpmux
+PKGS     := libmicrohttpd sqlite3 libpq libsodium jansson libqrencode libcurl libzstd gnutls libsystemd xlsxwriter vips libwebpmux
 CC       ?= cc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
               -DLIBSYSTEMD_VERSION='"$(shell pkg-config --modversion libsystemd 2>/dev/null)"'
@@ -138,7 +138,9 @@ test: deps
 	@scripts/run-tests
 
 test-unit: build/stamprally $(UNIT_REL)
-	@for t in $(UNIT_REL); do $$t || exit 1; done
+	@d=$$(mktemp -d /tmp/stamprally-pg.XXXXXX) && scripts/pg-throwaway start $$d >/dev/null && \
+	 for t in $(UNIT_REL); do STAMPRALLY_TEST_PG=$$d $$t || { scripts/pg-throwaway stop $$d; exit 1; }; done; \
+	 scripts/pg-throwaway stop $$d
 
 bench: deps build/stamprally
 	bench/run

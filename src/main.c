@@ -109,6 +109,22 @@ static int open_audit(const config *c, db *d)
 	return audit_init(c->audit_key_file, c->audit_file, 1);
 }
 
+/* The first line of the file at path into out (a password); 0, or -1 with
+ * the reason on stderr. */
+static int read_password(const char *path, char *out, size_t n)
+{
+	FILE *f = fopen(path, "r");
+	if (!f || !fgets(out, (int)n, f)) {
+		fprintf(stderr, "stamprally: cannot read database.password_file %s\n", path);
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	out[strcspn(out, "\r\n")] = '\0';
+	return 0;
+}
+
 /* Open the store, apply migrations, hash audit records older than the
  * chain; the connection (caller closes) or NULL. flags: OPEN_SERVING (the
  * server checkpoints the WAL itself), OPEN_NO_NEW_KEYS (the audit signing
@@ -117,12 +133,18 @@ static db *open_store(const config *c, int *applied, int flags)
 {
 	if (ensure_dir(c->data_dir) != 0)
 		return NULL;
-	struct db_options o = {c->database, strcmp(c->durability, "full") == 0, c->busy_timeout, flags & OPEN_SERVING};
+	static char password[256]; /* kept for reconnections; never printed */
+	if (c->database_password_file[0] && read_password(c->database_password_file, password, sizeof password) != 0)
+		return NULL;
+	struct db_options o = {.path = c->database, .url = c->database_url, .owner_url = c->database_owner_url, .password = password,
+			       .statement_timeout_ms = c->statement_timeout, .durability_full = strcmp(c->durability, "full") == 0,
+			       .busy_timeout_ms = c->busy_timeout, .manual_checkpoint = flags & OPEN_SERVING};
 	db_configure(&o);
 	db *d = db_open();
 	int n = 0;
-	if (!d || migrate_run(d, &n) != 0) {
-		fprintf(stderr, "stamprally: cannot open the database %s\n", c->database);
+	if (!d || migrate_store(d, &n) != 0) {
+		fprintf(stderr, "stamprally: cannot open the %s database %s\n", db_backend(),
+			c->database_url[0] ? "(database.url)" : c->database);
 		db_close(d);
 		return NULL;
 	}
@@ -1147,9 +1169,9 @@ static int cmd_version(struct server *srv, int argc, char **argv)
 	(void)srv;
 	printf("stamprally %s\n", STAMPRALLY_VERSION);
 	if (argc > 0 && strcmp(argv[0], "--deps") == 0)
-		printf("libmicrohttpd %s\nsqlite %s\nlibsodium %s\njansson %s\nlibcurl %s\nlibqrencode %s\nlibzstd %s\n"
+		printf("libmicrohttpd %s\nsqlite %s\nlibpq %s\nlibsodium %s\njansson %s\nlibcurl %s\nlibqrencode %s\nlibzstd %s\n"
 		       "gnutls %s\nlibsystemd %s\nlibunistring %d.%d.%d\n",
-		       MHD_get_version(), db_version(), sodium_version_string(), jansson_version_str(),
+		       MHD_get_version(), db_version_of("sqlite"), db_version_of("postgres"), sodium_version_string(), jansson_version_str(),
 		       curl_version_info(CURLVERSION_NOW)->version, QRcode_APIVersionString(), ZSTD_versionString(),
 		       gnutls_check_version(NULL), LIBSYSTEMD_VERSION, _libunistring_version >> 16, (_libunistring_version >> 8) & 0xff,
 		       _libunistring_version & 0xff);

@@ -136,7 +136,9 @@ int audit_append(db *d, int64_t tenant_id, int64_t account_id, const char *kind,
 	unsigned char prev[HASH_LEN], h[HASH_LEN];
 	if (db_begin(d) != 0)
 		return -1;
-	if (chain_head(d, &id, prev) != 0)
+	/* One appender at a time across every node: the next id and hash
+	 * follow the head, read after the lock (READ COMMITTED). */
+	if (db_lock_xact(d, DB_LOCK_AUDIT) != 0 || chain_head(d, &id, prev) != 0)
 		goto fail;
 	id++;
 	/* Hash exactly what SQLite will store and give back. */
@@ -162,7 +164,7 @@ int64_t audit_backfill(db *d)
 {
 	/* Only records from before the chain: once a checkpoint is signed, a
 	 * record without a hash was tampered with and stays for verify to name. */
-	if (db_int1(d, 0, "SELECT count(*) FROM (SELECT 1 FROM security_events WHERE hash IS NULL LIMIT 1)", NULL) == 0 ||
+	if (db_int1(d, 0, "SELECT count(*) FROM (SELECT 1 FROM security_events WHERE hash IS NULL LIMIT 1) AS unhashed", NULL) == 0 ||
 	    db_int1(d, 0, "SELECT count(*) FROM audit_checkpoints", NULL) > 0)
 		return 0;
 	if (db_begin(d) != 0)
@@ -626,7 +628,7 @@ db_stmt *audit_rows(db *d, int64_t tenant_id, const char *kind, const char *logi
 			" WHERE e.tenant_id = $1 AND ($2 IS NULL OR e.kind = $2) AND ($3 IS NULL OR a.login = $3)"
 			" AND ($4 = 0 OR e.at >= $4) AND ($5 = 0 OR e.at < $5) AND ($6 = 0 OR e.id < $6)"
 			" ORDER BY e.id DESC LIMIT $7",
-			"ittiiii", tenant_id, kind, login, from, to, before, (int64_t)(limit > 0 ? limit : -1));
+			"ittiiii", tenant_id, kind, login, from, to, before, limit > 0 ? (int64_t)limit : INT64_MAX);
 }
 
 db_stmt *audit_operator_rows(db *d, int limit)

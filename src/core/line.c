@@ -155,7 +155,7 @@ static int recompute_completion(db *d, int64_t participant_id, int64_t rally_id,
 	/* completed by the merge: the dashboard counts it now */
 	if (db_changes(d) == 1 &&
 	    db_exec(d, "INSERT INTO rally_hourly(rally_id, hour, completions) VALUES ($1, $2, 1)"
-		       " ON CONFLICT (rally_id, hour) DO UPDATE SET completions = completions + 1", "ii", rally_id,
+		       " ON CONFLICT (rally_id, hour) DO UPDATE SET completions = rally_hourly.completions + 1", "ii", rally_id,
 		    now / 3600000) != DB_DONE)
 		return -1;
 	return 0;
@@ -195,7 +195,7 @@ int line_link(db *d, arena *a, int64_t session_id, const struct rally *r, const 
 		char code[20];
 		ok = line_id > 0 && participant_set_recovery(d, a, line_id, code, sizeof code) == 0 &&
 		     db_exec(d, "INSERT INTO rally_hourly(rally_id, hour, joins) VALUES ($1, $2, 1)"
-				" ON CONFLICT (rally_id, hour) DO UPDATE SET joins = joins + 1", "ii", r->id, now / 3600000) == DB_DONE;
+				" ON CONFLICT (rally_id, hour) DO UPDATE SET joins = rally_hourly.joins + 1", "ii", r->id, now / 3600000) == DB_DONE;
 	}
 	/* This browser's session now holds the LINE participant (another phone's
 	 * session, if any, lets go of it). */

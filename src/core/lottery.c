@@ -293,6 +293,10 @@ static int entry_of(db *d, int64_t tier_id, int64_t pid, int64_t *number, int64_
 
 int lottery_enter(db *d, int64_t tier_id, int64_t pid, const char *sealed, int64_t now, int64_t *number, int64_t *when)
 {
+	/* Numbers follow each other: one entry or draw of a tier at a time, on
+	 * every node (the entry seen below is then also one committed since). */
+	if (db_lock_xact(d, DB_LOCK_LOTTERY + tier_id) != 0)
+		return -1;
 	int have = entry_of(d, tier_id, pid, number, when);
 	if (have != 0)
 		return have < 0 ? -1 : 0;
@@ -370,6 +374,9 @@ static void join(buf *b, const int64_t *v, size_t n)
 
 int64_t lottery_draw(db *d, arena *a, int64_t tier_id, int64_t account_id, int64_t k, int64_t now)
 {
+	/* Two draws at once would pick from the same candidates. */
+	if (db_lock_xact(d, DB_LOCK_LOTTERY + tier_id) != 0)
+		return -1;
 	int64_t n = db_int1(d, -1, "SELECT count(*)" CANDIDATES, "i", tier_id);
 	if (n <= 0 || k <= 0)
 		return n < 0 ? -1 : 0;

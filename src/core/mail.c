@@ -267,8 +267,12 @@ int mail_reminders_due(db *d, int64_t now)
 		arena a = {0};
 		int rc = db_begin(d) == 0 ? 0 : -1;
 		int64_t real = time_now_ms(); /* now may be a test's "as of"; the message goes out at once */
-		if (rc == 0 && (mail_announcement(d, &a, id, 1, real) < 0 ||
-				db_exec(d, "UPDATE announcements SET reminded_at = $1 WHERE id = $2", "ii", real, id) != DB_DONE))
+		/* Claimed first: another node's mailer that got here too finds it
+		 * taken (PostgreSQL waits for the first commit, then re-checks). */
+		if (rc == 0 && db_exec(d, "UPDATE announcements SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL", "ii",
+				       real, id) != DB_DONE)
+			rc = -1;
+		if (rc == 0 && db_changes(d) == 1 && mail_announcement(d, &a, id, 1, real) < 0)
 			rc = -1;
 		rc = rc == 0 && db_commit(d) == 0 ? 0 : -1;
 		if (rc != 0 && db_in_write(d))

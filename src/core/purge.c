@@ -32,7 +32,8 @@ static const struct step {
 	{"stamps", "DELETE FROM stamps WHERE id IN (SELECT x.id FROM stamps x JOIN participants t ON t.id = x.participant_id"
 		   OF_RALLIES " LIMIT $2)", 1000},
 	{"spot_totals", "DELETE FROM spot_totals WHERE spot_id IN (SELECT t.id FROM spots t" OF_RALLIES " LIMIT $2)", 1000},
-	{"rally_hourly", "DELETE FROM rally_hourly WHERE rowid IN (SELECT t.rowid FROM rally_hourly t" OF_RALLIES " LIMIT $2)", 1000},
+	{"rally_hourly", "DELETE FROM rally_hourly WHERE (rally_id, hour) IN (SELECT t.rally_id, t.hour FROM rally_hourly t" OF_RALLIES
+			 " LIMIT $2)", 1000},
 	{"oauth_states", "DELETE FROM oauth_states WHERE id IN (SELECT t.id FROM oauth_states t" OF_RALLIES " LIMIT $2)", 1000},
 	/* a browser session goes with the last of its participants (it may
 	 * also hold another tenant's) */

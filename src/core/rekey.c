@@ -61,7 +61,7 @@ int64_t rekey_all(db *d, char *err, size_t errsz)
 	/* The commit must be on disk before the new key file replaces the old
 	 * one: with synchronous=NORMAL a crash could keep the rename and lose
 	 * the commit, leaving values under a key that is gone. */
-	if (db_exec(d, "PRAGMA synchronous=FULL", NULL) != DB_DONE || db_begin(d) != 0) {
+	if (db_sync_full(d) != 0 || db_begin(d) != 0) {
 		snprintf(err, errsz, "cannot begin a transaction");
 		return -1;
 	}

@@ -90,9 +90,9 @@ static int stats_add(db *d, int64_t rally_id, int64_t now, const char *what)
 	 * stamp updates stamps and first_stamps in one statement of its own.) */
 	static const char *sql[][2] = {
 		{"joins", "INSERT INTO rally_hourly(rally_id, hour, joins) VALUES ($1, $2, 1)"
-			  " ON CONFLICT (rally_id, hour) DO UPDATE SET joins = joins + 1"},
+			  " ON CONFLICT (rally_id, hour) DO UPDATE SET joins = rally_hourly.joins + 1"},
 		{"completions", "INSERT INTO rally_hourly(rally_id, hour, completions) VALUES ($1, $2, 1)"
-				" ON CONFLICT (rally_id, hour) DO UPDATE SET completions = completions + 1"},
+				" ON CONFLICT (rally_id, hour) DO UPDATE SET completions = rally_hourly.completions + 1"},
 	};
 	for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++)
 		if (strcmp(sql[i][0], what) == 0)
@@ -112,9 +112,9 @@ static int progress_count(db *d, const struct participant *p, struct claim *out,
 	 * b-tree for every claim. */
 	/* Spots disabled later keep their stamps, which still count as stamps
 	 * but not towards the spots to complete. */
-	db_stmt *st = db_query(d, "SELECT coalesce(sum(spot_id NOT IN (SELECT id FROM spots WHERE rally_id = $2"
-				  " AND disabled_at IS NOT NULL)), 0), coalesce(sum(n), 0)"
-				  " FROM (SELECT spot_id, count(*) AS n FROM stamps WHERE participant_id = $1 GROUP BY spot_id)",
+	db_stmt *st = db_query(d, "SELECT coalesce(sum(CASE WHEN spot_id NOT IN (SELECT id FROM spots WHERE rally_id = $2"
+				  " AND disabled_at IS NOT NULL) THEN 1 ELSE 0 END), 0), coalesce(sum(n), 0)"
+				  " FROM (SELECT spot_id, count(*) AS n FROM stamps WHERE participant_id = $1 GROUP BY spot_id) AS c",
 			       "ii", p->id, p->rally_id);
 	int rc = db_row(st);
 	out->collected = rc == DB_ROW ? db_int(st, 0) : -1;
@@ -190,12 +190,12 @@ static int write_claim(db *d, const struct participant *p, const struct spot *s,
 	/* the hour's stamps, and its first stamps when this is the participant's first
 	 * (a preview's stamps are test data: no counters) */
 	if (!p->preview && db_exec(d, "INSERT INTO rally_hourly(rally_id, hour, stamps, first_stamps) VALUES ($1, $2, 1, $3)"
-		       " ON CONFLICT (rally_id, hour) DO UPDATE SET stamps = stamps + 1,"
-		       " first_stamps = first_stamps + excluded.first_stamps",
+		       " ON CONFLICT (rally_id, hour) DO UPDATE SET stamps = rally_hourly.stamps + 1,"
+		       " first_stamps = rally_hourly.first_stamps + excluded.first_stamps",
 		    "iii", rally, now / 3600000, (int64_t)(stamps == 1)) != DB_DONE)
 		return DB_ERROR;
 	if (!p->preview && db_exec(d, "INSERT INTO spot_totals(spot_id, stamps) VALUES ($1, 1)"
-				      " ON CONFLICT (spot_id) DO UPDATE SET stamps = stamps + 1", "i", s->id) != DB_DONE)
+				      " ON CONFLICT (spot_id) DO UPDATE SET stamps = spot_totals.stamps + 1", "i", s->id) != DB_DONE)
 		return DB_ERROR;
 	if (out->completed) {
 		rc = db_exec(d, "UPDATE participants SET completed_at = $1 WHERE id = $2 AND completed_at IS NULL",

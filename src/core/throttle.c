@@ -68,8 +68,9 @@ int throttle_failed(db *d, const struct throttle_rule *rule, const char *who, in
 	key_of(rule, who, key, sizeof key);
 	int64_t failures = db_int1(d, -1, "INSERT INTO attempt_throttle(key, failures, window_start) VALUES ($1, 1, $2)"
 					  " ON CONFLICT (key) DO UPDATE SET"
-					  " failures = CASE WHEN window_start < $3 THEN 1 ELSE failures + 1 END,"
-					  " window_start = CASE WHEN window_start < $3 THEN $2 ELSE window_start END"
+					  " failures = CASE WHEN attempt_throttle.window_start < $3 THEN 1 ELSE attempt_throttle.failures + 1 END,"
+					  " window_start = CASE WHEN attempt_throttle.window_start < $3 THEN $2"
+					  " ELSE attempt_throttle.window_start END"
 					  " RETURNING failures",
 				   "tii", key, now, now - rule->window_ms);
 	if (failures < 0)

@@ -54,6 +54,13 @@ static const struct key keys[] = {
 	S("store.database", database, "", "SQLite database file; default DATA_DIR/stamprally.db"),
 	S("store.durability", durability, "normal", "normal: acknowledged writes survive a killed process; full: also power loss (fsync per commit)"),
 	I("store.busy_timeout", busy_timeout, "5000", 0, 600000, "milliseconds to wait for a database lock"),
+	S("database.url", database_url, "", "PostgreSQL instead of the SQLite file: postgres://user@host/db or key=value (libpq); "
+	  "several nodes may share it"),
+	S("database.owner_url", database_owner_url, "", "the role that owns the tables and runs migrations; the service's role "
+	  "(database.url) is then granted what it needs and row-level security holds it to one tenant; default: database.url"),
+	S("database.password_file", database_password_file, "", "file holding the PostgreSQL password (else the url, PGPASSWORD or ~/.pgpass); never logged"),
+	I("database.statement_timeout", statement_timeout, "30000", 100, 3600000, "milliseconds a PostgreSQL statement may run "
+	  "(and twice that idle in a transaction)"),
 	S("security.secret_key_file", secret_key_file, "", "32-byte key for CSRF tokens; default DATA_DIR/secret.key, created on first start"),
 	I("security.session_days", session_days, "180", 1, 3650, "days a participant's session cookie lives"),
 	I("security.staff_idle_minutes", staff_idle_minutes, "30", 1, 1440, "minutes of inactivity after which a console session ends"),

@@ -36,6 +36,11 @@ typedef struct config {
 	char database[512];        /* SQLite file; default DATA_DIR/stamprally.db */
 	char durability[16];       /* normal | full */
 	int busy_timeout;          /* milliseconds */
+	/* [database]: PostgreSQL instead of the SQLite file when url is set */
+	char database_url[1024];   /* postgres://... or key=value (libpq) */
+	char database_owner_url[1024]; /* the tables' owner, for migrations; default: url */
+	char database_password_file[512]; /* the password, when not in the url or PGPASSWORD */
+	int statement_timeout;     /* milliseconds a statement may run (PostgreSQL) */
 	/* [security] */
 	char secret_key_file[512]; /* default DATA_DIR/secret.key, created on first start */
 	int session_days;          /* participant session lifetime */

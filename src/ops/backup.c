@@ -289,7 +289,7 @@ static int64_t chain_end(const char *path)
 {
 	db *d = db_open_file(path, 0);
 	int64_t last = d ? db_int1(d, 0, "SELECT max(m) FROM (SELECT max(id) AS m FROM security_events UNION ALL"
-					   " SELECT max(upto) FROM audit_checkpoints WHERE kind = 'pruned')", NULL)
+					   " SELECT max(upto) FROM audit_checkpoints WHERE kind = 'pruned') AS ids", NULL)
 			 : 0;
 	db_close(d);
 	return last;
@@ -560,6 +560,11 @@ static int make_backup(const config *c, db *d, const unsigned char dkey[32], str
 
 int backup_run(const config *c, db *d, const unsigned char data_key[32], int64_t now, char *path, size_t pathsz)
 {
+	if (strcmp(db_backend(), "sqlite") != 0) {
+		say("error", "stamprally backup copies a SQLite database; back up PostgreSQL with pg_dump or pgBackRest "
+			     "(docs/scale-out.md)");
+		return -1;
+	}
 	struct made m = {0};
 	char err[400] = "", stamp[32], man[PATHSZ];
 	time_t t = (time_t)(now / 1000);

@@ -68,8 +68,15 @@ static void tick(void *arg)
 	if (!jd)
 		return;
 	int64_t now = time_now_ms();
-	maintenance_refresh(jd);
+	maintenance_refresh(jd); /* this node's copies of what the operator set */
 	announce_refresh(jd, now);
+	/* The rest is the service's, not the node's: with several nodes on one
+	 * PostgreSQL database, the one holding the jobs lock does it; when that
+	 * node dies its session ends and another takes the lock. */
+	if (db_hold_lock(jd, DB_LOCK_JOBS) != 1) {
+		db_clear_failed(jd);
+		return;
+	}
 	audit_checkpoint(jd, now, cfg->audit_every, cfg->audit_minutes, 0);
 	if (next_backup >= 0 && now >= next_backup) {
 		backup_run(cfg, jd, dkey, now, NULL, 0);
@@ -89,7 +96,7 @@ static void tick(void *arg)
 static void finish(void *arg)
 {
 	(void)arg;
-	if (jd && audit_checkpoint(jd, time_now_ms(), 1, 0, 1) < 0)
+	if (jd && db_hold_lock(jd, DB_LOCK_JOBS) == 1 && audit_checkpoint(jd, time_now_ms(), 1, 0, 1) < 0)
 		fprintf(stderr, "{\"level\":\"error\",\"msg\":\"cannot sign the audit log's head at stop\"}\n");
 	db_close(jd);
 	jd = NULL;
@@ -101,6 +108,12 @@ int jobs_start(const config *c, const unsigned char data_key[32])
 	    schedule("retention.time", c->retention_time, &retention_tod) != 0)
 		return -1;
 	cfg = c, dkey = data_key;
+	if (backup_tod >= 0 && strcmp(db_backend(), "sqlite") != 0) {
+		/* PostgreSQL is backed up by its own tools (docs/scale-out.md). */
+		fprintf(stderr, "{\"level\":\"info\",\"msg\":\"no scheduled backups: the database is PostgreSQL; "
+				"back it up with pg_dump or pgBackRest\"}\n");
+		backup_tod = -1;
+	}
 	jobs = (ticker){.interval_ms = 1000, .start = begin, .tick = tick, .finish = finish};
 	return ticker_start(&jobs);
 }

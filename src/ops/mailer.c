@@ -146,9 +146,18 @@ static int take_lease(db *d, void *arg)
 	while (st && db_row(st) == DB_ROW && l->n < BATCH)
 		l->ids[l->n++] = db_int(st, 0);
 	db_done(st);
-	for (int i = 0; i < l->n; i++)
-		if (db_exec(d, "UPDATE mail_outbox SET lease_until = $1 WHERE id = $2", "ii", l->now + LEASE_MS, l->ids[i]) != DB_DONE)
+	/* Another node's sender may have leased a row since the SELECT: the
+	 * UPDATE checks again (under PostgreSQL's READ COMMITTED it waits for
+	 * that sender's commit and then finds the lease taken). */
+	int kept = 0;
+	for (int i = 0; i < l->n; i++) {
+		if (db_exec(d, "UPDATE mail_outbox SET lease_until = $1 WHERE id = $2 AND lease_until < $3", "iii",
+			    l->now + LEASE_MS, l->ids[i], l->now) != DB_DONE)
 			return DB_ERROR;
+		if (db_changes(d) == 1)
+			l->ids[kept++] = l->ids[i];
+	}
+	l->n = kept;
 	return 0;
 }
 

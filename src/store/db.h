@@ -30,9 +30,14 @@ typedef struct db_stmt db_stmt;
 
 enum { DB_DONE = 0, DB_ROW = 1, DB_ERROR = -1, DB_CONSTRAINT = -2, DB_BUSY = -3 };
 
-/* Global settings for every connection the process opens. */
+/* Global settings for every connection the process opens. The backend is
+ * PostgreSQL when url is set, else SQLite. */
 struct db_options {
 	const char *path;     /* SQLite file */
+	const char *url;      /* PostgreSQL: postgres://... or key=value connection string */
+	const char *owner_url; /* PostgreSQL: the role owning the tables (migrations); NULL: url's */
+	const char *password; /* PostgreSQL: the password, when not in url or the environment */
+	int statement_timeout_ms; /* PostgreSQL: statement_timeout and idle_in_transaction_session_timeout */
 	int durability_full;  /* 1: synchronous=FULL; 0: NORMAL (survives a killed process) */
 	int busy_timeout_ms;
 	int manual_checkpoint; /* 1: connections never checkpoint; db_checkpoint() does (serve) */
@@ -42,6 +47,9 @@ struct db_options {
 void db_configure(const struct db_options *o);
 /* Open a new connection with the configured options; NULL on error (logged). */
 db *db_open(void);
+/* A connection as the tables' owner (owner_url), for migrations; the same
+ * as db_open when there is no owner_url. NULL on error (logged). */
+db *db_open_owner(void);
 /* The calling thread's connection, opened on first use; NULL on error. */
 db *db_thread(void);
 /* Close the calling thread's connection (a no-op when there is none). */
@@ -100,11 +108,41 @@ int db_in_write(db *d);
 int db_commit(db *d);
 int db_rollback(db *d);
 
+/* Row-level security (PostgreSQL): until the transaction ends, the
+ * tenant-scoped tables show and take only tenant_id's rows, whatever a
+ * query says (migrations/postgres/0023). Nothing on SQLite. 0 or DB_ERROR. */
+int db_scope_tenant(db *d, int64_t tenant_id);
+
+/* Serialise with every other transaction that takes the same key, on any
+ * node, until this write transaction ends (PostgreSQL's transaction
+ * advisory lock). Nothing on SQLite, where a write transaction already
+ * holds the one write lock. 0 or DB_ERROR. */
+int db_lock_xact(db *d, int64_t key);
+/* Whether this connection holds the session lock key, taking it when free
+ * (PostgreSQL: pg_try_advisory_lock; held until the connection ends, so
+ * another node takes over when this one dies). Always 1 on SQLite: one
+ * process owns the file. 1, 0 (another holds it) or DB_ERROR. */
+int db_hold_lock(db *d, int64_t key);
+/* Keys of the advisory locks (any fixed numbers, one per purpose). */
+#define DB_LOCK_AUDIT INT64_C(0x7372617564697401)   /* appending to the audit chain */
+#define DB_LOCK_JOBS INT64_C(0x7372616a6f627301)    /* the node that runs the periodic jobs */
+#define DB_LOCK_LOTTERY INT64_C(0x73726c6f00000000) /* + a tier's id: its entry numbers and draws */
+
+/* From now on this connection's commits survive a power loss, not only a
+ * killed process (SQLite synchronous=FULL; PostgreSQL synchronous_commit).
+ * 0 or DB_ERROR. */
+int db_sync_full(db *d);
+/* Bytes the database takes (SQLite: its file's pages; PostgreSQL:
+ * pg_database_size), or -1. */
+int64_t db_size_bytes(db *d);
+
 /* Run a script of several statements (migrations only; no parameters). */
 int db_exec_script(db *d, const char *sql);
 /* The backend library's version text. */
 const char *db_version(void);
-/* The backend's name: "sqlite". */
+/* The version of the library of backend "sqlite" or "postgres" (libpq). */
+const char *db_version_of(const char *backend);
+/* The backend's name: "sqlite" or "postgres". */
 const char *db_backend(void);
 /* Copy committed WAL pages into the database without blocking readers or
  * the writer (SQLite PASSIVE checkpoint). Returns the pages left in the
@@ -124,8 +162,8 @@ int db_vacuum(db *d);
  * readers and the writer go on meanwhile. d must not be in a transaction.
  * 0, or -1 (logged: disk full, ...). */
 int db_copy_to(db *d, const char *path);
-/* Open another database file (a backup's copy) by itself, without the
- * service's settings; read-only unless writable. NULL on error (logged). */
+/* Open another SQLite database file (a backup's copy) by itself, without
+ * the service's settings; read-only unless writable. NULL on error (logged). */
 db *db_open_file(const char *path, int writable);
 /* The database's own consistency check: 0 when it passes, else -1 and the
  * first complaint in msg. */

@@ -4,6 +4,7 @@
  */
 #include "migrate.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,14 +15,19 @@
 static int ensure_table(db *d)
 {
 	return db_exec(d, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-			  " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+			  " version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
 		       NULL) == DB_DONE ? 0 : -1;
 }
 
 int migrate_version(db *d)
 {
-	if (ensure_table(d) != 0)
-		return -1;
+	/* Asked without creating the table: the service's role may not. */
+	const char *exists = strcmp(db_backend(), "postgres") == 0
+		? "SELECT count(*) FROM pg_tables WHERE tablename = 'schema_migrations' AND schemaname = current_schema()"
+		: "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'";
+	int64_t n = db_int1(d, -1, exists, NULL);
+	if (n <= 0)
+		return (int)n;
 	return (int)db_int1(d, 0, "SELECT max(version) FROM schema_migrations", NULL);
 }
 
@@ -37,15 +43,40 @@ int migrate_latest(void)
 	return latest;
 }
 
+/* Several nodes may start at once on one PostgreSQL database: a session
+ * advisory lock lets one migrate while the others wait, then find nothing
+ * left to do. The key is arbitrary and fixed ("stamprally" in ASCII). */
+#define MIGRATE_LOCK INT64_C(0x7374616d7072616c)
+
+static int locked_run(db *d, int *applied);
+
+/* Take (on 1) or give back (on 0) the migration lock; 0 or -1. */
+static int migrate_lock(db *d, int on)
+{
+	const char *sql = on ? "SELECT pg_advisory_lock($1)" : "SELECT pg_advisory_unlock($1)";
+	return db_exec(d, sql, "i", MIGRATE_LOCK) == DB_DONE ? 0 : -1;
+}
+
+int migrate_run(db *d, int *applied)
+{
+	*applied = 0;
+	if (strcmp(db_backend(), "postgres") != 0)
+		return locked_run(d, applied);
+	if (migrate_lock(d, 1) != 0)
+		return -1;
+	int rc = locked_run(d, applied);
+	return migrate_lock(d, 0) == 0 ? rc : -1;
+}
+
 /* Asset names in the backend's directory come out of the build in sorted
  * order (the Makefile sorts them); the version is the leading number. */
-int migrate_run(db *d, int *applied)
+static int locked_run(db *d, int *applied)
 {
 	char prefix[64];
 	snprintf(prefix, sizeof prefix, "migrations/%s/", db_backend());
 	size_t plen = strlen(prefix);
-	int current = migrate_version(d);
 	*applied = 0;
+	int current = ensure_table(d) == 0 ? migrate_version(d) : -1;
 	if (current < 0)
 		return -1;
 	for (size_t i = 0; asset_at(i); i++) {
@@ -70,4 +101,35 @@ int migrate_run(db *d, int *applied)
 		(*applied)++;
 	}
 	return 0;
+}
+
+/* Grant role the rows of every table and the use of every sequence, as the
+ * tables' owner. The role's name is bound and quoted by format('%I'). */
+static int grant_service(db *owner, const char *role)
+{
+	return db_exec(owner,
+		       "SELECT stamprally_grant($1)", "t", role) == DB_DONE ? 0 : -1;
+}
+
+int migrate_store(db *d, int *applied)
+{
+	*applied = 0;
+	if (strcmp(db_backend(), "postgres") != 0)
+		return locked_run(d, applied);
+	db *owner = db_open_owner();
+	char *role = db_text1(d, "SELECT current_user", NULL);
+	char *owner_role = owner ? db_text1(owner, "SELECT current_user", NULL) : NULL;
+	int rc = -1;
+	/* Grants too under the lock: two nodes granting at once collide. */
+	if (role && owner_role && migrate_lock(owner, 1) == 0) {
+		rc = locked_run(owner, applied);
+		if (rc == 0 && strcmp(role, owner_role) != 0)
+			rc = grant_service(owner, role);
+		if (migrate_lock(owner, 0) != 0)
+			rc = -1;
+	}
+	free(role);
+	free(owner_role);
+	db_close(owner);
+	return rc;
 }

@@ -11,6 +11,10 @@
  * transaction, in version order. Stores the count applied in *applied.
  * Returns 0, or -1 (logged) leaving the failed migration unapplied. */
 int migrate_run(db *d, int *applied);
+/* migrate_run on a connection as the tables' owner (db_open_owner), then,
+ * when that is another role than d's, grant d's role what the service
+ * needs (PostgreSQL). 0 or -1 (logged). */
+int migrate_store(db *d, int *applied);
 /* The newest schema version this binary knows. */
 int migrate_latest(void);
 /* The database's schema version (0 when empty). */

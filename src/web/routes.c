@@ -559,6 +559,8 @@ static int load_staff(req *r)
 	}
 	r->staff = a;
 	r->tenant_id = a->tenant_id;
+	if (db_scope_tenant(r->db, a->tenant_id) != 0)
+		return 0; /* the database failed: answered by the dispatcher */
 	/* the second factor: owed since the password, or required since */
 	if ((!a->verified || (a->tenant_requires_totp && !a->totp_enabled_at)) && !second_step(r, "/console/totp"))
 		return 0;

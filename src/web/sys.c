@@ -133,7 +133,7 @@ void sys_metrics_text(struct server *srv, buf *out)
 
 	char wal[600];
 	snprintf(wal, sizeof wal, "%s-wal", c->database);
-	gauge(out, "stamprally_database_size_bytes", "the database file", (double)file_size(c->database));
+	gauge(out, "stamprally_database_size_bytes", "the database", (double)db_size_bytes(db_thread()));
 	gauge(out, "stamprally_database_wal_size_bytes", "the database's write-ahead log", (double)file_size(wal));
 	gauge(out, "stamprally_data_disk_free_bytes", "free bytes on the data directory's filesystem", (double)disk_free(c->data_dir));
 
@@ -155,8 +155,8 @@ void sys_metrics_text(struct server *srv, buf *out)
 	gauge(out, "stamprally_uptime_seconds", "seconds since serve started", (double)(time_now_ms() - srv->started_ms) / 1000.0);
 	gauge(out, "stamprally_maintenance", "1 while maintenance mode is on", maintenance_on(time_now_ms(), NULL));
 	buf_printf(out, "# HELP stamprally_build_info the running build\n# TYPE stamprally_build_info gauge\n"
-			"stamprally_build_info{version=\"%s\",sqlite=\"%s\",libmicrohttpd=\"%s\"} 1\n",
-		   STAMPRALLY_VERSION, db_version(), MHD_get_version());
+			"stamprally_build_info{version=\"%s\",backend=\"%s\",sqlite=\"%s\",libpq=\"%s\",libmicrohttpd=\"%s\"} 1\n",
+		   STAMPRALLY_VERSION, db_backend(), db_version_of("sqlite"), db_version_of("postgres"), MHD_get_version());
 }
 
 /* Prometheus text, for a scraper that sends the bearer token

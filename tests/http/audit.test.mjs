@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { cli, request, startServer } from './helpers.mjs';
+import { blobOf, cli, copyData, hexOf, PG, RANDOM32, request, sqlOn, startServer } from './helpers.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 let srv;
@@ -32,7 +32,7 @@ before(async () => {
   await srv.staff('au-owner', pw);
   await srv.stop(); // the stop signs the head
   pristine = fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-audit-'));
-  fs.cpSync(srv.data, pristine, { recursive: true });
+  copyData(srv.data, pristine);
   pubkey = cli(['audit', 'pubkey', '--data', pristine]).stdout.trim();
 });
 after(async () => { await srv.stop(); });
@@ -40,14 +40,10 @@ after(async () => { await srv.stop(); });
 /** A fresh copy of the data directory after the server stopped. */
 function copy() {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-tamper-'));
-  fs.cpSync(pristine, d, { recursive: true });
+  copyData(pristine, d);
   return d;
 }
-const sql = (d, q) => {
-  const r = spawnSync('sqlite3', [path.join(d, 'stamprally.db'), q], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
-};
+const sql = (d, q) => sqlOn(d, q, { write: true });
 const verify = (d, args = []) => cli(['audit', 'verify', '--data', d, ...args]);
 /** verify must fail naming record id and matching re. */
 function broken(d, id, re) {
@@ -88,7 +84,7 @@ describe('audit verify', () => {
     const d = copy();
     const n = last(d);
     sql(d, `INSERT INTO security_events(id, at, tenant_id, account_id, kind, ip, detail, hash)
-            VALUES (${n + 1}, 1, 0, 0, 'login_ok', '', '{}', randomblob(32))`);
+            VALUES (${n + 1}, 1, 0, 0, 'login_ok', '', '{}', ${RANDOM32})`);
     broken(d, n + 1, /record \d+: its hash does not match/);
   });
 
@@ -106,7 +102,8 @@ describe('audit verify', () => {
     broken(d, n, new RegExp(`record ${n} is missing: a signed checkpoint vouches for it, but the log ends at record ${n - 2}`));
   });
 
-  test('the whole chain rewritten consistently (an independent hash implementation)', () => {
+  test('the whole chain rewritten consistently (an independent hash implementation)',
+    { skip: PG ? 'tools/rechain.py rewrites a SQLite file' : false }, () => {
     const d = copy();
     sql(d, "UPDATE security_events SET detail = '{\"forged\":true}' WHERE id = 2");
     const r = spawnSync('python3', [path.join(here, '../tools/rechain.py'), path.join(d, 'stamprally.db')], { encoding: 'utf8' });
@@ -122,12 +119,12 @@ describe('audit verify', () => {
   test('a checkpoint forged with another key, in the table and in the file', () => {
     const d = copy();
     const n = last(d);
-    const hash = sql(d, `SELECT lower(hex(hash)) FROM security_events WHERE id = ${n}`);
+    const hash = sql(d, `SELECT lower(${hexOf('hash')}) FROM security_events WHERE id = ${n}`);
     const at = Date.now();
     const { privateKey } = crypto.generateKeyPairSync('ed25519');
     const msg = `stamprally audit checkpoint v1\nkind head\nupto ${n}\nhash ${hash}\nat ${at}\n`;
     const sig = crypto.sign(null, Buffer.from(msg), privateKey).toString('hex');
-    sql(d, `INSERT INTO audit_checkpoints(kind, upto, hash, at, signature) VALUES ('head', ${n}, x'${hash}', ${at}, x'${sig}')`);
+    sql(d, `INSERT INTO audit_checkpoints(kind, upto, hash, at, signature) VALUES ('head', ${n}, ${blobOf(hash)}, ${at}, ${blobOf(sig)})`);
     fs.appendFileSync(path.join(d, 'audit-checkpoints.log'), `${JSON.stringify({ kind: 'head', upto: n, hash, at, sig })}\n`);
     broken(d, n, /the signature does not verify with the audit public key \(forged or altered\)/);
   });

@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
-import { cli, rallyDoc, ROOT } from './helpers.mjs';
+import { cli, rallyDoc, ROOT, sqlOn } from './helpers.mjs';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-cli-'));
 
@@ -34,7 +33,7 @@ describe('help and version', () => {
   test('version, and --deps lists the linked libraries', () => {
     assert.match(cli(['version']).stdout, /^stamprally \d+\.\d+\.\d+/);
     const d = cli(['version', '--deps']).stdout;
-    for (const lib of ['libmicrohttpd', 'sqlite', 'libsodium', 'jansson', 'libcurl', 'libqrencode', 'libzstd', 'gnutls', 'libsystemd', 'libunistring']) {
+    for (const lib of ['libmicrohttpd', 'sqlite', 'libpq', 'libsodium', 'jansson', 'libcurl', 'libqrencode', 'libzstd', 'gnutls', 'libsystemd', 'libunistring']) {
       assert.match(d, new RegExp(`^${lib} \\d+(\\.\\d+)*`, 'm'), lib);
     }
   });
@@ -78,8 +77,7 @@ describe('migrate and demo', () => {
     assert.equal(a.rally, 'minato-walk');
     assert.equal(a.spots.length, 5);
     assert.deepEqual(a.spots, b.spots);
-    const tiers = spawnSync('sqlite3', [path.join(dir, 'data', 'stamprally.db'), 'SELECT kind FROM reward_tiers ORDER BY position'],
-      { encoding: 'utf8' }).stdout.trim().split('\n');
+    const tiers = sqlOn(path.join(dir, 'data'), 'SELECT kind FROM reward_tiers ORDER BY position').split('\n');
     assert.deepEqual(tiers, ['coupon', 'first_come', 'lottery'], 'one reward of each kind, seeded once');
   });
   test('a bad configuration file is reported', () => {

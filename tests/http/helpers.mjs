@@ -24,9 +24,62 @@ export function freePort() {
   });
 }
 
+// With STAMPRALLY_TEST_PG (the socket directory of a cluster started by
+// scripts/pg-throwaway) every data directory gets a PostgreSQL database of
+// its own, named after the directory's path, instead of its SQLite file: the
+// whole suite runs against either backend.
+export const PG = process.env.STAMPRALLY_TEST_PG || '';
+
+/** The PostgreSQL database of data directory data, created on first use
+ * (as a copy of template's database when given). */
+export function pgDatabase(data, template) {
+  const name = `t_${crypto.createHash('sha256').update(path.resolve(data)).digest('hex').slice(0, 24)}`;
+  const copy = template ? ` TEMPLATE ${pgDatabase(template)}` : '';
+  const r = spawnSync('psql', ['-X', '-q', '-h', PG, '-U', 'postgres', '-d', 'postgres', '-c',
+    `CREATE DATABASE ${name} OWNER stamprally_owner${copy}`], { encoding: 'utf8' });
+  if (r.status !== 0 && !/already exists/.test(r.stderr)) throw new Error(`createdb: ${r.stderr}`);
+  return name;
+}
+
+/** SQL for a blob column's bytes as upper-case hex, a blob literal from hex,
+ * and 32 random bytes, in the test backend's dialect. */
+export const hexOf = (col) => (PG ? `upper(encode(${col}, 'hex'))` : `hex(${col})`);
+export const blobOf = (hex) => (PG ? `'\\x${hex}'::bytea` : `x'${hex}'`);
+export const RANDOM32 = PG ? "decode(md5(random()::text) || md5(random()::text), 'hex')" : 'randomblob(32)';
+
+/** Copy data directory src (its service stopped) to dst, database included. */
+export function copyData(src, dst) {
+  fs.cpSync(src, dst, { recursive: true });
+  if (PG) pgDatabase(dst, src);
+}
+
+/** The environment that points the binary at data's database (nothing for SQLite). */
+export function storeEnv(data) {
+  if (!PG || !data) return {};
+  const db = pgDatabase(data);
+  return { STAMPRALLY_DATABASE_URL: `host=${PG} dbname=${db} user=stamprally`,
+    STAMPRALLY_DATABASE_OWNER_URL: `host=${PG} dbname=${db} user=stamprally_owner` };
+}
+
+/** Run one SQL text on data's database (sqlite3 or psql); its rows as
+ * 'a|b' lines, PostgreSQL's booleans as 1 and 0 like SQLite's. */
+export function sqlOn(data, query, { write = false } = {}) {
+  if (!PG) {
+    const r = spawnSync('sqlite3', [...(write ? ['-cmd', '.timeout 5000'] : ['-readonly']), path.join(data, 'stamprally.db'), query],
+      { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`sqlite3: ${r.stderr}`);
+    return r.stdout.trim();
+  }
+  const r = spawnSync('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', PG, '-U', 'stamprally_owner', '-d', pgDatabase(data),
+    '-c', query], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`psql: ${r.stderr}`);
+  return r.stdout.trim().split('\n').map((l) => l.split('|').map((f) => (f === 't' ? '1' : f === 'f' ? '0' : f)).join('|')).join('\n');
+}
+
 /** Run a stamprally subcommand synchronously; returns {status, stdout, stderr}. */
 export function cli(args, env = {}) {
-  const r = spawnSync(BIN, args, { encoding: 'utf8', env: { ...process.env, ...env } });
+  const at = args.indexOf('--data');
+  const r = spawnSync(BIN, args, { encoding: 'utf8', env: { ...process.env, ...(at >= 0 ? storeEnv(args[at + 1]) : {}), ...env } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -81,7 +134,8 @@ export async function startServer({ env = {}, dir, tls, listen = '127.0.0.1' } =
   }
   const handle = { dir: workdir, data: path.join(workdir, 'data'), port, base, stderr: '', proc: null };
   // No map tiles unless a test serves its own (tests/browser/chromium.mjs: tileServer): traffic stays on loopback.
-  const fullEnv = { ...process.env, STAMPRALLY_SERVER_PUBLIC_URL: base, STAMPRALLY_MAP_TILE_URL: '', ...env };
+  const fullEnv = { ...process.env, STAMPRALLY_SERVER_PUBLIC_URL: base, STAMPRALLY_MAP_TILE_URL: '',
+    ...storeEnv(handle.data), ...env };
   handle.start = async () => {
     handle.proc = spawn(BIN, ['serve', '--data', handle.data, '--listen', `${listen}:${port}`],
       { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -112,12 +166,10 @@ export async function startServer({ env = {}, dir, tls, listen = '127.0.0.1' } =
   };
   handle.kill9 = async () => { handle.proc.kill('SIGKILL'); await handle.exited; handle.proc = null; };
   handle.import = (doc) => importRally(workdir, doc);
-  /** Run one read-only SQL query on the data directory's database (sqlite3 CLI). */
-  handle.sql = (query) => {
-    const r = spawnSync('sqlite3', ['-readonly', path.join(handle.data, 'stamprally.db'), query], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`sqlite3: ${r.stderr}`);
-    return r.stdout.trim();
-  };
+  /** Run one read-only SQL query on the data directory's database. */
+  handle.sql = (query) => sqlOn(handle.data, query);
+  /** Change the database behind the service's back (a test's setup). */
+  handle.sqlWrite = (query) => sqlOn(handle.data, query, { write: true });
   /** Create a staff account with the CLI; returns its password. */
   handle.user = (tenant, login, role) => {
     const r = cli(['user', 'create', '--tenant', tenant, '--login', login, '--role', role, '--data', handle.data]);
@@ -125,14 +177,7 @@ export async function startServer({ env = {}, dir, tls, listen = '127.0.0.1' } =
     return r.stdout.trim();
   };
   /** A client logged in to the console as login/password. */
-  handle.staff = async (login, password) => {
-    const c = new Client(base);
-    const t = await c.csrfFrom('/console/login');
-    const r = await c.postForm('/console/login', { _csrf: t, login, password });
-    if (r.status !== 303) throw new Error(`login ${login}: ${r.status} ${r.text.slice(0, 300)}`);
-    c.home = r.headers.location;
-    return c;
-  };
+  handle.staff = (login, password) => staffLogin(base, login, password);
   handle.client = (opts) => new Client(base, opts);
   /** Run a stamprally subcommand on this server's data directory. */
   handle.cli = (args, env2 = {}) => cli([...args, '--data', handle.data], env2);
@@ -150,6 +195,16 @@ export async function startServer({ env = {}, dir, tls, listen = '127.0.0.1' } =
   };
   await handle.start();
   return handle;
+}
+
+/** A client logged in to the console at base as login/password. */
+async function staffLogin(base, login, password) {
+  const c = new Client(base);
+  const t = await c.csrfFrom('/console/login');
+  const r = await c.postForm('/console/login', { _csrf: t, login, password });
+  if (r.status !== 303) throw new Error(`login ${login}: ${r.status} ${r.text.slice(0, 300)}`);
+  c.home = r.headers.location;
+  return c;
 }
 
 /** The CA that https:// test servers' certificates chain to (startServer's tls.ca). */
@@ -256,4 +311,55 @@ export async function operatorLogin(base, login, password, secret, steps = 0) {
   if (![200, 303].includes(v.status)) throw new Error(`operator TOTP ${login}: ${v.status} ${v.text.slice(0, 300)}`);
   c.codes = [...v.text.matchAll(/<li><code>([A-Z2-7-]{19})<\/code><\/li>/g)].map((m) => m[1]);
   return c;
+}
+
+/** Several nodes on one PostgreSQL database behind Debian's HAProxy on
+ * loopback (round robin, health checks on /healthz, a refused connection
+ * retried on another node). Needs STAMPRALLY_TEST_PG. The handle is used
+ * like startServer's: base is the balancer's; sql, user, import and cli go
+ * to node 1's data directory, whose database every node shares; nodes[i]
+ * is each node's own startServer handle (kill9, start, stop). */
+export async function startCluster({ nodes = 3, env = {} } = {}) {
+  if (!PG) throw new Error('startCluster needs STAMPRALLY_TEST_PG');
+  const lbPort = await freePort();
+  const base = `http://127.0.0.1:${lbPort}`;
+  const first = fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-node-'));
+  const db = storeEnv(path.join(first, 'data'));
+  const nodeEnv = { ...db, STAMPRALLY_SERVER_PUBLIC_URL: base, STAMPRALLY_BACKUP_TIME: 'off', ...env };
+  const handle = await startServer({ dir: first, env: nodeEnv });
+  const all = [handle];
+  for (let i = 1; i < nodes; i++) {
+    // Every node has the same keys (data, CSRF, audit signing, metrics).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-node-'));
+    fs.cpSync(handle.data, path.join(dir, 'data'), { recursive: true });
+    all.push(await startServer({ dir, env: nodeEnv }));
+  }
+  const cfg = path.join(first, 'haproxy.cfg');
+  fs.writeFileSync(cfg, [
+    'global', '  maxconn 4096',
+    'defaults', '  mode http', '  timeout connect 1s', '  timeout client 60s', '  timeout server 60s',
+    '  retries 3', '  option redispatch 1', '  retry-on conn-failure empty-response',
+    'frontend lb', `  bind 127.0.0.1:${lbPort}`, '  default_backend nodes',
+    'backend nodes', '  balance roundrobin', '  option httpchk GET /healthz',
+    ...all.map((n, i) => `  server n${i + 1} 127.0.0.1:${n.port} check inter 250 fall 1 rise 2`), ''].join('\n'));
+  const proxy = spawn(fs.existsSync('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : 'haproxy', ['-f', cfg, '-db'],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  let proxyLog = '';
+  proxy.stderr.on('data', (d) => { proxyLog += d; });
+  for (let i = 0; ; i++) {
+    try { if ((await request(base, 'GET', '/healthz')).status === 200) break; } catch { /* not yet */ }
+    if (i > 100) throw new Error(`haproxy did not start:\n${proxyLog}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const cluster = Object.create(handle);
+  Object.assign(cluster, {
+    base, nodes: all, proxy,
+    client: (opts) => new Client(base, opts),
+    staff: (login, password) => staffLogin(base, login, password),
+    stop: async () => {
+      proxy.kill('SIGTERM');
+      for (const n of all) await n.stop();
+    },
+  });
+  return cluster;
 }

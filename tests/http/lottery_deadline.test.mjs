@@ -2,8 +2,6 @@
 // the rally's end); a draw before it asks first; participants see when
 // entries close, on the card, the entry page and in the API.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { jst, startServer } from './helpers.mjs';
 
@@ -29,10 +27,7 @@ before(async () => {
 });
 after(async () => { await srv.stop(); });
 
-function write(q) {
-  const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', path.join(srv.data, 'stamprally.db'), q], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-}
+const write = (q) => srv.sqlWrite(q);
 /** A participant of slug who collected its one spot. */
 async function earned(slug) {
   const c = srv.client();

@@ -1,9 +1,7 @@
 // Stamp methods at their boundaries: GPS distance and accuracy, QR + GPS,
 // keyword normalisation, staff PINs, guessing throttles and lockout.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startServer } from './helpers.mjs';
 
@@ -103,9 +101,7 @@ describe('keyword and PIN', () => {
   test('a keyword stored under the first rule keeps its matches; the editor asks to set it again', async () => {
     const legacy = crypto.createHash('sha256').update('ミナトport2026').digest('hex');
     // As a database from before the second rule holds it (a write beside the server: WAL).
-    const w = spawnSync('sqlite3', ['-cmd', '.timeout 5000', path.join(srv.data, 'stamprally.db'),
-      `UPDATE spots SET keyword_hash = '${legacy}' WHERE public_id = '${ids.kw}'`], { encoding: 'utf8' });
-    assert.equal(w.status, 0, w.stderr);
+    srv.sqlWrite(`UPDATE spots SET keyword_hash = '${legacy}' WHERE public_id = '${ids.kw}'`);
     try {
       assert.equal((await claim(await participant(), { spot_id: ids.kw, method: 'keyword', keyword: 'ミナトＰＯＲＴ2026' })).status, 201);
       assert.equal((await claim(await participant(), { spot_id: ids.kw, method: 'keyword', keyword: 'みなとport2026' })).status, 422,

@@ -63,7 +63,7 @@ describe('/metrics', () => {
     assert.ok(value(m, 'stamprally_process_open_fds') > 3);
     assert.ok(value(m, 'stamprally_uptime_seconds') >= 0);
     assert.ok([0, 1].includes(value(m, 'stamprally_clock_synced')));
-    assert.match(m, /^stamprally_build_info\{version="\d+\.\d+\.\d+",sqlite="3\.[\d.]+",libmicrohttpd="[\d.]+"\} 1$/m);
+    assert.match(m, /^stamprally_build_info\{version="\d+\.\d+\.\d+",backend="(sqlite|postgres)",sqlite="3\.[\d.]+",libpq="1\d\.\d+",libmicrohttpd="[\d.]+"\} 1$/m);
     assert.ok(value(m, 'stamprally_stamps_total') >= 2);
   });
 

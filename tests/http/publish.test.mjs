@@ -2,8 +2,6 @@
 // with something missing is not published (409, the rally page lists what to
 // fix); closing, reverting to draft and archiving ask first.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startServer } from './helpers.mjs';
 
@@ -26,10 +24,7 @@ before(async () => {
 after(async () => { await srv.stop(); });
 
 /** Change the database behind the server's back (a rally from an older version or an import). */
-function write(q) {
-  const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', path.join(srv.data, 'stamprally.db'), q], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-}
+const write = (q) => srv.sqlWrite(q);
 const status = () => srv.sql("SELECT status FROM rallies WHERE slug = 'pub'");
 const publish = () => owner.postForm('/console/rallies/pub/status', { _csrf: csrf, status: 'published' });
 const problems = (html) => [...html.matchAll(/<li data-key="([^"]+)">([^<]*)<\/li>/g)].map((m) => [m[1], m[2]]);

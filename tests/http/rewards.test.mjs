@@ -1,9 +1,10 @@
 // Rewards: tiers and progress, coupons (single use: desk PIN on the phone or
 // desk lookup; double redemption under concurrency), first-come stock
-// (100 concurrent claimers for 10 prizes).
+// (100 concurrent claimers for 10 prizes). On PostgreSQL the requests are
+// spread over three nodes behind HAProxy (startCluster).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startServer } from './helpers.mjs';
+import { PG, startCluster, startServer } from './helpers.mjs';
 
 let srv;
 let owner;
@@ -12,7 +13,8 @@ const tier = {};
 
 before(async () => {
   // 100 claimers at once from one address: raise the per-address connection limit.
-  srv = await startServer({ env: { STAMPRALLY_LIMITS_MAX_CONNECTIONS_PER_IP: '256' } });
+  const env = { STAMPRALLY_LIMITS_MAX_CONNECTIONS_PER_IP: '256' };
+  srv = PG ? await startCluster({ nodes: 3, env }) : await startServer({ env });
   srv.import({ tenant: 'rw', slug: 'prize', title: 'Prize', description: 'x', starts_at: '2020-01-01T00:00:00Z',
     ends_at: '2099-01-01T00:00:00Z', status: 'published', spots: [{ name: 'S1' }, { name: 'S2' }, { name: 'S3' }] });
   owner = await srv.staff('rw-owner', srv.user('rw', 'rw-owner', 'owner'));

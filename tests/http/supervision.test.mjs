@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
-import { BIN, eventually, freePort, importRally, request, ROOT } from './helpers.mjs';
+import { BIN, eventually, freePort, importRally, request, ROOT, storeEnv } from './helpers.mjs';
 
 const hasAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
 
@@ -38,7 +38,8 @@ describe('systemd', () => {
       ends_at: '2099-01-01T00:00:00Z', status: 'published', spots: [{ name: 'A' }] });
     const sup = spawn('python3', [path.join(ROOT, 'tests/tools/supervisor.py'), String(port), path.resolve(BIN), 'serve',
       '--data', path.join(dir, 'data'), '--listen', '127.0.0.1:1'],
-    { env: { ...process.env, STAMPRALLY_SERVER_PUBLIC_URL: base, STAMPRALLY_BACKUP_TIME: 'off' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    { env: { ...process.env, ...storeEnv(path.join(dir, 'data')), STAMPRALLY_SERVER_PUBLIC_URL: base, STAMPRALLY_BACKUP_TIME: 'off' },
+      stdio: ['pipe', 'pipe', 'pipe'] });
     const lines = [];
     let stderr = '';
     sup.stdout.on('data', (d) => lines.push(...d.toString().split('\n').filter(Boolean)));

@@ -41,7 +41,7 @@ static int setup(void **state)
 	strcpy(path, "/tmp/stamprally-store-XXXXXX");
 	int fd = mkstemp(path);
 	close(fd);
-	struct db_options o = {path, 0, 2000, 0};
+	struct db_options o = {.path = path, .busy_timeout_ms = 2000};
 	db_configure(&o);
 	db *d = db_open();
 	int n;

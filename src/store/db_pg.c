@@ -1,0 +1,437 @@
+/*
+ * db_pg.c — the PostgreSQL backend of db.h (libpq; see db_backend.h).
+ *
+ * One connection per worker thread (db_thread), READ COMMITTED for writes
+ * and a REPEATABLE READ READ ONLY snapshot for db_begin_read. Each SQL text
+ * is prepared once per connection under a name of its own (PQprepare) and
+ * found again by the address of the caller's static SQL, like the SQLite
+ * cache. Parameters go as text (blobs as binary) with the types the type
+ * string gives: int8, float8, bytea, text; a NULL is left for PostgreSQL to
+ * infer. Results come back whole (PQexecPrepared), so a statement's rows
+ * can be read while other statements run on the same connection.
+ *
+ * A connection that broke (the server restarted, the network went away) is
+ * reset before the next statement outside a transaction: the request that
+ * saw the break fails (503 from the dispatcher, never a wrong answer), the
+ * next one runs on a fresh connection with an empty statement cache.
+ */
+#include "store/db_backend.h"
+
+#include <libpq-fe.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STMT_CACHE 128
+#define MAX_PARAMS 32
+#define MAX_BLOBS 8 /* blob columns read from one row */
+/* PostgreSQL's type OIDs (pg_type.h is a server header). */
+#define OID_BYTEA 17
+#define OID_INT8 20
+#define OID_FLOAT8 701
+#define OID_TEXT 25
+
+struct db_stmt {
+	struct db_stmt_head h;
+	const char *sql;      /* the caller's SQL text (static), the cache key */
+	char name[16];        /* the prepared statement's name on the connection */
+	PGresult *res;        /* the rows of the last execution */
+	int row, nrows;       /* the current row (-1 before the first) */
+	unsigned char *blobs[MAX_BLOBS]; /* the current row's unescaped bytea values (PQfreemem) */
+	int nblobs;
+	int busy;             /* handed out and not yet done */
+};
+
+struct db {
+	struct db_head h;
+	PGconn *c;
+	db_stmt cache[STMT_CACHE];
+	int ncache;
+	unsigned next_name;
+	int64_t changes;      /* rows changed by the last statement */
+	int timeout_ms;       /* statement_timeout of the session */
+};
+
+static const char *version(void)
+{
+	static char v[16];
+	int n = PQlibVersion();
+	snprintf(v, sizeof v, "%d.%d", n / 10000, n % 10000);
+	return v;
+}
+
+static void pg_close(db *d);
+
+/* Free the unescaped blobs of the current row. */
+static void free_blobs(db_stmt *s)
+{
+	for (int i = 0; i < s->nblobs; i++)
+		PQfreemem(s->blobs[i]);
+	s->nblobs = 0;
+}
+
+/* Session settings of every new connection: UTC, time limits, and no
+ * notices on stderr. 0 or -1 (logged). */
+static int session_setup(db *d)
+{
+	char sql[256];
+	int ms = d->timeout_ms;
+	snprintf(sql, sizeof sql,
+		 "SET TIME ZONE 'UTC'; SET statement_timeout = %d; SET idle_in_transaction_session_timeout = %d;"
+		 " SET client_min_messages = warning",
+		 ms, ms * 2);
+	PGresult *r = PQexec(d->c, sql);
+	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (!ok)
+		db_log_error(d, "session setup", PQerrorMessage(d->c), "SET");
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
+/* A new connection to o->url; NULL on error (logged without the password). */
+static db *pg_open(const struct db_options *o)
+{
+	db *d = calloc(1, sizeof *d);
+	if (!d)
+		return NULL;
+	d->h.ops = &db_pg_ops;
+	d->timeout_ms = o->statement_timeout_ms > 0 ? o->statement_timeout_ms : 30000;
+	/* expand_dbname: dbname holds the whole URL or key=value string; a
+	 * password not given here is libpq's to find (PGPASSWORD, ~/.pgpass). */
+	const char *keys[] = {"dbname", "application_name", "password", NULL};
+	const char *vals[] = {o->url, "stamprally", o->password && *o->password ? o->password : NULL, NULL};
+	d->c = PQconnectdbParams(keys, vals, 1);
+	if (!d->c || PQstatus(d->c) != CONNECTION_OK) {
+		db_log_error(d, "connect", d->c ? PQerrorMessage(d->c) : "out of memory", "");
+		pg_close(d);
+		return NULL;
+	}
+	if (session_setup(d) != 0) {
+		pg_close(d);
+		return NULL;
+	}
+	return d;
+}
+
+/* Forget every prepared statement of the connection (after a reset the
+ * server has none). Statements still handed out keep their result. */
+static void forget_prepared(db *d)
+{
+	for (int i = 0; i < d->ncache; i++) {
+		PQclear(d->cache[i].res);
+		free_blobs(&d->cache[i]);
+	}
+	d->ncache = 0;
+}
+
+static void pg_close(db *d)
+{
+	forget_prepared(d);
+	PQfinish(d->c);
+	free(d);
+}
+
+/* Reconnect a broken connection when no transaction is open. 0 when the
+ * connection can be used. */
+static int usable(db *d, const char *sql)
+{
+	if (PQstatus(d->c) == CONNECTION_OK)
+		return 0;
+	if (d->h.depth > 0) {
+		db_log_error(d, "connection lost in a transaction", PQerrorMessage(d->c), sql);
+		return -1;
+	}
+	forget_prepared(d);
+	d->h.epoch++; /* the server forgot this session's advisory locks */
+	PQreset(d->c);
+	if (PQstatus(d->c) != CONNECTION_OK) {
+		db_log_error(d, "reconnect", PQerrorMessage(d->c), sql);
+		return -1;
+	}
+	return session_setup(d);
+}
+
+/* The OID to declare for a parameter of type letter t: text is text (so
+ * "$1 IS NULL" has a type); a NULL ('n') is left for PostgreSQL to infer. */
+static Oid param_type(char t)
+{
+	return t == 'i' ? OID_INT8 : t == 'd' ? OID_FLOAT8 : t == 'b' ? OID_BYTEA : t == 't' ? OID_TEXT : 0;
+}
+
+/* Find an idle cached statement for sql or prepare one under a new name
+ * with the parameter types of types; NULL on error (logged). */
+static db_stmt *prepare(db *d, const char *sql, const char *types)
+{
+	for (int i = 0; i < d->ncache; i++)
+		if (d->cache[i].sql == sql && !d->cache[i].busy)
+			return &d->cache[i];
+	int slot = d->ncache < STMT_CACHE ? d->ncache++ : -1;
+	for (int i = 0; i < d->ncache && slot < 0; i++)
+		if (!d->cache[i].busy)
+			slot = i;
+	if (slot < 0) {
+		db_log_error(d, "statement cache exhausted", "", sql);
+		return NULL;
+	}
+	db_stmt *s = &d->cache[slot];
+	if (s->name[0]) { /* evicted: its name is free again on the server */
+		char dealloc[40];
+		snprintf(dealloc, sizeof dealloc, "DEALLOCATE %s", s->name);
+		PQclear(PQexec(d->c, dealloc));
+		PQclear(s->res);
+		free_blobs(s);
+	}
+	*s = (db_stmt){.h = {d}, .sql = sql, .row = -1};
+	snprintf(s->name, sizeof s->name, "s%u", d->next_name++);
+	Oid oids[MAX_PARAMS];
+	int n = types ? (int)strlen(types) : 0;
+	for (int i = 0; i < n && i < MAX_PARAMS; i++)
+		oids[i] = param_type(types[i]);
+	PGresult *r = PQprepare(d->c, s->name, sql, n, n ? oids : NULL);
+	int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (!ok)
+		db_log_error(d, "prepare", PQresultErrorMessage(r), sql);
+	PQclear(r);
+	if (!ok) {
+		s->sql = NULL, s->name[0] = '\0';
+		return NULL;
+	}
+	return s;
+}
+
+/* DB_CONSTRAINT for integrity violations (SQLSTATE class 23), DB_BUSY for
+ * serialization failures, deadlocks, lock and statement timeouts, else
+ * DB_ERROR. */
+static int map_error(const PGresult *r)
+{
+	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	if (!state)
+		return DB_ERROR;
+	if (strncmp(state, "23", 2) == 0)
+		return DB_CONSTRAINT;
+	if (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03") || !strcmp(state, "57014"))
+		return DB_BUSY;
+	return DB_ERROR;
+}
+
+/* Bind ap's arguments as types says and run the statement; its rows wait
+ * in s->res for pg_row. */
+static db_stmt *pg_query(db *d, const char *sql, const char *types, va_list ap)
+{
+	if (usable(d, sql) != 0)
+		return NULL;
+	int n = types ? (int)strlen(types) : 0;
+	if (n > MAX_PARAMS) {
+		db_log_error(d, "too many parameters", "", sql);
+		return NULL;
+	}
+	db_stmt *s = prepare(d, sql, types);
+	if (!s)
+		return NULL;
+	char nums[MAX_PARAMS][32];
+	const char *vals[MAX_PARAMS];
+	int lens[MAX_PARAMS], fmts[MAX_PARAMS];
+	for (int i = 0; i < n; i++) {
+		lens[i] = 0, fmts[i] = 0, vals[i] = NULL;
+		switch (types[i]) {
+		case 'i':
+			snprintf(nums[i], sizeof nums[i], "%" PRId64, va_arg(ap, int64_t));
+			vals[i] = nums[i];
+			break;
+		case 'd':
+			snprintf(nums[i], sizeof nums[i], "%.17g", va_arg(ap, double));
+			vals[i] = nums[i];
+			break;
+		case 't':
+			vals[i] = va_arg(ap, const char *);
+			break;
+		case 'b': {
+			const void *p = va_arg(ap, const void *);
+			size_t len = va_arg(ap, size_t);
+			vals[i] = p ? p : "", lens[i] = (int)len, fmts[i] = 1;
+			break;
+		}
+		case 'n':
+			break;
+		default:
+			db_log_error(d, "bind", "unknown parameter type", sql);
+			return NULL;
+		}
+	}
+	s->busy = 1;
+	s->res = PQexecPrepared(d->c, s->name, n, vals, lens, fmts, 0);
+	s->row = -1;
+	s->nrows = 0;
+	return s;
+}
+
+/* The next row: DB_ROW, DB_DONE, or the statement's error (logged unless
+ * it is a constraint). */
+static int pg_row(db_stmt *s)
+{
+	db *d = s->h.owner;
+	ExecStatusType st = PQresultStatus(s->res);
+	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+		if (s->row < 0) {
+			s->nrows = PQntuples(s->res);
+			/* Rows changed, as SQLite counts them: by INSERT, UPDATE and
+			 * DELETE (with RETURNING too), not by SELECT. */
+			const char *cmd = PQcmdStatus(s->res);
+			if (!strncmp(cmd, "INSERT", 6) || !strncmp(cmd, "UPDATE", 6) || !strncmp(cmd, "DELETE", 6))
+				d->changes = strtoll(PQcmdTuples(s->res), NULL, 10);
+		}
+		free_blobs(s);
+		return ++s->row < s->nrows ? DB_ROW : DB_DONE;
+	}
+	int rc = map_error(s->res);
+	if (rc != DB_CONSTRAINT)
+		db_log_error(d, "step", s->res ? PQresultErrorMessage(s->res) : PQerrorMessage(d->c), s->sql);
+	return rc;
+}
+
+static int64_t col_int(db_stmt *s, int col)
+{
+	const char *v = PQgetvalue(s->res, s->row, col);
+	/* Booleans (comparisons in a select list) read as 1 and 0, as in SQLite. */
+	return v[0] == 't' && !v[1] ? 1 : strtoll(v, NULL, 10);
+}
+
+static double col_double(db_stmt *s, int col)
+{
+	return strtod(PQgetvalue(s->res, s->row, col), NULL);
+}
+
+static const char *col_text(db_stmt *s, int col)
+{
+	return PQgetvalue(s->res, s->row, col); /* "" for NULL */
+}
+
+static const void *col_blob(db_stmt *s, int col, size_t *len)
+{
+	*len = 0;
+	if (PQgetisnull(s->res, s->row, col))
+		return NULL;
+	if (PQftype(s->res, col) != OID_BYTEA) { /* text read as bytes */
+		*len = (size_t)PQgetlength(s->res, s->row, col);
+		return PQgetvalue(s->res, s->row, col);
+	}
+	if (s->nblobs == MAX_BLOBS) {
+		db_log_error(s->h.owner, "too many blob columns", "", s->sql);
+		return NULL;
+	}
+	unsigned char *b = PQunescapeBytea((const unsigned char *)PQgetvalue(s->res, s->row, col), len);
+	s->blobs[s->nblobs++] = b;
+	return b;
+}
+
+static int col_null(db_stmt *s, int col)
+{
+	return PQgetisnull(s->res, s->row, col);
+}
+
+/* Free the rows and give the statement back to the cache. */
+static void pg_done(db_stmt *s)
+{
+	PQclear(s->res);
+	free_blobs(s);
+	s->res = NULL, s->busy = 0;
+}
+
+static int64_t changes(db *d)
+{
+	return d->changes;
+}
+
+/* Several statements without parameters (migrations), in one round trip. */
+static int exec_script(db *d, const char *sql)
+{
+	if (usable(d, "script") != 0)
+		return DB_ERROR;
+	PGresult *r = PQexec(d->c, sql);
+	ExecStatusType st = PQresultStatus(r);
+	int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+	if (!ok)
+		db_log_error(d, "script", PQresultErrorMessage(r), "");
+	PQclear(r);
+	return ok ? 0 : DB_ERROR;
+}
+
+/* PostgreSQL checkpoints, vacuums and copies by itself (backups: pg_dump). */
+static int nothing_to_do(db *d)
+{
+	(void)d;
+	return 0;
+}
+
+static int copy_to(db *d, const char *path)
+{
+	(void)path;
+	db_log_error(d, "copy", "a PostgreSQL database is backed up with pg_dump", "");
+	return -1;
+}
+
+/* The connection answers and the schema has its tables. */
+static int integrity(db *d, char *msg, size_t n)
+{
+	int64_t tables = db_int1(d, -1, "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()", NULL);
+	snprintf(msg, n, tables > 0 ? "ok" : "no tables");
+	return tables > 0 ? 0 : -1;
+}
+
+static int table_counts(db *d, void (*fn)(const char *, int64_t, void *), void *ud)
+{
+	db_stmt *st = db_query(d, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename",
+			       NULL);
+	int rc = st ? 0 : -1;
+	while (rc == 0 && db_row(st) == DB_ROW) {
+		const char *name = db_text(st, 0);
+		char sql[128];
+		if (!db_plain_identifier(name)) {
+			rc = -1;
+			break;
+		}
+		/* SQL-IDENT: a table name from the catalog, checked to be [a-z0-9_]
+		 * and quoted; identifiers cannot be bound parameters. */
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM \"%s\"", name);
+		PGresult *r = PQexec(d->c, sql);
+		if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+			fn(name, strtoll(PQgetvalue(r, 0, 0), NULL, 10), ud);
+		else
+			rc = -1;
+		PQclear(r);
+	}
+	db_done(st);
+	return rc;
+}
+
+const struct db_ops db_pg_ops = {
+	.name = "postgres",
+	.begin_write = "BEGIN ISOLATION LEVEL READ COMMITTED",
+	.begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+	.one_writer = 0,
+	.scope_tenant = "SELECT set_config('app.tenant_id', $1, true)",
+	.lock_xact = "SELECT pg_advisory_xact_lock($1)",
+	.try_lock = "SELECT pg_try_advisory_lock($1)",
+	.sync_full = "SET synchronous_commit = on",
+	.size_bytes = "SELECT pg_database_size(current_database())",
+	.version = version,
+	.open = pg_open,
+	.close = pg_close,
+	.query = pg_query,
+	.row = pg_row,
+	.col_int = col_int,
+	.col_double = col_double,
+	.col_text = col_text,
+	.col_blob = col_blob,
+	.col_null = col_null,
+	.done = pg_done,
+	.changes = changes,
+	.exec_script = exec_script,
+	.checkpoint = nothing_to_do,
+	.wal_truncate = nothing_to_do,
+	.vacuum = nothing_to_do,
+	.copy_to = copy_to,
+	.integrity = integrity,
+	.table_counts = table_counts,
+};
