@@ -52,6 +52,7 @@
 #include "lib/token.h"
 #include "lib/utf8.h"
 #include "ops/backup.h"
+#include "ops/copydb.h"
 #include "ops/disclosure.h"
 #include "ops/jobs.h"
 #include "ops/retention.h"
@@ -377,6 +378,12 @@ static int cmd_serve(struct server *srv, int argc, char **argv)
 	}
 	srv->access_files = c->access_dir[0] && strcmp(c->access_dir, "off") != 0;
 	srv->started_ms = time_now_ms();
+	if (strcmp(c->group_commit, "on") && strcmp(c->group_commit, "off") && strcmp(c->group_commit, "auto")) {
+		fprintf(stderr, "stamprally: store.group_commit must be on, off or auto, not '%s'\n", c->group_commit);
+		json_decref(demo);
+		return 1;
+	}
+	srv->group_commit = !strcmp(c->group_commit, "on") || (!strcmp(c->group_commit, "auto") && !strcmp(db_backend(), "sqlite"));
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -590,6 +597,42 @@ static const char *flag_value(int argc, char **argv, const char *flag)
 }
 
 /* stamprally backup now | list | verify FILE | restore FILE */
+/* copy-db --to URL: the data directory's SQLite database into an empty
+ * PostgreSQL database (docs/scale-out.md), the service stopped. */
+static int cmd_copy_db(struct server *srv, int argc, char **argv)
+{
+	const config *c = &srv->cfg;
+	if (argc != 2 || strcmp(argv[0], "--to") != 0) {
+		fprintf(stderr, "usage: stamprally copy-db --to POSTGRES-URL [--config FILE] [--data DIR]\n");
+		return 2;
+	}
+	if (c->database_url[0]) {
+		fprintf(stderr, "stamprally: copy-db reads the SQLite database: run it with the SQLite configuration "
+				"(without database.url)\n");
+		return 2;
+	}
+	if (keyfile_lock(c->data_dir, 1) < 0) {
+		fprintf(stderr, "stamprally: the service is running on %s; stop it before copying its database\n", c->data_dir);
+		return 1;
+	}
+	db *from = db_open_file(c->database, 0);
+	struct db_options o = {.url = argv[1], .statement_timeout_ms = 3600000};
+	db_configure(&o);
+	db *to = from ? db_open() : NULL;
+	int n = 0;
+	char err[300] = "";
+	int rc = from && to && migrate_store(to, &n) == 0 ? copydb_run(from, to, stdout, err, sizeof err) : -1;
+	db_close(from);
+	db_close(to);
+	if (rc != 0) {
+		fprintf(stderr, "stamprally: copy-db: %s; nothing was kept in PostgreSQL but its schema\n",
+			*err ? err : "cannot open both databases");
+		return 1;
+	}
+	printf("copied; start the nodes with database.url (the service's role) and database.owner_url\n");
+	return 0;
+}
+
 static int cmd_backup(struct server *srv, int argc, char **argv)
 {
 	const config *c = &srv->cfg;
@@ -1203,6 +1246,8 @@ static const struct cmd cmds[] = {
 	 "Create a staff account and print its random initial password (e.g. a tenant's first owner)."},
 	{"key", cmd_key, "key rotate [--config FILE] [--data DIR]",
 	 "Rotate the data key: re-seal every encrypted value (personal data, secrets) under a new key. Stop the service first."},
+	{"copy-db", cmd_copy_db, "copy-db --to POSTGRES-URL [--config FILE] [--data DIR]",
+	 "Copy the SQLite database into an empty PostgreSQL database (as its owner), the service stopped."},
 	{"backup", cmd_backup, "backup now | list | verify FILE | restore FILE [--config FILE] [--data DIR]",
 	 "Make an encrypted backup now, list them, check one completely, or restore one (the server stopped)."},
 	{"audit", cmd_audit, "audit verify [--pubkey KEY] | pubkey | checkpoint | list [--tenant SLUG] [--kind K] [--since T] [--limit N]",

@@ -20,6 +20,7 @@ struct server {
 	 * dispatch with r->status preset.  */
 	long (*body_limit)(req *r);
 	int64_t started_ms;         /* when serve started (UTC ms) */
+	int group_commit;           /* stamp claims through the writer thread (store.group_commit) */
 	int access_files;           /* also write the access log to daily files (lib/accesslog.h) */
 	int hsts;                   /* send Strict-Transport-Security (HTTPS, or public_url https) */
 	char csp[640];              /* Content-Security-Policy (server_start: with the map tiles' origin) */

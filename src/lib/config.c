@@ -53,6 +53,8 @@ static const struct key keys[] = {
 	S("store.data_dir", data_dir, "./data", "directory for the database and keys"),
 	S("store.database", database, "", "SQLite database file; default DATA_DIR/stamprally.db"),
 	S("store.durability", durability, "normal", "normal: acknowledged writes survive a killed process; full: also power loss (fsync per commit)"),
+	S("store.group_commit", group_commit, "auto", "stamp claims through the one writer thread, many per commit: on, off, or auto "
+	  "(on for SQLite; off for PostgreSQL, which groups commits itself: docs/performance.md)"),
 	I("store.busy_timeout", busy_timeout, "5000", 0, 600000, "milliseconds to wait for a database lock"),
 	S("database.url", database_url, "", "PostgreSQL instead of the SQLite file: postgres://user@host/db or key=value (libpq); "
 	  "several nodes may share it"),

@@ -36,6 +36,7 @@ typedef struct config {
 	char database[512];        /* SQLite file; default DATA_DIR/stamprally.db */
 	char durability[16];       /* normal | full */
 	int busy_timeout;          /* milliseconds */
+	char group_commit[8];      /* on | off | auto */
 	/* [database]: PostgreSQL instead of the SQLite file when url is set */
 	char database_url[1024];   /* postgres://... or key=value (libpq) */
 	char database_owner_url[1024]; /* the tables' owner, for migrations; default: url */

@@ -172,6 +172,9 @@ int db_integrity(db *d, char *msg, size_t n);
  * come from the file's schema and must be plain identifiers ([a-z0-9_]);
  * 0, or -1 when one is not or a count fails. */
 int db_table_counts(db *d, void (*fn)(const char *table, int64_t rows, void *ud), void *ud);
+/* A name from the schema that is safe to put in SQL as a quoted
+ * identifier ([a-z0-9_]{1,64}): identifiers cannot be bound parameters. */
+int db_plain_identifier(const char *s);
 /* Check that the database answers (for /readyz). 0 when healthy. */
 int db_ping(db *d);
 

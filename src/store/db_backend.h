@@ -78,7 +78,4 @@ db *db_sqlite_open_file(const char *path, int writable);
 /* Log a failure of a statement and make it sticky on d (db_failed). */
 void db_log_error(db *d, const char *what, const char *error, const char *sql);
 
-/* A table name safe to put in SQL as a quoted identifier ([a-z0-9_]{1,64}). */
-int db_plain_identifier(const char *s);
-
 #endif

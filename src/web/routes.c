@@ -430,7 +430,12 @@ static void run_unit(req *r)
 	switch (r->route->flags & R_UNIT) {
 	case R_READ: run_read(r); break;
 	case R_WRITE: run_write(r); break;
-	case R_WRITER: run_on_writer(r); break;
+	case R_WRITER:
+		if (r->srv->group_commit)
+			run_on_writer(r);
+		else
+			run_write(r); /* its own short transaction on the worker's connection */
+		break;
 	default: run_handler(r); /* R_NONE */
 	}
 }
