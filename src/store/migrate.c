@@ -76,7 +76,11 @@ static int locked_run(db *d, int *applied)
 	snprintf(prefix, sizeof prefix, "migrations/%s/", db_backend());
 	size_t plen = strlen(prefix);
 	*applied = 0;
-	int current = ensure_table(d) == 0 ? migrate_version(d) : -1;
+	/* Created when missing only: a role without CREATE (the service's, on
+	 * PostgreSQL) can still find everything applied. */
+	int current = migrate_version(d);
+	if (current == 0 && ensure_table(d) != 0)
+		return -1;
 	if (current < 0)
 		return -1;
 	for (size_t i = 0; asset_at(i); i++) {

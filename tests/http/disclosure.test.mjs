@@ -8,12 +8,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { testCA } from './certs.mjs';
-import { cli } from './helpers.mjs';
+import { cli, PG, storeEnv } from './helpers.mjs';
 
 const data = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-disc-')), 'data');
-/** The sheet as {number: {item, answer, source}}. */
+const SQLITE = { STAMPRALLY_DATABASE_URL: '', STAMPRALLY_DATABASE_OWNER_URL: '' };
+/** The sheet as {number: {item, answer, source}} (on SQLite unless env says otherwise). */
 function sheet(env = {}, args = []) {
-  const r = cli(['disclosure', '--data', data, ...args], env);
+  const r = cli(['disclosure', '--data', data, ...args], { ...SQLITE, ...env });
   assert.equal(r.status, 0, r.stderr);
   const out = {};
   for (const l of r.stdout.trim().split('\n').slice(1)) {
@@ -24,6 +25,16 @@ function sheet(env = {}, args = []) {
 }
 
 describe('disclosure', () => {
+  test('on PostgreSQL, backups, redundancy and deletion are answered for it',
+    { skip: !PG && 'needs PostgreSQL: STAMPRALLY_TEST_PG (make test starts one)' }, () => {
+      const s = sheet(storeEnv(data));
+      assert.match(s[25].answer, /^PostgreSQL の機能（pg_dump、pgBackRest/);
+      assert.match(s[26].answer, /運用者が記入/);
+      assert.match(s[27].answer, /^複数台のアプリケーションサーバー/);
+      assert.match(s[13].answer, /VACUUM/);
+      assert.doesNotMatch(s[13].answer, /secure_delete/);
+      assert.match(sheet(storeEnv(data), ['--lang', 'en'])[27].answer, /several application nodes behind a load balancer/);
+    });
   test('the defaults', () => {
     const s = sheet();
     assert.equal(s[25].answer, '日次（毎日 03:30）、暗号化');
