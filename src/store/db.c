@@ -243,7 +243,7 @@ int db_begin_read(db *d)
 	struct db_head *h = HEAD(d);
 	if (h->depth > 0)
 		return DB_ERROR;
-	h->failed = 0;
+	h->failed = h->conflict = 0;
 	if (db_exec(d, h->ops->begin_read, NULL) != DB_DONE)
 		return DB_ERROR;
 	h->depth = 1;
@@ -264,7 +264,17 @@ int db_failed(db *d)
 void db_clear_failed(db *d)
 {
 	if (d)
-		HEAD(d)->failed = 0;
+		HEAD(d)->failed = HEAD(d)->conflict = 0;
+}
+
+int db_concurrent_writers(void)
+{
+	return !backend->one_writer;
+}
+
+int db_failed_conflict(db *d)
+{
+	return d && HEAD(d)->failed && HEAD(d)->conflict;
 }
 
 int db_in_write(db *d)
@@ -287,7 +297,7 @@ int db_begin(db *d)
 	}
 	if (h->ops->one_writer)
 		pthread_mutex_lock(&write_lock);
-	h->failed = 0;
+	h->failed = h->conflict = 0;
 	if (db_exec(d, h->ops->begin_write, NULL) != DB_DONE) {
 		if (h->ops->one_writer)
 			pthread_mutex_unlock(&write_lock);

@@ -99,6 +99,16 @@ int db_begin_read(db *d);
  * instead of every caller checking. */
 int db_failed(db *d);
 void db_clear_failed(db *d);
+/* True when what failed (db_failed) was a conflict with another
+ * transaction — a deadlock, a serialization failure, SQLite's busy —
+ * so that the same work run again in a new transaction may succeed. */
+int db_failed_conflict(db *d);
+/* How many times a request whose work is only its database writes (a stamp
+ * claim) is run when it meets a conflict. */
+#define DB_ATTEMPTS 3
+/* 1 when write transactions of several connections run at once and can
+ * meet in a deadlock (PostgreSQL); 0 for SQLite's one writer. */
+int db_concurrent_writers(void);
 /* True when the calling thread holds a write transaction on any connection:
  * the process-wide write lock. Slow work (argon2id, calls to other
  * services) asserts it is not. */

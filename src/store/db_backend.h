@@ -22,6 +22,7 @@ struct db_head {
 	int depth;     /* transaction nesting */
 	int read_only; /* the outermost transaction is a read transaction */
 	int failed;    /* a statement failed since the outermost begin (db_failed) */
+	int conflict;  /* ... because of another transaction: a deadlock or serialization failure */
 	unsigned epoch; /* counts the backend's reconnections: session locks are gone after one */
 	unsigned held_epoch; /* db_hold_lock: the epoch in which held_key was taken */
 	int64_t held_key;

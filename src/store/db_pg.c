@@ -287,6 +287,9 @@ static int pg_row(db_stmt *s)
 	int rc = map_error(s->res);
 	if (rc != DB_CONSTRAINT)
 		db_log_error(d, "step", s->res ? PQresultErrorMessage(s->res) : PQerrorMessage(d->c), s->sql);
+	const char *state = s->res ? PQresultErrorField(s->res, PG_DIAG_SQLSTATE) : NULL;
+	if (state && (!strcmp(state, "40001") || !strcmp(state, "40P01")))
+		d->h.conflict = 1; /* a deadlock or serialization failure: worth another try */
 	return rc;
 }
 

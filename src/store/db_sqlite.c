@@ -197,6 +197,8 @@ static int sq_row(db_stmt *s)
 	if ((rc & 0xff) == SQLITE_CONSTRAINT)
 		return DB_CONSTRAINT;
 	log_err(d, "step", s->sql);
+	if ((rc & 0xff) == SQLITE_BUSY)
+		d->h.conflict = 1;
 	return (rc & 0xff) == SQLITE_BUSY ? DB_BUSY : DB_ERROR;
 }
 

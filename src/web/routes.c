@@ -491,6 +491,38 @@ static void prove_first(req *r)
 	web_busy(r);
 }
 
+static void run_handler(req *r);
+
+/* A stamp claim's handler (R_WRITER) does nothing but its database work,
+ * so when that work meets another transaction's in a deadlock (PostgreSQL;
+ * SQLite has one writer) it runs again, up to DB_ATTEMPTS times, each
+ * attempt in a savepoint of its own and its answer forgotten. Every other
+ * handler runs once (a conflict is answered 503 with Retry-After). */
+static void run_handler_retrying(req *r, struct header *saved)
+{
+	if ((r->route->flags & R_UNIT) != R_WRITER || !db_concurrent_writers()) {
+		run_handler(r);
+		return;
+	}
+	for (int attempt = 1;; attempt++) {
+		if (db_begin(r->db) != 0) {
+			r->failed = 1;
+			return;
+		}
+		run_handler(r);
+		if (!db_failed(r->db)) {
+			db_commit(r->db); /* the savepoint; the caller commits or rolls back the rest */
+			return;
+		}
+		db_rollback(r->db); /* a failed statement spoils the savepoint only */
+		if (attempt == DB_ATTEMPTS || !db_failed_conflict(r->db))
+			return; /* db_failed stays set: the caller answers 503 */
+		reset_response(r, saved);
+		db_clear_failed(r->db);
+		r->failed = 0, r->keep_changes = 0, r->new_stamps = 0, r->new_joins = 0;
+	}
+}
+
 /* Session, then the handler. */
 static void run_handler(req *r)
 {
@@ -685,7 +717,7 @@ static void run_write(req *r)
 		web_unavailable(r);
 		return;
 	}
-	run_handler(r);
+	run_handler_retrying(r, saved);
 	if (r->failed || db_failed(r->db) || (r->status >= 400 && !r->keep_changes) || !r->status) {
 		db_rollback(r->db);
 		fail_centrally(r, saved);
@@ -714,7 +746,7 @@ static int handle_on_writer(db *w, void *arg)
 	db *own = r->db;
 	r->db = w; /* the writer clears and checks db_failed per item (store/writer.c) */
 	jsonmem_use(&r->a);
-	run_handler(r);
+	run_handler_retrying(r, job->saved);
 	jsonmem_use(NULL);
 	r->db = own;
 	job->rolled_back = r->failed || (r->status >= 400 && !r->keep_changes) || !r->status;

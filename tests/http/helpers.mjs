@@ -337,11 +337,11 @@ export async function startCluster({ nodes = 3, env = {} } = {}) {
   const cfg = path.join(first, 'haproxy.cfg');
   fs.writeFileSync(cfg, [
     'global', '  maxconn 4096',
-    'defaults', '  mode http', '  timeout connect 1s', '  timeout client 60s', '  timeout server 60s',
+    'defaults', '  mode http', '  timeout connect 1s', '  timeout client 60s', '  timeout server 60s', '  timeout check 2s',
     '  retries 3', '  option redispatch 1', '  retry-on conn-failure empty-response',
     'frontend lb', `  bind 127.0.0.1:${lbPort}`, '  default_backend nodes',
     'backend nodes', '  balance roundrobin', '  option httpchk GET /healthz',
-    ...all.map((n, i) => `  server n${i + 1} 127.0.0.1:${n.port} check inter 250 fall 1 rise 2`), ''].join('\n'));
+    ...all.map((n, i) => `  server n${i + 1} 127.0.0.1:${n.port} check inter 250 fall 2 rise 2`), ''].join('\n'));
   const proxy = spawn(fs.existsSync('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : 'haproxy', ['-f', cfg, '-db'],
     { stdio: ['ignore', 'ignore', 'pipe'] });
   let proxyLog = '';

@@ -9,10 +9,10 @@
 // of make test (STAMPRALLY_TEST_PG); STAMPRALLY_DRILL_SECONDS sets the load's
 // length (30 s; the issue's drill is 60: STAMPRALLY_DRILL_SECONDS=60).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { PG, ROOT, rallyDoc, startCluster } from './helpers.mjs';
+import { PG, pgDatabase, ROOT, rallyDoc, startCluster } from './helpers.mjs';
 
 const SECONDS = Number(process.env.STAMPRALLY_DRILL_SECONDS || 30);
 const WORKERS = 24;          // claims in flight at any time
@@ -78,6 +78,30 @@ describe('three nodes on one PostgreSQL behind HAProxy', { skip: !PG && 'needs P
     assert.equal(wins.length, 10);
     assert.equal(new Set(wins).size, 10, `no entry drawn twice: ${wins}`);
     assert.equal(cl.sql('SELECT count(*) FROM lottery_entries WHERE won_draw IS NOT NULL'), '10');
+  });
+
+  test('a claim that PostgreSQL picks as a deadlock victim is run again and answered 201', async () => {
+    const tok = tokenOf(rally.spots[5].qr_url);
+    const first = cl.client();
+    await first.postJson('/api/v1/rallies/scale/join');
+    assert.equal((await first.postJson('/api/v1/stamps', { qr_token: tok })).status, 201); // the counters' rows exist
+    const c = cl.client();
+    await c.postJson('/api/v1/rallies/scale/join');
+    // Another session takes the spot's counter, then (after the claim took the hour's counter and
+    // waits for the spot's) the hour's: a cycle. The claim waited first, so PostgreSQL aborts it.
+    const spot = `(SELECT id FROM spots WHERE qr_token = '${tok}')`;
+    const other = spawn('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', PG, '-U', 'stamprally_owner', '-d',
+      pgDatabase(cl.data), '-c', `BEGIN; UPDATE spot_totals SET stamps = stamps WHERE spot_id = ${spot}; SELECT pg_sleep(1);
+      UPDATE rally_hourly SET stamps = stamps WHERE rally_id = (SELECT rally_id FROM spots WHERE id = ${spot});
+      SELECT pg_sleep(1.5); COMMIT;`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let otherErr = '';
+    other.stderr.on('data', (d) => { otherErr += d; });
+    const done = new Promise((resolve) => other.on('exit', resolve));
+    await sleep(200);
+    const r = await c.postJson('/api/v1/stamps', { qr_token: tok });
+    assert.equal(await done, 0, otherErr);
+    assert.equal(r.status, 201, r.text);
+    assert.ok(cl.nodes.some((n) => /deadlock detected/.test(n.stderr)), 'the first attempt was the deadlock victim');
   });
 
   /** Claims by PARTICIPANTS participants through the balancer until stop():

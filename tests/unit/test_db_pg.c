@@ -199,6 +199,51 @@ static void errors_map_to_constraint_busy_and_error(void **state)
 	assert_int_equal(db_exec(d, "UPDATE tenants SET name = 'c' WHERE slug = 'a'", NULL), DB_DONE);
 }
 
+struct locker {
+	int rc, conflict;
+};
+
+/* Another connection: the row 'b', then (after the main thread took 'a')
+ * the row 'a'. */
+static void *lock_b_then_a(void *arg)
+{
+	struct locker *l = arg;
+	db *d = db_open();
+	db_exec_script(d, "SET statement_timeout = 5000"); /* past deadlock_timeout (1 s) */
+	db_begin(d);
+	db_exec(d, "UPDATE tenants SET name = 'x' WHERE slug = 'b'", NULL);
+	usleep(300 * 1000);
+	l->rc = db_exec(d, "UPDATE tenants SET name = 'x' WHERE slug = 'a'", NULL);
+	l->conflict = db_failed_conflict(d);
+	db_rollback(d);
+	db_close(d);
+	return NULL;
+}
+
+static void a_deadlock_is_a_conflict_worth_another_try(void **state)
+{
+	db *d = *state;
+	assert_true(db_concurrent_writers());
+	assert_int_equal(db_exec(d, "INSERT INTO tenants(slug, name, created_at) VALUES ('a', 'a', 0), ('b', 'b', 0)", NULL), DB_DONE);
+	struct locker l = {0};
+	pthread_t t;
+	assert_int_equal(db_exec_script(d, "SET statement_timeout = 5000"), 0);
+	assert_int_equal(db_begin(d), 0);
+	assert_int_equal(db_exec(d, "UPDATE tenants SET name = 'y' WHERE slug = 'a'", NULL), DB_DONE);
+	pthread_create(&t, NULL, lock_b_then_a, &l);
+	usleep(600 * 1000); /* the other connection holds 'b' and waits for 'a' */
+	int rc = db_exec(d, "UPDATE tenants SET name = 'y' WHERE slug = 'b'", NULL);
+	int conflict = db_failed_conflict(d);
+	db_rollback(d);
+	pthread_join(t, NULL);
+	/* PostgreSQL aborts one of the two; it says so as a conflict */
+	assert_true((rc == DB_BUSY && conflict && l.rc == DB_DONE) || (l.rc == DB_BUSY && l.conflict && rc == DB_DONE));
+	/* a plain error is not one */
+	db_clear_failed(d);
+	assert_null(db_query(d, "SELECT nonsense FROM nowhere", NULL));
+	assert_true(db_failed(d) && !db_failed_conflict(d));
+}
+
 static void a_broken_connection_fails_once_then_reconnects(void **state)
 {
 	db *d = *state;
@@ -323,6 +368,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(large_text_and_blobs_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(savepoints_nest_and_roll_back_inner_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(errors_map_to_constraint_busy_and_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_deadlock_is_a_conflict_worth_another_try, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_broken_connection_fails_once_then_reconnects, setup, teardown),
 		cmocka_unit_test_setup_teardown(row_security_holds_a_wrong_query_to_its_tenant, setup, teardown),
 		cmocka_unit_test(nodes_starting_together_migrate_once),
