@@ -41,6 +41,7 @@ struct db_stmt {
 	unsigned char *blobs[MAX_BLOBS]; /* the current row's unescaped bytea values (PQfreemem) */
 	int nblobs;
 	int busy;             /* handed out and not yet done */
+	int empty;            /* answers DB_DONE without a result: a BEGIN or an end held back */
 };
 
 struct db {
@@ -51,6 +52,12 @@ struct db {
 	unsigned next_name;
 	int64_t changes;      /* rows changed by the last statement */
 	int timeout_ms;       /* statement_timeout of the session */
+	/* Round trips saved: a BEGIN waits for the transaction's first statement
+	 * and goes with it (libpq's pipeline mode); a read transaction's ROLLBACK
+	 * is sent without waiting, its answer read before the next statement. */
+	const char *pending_begin;
+	int rollback_sent;
+	db_stmt none;         /* what a held-back BEGIN, COMMIT or ROLLBACK hands out */
 };
 
 static const char *version(void)
@@ -132,10 +139,22 @@ static void pg_close(db *d)
 	free(d);
 }
 
+/* Read the answer of a ROLLBACK sent without waiting. */
+static void drain(db *d)
+{
+	if (!d->rollback_sent)
+		return;
+	d->rollback_sent = 0;
+	PGresult *r;
+	while ((r = PQgetResult(d->c)))
+		PQclear(r);
+}
+
 /* Reconnect a broken connection when no transaction is open. 0 when the
  * connection can be used. */
 static int usable(db *d, const char *sql)
 {
+	drain(d);
 	if (PQstatus(d->c) == CONNECTION_OK)
 		return 0;
 	if (d->h.depth > 0) {
@@ -144,6 +163,7 @@ static int usable(db *d, const char *sql)
 	}
 	forget_prepared(d);
 	d->h.epoch++; /* the server forgot this session's advisory locks */
+	d->pending_begin = NULL;
 	PQreset(d->c);
 	if (PQstatus(d->c) != CONNECTION_OK) {
 		db_log_error(d, "reconnect", PQerrorMessage(d->c), sql);
@@ -215,12 +235,83 @@ static int map_error(const PGresult *r)
 	return DB_ERROR;
 }
 
+/* The statement that answers DB_DONE at once. */
+static db_stmt *nothing(db *d)
+{
+	d->none = (db_stmt){.h = {d}, .empty = 1};
+	return &d->none;
+}
+
+/* A BEGIN, COMMIT or ROLLBACK that need not wait for the server: the
+ * statement that stands for it, or NULL when sql must run now. */
+static db_stmt *held_back(db *d, const char *sql)
+{
+	if (sql == db_pg_ops.begin_write || sql == db_pg_ops.begin_read) {
+		d->pending_begin = sql; /* sent with the first statement */
+		return nothing(d);
+	}
+	int end = !strcmp(sql, "COMMIT") || !strcmp(sql, "ROLLBACK");
+	if (end && d->pending_begin) { /* nothing ran: no transaction to end */
+		d->pending_begin = NULL;
+		return nothing(d);
+	}
+	/* A read transaction changed nothing: its end is not waited for. */
+	if (end && d->h.read_only && d->h.depth == 1 && PQsendQuery(d->c, "ROLLBACK")) {
+		d->rollback_sent = 1;
+		return nothing(d);
+	}
+	return NULL;
+}
+
+/* Run the prepared statement s after the held-back BEGIN, in one round trip
+ * (pipeline mode). Its result, or BEGIN's when that failed. */
+static PGresult *with_begin(db *d, db_stmt *s, int n, const char *const *vals, const int *lens, const int *fmts)
+{
+	const char *begin = d->pending_begin;
+	d->pending_begin = NULL;
+	if (!PQenterPipelineMode(d->c)) { /* cannot pipeline: one after the other */
+		PGresult *b = PQexec(d->c, begin);
+		if (PQresultStatus(b) != PGRES_COMMAND_OK)
+			return b;
+		PQclear(b);
+		return PQexecPrepared(d->c, s->name, n, vals, lens, fmts, 0);
+	}
+	PGresult *b = NULL, *res = NULL;
+	if (PQsendQueryParams(d->c, begin, 0, NULL, NULL, NULL, NULL, 0) &&
+	    PQsendQueryPrepared(d->c, s->name, n, vals, lens, fmts, 0) && PQpipelineSync(d->c)) {
+		/* BEGIN's result and a NULL, the statement's and a NULL, the sync
+		 * (bounded: a broken connection answers NULL for ever) */
+		b = PQgetResult(d->c);
+		PQclear(PQgetResult(d->c));
+		res = PQgetResult(d->c);
+		for (int i = 0; i < 4; i++) {
+			PGresult *r = PQgetResult(d->c);
+			int sync = r && PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+			PQclear(r);
+			if (sync)
+				break;
+		}
+	}
+	PQexitPipelineMode(d->c);
+	if (b && PQresultStatus(b) != PGRES_COMMAND_OK) {
+		PQclear(res);
+		return b;
+	}
+	PQclear(b);
+	return res;
+}
+
 /* Bind ap's arguments as types says and run the statement; its rows wait
  * in s->res for pg_row. */
 static db_stmt *pg_query(db *d, const char *sql, const char *types, va_list ap)
 {
 	if (usable(d, sql) != 0)
 		return NULL;
+	db_stmt *held = held_back(d, sql);
+	if (held)
+		return held;
+	if (d->h.depth == 0)
+		d->pending_begin = NULL; /* a transaction that ended without reaching the server */
 	int n = types ? (int)strlen(types) : 0;
 	if (n > MAX_PARAMS) {
 		db_log_error(d, "too many parameters", "", sql);
@@ -260,7 +351,7 @@ static db_stmt *pg_query(db *d, const char *sql, const char *types, va_list ap)
 		}
 	}
 	s->busy = 1;
-	s->res = PQexecPrepared(d->c, s->name, n, vals, lens, fmts, 0);
+	s->res = d->pending_begin ? with_begin(d, s, n, vals, lens, fmts) : PQexecPrepared(d->c, s->name, n, vals, lens, fmts, 0);
 	s->row = -1;
 	s->nrows = 0;
 	return s;
@@ -271,6 +362,8 @@ static db_stmt *pg_query(db *d, const char *sql, const char *types, va_list ap)
 static int pg_row(db_stmt *s)
 {
 	db *d = s->h.owner;
+	if (s->empty)
+		return DB_DONE;
 	ExecStatusType st = PQresultStatus(s->res);
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
 		if (s->row < 0) {
@@ -336,6 +429,8 @@ static int col_null(db_stmt *s, int col)
 /* Free the rows and give the statement back to the cache. */
 static void pg_done(db_stmt *s)
 {
+	if (s->empty)
+		return;
 	PQclear(s->res);
 	free_blobs(s);
 	s->res = NULL, s->busy = 0;
@@ -351,6 +446,11 @@ static int exec_script(db *d, const char *sql)
 {
 	if (usable(d, "script") != 0)
 		return DB_ERROR;
+	if (d->pending_begin) { /* a script inside a transaction: the BEGIN first */
+		PGresult *b = PQexec(d->c, d->pending_begin);
+		d->pending_begin = NULL;
+		PQclear(b);
+	}
 	PGresult *r = PQexec(d->c, sql);
 	ExecStatusType st = PQresultStatus(r);
 	int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;

@@ -173,6 +173,50 @@ static void savepoints_nest_and_roll_back_inner_only(void **state)
 	assert_int_equal(db_int1(d, 0, "SELECT count(*) FROM tenants WHERE slug = 'ro'", NULL), 0);
 }
 
+/* 1 when statements on d run each in a transaction of its own: a setting
+ * made for "the transaction" is gone at the next statement. */
+static int outside_a_transaction(db *d)
+{
+	db_exec(d, "SELECT set_config('app.probe', 'inside', true)", NULL);
+	char *v = db_text1(d, "SELECT coalesce(current_setting('app.probe', true), '')", NULL);
+	int outside = v && strcmp(v, "inside") != 0;
+	free(v);
+	return outside;
+}
+
+static void begin_travels_with_the_first_statement_and_a_read_end_is_not_awaited(void **state)
+{
+	db *d = *state;
+	/* nothing ran: no transaction was opened or is left open */
+	assert_int_equal(db_begin(d), 0);
+	assert_int_equal(db_commit(d), 0);
+	assert_int_equal(db_begin_read(d), 0);
+	assert_int_equal(db_rollback(d), 0);
+	assert_int_equal(outside_a_transaction(d), 1);
+	assert_int_equal(db_begin(d), 0);
+	assert_int_equal(outside_a_transaction(d), 0); /* the probe tells */
+	assert_int_equal(db_rollback(d), 0);
+	/* a read transaction is one snapshot from its first statement on */
+	db *other = db_open();
+	assert_int_equal(db_begin_read(d), 0);
+	assert_int_equal(db_int1(d, -1, "SELECT count(*) FROM tenants", NULL), 0);
+	assert_int_equal(db_exec(other, "INSERT INTO tenants(slug, name, created_at) VALUES ('later', 'l', 0)", NULL), DB_DONE);
+	assert_int_equal(db_int1(d, -1, "SELECT count(*) FROM tenants", NULL), 0);
+	assert_int_equal(db_rollback(d), 0); /* sent, not awaited */
+	assert_int_equal(db_int1(d, -1, "SELECT count(*) FROM tenants", NULL), 1);
+	assert_int_equal(outside_a_transaction(d), 1);
+	db_close(other);
+	/* a first statement that fails leaves a transaction to roll back, then all is well */
+	assert_int_equal(db_begin(d), 0);
+	assert_int_equal(db_exec(d, "INSERT INTO tenants(slug, name, created_at) VALUES ('later', 'l', 0)", NULL), DB_CONSTRAINT);
+	assert_int_equal(db_rollback(d), 0);
+	assert_int_equal(db_begin(d), 0);
+	assert_int_equal(db_exec(d, "INSERT INTO tenants(slug, name, created_at) VALUES ('kept', 'k', 0)", NULL), DB_DONE);
+	assert_int_equal(db_commit(d), 0);
+	assert_int_equal(db_int1(d, -1, "SELECT count(*) FROM tenants WHERE slug = 'kept'", NULL), 1);
+	assert_int_equal(outside_a_transaction(d), 1);
+}
+
 static void errors_map_to_constraint_busy_and_error(void **state)
 {
 	db *d = *state;
@@ -367,6 +411,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(types_bind_and_read_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(large_text_and_blobs_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(savepoints_nest_and_roll_back_inner_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(begin_travels_with_the_first_statement_and_a_read_end_is_not_awaited, setup, teardown),
 		cmocka_unit_test_setup_teardown(errors_map_to_constraint_busy_and_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_deadlock_is_a_conflict_worth_another_try, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_broken_connection_fails_once_then_reconnects, setup, teardown),
