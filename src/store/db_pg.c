@@ -122,19 +122,27 @@ static db *pg_open(const struct db_options *o)
 }
 
 /* Forget every prepared statement of the connection (after a reset the
- * server has none). Statements still handed out keep their result. */
+ * server has none): no SQL finds them again. A statement still handed out
+ * (a caller reading its rows) keeps its result until db_done. */
 static void forget_prepared(db *d)
+{
+	for (int i = 0; i < d->ncache; i++) {
+		db_stmt *s = &d->cache[i];
+		s->sql = NULL, s->name[0] = '\0';
+		if (!s->busy) {
+			PQclear(s->res);
+			free_blobs(s);
+			s->res = NULL;
+		}
+	}
+}
+
+static void pg_close(db *d)
 {
 	for (int i = 0; i < d->ncache; i++) {
 		PQclear(d->cache[i].res);
 		free_blobs(&d->cache[i]);
 	}
-	d->ncache = 0;
-}
-
-static void pg_close(db *d)
-{
-	forget_prepared(d);
 	PQfinish(d->c);
 	free(d);
 }
@@ -186,8 +194,13 @@ static db_stmt *prepare(db *d, const char *sql, const char *types)
 	for (int i = 0; i < d->ncache; i++)
 		if (d->cache[i].sql == sql && !d->cache[i].busy)
 			return &d->cache[i];
-	int slot = d->ncache < STMT_CACHE ? d->ncache++ : -1;
-	for (int i = 0; i < d->ncache && slot < 0; i++)
+	int slot = -1;
+	for (int i = 0; i < d->ncache && slot < 0; i++) /* a slot a reconnection emptied */
+		if (!d->cache[i].sql && !d->cache[i].busy)
+			slot = i;
+	if (slot < 0 && d->ncache < STMT_CACHE)
+		slot = d->ncache++;
+	for (int i = 0; i < d->ncache && slot < 0; i++) /* full: evict the first idle one */
 		if (!d->cache[i].busy)
 			slot = i;
 	if (slot < 0) {

@@ -303,6 +303,26 @@ static void a_broken_connection_fails_once_then_reconnects(void **state)
 	assert_true(db_int1(d, 0, "SELECT pg_backend_pid()", NULL) != pid);
 	assert_int_equal(db_exec(d, "INSERT INTO tenants(slug, name, created_at) VALUES ('after', 'a', 0)", NULL), DB_DONE);
 	assert_int_equal(db_int1(d, -1, "SELECT current_setting('statement_timeout')::interval = '500ms'", NULL), 1);
+	/* rows being read when the connection breaks and a nested query reconnects stay readable */
+	assert_int_equal(db_exec(d, "INSERT INTO tenants(slug, name, created_at) VALUES ('b2', 'b', 0), ('c3', 'c', 0)", NULL), DB_DONE);
+	static const char *const list = "SELECT slug FROM tenants ORDER BY slug";
+	db_stmt *st = db_query(d, list, NULL);
+	assert_int_equal(db_row(st), DB_ROW);
+	assert_string_equal(db_text(st, 0), "after");
+	snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)", (long long)db_int1(d, 0, "SELECT pg_backend_pid()", NULL));
+	admin(sql);
+	assert_int_equal(db_int1(d, -1, "SELECT 1", NULL), -1); /* meets the break */
+	assert_int_equal(db_int1(d, -1, "SELECT 2", NULL), 2);  /* reconnected */
+	assert_int_equal(db_row(st), DB_ROW);
+	assert_string_equal(db_text(st, 0), "b2");
+	assert_int_equal(db_row(st), DB_ROW);
+	assert_string_equal(db_text(st, 0), "c3");
+	assert_int_equal(db_row(st), DB_DONE);
+	db_done(st);
+	char *first = db_text1(d, list, NULL); /* prepared again on the new connection */
+	assert_string_equal(first, "after");
+	free(first);
+	db_clear_failed(d);
 }
 
 static void *migrate_thread(void *arg)
