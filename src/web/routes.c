@@ -10,7 +10,9 @@
  *
  * Every row declares its unit of work — R_READ, R_WRITE, R_WRITER or R_NONE
  * (web.h) — and the dispatcher begins it, runs the handler once, and ends it;
- * a failed statement anywhere answers the one 503 (fail_centrally).
+ * a failed statement anywhere answers the one 503 (fail_centrally). The one
+ * exception: a stamp claim that PostgreSQL made a deadlock's victim runs
+ * again (run_handler_retrying), its handler being nothing but database work.
  * `stamprally routes` prints the table.
  */
 #include <microhttpd.h>
