@@ -32,12 +32,15 @@ export const PG = process.env.STAMPRALLY_TEST_PG || '';
 
 /** The PostgreSQL database of data directory data, created on first use
  * (as a copy of template's database when given). */
+const pgMade = new Set(); // databases this process made or found: no psql to ask again
 export function pgDatabase(data, template) {
   const name = `t_${crypto.createHash('sha256').update(path.resolve(data)).digest('hex').slice(0, 24)}`;
+  if (pgMade.has(name)) return name;
   const copy = template ? ` TEMPLATE ${pgDatabase(template)}` : '';
   const r = spawnSync('psql', ['-X', '-q', '-h', PG, '-U', 'postgres', '-d', 'postgres', '-c',
     `CREATE DATABASE ${name} OWNER stamprally_owner${copy}`], { encoding: 'utf8' });
   if (r.status !== 0 && !/already exists/.test(r.stderr)) throw new Error(`createdb: ${r.stderr}`);
+  pgMade.add(name);
   return name;
 }
 
