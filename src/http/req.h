@@ -65,6 +65,9 @@ typedef struct req {
 	                             * answers 503 whatever the handler said (fail centrally) */
 	int new_stamps;             /* stamps this request wrote (counted in /metrics once durable) */
 	int new_joins;              /* participants this request created (likewise) */
+	/* Run by the dispatcher once an R_WRITE request's transaction is
+	 * committed (a per-process copy of what it changed, read again). */
+	void (*after_commit)(struct req *r);
 	/* What web_prove established before the unit of work: the stored hash
 	 * each sent secret matched (NULL: not sent or wrong), and the hashes of
 	 * new secrets a console form sets (pin, desk_pin, passcode). */

@@ -54,6 +54,15 @@ static int tenant_slugs(req *r, const char **slugs)
 }
 
 /* R_WRITE: check, store, and reload this process's banners at once. */
+/* After the commit: this node's banners read again, so the page it
+ * redirects to shows the change at once (the other nodes within a second).
+ * Read inside the transaction instead, a refresh of the jobs thread that
+ * read before the commit could put the old list back. */
+static void refresh_banners(req *r)
+{
+	announce_refresh(r->db, time_now_ms());
+}
+
 void ops_announcement_create(req *r)
 {
 	struct announcement a = {0};
@@ -88,7 +97,7 @@ void ops_announcement_create(req *r)
 		r->failed = 1;
 		return;
 	}
-	announce_refresh(r->db, now); /* this node shows it at once; the others within a second */
+	r->after_commit = refresh_banners;
 	req_redirect(r, "/ops/announcements");
 }
 
@@ -101,7 +110,7 @@ void ops_announcement_close(req *r)
 	else if (rc < 0)
 		r->failed = 1;
 	else {
-		announce_refresh(r->db, now);
+		r->after_commit = refresh_banners;
 		req_redirect(r, "/ops/announcements");
 	}
 }

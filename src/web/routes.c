@@ -728,6 +728,8 @@ static void run_write(req *r)
 		fail_centrally(r, saved);
 	} else {
 		count_committed(r);
+		if (r->after_commit)
+			r->after_commit(r);
 	}
 }
 
