@@ -386,7 +386,7 @@ int db_sync_full(db *d)
 
 int64_t db_size_bytes(db *d)
 {
-	return db_int1(d, -1, OPS(d)->size_bytes, NULL);
+	return d ? db_int1(d, -1, OPS(d)->size_bytes, NULL) : -1; /* NULL: no connection (the database is down) */
 }
 
 int db_checkpoint(db *d)

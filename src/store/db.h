@@ -144,7 +144,7 @@ int db_hold_lock(db *d, int64_t key);
 int db_sync_full(db *d);
 /* Bytes the database takes (SQLite: its file's pages; PostgreSQL:
  * pg_database_size), or -1. */
-int64_t db_size_bytes(db *d);
+int64_t db_size_bytes(db *d); /* d may be NULL: -1 */
 
 /* Run a script of several statements (migrations only; no parameters). */
 int db_exec_script(db *d, const char *sql);
