@@ -126,21 +126,28 @@ static int read_password(const char *path, char *out, size_t n)
 	return 0;
 }
 
+/* The store's settings from the configuration (db_configure), the
+ * password read from its file. 0, or -1 with the reason on stderr. */
+static int configure_store(const config *c, int flags)
+{
+	static char password[256]; /* kept for reconnections; never printed */
+	if (c->database_password_file[0] && read_password(c->database_password_file, password, sizeof password) != 0)
+		return -1;
+	struct db_options o = {.path = c->database, .url = c->database_url, .owner_url = c->database_owner_url, .password = password,
+			       .statement_timeout_ms = c->statement_timeout, .durability_full = strcmp(c->durability, "full") == 0,
+			       .busy_timeout_ms = c->busy_timeout, .manual_checkpoint = flags & OPEN_SERVING};
+	db_configure(&o);
+	return 0;
+}
+
 /* Open the store, apply migrations, hash audit records older than the
  * chain; the connection (caller closes) or NULL. flags: OPEN_SERVING (the
  * server checkpoints the WAL itself), OPEN_NO_NEW_KEYS (the audit signing
  * key is not loaded or made: the caller does it). */
 static db *open_store(const config *c, int *applied, int flags)
 {
-	if (ensure_dir(c->data_dir) != 0)
+	if (ensure_dir(c->data_dir) != 0 || configure_store(c, flags) != 0)
 		return NULL;
-	static char password[256]; /* kept for reconnections; never printed */
-	if (c->database_password_file[0] && read_password(c->database_password_file, password, sizeof password) != 0)
-		return NULL;
-	struct db_options o = {.path = c->database, .url = c->database_url, .owner_url = c->database_owner_url, .password = password,
-			       .statement_timeout_ms = c->statement_timeout, .durability_full = strcmp(c->durability, "full") == 0,
-			       .busy_timeout_ms = c->busy_timeout, .manual_checkpoint = flags & OPEN_SERVING};
-	db_configure(&o);
 	db *d = db_open();
 	int n = 0;
 	if (!d || migrate_store(d, &n) != 0) {
@@ -647,7 +654,7 @@ static int cmd_backup(struct server *srv, int argc, char **argv)
 	if (strcmp(sub, "verify") == 0)
 		return backup_verify(c, argv[1], stdout);
 	if (strcmp(sub, "restore") == 0) {
-		if (ensure_dir(c->data_dir) != 0)
+		if (ensure_dir(c->data_dir) != 0 || configure_store(c, 0) != 0)
 			return 1;
 		if (keyfile_lock(c->data_dir, 1) < 0) {
 			fprintf(stderr, "stamprally: a server (or a key rotation) is using %s: stop it before restoring\n",

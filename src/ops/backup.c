@@ -3,7 +3,9 @@
  *
  * The archive inside the vault is a sequence of members, each 'M', a
  * 2-byte name length, the name, an 8-byte size and the bytes (integers big
- * endian), ended by 'E'. Only the names in members[] are accepted.
+ * endian), ended by 'E'. Only the names in members[] are accepted, and
+ * PG_DUMP in the database's place: on PostgreSQL the copy is pg_dump's
+ * custom format (ops/pgtool.h) instead of a SQLite file.
  */
 #include "ops/backup.h"
 
@@ -27,6 +29,7 @@
 #include "lib/metrics.h"
 #include "lib/timeutil.h"
 #include "lib/vault.h"
+#include "ops/pgtool.h"
 #include "store/migrate.h"
 #include "store/writer.h"
 
@@ -40,6 +43,13 @@
 enum member { M_DB, M_DATA_KEY, M_SECRET_KEY, M_AUDIT_KEY, M_AUDIT_FILE, M_NMEMBERS };
 static const char *const members[M_NMEMBERS] = {"stamprally.db", "data.key", "secret.key", "audit-signing.key",
 						"audit-checkpoints.log"};
+#define PG_DUMP "stamprally.pgdump"
+
+/* Whether this process runs on PostgreSQL (its backups are pg_dumps). */
+static int on_pg(void)
+{
+	return strcmp(db_backend(), "postgres") == 0;
+}
 
 /* Where member m lives in the data directory (per the configuration). */
 static const char *member_path(const config *c, enum member m)
@@ -235,11 +245,30 @@ static void count_into(const char *table, int64_t rows, void *ud)
 	json_object_set_new(ud, table, json_integer(rows));
 }
 
-/* Check a database file: integrity, schema version (not newer than this
- * binary, unless any_schema: a backup is taken whatever it holds), table counts into a new JSON object *tables. 0, or -1 with a
- * message in err. */
-static int check_db_file(const char *path, int any_schema, json_t **tables, int *schema, char *err, size_t errsz)
+/* Check a pg_dump file: read completely, schema version as check_copy. */
+static int check_dump(const char *path, int any_schema, json_t **tables, int *schema, char *err, size_t errsz)
 {
+	char why[400] = "";
+	if (pgtool_count(path, tables, schema, why, sizeof why) != 0) {
+		snprintf(err, errsz, "the database dump cannot be read: %s", why);
+		return -1;
+	}
+	if (*schema > migrate_latest() && !any_schema) {
+		snprintf(err, errsz, "the backup has schema version %d, newer than this stamprally's %d: restore it with "
+				     "the version that made it", *schema, migrate_latest());
+		return -1;
+	}
+	return 0;
+}
+
+/* Check a database copy (a SQLite file, or a pg_dump when pg): integrity,
+ * schema version (not newer than this binary, unless any_schema: a backup
+ * is taken whatever it holds), table counts into a new JSON object
+ * *tables. 0, or -1 with a message in err. */
+static int check_copy(const char *path, int pg, int any_schema, json_t **tables, int *schema, char *err, size_t errsz)
+{
+	if (pg)
+		return check_dump(path, any_schema, tables, schema, err, errsz);
 	db *d = db_open_file(path, 0);
 	char msg[256];
 	*tables = json_object();
@@ -284,13 +313,19 @@ static char *checkpoints_upto(const char *path, int64_t last)
 	return out;
 }
 
-/* The last record id a database copy's chain vouches for. */
+/* The last record id the chain in database d vouches for (0 for NULL). */
+static int64_t chain_end_of(db *d)
+{
+	return d ? db_int1(d, 0, "SELECT max(m) FROM (SELECT max(id) AS m FROM security_events UNION ALL"
+				 " SELECT max(upto) FROM audit_checkpoints WHERE kind = 'pruned') AS ids", NULL)
+		 : 0;
+}
+
+/* The same for a SQLite copy at path. */
 static int64_t chain_end(const char *path)
 {
 	db *d = db_open_file(path, 0);
-	int64_t last = d ? db_int1(d, 0, "SELECT max(m) FROM (SELECT max(id) AS m FROM security_events UNION ALL"
-					   " SELECT max(upto) FROM audit_checkpoints WHERE kind = 'pruned') AS ids", NULL)
-			 : 0;
+	int64_t last = chain_end_of(d);
 	db_close(d);
 	return last;
 }
@@ -301,6 +336,8 @@ struct made {
 	char name[64], file[PATHSZ], snap[PATHSZ], tmp[PATHSZ];
 	json_t *tables;
 	int schema;
+	int pg;		   /* snap is a pg_dump */
+	int64_t chain_end; /* the last audit record in snap: checkpoints beyond it stay out */
 	unsigned char db_hash[32], sha[32];
 	long long size;
 	char key_hex[2 * VAULT_KEY_ID_LEN + 1];
@@ -315,7 +352,7 @@ static int write_archive(const config *c, struct made *m, const unsigned char bk
 	vault *v = vault_create(m->tmp, bkey, err, errsz);
 	if (!v)
 		return -1;
-	int rc = member_file(v, members[M_DB], m->snap, m->db_hash);
+	int rc = member_file(v, m->pg ? PG_DUMP : members[M_DB], m->snap, m->db_hash);
 	rc = rc ? rc : member_bytes(v, members[M_DATA_KEY], dkey, 32);
 	for (enum member k = M_SECRET_KEY; rc == 0 && k <= M_AUDIT_KEY; k++) {
 		size_t n = 0;
@@ -329,7 +366,7 @@ static int write_archive(const config *c, struct made *m, const unsigned char bk
 		if (rc)
 			snprintf(err, errsz, "cannot read %.300s", member_path(c, k));
 	}
-	char *cps = rc ? NULL : checkpoints_upto(c->audit_file, chain_end(m->snap));
+	char *cps = rc ? NULL : checkpoints_upto(c->audit_file, m->chain_end);
 	rc = rc ? rc : member_bytes(v, members[M_AUDIT_FILE], cps ? cps : "", cps ? strlen(cps) : 0);
 	free(cps);
 	if (rc == 0 && vault_write(v, "E", 1) == 0)
@@ -385,7 +422,7 @@ static int read_archive(const char *file, const unsigned char bkey[32], const ch
 			size = size << 8 | h[i];
 		int k = -1;
 		for (int i = 0; i < M_NMEMBERS; i++)
-			if (strcmp(name, members[i]) == 0)
+			if (strcmp(name, members[i]) == 0 || (i == M_DB && strcmp(name, PG_DUMP) == 0))
 				k = i;
 		if (k < 0 || (seen & 1 << k) || (k != M_DB && k != M_AUDIT_FILE && size != 32)) {
 			snprintf(err, errsz, "%s: unexpected member '%.60s'", file, name);
@@ -447,6 +484,8 @@ static char *manifest_text(const struct made *m, int64_t now, json_t *scrubbed)
 			      "created_ms", (json_int_t)now, "size", (json_int_t)m->size, "sha256", sha, "db_blake2b", dbh,
 			      "tables", m->tables, "key_id", m->key_hex, "schema_version", m->schema, "stamprally",
 			      STAMPRALLY_VERSION);
+	if (o)
+		json_object_set_new(o, "format", json_string(m->pg ? "pg_dump" : "sqlite"));
 	if (o && scrubbed)
 		json_object_set(o, "scrubbed", scrubbed);
 	char *s = o ? json_heap_text(o, JSON_INDENT(2)) : NULL;
@@ -522,6 +561,30 @@ static int run_copy(const config *c, const char *file, const char *man, char *er
 	return -1;
 }
 
+/* The database as it is now into m->snap: SQLite's online backup, or
+ * pg_dump (the chain's end read first: the dump holds at least that). 0
+ * or -1 (err). */
+static int copy_database(db *d, struct made *m, char *err, size_t errsz)
+{
+	if (!m->pg) {
+		if (db_copy_to(d, m->snap) == 0) {
+			m->chain_end = chain_end(m->snap);
+			return 0;
+		}
+		snprintf(err, errsz, "cannot copy the database to %.200s (disk full?)", m->snap);
+		return -1;
+	}
+	char why[400] = "";
+	char *ci = pgtool_conninfo(NULL);
+	m->chain_end = chain_end_of(d);
+	int rc = ci && !db_failed(d) ? pgtool_dump(ci, m->snap, why, sizeof why) : -1;
+	free(ci);
+	if (rc != 0)
+		snprintf(err, errsz, "cannot dump the database to %.200s (disk full?): %s", m->snap,
+			 why[0] ? why : "the database cannot be reached");
+	return rc;
+}
+
 /* The steps of backup_run up to a verified file in place. 0 or -1 (err). */
 static int make_backup(const config *c, db *d, const unsigned char dkey[32], struct made *m, char *err, size_t errsz)
 {
@@ -537,9 +600,9 @@ static int make_backup(const config *c, db *d, const unsigned char dkey[32], str
 	vault_key_id(bkey, back, m->key_hex);
 	int rc = -1;
 	unlink_db(m->snap);
-	if (db_copy_to(d, m->snap) != 0)
-		snprintf(err, errsz, "cannot copy the database to %.200s (disk full?)", m->snap);
-	else if (check_db_file(m->snap, 1, &m->tables, &m->schema, err, errsz) != 0)
+	if (copy_database(d, m, err, errsz) != 0)
+		;
+	else if (check_copy(m->snap, m->pg, 1, &m->tables, &m->schema, err, errsz) != 0)
 		;
 	else if (write_archive(c, m, bkey, dkey, NULL, err, errsz) != 0)
 		;
@@ -560,12 +623,7 @@ static int make_backup(const config *c, db *d, const unsigned char dkey[32], str
 
 int backup_run(const config *c, db *d, const unsigned char data_key[32], int64_t now, char *path, size_t pathsz)
 {
-	if (strcmp(db_backend(), "sqlite") != 0) {
-		say("error", "stamprally backup copies a SQLite database; back up PostgreSQL with pg_dump or pgBackRest "
-			     "(docs/scale-out.md)");
-		return -1;
-	}
-	struct made m = {0};
+	struct made m = {.pg = on_pg()};
 	char err[400] = "", stamp[32], man[PATHSZ];
 	time_t t = (time_t)(now / 1000);
 	struct tm tm;
@@ -573,7 +631,7 @@ int backup_run(const config *c, db *d, const unsigned char data_key[32], int64_t
 	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &tm);
 	snprintf(m.name, sizeof m.name, "stamprally-%s.%03dZ.srbk", stamp, (int)(now % 1000));
 	snprintf(m.file, sizeof m.file, "%s/%s", c->backup_dir, m.name);
-	snprintf(m.snap, sizeof m.snap, "%s/.%s.db.tmp", c->backup_dir, m.name);
+	snprintf(m.snap, sizeof m.snap, "%s/.%s.%s.tmp", c->backup_dir, m.name, m.pg ? "pgdump" : "db");
 	snprintf(m.tmp, sizeof m.tmp, "%s/.%s.tmp", c->backup_dir, m.name);
 	manifest_path(m.file, man, sizeof man);
 	int64_t t0 = time_mono_us();
@@ -685,29 +743,39 @@ static int check_sha(const char *file, json_t *man, char *err, size_t errsz)
 	return -1;
 }
 
+/* Where the database copy of a backup unpacked in dir is (pg: a pg_dump). */
+static void copy_path(const char *dir, int pg, char *out, size_t n)
+{
+	snprintf(out, n, "%.4000s/%s", dir, pg ? PG_DUMP : members[M_DB]);
+}
+
 /* Decrypt file into the new directory dir and check everything in it.
- * Fills *tables and *schema. 0, or -1 with a message in err. */
-static int unpack_checked(const config *c, const char *file, const char *dir, json_t **tables, int *schema, char *err,
-			  size_t errsz)
+ * Fills *tables, *schema and *pg (the copy is a pg_dump). 0, or -1 with a
+ * message in err. */
+static int unpack_checked(const config *c, const char *file, const char *dir, json_t **tables, int *schema, int *pg,
+			  char *err, size_t errsz)
 {
 	unsigned char bkey[32], h[32];
 	json_t *man = load_manifest(file);
 	int rc = -1;
 	char dbpath[PATHSZ];
-	snprintf(dbpath, sizeof dbpath, "%s/%s", dir, members[M_DB]);
 	*tables = NULL;
+	*pg = 0;
 	if (keyfile_load(c->backup_key_file, bkey, 0) != 0)
 		snprintf(err, errsz, "the backup key %s is missing: restoring needs the key the backup was made with%s%s",
 			 c->backup_key_file, json_object_get(man, "key_id") ? " (key id " : "",
 			 json_object_get(man, "key_id") ? json_string_value(json_object_get(man, "key_id")) : "");
-	else if (check_sha(file, man, err, errsz) != 0 || read_archive(file, bkey, dir, h, err, errsz) != 0)
-		;
-	else if (check_db_file(dbpath, 0, tables, schema, err, errsz) != 0)
-		;
-	else if (json_object_get(man, "tables") && !json_equal(json_object_get(man, "tables"), *tables))
-		snprintf(err, errsz, "%s: the row counts differ from its manifest", file);
-	else
-		rc = 0;
+	else if (check_sha(file, man, err, errsz) == 0 && read_archive(file, bkey, dir, h, err, errsz) == 0) {
+		copy_path(dir, 1, dbpath, sizeof dbpath);
+		*pg = access(dbpath, F_OK) == 0;
+		copy_path(dir, *pg, dbpath, sizeof dbpath);
+		if (check_copy(dbpath, *pg, 0, tables, schema, err, errsz) != 0)
+			;
+		else if (json_object_get(man, "tables") && !json_equal(json_object_get(man, "tables"), *tables))
+			snprintf(err, errsz, "%s: the row counts differ from its manifest", file);
+		else
+			rc = 0;
+	}
 	sodium_memzero(bkey, sizeof bkey);
 	json_decref(man);
 	return rc;
@@ -724,6 +792,9 @@ static void remove_unpacked(const char *dir)
 		else
 			unlink(p);
 	}
+	char dump[PATHSZ];
+	copy_path(dir, 1, dump, sizeof dump);
+	unlink(dump);
 	rmdir(dir);
 }
 
@@ -731,7 +802,7 @@ int backup_verify(const config *c, const char *file, FILE *out)
 {
 	char dir[PATHSZ], err[600] = "";
 	json_t *tables = NULL;
-	int schema = 0;
+	int schema = 0, pg = 0;
 	snprintf(dir, sizeof dir, "%s/.verify-XXXXXX", c->backup_dir);
 	if (mkdir(c->backup_dir, 0700) != 0 && errno != EEXIST)
 		snprintf(dir, sizeof dir, "/tmp/stamprally-verify-XXXXXX");
@@ -739,15 +810,15 @@ int backup_verify(const config *c, const char *file, FILE *out)
 		fprintf(stderr, "stamprally: cannot make a directory to verify in: %s\n", strerror(errno));
 		return 1;
 	}
-	int rc = unpack_checked(c, file, dir, &tables, &schema, err, sizeof err);
+	int rc = unpack_checked(c, file, dir, &tables, &schema, &pg, err, sizeof err);
 	remove_unpacked(dir);
 	if (rc != 0) {
 		fprintf(stderr, "stamprally: backup verify: %s\n", err);
 		json_decref(tables);
 		return 1;
 	}
-	json_t *o = json_pack("{s:s, s:s, s:i, s:o}", "file", file, "result", "good", "schema_version", schema, "tables",
-			      tables);
+	json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:o}", "file", file, "result", "good", "format", pg ? "pg_dump" : "sqlite",
+			      "schema_version", schema, "tables", tables);
 	json_dumpf(o, out, JSON_INDENT(2));
 	fputc('\n', out);
 	json_decref(o);
@@ -756,40 +827,90 @@ int backup_verify(const config *c, const char *file, FILE *out)
 
 /* ---- scrubbing ---- */
 
-/* Erase with fn from the database at dbpath (secure_delete on, one write
- * transaction), then VACUUM it. 1 erased, 0 nothing to erase, -1 (err). */
-static int erase_copy(const char *dbpath, backup_erase_fn fn, void *ud, char *err, size_t errsz)
+/* Erase with fn in one write transaction of d, committed when something
+ * was erased. 1 erased, 0 nothing to erase, -1 error (rolled back). */
+static int erase_in(db *d, backup_erase_fn fn, void *ud)
+{
+	if (!d || db_begin(d) != 0)
+		return -1;
+	int r = fn(d, ud);
+	if (r > 0 && !db_failed(d) && db_commit(d) == 0)
+		return 1;
+	if (db_in_write(d))
+		db_rollback(d);
+	return r > 0 ? -1 : r;
+}
+
+/* Erase with fn from the SQLite copy at dbpath (secure_delete on), then
+ * VACUUM it. *chain: the chain's end in what is left. 1 erased, 0 nothing
+ * to erase, -1 (err). */
+static int erase_copy(const char *dbpath, backup_erase_fn fn, void *ud, int64_t *chain, char *err, size_t errsz)
 {
 	db *d = db_open_file(dbpath, 1);
-	int r = -1;
-	if (d && db_exec_script(d, "PRAGMA secure_delete=ON") == 0 && db_begin(d) == 0) {
-		r = fn(d, ud);
-		if (r > 0 && !db_failed(d) && db_commit(d) == 0)
-			r = db_vacuum(d) == 0 ? 1 : -1;
-		else if (db_in_write(d)) {
-			db_rollback(d);
-			r = r > 0 ? -1 : r;
-		} else if (r > 0)
-			r = -1;
-	}
+	int r = d && db_exec_script(d, "PRAGMA secure_delete=ON") == 0 ? erase_in(d, fn, ud) : -1;
+	if (r > 0 && db_vacuum(d) != 0)
+		r = -1;
 	if (r < 0)
 		snprintf(err, errsz, "cannot erase from the backup's database copy");
+	*chain = chain_end_of(d);
 	db_close(d);
 	return r;
+}
+
+/* Erase with fn from the pg_dump at path: loaded into a scratch database
+ * on the same server (the owner role needs CREATEDB), erased in one
+ * transaction, dumped again over path; the scratch database is dropped
+ * whatever happens. *chain as erase_copy. 1 erased, 0 nothing to erase
+ * (path untouched), -1 (err). */
+static int erase_dump(const char *path, backup_erase_fn fn, void *ud, int64_t *chain, char *err, size_t errsz)
+{
+	unsigned char r[8];
+	char hex[17], name[64], create[96], drop[96], why[400] = "";
+	randombytes_buf(r, sizeof r);
+	sodium_bin2hex(hex, sizeof hex, r, sizeof r);
+	snprintf(name, sizeof name, "stamprally_scrub_%s", hex);
+	/* an identifier cannot be a parameter; this one is made here, not read */
+	snprintf(create, sizeof create, "CREATE DATABASE %s", name);
+	snprintf(drop, sizeof drop, "DROP DATABASE IF EXISTS %s", name);
+	db *own = db_open_owner();
+	char *ci = pgtool_conninfo(name);
+	int rc = -1;
+	if (!own || !ci || db_exec_script(own, create) != 0)
+		snprintf(err, errsz, "cannot create a scratch database to scrub the backup in (the owner role needs CREATEDB)");
+	else if (pgtool_restore(ci, path, why, sizeof why) != 0)
+		snprintf(err, errsz, "cannot load the backup into a scratch database: %s", why);
+	else {
+		db *d = db_open_owner_at(ci);
+		rc = erase_in(d, fn, ud);
+		*chain = chain_end_of(d);
+		db_close(d);
+		if (rc < 0)
+			snprintf(err, errsz, "cannot erase from the backup's database copy");
+		else if (rc > 0 && pgtool_dump(ci, path, why, sizeof why) != 0) {
+			snprintf(err, errsz, "cannot dump the scrubbed copy: %s", why);
+			rc = -1;
+		}
+	}
+	if (own && db_exec_script(own, drop) != 0)
+		say("warn", "cannot drop the scratch database %s: drop it by hand", name);
+	db_close(own);
+	free(ci);
+	return rc;
 }
 
 /* Write the scrubbed copy in dir back as file: a new archive under the
  * same backup key (the keys from dir), read back, renamed over file; then
  * its manifest, keeping its time and adding what was erased. 0 or -1. */
-static int rewrite_backup(const config *c, const char *file, const char *dir, json_t *erased, char *err, size_t errsz)
+static int rewrite_backup(const config *c, const char *file, const char *dir, int pg, int64_t chain, json_t *erased,
+			  char *err, size_t errsz)
 {
-	struct made m = {0};
+	struct made m = {.pg = pg, .chain_end = chain};
 	unsigned char bkey[32], dkey[32], back[32];
 	size_t n = 0;
 	const char *name = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
 	snprintf(m.name, sizeof m.name, "%.60s", name);
 	snprintf(m.file, sizeof m.file, "%s", file);
-	snprintf(m.snap, sizeof m.snap, "%.4000s/%s", dir, members[M_DB]);
+	copy_path(dir, pg, m.snap, sizeof m.snap);
 	snprintf(m.tmp, sizeof m.tmp, "%.4000s/.%s.tmp", c->backup_dir, m.name);
 	char dkpath[PATHSZ], man[PATHSZ];
 	snprintf(dkpath, sizeof dkpath, "%.4000s/%s", dir, members[M_DATA_KEY]);
@@ -797,7 +918,7 @@ static int rewrite_backup(const config *c, const char *file, const char *dir, js
 	int rc = -1;
 	if (!dk || n != 32 || keyfile_load(c->backup_key_file, bkey, 0) != 0)
 		snprintf(err, errsz, "cannot read the keys to re-encrypt the backup");
-	else if (memcpy(dkey, dk, 32), check_db_file(m.snap, 1, &m.tables, &m.schema, err, errsz) != 0)
+	else if (memcpy(dkey, dk, 32), check_copy(m.snap, pg, 1, &m.tables, &m.schema, err, errsz) != 0)
 		;
 	else if (vault_key_id(bkey, back, m.key_hex), write_archive(c, &m, bkey, dkey, dir, err, errsz) != 0)
 		;
@@ -837,7 +958,8 @@ int backup_scrub(const config *c, const char *file, backup_erase_fn fn, void *ud
 {
 	char dir[PATHSZ], dbpath[PATHSZ], err[600] = "";
 	json_t *tables = NULL;
-	int schema = 0, rc = -1;
+	int schema = 0, pg = 0, rc = -1;
+	int64_t chain = 0;
 	const char *name = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
 	snprintf(dir, sizeof dir, "%s/.scrub-XXXXXX", c->backup_dir);
 	if (!mkdtemp(dir)) {
@@ -845,10 +967,12 @@ int backup_scrub(const config *c, const char *file, backup_erase_fn fn, void *ud
 		*result = json_pack("{s:s, s:s, s:s}", "file", name, "result", "failed", "error", err);
 		return -1;
 	}
-	snprintf(dbpath, sizeof dbpath, "%.4000s/%s", dir, members[M_DB]);
-	if (unpack_checked(c, file, dir, &tables, &schema, err, sizeof err) == 0 &&
-	    (rc = erase_copy(dbpath, fn, ud, err, sizeof err)) > 0)
-		rc = rewrite_backup(c, file, dir, erased, err, sizeof err) == 0 ? 1 : -1;
+	if (unpack_checked(c, file, dir, &tables, &schema, &pg, err, sizeof err) == 0) {
+		copy_path(dir, pg, dbpath, sizeof dbpath);
+		rc = pg ? erase_dump(dbpath, fn, ud, &chain, err, sizeof err) : erase_copy(dbpath, fn, ud, &chain, err, sizeof err);
+	}
+	if (rc > 0)
+		rc = rewrite_backup(c, file, dir, pg, chain, erased, err, sizeof err) == 0 ? 1 : -1;
 	remove_unpacked(dir);
 	json_decref(tables);
 	*result = json_pack("{s:s, s:s}", "file", name, "result", rc > 0 ? "scrubbed" : rc == 0 ? "absent" : "failed");
@@ -878,12 +1002,13 @@ int backup_scrub_all(const config *c, backup_erase_fn fn, void *ud, json_t *eras
 	return failed ? -1 : 0;
 }
 
-/* Move what lives at the members' paths into aside (made on first use). */
-static int move_aside(const config *c, const char *aside, int *moved)
+/* Move what lives at the members' paths into aside (made on first use);
+ * the database too unless pg (a dump goes into PostgreSQL instead). */
+static int move_aside(const config *c, const char *aside, int pg, int *moved)
 {
 	static const char *const suffix[] = {"", "-wal", "-shm"};
 	*moved = 0;
-	for (int k = 0; k < M_NMEMBERS; k++)
+	for (int k = pg ? M_DATA_KEY : M_DB; k < M_NMEMBERS; k++)
 		for (int s = 0; s < (k == M_DB ? 3 : 1); s++) {
 			char from[PATHSZ], to[PATHSZ];
 			snprintf(from, sizeof from, "%s%s", member_path(c, (enum member)k), suffix[s]);
@@ -899,11 +1024,12 @@ static int move_aside(const config *c, const char *aside, int *moved)
 	return 0;
 }
 
-/* Put the unpacked members in place. With the data key given in the
- * configuration (not a file), data.key is left out (and compared). */
-static int put_in_place(const config *c, const char *dir, char *err, size_t errsz)
+/* Put the unpacked members in place (the database unless pg). With the
+ * data key given in the configuration (not a file), data.key is left out
+ * (and compared). */
+static int put_in_place(const config *c, const char *dir, int pg, char *err, size_t errsz)
 {
-	for (int k = 0; k < M_NMEMBERS; k++) {
+	for (int k = pg ? M_DATA_KEY : M_DB; k < M_NMEMBERS; k++) {
 		char from[PATHSZ];
 		snprintf(from, sizeof from, "%.4000s/%s", dir, members[k]);
 		if (k == M_DATA_KEY && c->data_key[0]) {
@@ -919,11 +1045,49 @@ static int put_in_place(const config *c, const char *dir, char *err, size_t errs
 	return 0;
 }
 
+/* Load the dump unpacked in dir into the configured PostgreSQL database,
+ * which must hold no tables yet: a restore never overwrites a database
+ * (make a new one and point database.url at it). 0, or -1 (err) with the
+ * database unchanged. */
+static int restore_dump(const char *dir, char *err, size_t errsz)
+{
+	char dump[PATHSZ], why[400] = "";
+	copy_path(dir, 1, dump, sizeof dump);
+	db *own = db_open_owner();
+	int64_t tables = own ? db_int1(own, -1, "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = 'public'", NULL)
+			     : -1;
+	db_close(own);
+	char *ci = tables == 0 ? pgtool_conninfo(NULL) : NULL;
+	int rc = ci ? pgtool_restore(ci, dump, why, sizeof why) : -1;
+	free(ci);
+	if (tables < 0)
+		snprintf(err, errsz, "cannot connect to the database (database.owner_url)");
+	else if (tables > 0)
+		snprintf(err, errsz, "the database already holds %lld tables: restore into a new, empty database "
+				     "(createdb -O OWNER NAME) and point database.url and database.owner_url at it",
+			 (long long)tables);
+	else if (rc != 0)
+		snprintf(err, errsz, "%s", why[0] ? why : "pg_restore failed");
+	return rc;
+}
+
+/* Whether the backup's kind (pg: a pg_dump) fits this configuration; a
+ * message in err when not. */
+static int kind_fits(int pg, char *err, size_t errsz)
+{
+	if (pg == on_pg())
+		return 1;
+	snprintf(err, errsz, pg ? "this backup is a PostgreSQL dump: restore it with database.url set"
+				: "this backup is a SQLite database: restore it without database.url, then move it with "
+				  "`stamprally copy-db` (docs/scale-out.md)");
+	return 0;
+}
+
 int backup_restore(const config *c, const char *file, FILE *out)
 {
 	char dir[PATHSZ], aside[PATHSZ], err[600] = "", stamp[32];
 	json_t *tables = NULL;
-	int schema = 0, moved = 0;
+	int schema = 0, moved = 0, pg = 0;
 	int64_t now = time_now_ms();
 	time_t t = (time_t)(now / 1000);
 	struct tm tm;
@@ -935,13 +1099,14 @@ int backup_restore(const config *c, const char *file, FILE *out)
 		fprintf(stderr, "stamprally: cannot make a directory in %s: %s\n", c->data_dir, strerror(errno));
 		return 1;
 	}
-	if (unpack_checked(c, file, dir, &tables, &schema, err, sizeof err) != 0) {
+	if (unpack_checked(c, file, dir, &tables, &schema, &pg, err, sizeof err) != 0 || !kind_fits(pg, err, sizeof err) ||
+	    (pg && restore_dump(dir, err, sizeof err) != 0)) {
 		remove_unpacked(dir);
 		fprintf(stderr, "stamprally: restore: %s; nothing was changed\n", err);
 		json_decref(tables);
 		return 1;
 	}
-	if (move_aside(c, aside, &moved) != 0 || put_in_place(c, dir, err, sizeof err) != 0) {
+	if (move_aside(c, aside, pg, &moved) != 0 || put_in_place(c, dir, pg, err, sizeof err) != 0) {
 		fprintf(stderr, "stamprally: restore: %s%s; what was replaced is in %s\n", err[0] ? err : "cannot move files: ",
 			err[0] ? "" : strerror(errno), aside);
 		json_decref(tables);

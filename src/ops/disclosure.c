@@ -88,12 +88,15 @@ static void service_items(struct sheet *s, const config *c, db *d)
 	line(s, 11, "終了時の代替措置", "On termination", 1, "%s",
 	     T("有り: 参加者、スタンプ、特典、抽選応募を CSV でエクスポートできます（Excel 対応）",
 	       "Yes: participants, stamps, rewards and lottery entries can be exported as CSV (Excel-ready)"));
-	/* On PostgreSQL the rows go; the server's files and backups are its tools'. */
+	/* On PostgreSQL the rows go and stamprally's backups are scrubbed; the
+	 * server's files are VACUUM FULL's, its WAL and WAL archive its own. */
 	const char *deletion = c->database_url[0]
-		? T("有り: stamprally tenant purge（運用コンソールからも）でテナントの全データを削除。PostgreSQL の VACUUM が"
-		    "領域を回収し、WAL アーカイブとバックアップには保持期間まで残ります（運用者が記入）",
-		    "Yes: stamprally tenant purge (or the operator console) deletes every row of the tenant; PostgreSQL's "
-		    "VACUUM reclaims the space, and its WAL archive and backups keep them until they expire (operator)")
+		? T("有り: stamprally tenant purge（運用コンソールからも）でテナントの全データを削除し、stamprally の全バックアップ"
+		    "世代（pg_dump）からも消去します。サービス停止中の消去では PostgreSQL の VACUUM FULL でテーブルファイルを"
+		    "書き直します。PostgreSQL の WAL と WAL アーカイブには保持期間まで残ります（運用者が記入）",
+		    "Yes: stamprally tenant purge (or the operator console) deletes every row of the tenant and scrubs every "
+		    "generation of stamprally's backups (pg_dump); purged with the service stopped, PostgreSQL's VACUUM FULL "
+		    "rewrites the table files. PostgreSQL's WAL and WAL archive keep them until they expire (operator)")
 		: T("有り: stamprally tenant purge（運用コンソールからも）でテナントの全データをデータベースの secure_delete（ゼロで"
 		    "上書き）で削除し、先行書き込みログを切り詰め、全バックアップ世代からも消去するため復旧できません",
 		    "Yes: stamprally tenant purge (or the operator console) deletes every row of the tenant with the "
@@ -118,22 +121,15 @@ static void quality_items(struct sheet *s, const config *c)
 	     T("有り: /metrics の応答時間ヒストグラム（経路別）、スタンプ取得の 0.5 秒目標のアラート、書き込み待ちのアラート",
 	       "Yes: latency histograms per route group at /metrics, an alert on the 0.5 s stamp-claim objective, a "
 	       "write-backlog alert"));
-	if (c->database_url[0])
-		line(s, 25, "バックアップの間隔", "Backup interval", 1, "%s",
-		     T("PostgreSQL の機能（pg_dump、pgBackRest と WAL アーカイブ）による。間隔は運用者が記入",
-		       "by PostgreSQL's tools (pg_dump, pgBackRest with WAL archiving); interval: operator"));
-	else if (strcmp(c->backup_time, "off") == 0)
+	if (strcmp(c->backup_time, "off") == 0)
 		line(s, 25, "バックアップの間隔", "Backup interval", 1, "%s",
 		     T("無し（backup.time = off）", "None (backup.time = off)"));
 	else
-		line(s, 25, "バックアップの間隔", "Backup interval", 1, s->en ? "daily at %s (Japan time), encrypted"
-									 : "日次（毎日 %s）、暗号化",
-		     c->backup_time);
-	if (c->database_url[0])
-		line(s, 26, "世代バックアップ", "Backup generations", 1, "%s",
-		     T("PostgreSQL のバックアップの保持期間による（運用者が記入）", "as PostgreSQL's backups keep them (operator)"));
-	else
-		line(s, 26, "世代バックアップ", "Backup generations", 1, s->en ? "%d generations" : "%d世代", c->backup_keep);
+		line(s, 25, "バックアップの間隔", "Backup interval", 1, s->en ? "daily at %s (Japan time), encrypted%s" : "日次（毎日 %s）、暗号化%s",
+		     c->backup_time, !c->database_url[0] ? ""
+					 : T("（pg_dump。WAL アーカイブによる任意時点への復旧は運用者が記入）",
+					     " (pg_dump; point-in-time recovery by WAL archiving: operator)"));
+	line(s, 26, "世代バックアップ", "Backup generations", 1, s->en ? "%d generations" : "%d世代", c->backup_keep);
 	if (c->database_url[0])
 		line(s, 27, "サービスが停止しない仕組み", "Keeping the service up", 1, "%s",
 		     T("複数台のアプリケーションサーバーを負荷分散装置の背後に置き、1台が止まっても他が応答（PostgreSQL を共有）。"

@@ -58,6 +58,24 @@ static int truncate_wal(db *d)
 	return 0;
 }
 
+/* What was done to the database's storage after the rows were deleted
+ * (new reference). SQLite: secure_delete zeroed them, the WAL is
+ * truncated, and offline the file is rebuilt. PostgreSQL: offline, VACUUM
+ * FULL as the tables' owner rewrites every table; online the space is
+ * autovacuum's to reuse (the certificate's limits say so). */
+static json_t *storage_erased(db *d, int offline)
+{
+	if (strcmp(db_backend(), "postgres") == 0) {
+		db *own = offline ? db_open_owner() : NULL;
+		int full = own && db_vacuum(own) == 0;
+		db_close(own);
+		return json_pack("{s:s, s:b, s:b}", "engine", "postgresql", "rows_deleted", 1, "vacuum_full", full);
+	}
+	int vacuumed = offline && db_vacuum(d) == 0;
+	int wal = truncate_wal(d);
+	return json_pack("{s:b, s:b, s:b}", "secure_delete", 1, "wal_truncated", wal, "vacuumed", vacuumed);
+}
+
 /* The certificate's body (new reference). */
 static json_t *certificate_body(const config *c, const char *id, const char *slug, const char *name, int64_t created,
 				const char *reason, const char *by, int64_t now, json_t *erased)
@@ -69,6 +87,11 @@ static json_t *certificate_body(const config *c, const char *id, const char *slu
 	time_format_iso_jst(now + (int64_t)c->keep_access_days * 86400000LL, logs, sizeof logs);
 	json_t *limits = json_pack("{s:s, s:b}", "access_logs_deleted_by", logs, "offsite_copies_not_reached",
 				   c->backup_copy[0] != '\0');
+	if (strcmp(db_backend(), "postgres") == 0)
+		json_object_set_new(limits, "postgresql",
+				    json_string("PostgreSQL keeps deleted rows in its table files until their space is reused or "
+						"VACUUM FULL rewrites them, and in its WAL until it is recycled (and in a WAL "
+						"archive for the archive's retention)"));
 	return json_pack("{s:s, s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:s, s:s, s:O, s:o, s:s}", "type", "erasure_certificate",
 			 "id", id, "tenant", "slug", slug, "name", name, "created_at", made, "issued_at", jst, "issued_at_utc",
 			 utc, "operator", by, "reason", reason, "erased", erased, "limits", limits, "software",
@@ -125,10 +148,7 @@ int erasure_run(const config *c, db *d, const char *slug, const char *reason, co
 	int rc = purge_database(d, tid, slug, id, reason, by, now, erased);
 	if (rc != 0)
 		snprintf(err, errsz, "the purge stopped on a database error; run it again to finish it");
-	int vacuumed = rc == 0 && offline && db_vacuum(d) == 0;
-	int wal = rc == 0 && truncate_wal(d);
-	json_object_set_new(erased, "database", json_pack("{s:b, s:b, s:b}", "secure_delete", 1, "wal_truncated", wal,
-							  "vacuumed", vacuumed));
+	json_object_set_new(erased, "database", rc == 0 ? storage_erased(d, offline) : json_object());
 	json_t *backups = json_array();
 	struct scrub s = {slug, now};
 	json_t *note = json_pack("{s:s, s:s}", "tenant", slug, "certificate", id);

@@ -108,12 +108,6 @@ int jobs_start(const config *c, const unsigned char data_key[32])
 	    schedule("retention.time", c->retention_time, &retention_tod) != 0)
 		return -1;
 	cfg = c, dkey = data_key;
-	if (backup_tod >= 0 && strcmp(db_backend(), "sqlite") != 0) {
-		/* PostgreSQL is backed up by its own tools (docs/scale-out.md). */
-		fprintf(stderr, "{\"level\":\"info\",\"msg\":\"no scheduled backups: the database is PostgreSQL; "
-				"back it up with pg_dump or pgBackRest\"}\n");
-		backup_tod = -1;
-	}
 	jobs = (ticker){.interval_ms = 1000, .start = begin, .tick = tick, .finish = finish};
 	return ticker_start(&jobs);
 }

@@ -94,6 +94,19 @@ db *db_open_owner(void)
 	return backend->open(&o);
 }
 
+db *db_open_owner_at(const char *conninfo)
+{
+	struct db_options o = opts;
+	o.url = conninfo;
+	return db_pg_ops.open(&o);
+}
+
+void db_owner_target(const char **url, const char **password)
+{
+	*url = opts.owner_url && *opts.owner_url ? opts.owner_url : opts.url;
+	*password = opts.password && *opts.password ? opts.password : NULL;
+}
+
 db *db_thread(void)
 {
 	pthread_once(&thread_once, make_key);

@@ -50,6 +50,14 @@ db *db_open(void);
 /* A connection as the tables' owner (owner_url), for migrations; the same
  * as db_open when there is no owner_url. NULL on error (logged). */
 db *db_open_owner(void);
+/* PostgreSQL: a connection as the owner to conninfo, another database on
+ * the same server (a backup being scrubbed), with the configured password.
+ * NULL on error (logged). */
+db *db_open_owner_at(const char *conninfo);
+/* PostgreSQL: the owner's connection string (owner_url, else url) and the
+ * configured password (may be NULL), for pg_dump and pg_restore. Both
+ * borrowed from the options. */
+void db_owner_target(const char **url, const char **password);
 /* The calling thread's connection, opened on first use; NULL on error. */
 db *db_thread(void);
 /* Close the calling thread's connection (a no-op when there is none). */
@@ -165,7 +173,8 @@ int db_wal_truncate(db *d);
 /* Rebuild the database file (VACUUM): every free page and every unused
  * byte of a page is gone from it. Takes the write lock for as long as it
  * copies: only where nothing else writes (a stopped service, a backup's
- * copy). 0 or -1. */
+ * copy). PostgreSQL: VACUUM FULL of the tables d's role owns (connect as
+ * the owner), each locked while it is rewritten. 0 or -1. */
 int db_vacuum(db *d);
 /* Write a consistent copy of the committed database into path (a new
  * file; SQLite's online backup, every page in one read transaction):

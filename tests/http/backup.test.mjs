@@ -1,9 +1,11 @@
 // Backups and restore: the restore drill (seed, back up, destroy the data
 // directory, restore into a new one, start, and the same participants,
-// stamps, rallies, images and sealed entries answer; `sqlite3 .dump` equal),
-// generations, the copy command, the schedule inside serve, /readyz and
-// /metrics, and every bad input: another key, a flipped bit, a truncated
-// file, a newer schema, a full disk, a missing key, a running server.
+// stamps, rallies, images and sealed entries answer; `sqlite3 .dump` or
+// `pg_dump --data-only` equal), generations, the copy command, the schedule
+// inside serve, /readyz and /metrics, and every bad input: another key, a
+// flipped bit, a truncated file, a newer schema, a full disk, a missing key,
+// a running server. On PostgreSQL the backup holds a pg_dump and a restore
+// goes into a new, empty database.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -12,7 +14,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
-import { BIN, cli, hexOf, PG, request, startServer } from './helpers.mjs';
+import { BIN, cli, copyData, dumpOf, hexOf, PG, request, sqlOn, startServer, storeEnv } from './helpers.mjs';
 import { multipart, PNG_1x1 } from './fixtures.mjs';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-backup-'));
@@ -23,11 +25,7 @@ const ENV = { STAMPRALLY_BACKUP_KEY_FILE: keyFile, STAMPRALLY_BACKUP_TIME: 'off'
 const NAME = '復元山田太郎';
 
 const run = (args, env = {}) => cli(args, { ...ENV, ...env });
-const dump = (data) => {
-  const r = spawnSync('sqlite3', ['-readonly', path.join(data, 'stamprally.db'), '.dump'], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout;
-};
+const dump = dumpOf;
 const sha = (f) => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');
 const listing = (dir) => fs.readdirSync(dir).sort();
 /** Make a backup of data with the CLI; returns its path. */
@@ -37,10 +35,7 @@ function backupNow(data, env = {}) {
   return r.stdout.trim();
 }
 
-// stamprally backup copies the SQLite file; PostgreSQL has its own tools.
-const ON_SQLITE = { skip: PG ? 'backups of a PostgreSQL database are pg_dump/pgBackRest (docs/scale-out.md)' : false };
-
-describe('the restore drill', ON_SQLITE, () => {
+describe('the restore drill', () => {
   let srv;
   let participant;
   let image;
@@ -83,7 +78,8 @@ describe('the restore drill', ON_SQLITE, () => {
     assert.equal(manifest.tables.lottery_entries, 1);
     assert.equal(manifest.schema_version, Number(srv.sql('SELECT max(version) FROM schema_migrations')));
     const raw = fs.readFileSync(file).toString('latin1');
-    for (const secret of [NAME, '復元ラリー', 'bk-owner', 'SQLite format']) {
+    assert.equal(manifest.format, PG ? 'pg_dump' : 'sqlite');
+    for (const secret of [NAME, '復元ラリー', 'bk-owner', 'SQLite format', 'PGDMP']) {
       assert.ok(!raw.includes(Buffer.from(secret).toString('latin1')), `the backup does not show ${secret}`);
     }
     const keep = path.join(tmp, 'offsite.srbk');
@@ -124,7 +120,7 @@ describe('the restore drill', ON_SQLITE, () => {
   });
 });
 
-describe('bad backups change nothing', ON_SQLITE, () => {
+describe('bad backups change nothing', () => {
   let data;
   let file;
   let state;
@@ -135,7 +131,7 @@ describe('bad backups change nothing', ON_SQLITE, () => {
     await srv.stop();
     data = srv.data;
     file = backupNow(data);
-    state = () => ({ files: listing(data), db: sha(path.join(data, 'stamprally.db')) });
+    state = () => ({ files: listing(data), db: PG ? dump(data) : sha(path.join(data, 'stamprally.db')) });
   });
 
   /** Restore f (with env) must fail with a message matching re and leave data as it was. */
@@ -182,15 +178,28 @@ describe('bad backups change nothing', ON_SQLITE, () => {
   });
 
   test('a backup of a newer schema', () => {
-    const newer = fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-newer-'));
-    fs.cpSync(data, newer, { recursive: true });
-    const r = spawnSync('sqlite3', [path.join(newer, 'stamprally.db'),
-      "INSERT INTO schema_migrations(version, name, applied_at) VALUES (999, '0999_future.sql', 0)"]);
-    assert.equal(r.status, 0);
+    const newer = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-newer-')), 'data');
+    copyData(data, newer);
+    sqlOn(newer, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (999, '0999_future.sql', 0)", { write: true });
     refused(backupNow(newer), /schema version 999, newer than this stamprally's \d+/);
   });
 
-  test('a good restore over existing data keeps what it replaced aside', () => {
+  test('PostgreSQL: a restore never overwrites a database; it goes into a new, empty one', { skip: !PG }, () => {
+    const was = state();
+    const over = run(['backup', 'restore', file, '--data', data]);
+    assert.equal(over.status, 1, over.stdout);
+    assert.match(over.stderr, /the database already holds \d+ tables: restore into a new, empty database.*; nothing was changed/);
+    assert.deepEqual(state(), was);
+    const data2 = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-into-')), 'data');
+    const r = run(['backup', 'restore', file, '--data', data2]);
+    assert.equal(r.status, 0, r.stderr);
+    const man = JSON.parse(fs.readFileSync(file.replace(/\.srbk$/, '.json'), 'utf8'));
+    assert.equal(Number(sqlOn(data2, 'SELECT count(*) FROM security_events')), man.tables.security_events);
+    assert.equal(sqlOn(data2, 'SELECT slug FROM rallies ORDER BY id'), sqlOn(data, 'SELECT slug FROM rallies ORDER BY id'));
+    assert.equal(run(['audit', 'verify', '--data', data2]).status, 0);
+  });
+
+  test('a good restore over existing data keeps what it replaced aside', { skip: PG && 'PostgreSQL: see the test above' }, () => {
     const was = sha(path.join(data, 'stamprally.db'));
     const r = run(['backup', 'restore', file, '--data', data]);
     assert.equal(r.status, 0, r.stderr);
@@ -216,20 +225,20 @@ describe('bad backups change nothing', ON_SQLITE, () => {
 
   test('a full disk: the backup fails loudly, earlier generations stay', () => {
     const before = listing(path.dirname(file));
-    // RLIMIT_FSIZE below the database's size: every write past it fails (EFBIG).
-    const kb = Math.floor(fs.statSync(path.join(data, 'stamprally.db')).size / 1024 / 2);
+    // RLIMIT_FSIZE below the database's size: every write past it fails
+    // (EFBIG; pg_dump, which does not ignore SIGXFSZ, is killed by it).
+    const kb = PG ? 4 : Math.floor(fs.statSync(path.join(data, 'stamprally.db')).size / 1024 / 2);
     const r = spawnSync('sh', ['-c', `ulimit -f ${kb}; exec "$0" backup now --data "$1"`, BIN, data],
-      { encoding: 'utf8', env: { ...process.env, ...ENV } });
+      { encoding: 'utf8', env: { ...process.env, ...storeEnv(data), ...ENV } });
     assert.equal(r.status, 1, r.stdout);
-    assert.match(r.stderr, /backup failed: cannot copy the database .* \(disk full\?\); earlier backups are untouched/);
+    assert.match(r.stderr, PG ? /backup failed: cannot dump the database .* \(disk full\?\): pg_dump failed .*; earlier backups are untouched/
+      : /backup failed: cannot copy the database .* \(disk full\?\); earlier backups are untouched/);
     assert.deepEqual(listing(path.dirname(file)), before, 'no new file, no temp file left, none deleted');
-    const ev = spawnSync('sqlite3', ['-readonly', path.join(data, 'stamprally.db'),
-      "SELECT detail FROM security_events WHERE kind = 'backup_failed'"], { encoding: 'utf8' }).stdout;
-    assert.match(ev, /disk full/);
+    assert.match(sqlOn(data, "SELECT detail FROM security_events WHERE kind = 'backup_failed'"), /disk full/);
   });
 });
 
-describe('generations, the copy command, the schedule, health', ON_SQLITE, () => {
+describe('generations, the copy command, the schedule, health', () => {
   test('only backup.keep generations stay, newest kept', () => {
     const srv = fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-gen-'));
     const data = path.join(srv, 'data');

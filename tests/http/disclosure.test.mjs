@@ -28,10 +28,11 @@ describe('disclosure', () => {
   test('on PostgreSQL, backups, redundancy and deletion are answered for it',
     { skip: !PG && 'needs PostgreSQL: STAMPRALLY_TEST_PG (make test starts one)' }, () => {
       const s = sheet(storeEnv(data));
-      assert.match(s[25].answer, /^PostgreSQL の機能（pg_dump、pgBackRest/);
-      assert.match(s[26].answer, /運用者が記入/);
+      assert.equal(s[25].answer, '日次（毎日 03:30）、暗号化（pg_dump。WAL アーカイブによる任意時点への復旧は運用者が記入）');
+      assert.equal(s[26].answer, '7世代');
       assert.match(s[27].answer, /^複数台のアプリケーションサーバー/);
-      assert.match(s[13].answer, /VACUUM/);
+      assert.match(s[13].answer, /全バックアップ世代（pg_dump）からも消去/);
+      assert.match(s[13].answer, /VACUUM FULL/);
       assert.doesNotMatch(s[13].answer, /secure_delete/);
       assert.match(sheet(storeEnv(data), ['--lang', 'en'])[27].answer, /several application nodes behind a load balancer/);
     });

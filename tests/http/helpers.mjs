@@ -79,6 +79,31 @@ export function sqlOn(data, query, { write = false } = {}) {
   return r.stdout.trim().split('\n').map((l) => l.split('|').map((f) => (f === 't' ? '1' : f === 'f' ? '0' : f)).join('|')).join('\n');
 }
 
+/** Every row of data's database as text, to compare two databases:
+ * `sqlite3 .dump`, or `pg_dump --data-only` as the owner. */
+export function dumpOf(data) {
+  const r = PG
+    ? spawnSync('pg_dump', ['--data-only', '--enable-row-security', '-h', PG, '-U', 'stamprally_owner', '-d', pgDatabase(data)],
+      { encoding: 'utf8' })
+    : spawnSync('sqlite3', ['-readonly', path.join(data, 'stamprally.db'), '.dump'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`dump: ${r.stderr}`);
+  return r.stdout.replace(/^\\(un)?restrict .*$/gm, ''); // pg_dump's random key for psql, new in every dump
+}
+
+/** The files on disk that hold data's database, for byte-level searches:
+ * the SQLite file and its WAL, or every file of the PostgreSQL database
+ * under the throwaway cluster's base/ directory (its WAL, shared by every
+ * database of the cluster, is not among them). */
+export function storeFiles(data) {
+  if (!PG) return ['stamprally.db', 'stamprally.db-wal'].map((f) => path.join(data, f)).filter((f) => fs.existsSync(f));
+  const oid = sqlOn(data, 'SELECT oid FROM pg_database WHERE datname = current_database()');
+  // what is only in shared buffers reaches the files (CHECKPOINT is the superuser's)
+  const cp = spawnSync('psql', ['-X', '-q', '-h', PG, '-U', 'postgres', '-d', 'postgres', '-c', 'CHECKPOINT'], { encoding: 'utf8' });
+  if (cp.status !== 0) throw new Error(`checkpoint: ${cp.stderr}`);
+  const dir = path.join(PG, 'data', 'base', oid);
+  return fs.readdirSync(dir).map((f) => path.join(dir, f)).filter((f) => fs.statSync(f).isFile());
+}
+
 /** Run a stamprally subcommand synchronously; returns {status, stdout, stderr}. */
 export function cli(args, env = {}) {
   const at = args.indexOf('--data');
