@@ -36,7 +36,13 @@ const tenants = () => Object.fromEntries(run(['tenant', 'list']).stdout.trim().s
 const dbFiles = storeFiles;
 /** The canaries (and extra strings) in a file's bytes, or in a Buffer. */
 function canariesIn(file, extra = []) {
-  const raw = Buffer.isBuffer(file) ? file : fs.readFileSync(file);
+  let raw = file;
+  try {
+    if (!Buffer.isBuffer(file)) raw = fs.readFileSync(file);
+  } catch (e) {
+    if (e.code !== 'ENOENT') throw e;
+    return []; // a PostgreSQL file deleted since the listing (VACUUM, a cache file renewed)
+  }
   return [...Object.values(CANARY), ...extra].filter((c) => c && raw.includes(Buffer.isBuffer(c) ? c : Buffer.from(c)));
 }
 /** Where the live database must hold no canary after an online purge: its

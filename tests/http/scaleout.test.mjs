@@ -7,14 +7,14 @@
 // load makes the nodes answer 503 until it is back, then they recover by
 // themselves and nothing acknowledged is lost. Runs in the PostgreSQL pass
 // of make test (STAMPRALLY_TEST_PG); STAMPRALLY_DRILL_SECONDS sets the load's
-// length (30 s; the issue's drill is 60: STAMPRALLY_DRILL_SECONDS=60).
+// length (60 s, as the issue asks; shorter for a quick local run).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { PG, pgDatabase, ROOT, rallyDoc, startCluster } from './helpers.mjs';
 
-const SECONDS = Number(process.env.STAMPRALLY_DRILL_SECONDS || 30);
+const SECONDS = Number(process.env.STAMPRALLY_DRILL_SECONDS || 60);
 const WORKERS = 24;          // claims in flight at any time
 const PARTICIPANTS = 1000;
 const tokenOf = (url) => new URL(url).pathname.split('/').pop();
