@@ -857,6 +857,27 @@ static int erase_copy(const char *dbpath, backup_erase_fn fn, void *ud, int64_t 
 	return r;
 }
 
+/* Drop scratch databases an interrupted scrub left behind (they hold a
+ * backup's rows, maybe a purged tenant's); one still in use stays. */
+static void drop_leftovers(db *own)
+{
+	db_stmt *st = db_query(own, "SELECT datname FROM pg_catalog.pg_database WHERE datname LIKE 'stamprally\\_scrub\\_%'", NULL);
+	char names[8][64];
+	int n = 0;
+	while (st && n < 8 && db_row(st) == DB_ROW)
+		snprintf(names[n++], sizeof names[0], "%.63s", db_text(st, 0));
+	db_done(st);
+	for (int i = 0; i < n; i++) {
+		char drop[96];
+		if (!db_plain_identifier(names[i]))
+			continue;
+		snprintf(drop, sizeof drop, "DROP DATABASE IF EXISTS %.63s", names[i]); /* a name from the catalog */
+		if (db_exec_script(own, drop) == 0)
+			say("warn", "dropped %s, left by an interrupted scrub", names[i]);
+	}
+	db_clear_failed(own);
+}
+
 /* Erase with fn from the pg_dump at path: loaded into a scratch database
  * on the same server (the owner role needs CREATEDB), erased in one
  * transaction, dumped again over path; the scratch database is dropped
@@ -875,6 +896,8 @@ static int erase_dump(const char *path, backup_erase_fn fn, void *ud, int64_t *c
 	db *own = db_open_owner();
 	char *ci = pgtool_conninfo(name);
 	int rc = -1;
+	if (own)
+		drop_leftovers(own);
 	if (!own || !ci || db_exec_script(own, create) != 0)
 		snprintf(err, errsz, "cannot create a scratch database to scrub the backup in (the owner role needs CREATEDB)");
 	else if (pgtool_restore(ci, path, why, sizeof why) != 0)

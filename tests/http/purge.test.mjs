@@ -101,8 +101,12 @@ describe('tenant purge', () => {
   test('purge while serving: no canary left in the database, the WAL or any backup; the other tenant intact', async () => {
     const before = tenants().stays;
     const out = path.join(tmp, 'cert.json');
+    // PostgreSQL: a scratch database left by an interrupted scrub (it would hold a backup's rows) goes too
+    const leftover = 'stamprally_scrub_00000000deadbeef';
+    if (PG) srv.sql(`CREATE DATABASE ${leftover}`);
     const r = run(['tenant', 'purge', 'gone', '--reason', '契約終了', '--confirm', 'gone', '--by', 'ops-taro', '--out', out]);
     assert.equal(r.status, 0, r.stderr);
+    if (PG) assert.equal(srv.sql("SELECT count(*) FROM pg_database WHERE datname LIKE 'stamprally\\_scrub\\_%'"), '0', r.stderr);
     const cert = JSON.parse(fs.readFileSync(out, 'utf8'));
     const c = cert.certificate;
     assert.equal(c.tenant.slug, 'gone');
