@@ -250,7 +250,7 @@ static int check_dump(const char *path, int any_schema, json_t **tables, int *sc
 {
 	char why[400] = "";
 	if (pgtool_count(path, tables, schema, why, sizeof why) != 0) {
-		snprintf(err, errsz, "the database dump cannot be read: %s", why);
+		snprintf(err, errsz, "the database dump cannot be read: %.300s", why);
 		return -1;
 	}
 	if (*schema > migrate_latest() && !any_schema) {
@@ -580,7 +580,7 @@ static int copy_database(db *d, struct made *m, char *err, size_t errsz)
 	int rc = ci && !db_failed(d) ? pgtool_dump(ci, m->snap, why, sizeof why) : -1;
 	free(ci);
 	if (rc != 0)
-		snprintf(err, errsz, "cannot dump the database to %.200s (disk full?): %s", m->snap,
+		snprintf(err, errsz, "cannot dump the database to %.200s (disk full?): %.150s", m->snap,
 			 why[0] ? why : "the database cannot be reached");
 	return rc;
 }
@@ -901,7 +901,7 @@ static int erase_dump(const char *path, backup_erase_fn fn, void *ud, int64_t *c
 	if (!own || !ci || db_exec_script(own, create) != 0)
 		snprintf(err, errsz, "cannot create a scratch database to scrub the backup in (the owner role needs CREATEDB)");
 	else if (pgtool_restore(ci, path, why, sizeof why) != 0)
-		snprintf(err, errsz, "cannot load the backup into a scratch database: %s", why);
+		snprintf(err, errsz, "cannot load the backup into a scratch database: %.300s", why);
 	else {
 		db *d = db_open_owner_at(ci);
 		rc = erase_in(d, fn, ud);
@@ -910,7 +910,7 @@ static int erase_dump(const char *path, backup_erase_fn fn, void *ud, int64_t *c
 		if (rc < 0)
 			snprintf(err, errsz, "cannot erase from the backup's database copy");
 		else if (rc > 0 && pgtool_dump(ci, path, why, sizeof why) != 0) {
-			snprintf(err, errsz, "cannot dump the scrubbed copy: %s", why);
+			snprintf(err, errsz, "cannot dump the scrubbed copy: %.300s", why);
 			rc = -1;
 		}
 	}
