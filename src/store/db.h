@@ -173,8 +173,8 @@ int db_wal_truncate(db *d);
 /* Rebuild the database file (VACUUM): every free page and every unused
  * byte of a page is gone from it. Takes the write lock for as long as it
  * copies: only where nothing else writes (a stopped service, a backup's
- * copy). PostgreSQL: VACUUM FULL of the tables d's role owns (connect as
- * the owner), each locked while it is rewritten. 0 or -1. */
+ * copy). PostgreSQL: VACUUM FULL of every table of schema public (d must
+ * be the owner's), each locked while it is rewritten. 0 or -1. */
 int db_vacuum(db *d);
 /* Write a consistent copy of the committed database into path (a new
  * file; SQLite's online backup, every page in one read transaction):

@@ -473,7 +473,6 @@ static int exec_script(db *d, const char *sql)
 	return ok ? 0 : DB_ERROR;
 }
 
-/* PostgreSQL checkpoints, vacuums and copies by itself (backups: pg_dump). */
 /* VACUUM FULL of every table in schema public: each is written anew and
  * its old files deleted. The names come from the catalog (an identifier
  * cannot be a parameter), each checked to be a plain one. */
@@ -495,6 +494,7 @@ static int vacuum_full(db *d)
 	return ok ? 0 : -1;
 }
 
+/* PostgreSQL checkpoints and manages its WAL by itself. */
 static int nothing_to_do(db *d)
 {
 	(void)d;

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { cli, Client, eventually, operatorLogin, startServer, totp } from './helpers.mjs';
+import { cli, Client, eventually, operatorLogin, PG, startServer, totp } from './helpers.mjs';
 
 let srv;
 let opPw;
@@ -189,6 +189,12 @@ describe('/ops', () => {
     const page = await op.get(`/ops/certificates/${id}`);
     assert.equal(page.status, 200, text(page).slice(0, 400));
     assert.match(text(page), /消去証明書.*港町観光協会.*ops-taro \(operator\).*契約終了/);
+    // what happened to the rows is said for the backend that holds them
+    if (PG) {
+      assert.match(text(page), /行は PostgreSQL から削除しました。/);
+      assert.match(text(page), /VACUUM FULL で書き直されるまでテーブルファイルに/);
+      assert.doesNotMatch(text(page), /secure_delete/);
+    } else assert.match(text(page), /行は SQLite の secure_delete で削除しました.*先行書き込みログ（WAL）を反映して切り詰めました/);
     const file = await op.get(`/ops/certificates/${id}/certificate.json`);
     assert.match(file.headers['content-disposition'], /attachment/);
     const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cert-')), 'c.json');
