@@ -208,9 +208,10 @@ int pgtool_count(const char *path, json_t **tables, int *schema, char *err, size
 	while (in && pid > 0 && (len = getline(&line, &cap, in)) > 0) {
 		if (len && line[len - 1] == '\n')
 			line[--len] = '\0';
-		if (!in_copy)
-			in_copy = copy_line(line, table, sizeof table, &version), rows = 0;
-		else if (strcmp(line, "\\.") == 0) {
+		if (!in_copy) {
+			in_copy = copy_line(line, table, sizeof table, &version);
+			rows = 0;
+		} else if (strcmp(line, "\\.") == 0) {
 			json_object_set_new(*tables, table, json_integer(rows));
 			in_copy = 0;
 		} else {
@@ -224,7 +225,11 @@ int pgtool_count(const char *path, json_t **tables, int *schema, char *err, size
 		fclose(in);
 	else
 		close(fds[0]);
-	int rc = pid > 0 ? reap(pid, "pg_restore", errf, err, errsz) : -1;
+	int rc = -1;
+	if (pid > 0)
+		rc = reap(pid, "pg_restore", errf, err, errsz);
+	else
+		snprintf(err, errsz, "cannot start pg_restore: %s", strerror(errno));
 	fclose(errf);
 	if (rc == 0 && in_copy)
 		snprintf(err, errsz, "the dump ends inside the rows of %.100s", table), rc = -1;
