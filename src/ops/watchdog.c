@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <systemd/sd-daemon.h>
 
 #include "lib/ticker.h"
@@ -16,12 +17,21 @@ static ticker dog;
 static db *wd;
 static uint64_t interval_us;
 
-/* Healthy: the database answers and the writer is not stuck. */
-static int healthy(db *d)
+/* Healthy: the database answers and the writer is not stuck. A
+ * PostgreSQL server that cannot be reached is not this process's fault and
+ * a restart would not mend it (the process could not even start): the node
+ * answers 503 and /readyz tells the balancer, and it recovers by itself
+ * when the server is back; the watchdog keeps pinging meanwhile. */
+static int healthy(db **d)
 {
+	int pg = strcmp(db_backend(), "postgres") == 0;
+	if (!*d && pg)
+		*d = db_open();
+	if (!*d || db_ping(*d) != 0)
+		return pg;
 	struct writer_stats w;
 	db_writer_stats(&w);
-	return d && db_ping(d) == 0 && w.running && (w.queued == 0 || time_now_ms() - w.progress_ms < 5000);
+	return w.running && (w.queued == 0 || time_now_ms() - w.progress_ms < 5000);
 }
 
 static void open_db(void *arg)
@@ -33,7 +43,7 @@ static void open_db(void *arg)
 static void ping(void *arg)
 {
 	(void)arg;
-	if (healthy(wd))
+	if (healthy(&wd))
 		sd_notify(0, "WATCHDOG=1");
 	db_clear_failed(wd);
 }

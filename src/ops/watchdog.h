@@ -1,7 +1,9 @@
 /*
  * watchdog.h — systemd's watchdog (WatchdogSec= in the unit): a thread of
  * normal priority pings it only while the database answers and the
- * group-commit writer makes progress, so a wedged server is restarted.
+ * group-commit writer makes progress, so a wedged server is restarted. On
+ * PostgreSQL an unreachable server does not stop the pings: restarting the
+ * node would not bring it back.
  */
 #ifndef SR_WATCHDOG_H
 #define SR_WATCHDOG_H

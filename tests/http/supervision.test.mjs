@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
-import { BIN, eventually, freePort, importRally, request, ROOT, storeEnv } from './helpers.mjs';
+import { BIN, eventually, freePort, importRally, PG, request, ROOT, storeEnv } from './helpers.mjs';
 
 const hasAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
 
@@ -83,4 +83,45 @@ describe('systemd', () => {
       await new Promise((r) => sup.on('exit', r));
     }
   });
+
+  test('PostgreSQL unreachable: the node answers 503 and keeps pinging the watchdog (a restart would not help)',
+    { skip: !PG && 'needs PostgreSQL: STAMPRALLY_TEST_PG (make test starts one)' }, async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-sup-pg-'));
+      const port = await freePort();
+      const base = `http://127.0.0.1:${port}`;
+      importRally(dir, { tenant: 'sp', slug: 'suppg', title: 'SupPg', description: 'x', starts_at: '2020-01-01T00:00:00Z',
+        ends_at: '2099-01-01T00:00:00Z', status: 'published', spots: [{ name: 'A' }] });
+      const sup = spawn('python3', [path.join(ROOT, 'tests/tools/supervisor.py'), String(port), path.resolve(BIN), 'serve',
+        '--data', path.join(dir, 'data'), '--listen', '127.0.0.1:1'],
+      { env: { ...process.env, ...storeEnv(path.join(dir, 'data')), STAMPRALLY_SERVER_PUBLIC_URL: base, STAMPRALLY_BACKUP_TIME: 'off' },
+        stdio: ['pipe', 'pipe', 'pipe'] });
+      const lines = [];
+      let stderr = '';
+      sup.stdout.on('data', (d) => lines.push(...d.toString().split('\n').filter(Boolean)));
+      sup.stderr.on('data', (d) => { stderr += d; });
+      const pings = () => lines.filter((l) => l === 'WATCHDOG=1').length;
+      const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+      try {
+        await eventually(() => pings() >= 2, () => `watchdog pings: ${lines.join(' | ')}\n${stderr.slice(-2000)}`, 100);
+        // the server stopped for 3 s, then started again
+        const restart = spawn(path.join(ROOT, 'scripts/pg-throwaway'), ['restart', PG, '3'], { stdio: 'ignore' });
+        const restarted = new Promise((r) => restart.on('exit', r));
+        await sleep(800);
+        assert.notEqual(spawnSync('pg_isready', ['-q', '-h', PG]).status, 0, 'PostgreSQL is down now');
+        const before = pings();
+        const ready = await request(base, 'GET', '/readyz');
+        assert.equal(ready.status, 503, 'the balancer is told');
+        assert.equal((await request(base, 'GET', '/api/v1/rallies/suppg')).status, 503);
+        await sleep(1200);
+        assert.notEqual(spawnSync('pg_isready', ['-q', '-h', PG]).status, 0, 'PostgreSQL is still down');
+        assert.ok(pings() >= before + 5, `pings while PostgreSQL was down: ${pings() - before}`);
+        assert.equal(await restarted, 0);
+        await eventually(async () => (await request(base, 'GET', '/api/v1/rallies/suppg')).status === 200,
+          'the node answers again by itself', 100);
+        assert.ok(!lines.some((l) => l.startsWith('EXITED')), `the node was never restarted: ${lines.join(' | ')}`);
+      } finally {
+        sup.stdin.write('stop\n');
+        await new Promise((r) => sup.on('exit', r));
+      }
+    });
 });
