@@ -24,6 +24,7 @@
 #include <string.h>
 
 #define STMT_CACHE 128
+#define HELD 4 /* control statements waiting for the next one */
 #define MAX_PARAMS 32
 #define MAX_BLOBS 8 /* blob columns read from one row */
 /* PostgreSQL's type OIDs (pg_type.h is a server header). */
@@ -52,10 +53,13 @@ struct db {
 	unsigned next_name;
 	int64_t changes;      /* rows changed by the last statement */
 	int timeout_ms;       /* statement_timeout of the session */
-	/* Round trips saved: a BEGIN waits for the transaction's first statement
-	 * and goes with it (libpq's pipeline mode); a read transaction's ROLLBACK
-	 * is sent without waiting, its answer read before the next statement. */
-	const char *pending_begin;
+	/* Round trips saved: a BEGIN, SAVEPOINT or RELEASE waits for the next
+	 * statement and goes with it (libpq's pipeline mode); a savepoint
+	 * released with nothing in it, or a RELEASE before the COMMIT, is never
+	 * sent; a read transaction's ROLLBACK is sent without waiting, its
+	 * answer read before the next statement. */
+	const char *held[HELD];
+	int nheld;
 	int rollback_sent;
 	db_stmt none;         /* what a held-back BEGIN, COMMIT or ROLLBACK hands out */
 };
@@ -171,7 +175,7 @@ static int usable(db *d, const char *sql)
 	}
 	forget_prepared(d);
 	d->h.epoch++; /* the server forgot this session's advisory locks */
-	d->pending_begin = NULL;
+	d->nheld = 0;
 	PQreset(d->c);
 	if (PQstatus(d->c) != CONNECTION_OK) {
 		db_log_error(d, "reconnect", PQerrorMessage(d->c), sql);
@@ -255,19 +259,43 @@ static db_stmt *nothing(db *d)
 	return &d->none;
 }
 
-/* A BEGIN, COMMIT or ROLLBACK that need not wait for the server: the
- * statement that stands for it, or NULL when sql must run now. */
+static int is_begin(const char *sql)
+{
+	return sql == db_pg_ops.begin_write || sql == db_pg_ops.begin_read;
+}
+
+/* A control statement that need not wait for the server (BEGIN,
+ * SAVEPOINT, RELEASE, a COMMIT or ROLLBACK of nothing, a read
+ * transaction's end, ROLLBACK TO an empty savepoint): the statement that
+ * stands for it, or NULL when sql must run now (after what is held). */
 static db_stmt *held_back(db *d, const char *sql)
 {
-	if (sql == db_pg_ops.begin_write || sql == db_pg_ops.begin_read) {
-		d->pending_begin = sql; /* sent with the first statement */
+	const char *last = d->nheld ? d->held[d->nheld - 1] : "";
+	if (is_begin(sql)) {
+		d->held[0] = sql, d->nheld = 1; /* sent with the first statement */
 		return nothing(d);
 	}
+	if (!strcmp(sql, "SAVEPOINT sp") && d->nheld < HELD) {
+		d->held[d->nheld++] = sql;
+		return nothing(d);
+	}
+	if (!strcmp(sql, "RELEASE sp") && !strcmp(last, "SAVEPOINT sp")) {
+		d->nheld--; /* nothing ran in it: it never needs to exist */
+		return nothing(d);
+	}
+	if (!strcmp(sql, "RELEASE sp") && d->nheld < HELD) {
+		d->held[d->nheld++] = sql;
+		return nothing(d);
+	}
+	if (!strcmp(sql, "ROLLBACK TO sp") && !strcmp(last, "SAVEPOINT sp"))
+		return nothing(d); /* nothing ran since it: nothing to undo */
 	int end = !strcmp(sql, "COMMIT") || !strcmp(sql, "ROLLBACK");
-	if (end && d->pending_begin) { /* nothing ran: no transaction to end */
-		d->pending_begin = NULL;
+	if (end && d->nheld && is_begin(d->held[0])) { /* nothing ran: no transaction to end */
+		d->nheld = 0;
 		return nothing(d);
 	}
+	if (end)
+		d->nheld = 0; /* the end releases every savepoint */
 	/* A read transaction changed nothing: its end is not waited for. */
 	if (end && d->h.read_only && d->h.depth == 1 && PQsendQuery(d->c, "ROLLBACK")) {
 		d->rollback_sent = 1;
@@ -276,26 +304,39 @@ static db_stmt *held_back(db *d, const char *sql)
 	return NULL;
 }
 
-/* Run the prepared statement s after the held-back BEGIN, in one round trip
- * (pipeline mode). Its result, or BEGIN's when that failed. */
-static PGresult *with_begin(db *d, db_stmt *s, int n, const char *const *vals, const int *lens, const int *fmts)
+/* Run the prepared statement s after the held control statements, in one
+ * round trip (pipeline mode). Its result, or the first failed held
+ * statement's. */
+static PGresult *with_held(db *d, db_stmt *s, int n, const char *const *vals, const int *lens, const int *fmts)
 {
-	const char *begin = d->pending_begin;
-	d->pending_begin = NULL;
+	const char *held[HELD];
+	int nh = d->nheld;
+	memcpy(held, d->held, sizeof held);
+	d->nheld = 0;
 	if (!PQenterPipelineMode(d->c)) { /* cannot pipeline: one after the other */
-		PGresult *b = PQexec(d->c, begin);
-		if (PQresultStatus(b) != PGRES_COMMAND_OK)
-			return b;
-		PQclear(b);
+		for (int i = 0; i < nh; i++) {
+			PGresult *b = PQexec(d->c, held[i]);
+			if (PQresultStatus(b) != PGRES_COMMAND_OK)
+				return b;
+			PQclear(b);
+		}
 		return PQexecPrepared(d->c, s->name, n, vals, lens, fmts, 0);
 	}
-	PGresult *b = NULL, *res = NULL;
-	if (PQsendQueryParams(d->c, begin, 0, NULL, NULL, NULL, NULL, 0) &&
-	    PQsendQueryPrepared(d->c, s->name, n, vals, lens, fmts, 0) && PQpipelineSync(d->c)) {
-		/* BEGIN's result and a NULL, the statement's and a NULL, the sync
-		 * (bounded: a broken connection answers NULL for ever) */
-		b = PQgetResult(d->c);
-		PQclear(PQgetResult(d->c));
+	PGresult *bad = NULL, *res = NULL;
+	int sent = 1;
+	for (int i = 0; i < nh && sent; i++)
+		sent = PQsendQueryParams(d->c, held[i], 0, NULL, NULL, NULL, NULL, 0);
+	if (sent && PQsendQueryPrepared(d->c, s->name, n, vals, lens, fmts, 0) && PQpipelineSync(d->c)) {
+		/* each statement's result and a NULL, then the sync (bounded: a
+		 * broken connection answers NULL for ever) */
+		for (int i = 0; i < nh; i++) {
+			PGresult *r = PQgetResult(d->c);
+			if (!bad && r && PQresultStatus(r) != PGRES_COMMAND_OK)
+				bad = r;
+			else
+				PQclear(r);
+			PQclear(PQgetResult(d->c));
+		}
 		res = PQgetResult(d->c);
 		for (int i = 0; i < 4; i++) {
 			PGresult *r = PQgetResult(d->c);
@@ -306,11 +347,10 @@ static PGresult *with_begin(db *d, db_stmt *s, int n, const char *const *vals, c
 		}
 	}
 	PQexitPipelineMode(d->c);
-	if (b && PQresultStatus(b) != PGRES_COMMAND_OK) {
+	if (bad) {
 		PQclear(res);
-		return b;
+		return bad;
 	}
-	PQclear(b);
 	return res;
 }
 
@@ -324,7 +364,7 @@ static db_stmt *pg_query(db *d, const char *sql, const char *types, va_list ap)
 	if (held)
 		return held;
 	if (d->h.depth == 0)
-		d->pending_begin = NULL; /* a transaction that ended without reaching the server */
+		d->nheld = 0; /* a transaction that ended without reaching the server */
 	int n = types ? (int)strlen(types) : 0;
 	if (n > MAX_PARAMS) {
 		db_log_error(d, "too many parameters", "", sql);
@@ -364,7 +404,7 @@ static db_stmt *pg_query(db *d, const char *sql, const char *types, va_list ap)
 		}
 	}
 	s->busy = 1;
-	s->res = d->pending_begin ? with_begin(d, s, n, vals, lens, fmts) : PQexecPrepared(d->c, s->name, n, vals, lens, fmts, 0);
+	s->res = d->nheld ? with_held(d, s, n, vals, lens, fmts) : PQexecPrepared(d->c, s->name, n, vals, lens, fmts, 0);
 	s->row = -1;
 	s->nrows = 0;
 	return s;
@@ -459,11 +499,9 @@ static int exec_script(db *d, const char *sql)
 {
 	if (usable(d, "script") != 0)
 		return DB_ERROR;
-	if (d->pending_begin) { /* a script inside a transaction: the BEGIN first */
-		PGresult *b = PQexec(d->c, d->pending_begin);
-		d->pending_begin = NULL;
-		PQclear(b);
-	}
+	for (int i = 0; i < d->nheld; i++) /* a script inside a transaction: what is held first */
+		PQclear(PQexec(d->c, d->held[i]));
+	d->nheld = 0;
 	PGresult *r = PQexec(d->c, sql);
 	ExecStatusType st = PQresultStatus(r);
 	int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;

@@ -173,6 +173,67 @@ static void savepoints_nest_and_roll_back_inner_only(void **state)
 	assert_int_equal(db_int1(d, 0, "SELECT count(*) FROM tenants WHERE slug = 'ro'", NULL), 0);
 }
 
+static int outside_a_transaction(db *d);
+
+/* The number of tenants with slug. */
+static int64_t tenants_named(db *d, const char *slug)
+{
+	return db_int1(d, -1, "SELECT count(*) FROM tenants WHERE slug = $1", "t", slug);
+}
+
+static void tenant(db *d, const char *slug, int want)
+{
+	assert_int_equal(db_exec(d, "INSERT INTO tenants(slug, name, created_at) VALUES ($1, 'n', 0)", "t", slug), want);
+}
+
+/* SAVEPOINT and RELEASE wait for the next statement (or are never sent):
+ * every combination still means what it says. */
+static void held_savepoints_keep_their_meaning(void **state)
+{
+	db *d = *state;
+	/* an empty savepoint, released or rolled back, between real work */
+	assert_int_equal(db_begin(d), 0);
+	tenant(d, "a", DB_DONE);
+	assert_int_equal(db_begin(d), 0);
+	assert_int_equal(db_commit(d), 0);
+	assert_int_equal(db_begin(d), 0);
+	assert_int_equal(db_rollback(d), 0);
+	tenant(d, "b", DB_DONE);
+	assert_int_equal(db_commit(d), 0);
+	assert_int_equal(tenants_named(d, "a") + tenants_named(d, "b"), 2);
+	/* a released savepoint's work goes with its transaction's rollback */
+	assert_int_equal(db_begin(d), 0);
+	assert_int_equal(db_begin(d), 0);
+	tenant(d, "c", DB_DONE);
+	assert_int_equal(db_commit(d), 0);
+	assert_int_equal(db_rollback(d), 0);
+	assert_int_equal(tenants_named(d, "c"), 0);
+	/* a RELEASE still held when the next savepoint fails: the first
+	 * savepoint's work stays, the second's is undone */
+	assert_int_equal(db_begin(d), 0);
+	assert_int_equal(db_begin(d), 0);
+	tenant(d, "d", DB_DONE);
+	assert_int_equal(db_commit(d), 0);
+	assert_int_equal(db_begin(d), 0);
+	tenant(d, "e", DB_DONE);
+	tenant(d, "a", DB_CONSTRAINT);
+	assert_int_equal(db_rollback(d), 0);
+	db_clear_failed(d);
+	tenant(d, "f", DB_DONE);
+	assert_int_equal(db_commit(d), 0);
+	assert_int_equal(tenants_named(d, "d") + tenants_named(d, "f"), 2);
+	assert_int_equal(tenants_named(d, "e"), 0);
+	/* an empty savepoint is never sent: not even into a transaction that a
+	 * failed statement spoiled, where PostgreSQL would refuse it */
+	assert_int_equal(db_begin(d), 0);
+	tenant(d, "a", DB_CONSTRAINT);
+	assert_int_equal(db_begin(d), 0);
+	assert_int_equal(db_commit(d), 0);
+	assert_int_equal(db_rollback(d), 0);
+	db_clear_failed(d);
+	assert_int_equal(outside_a_transaction(d), 1);
+}
+
 /* 1 when statements on d run each in a transaction of its own: a setting
  * made for "the transaction" is gone at the next statement. */
 static int outside_a_transaction(db *d)
@@ -431,6 +492,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(types_bind_and_read_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(large_text_and_blobs_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(savepoints_nest_and_roll_back_inner_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(held_savepoints_keep_their_meaning, setup, teardown),
 		cmocka_unit_test_setup_teardown(begin_travels_with_the_first_statement_and_a_read_end_is_not_awaited, setup, teardown),
 		cmocka_unit_test_setup_teardown(errors_map_to_constraint_busy_and_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_deadlock_is_a_conflict_worth_another_try, setup, teardown),
