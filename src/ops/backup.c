@@ -695,8 +695,26 @@ int backup_list(const config *c, FILE *out)
 	return 0;
 }
 
-int backup_last(const config *c, int64_t *at, long long *size)
+/* backup_last on PostgreSQL: the newest backup_done record. */
+static int last_recorded(db *d, int64_t *at, long long *size)
 {
+	db_stmt *st = db_query(d, "SELECT at, detail FROM security_events WHERE kind = 'backup_done' ORDER BY at DESC LIMIT 1",
+			       NULL);
+	int found = st && db_row(st) == DB_ROW;
+	if (found) {
+		json_t *o = json_loads(db_text(st, 1), 0, NULL);
+		*at = db_int(st, 0);
+		*size = json_integer_value(json_object_get(o, "size"));
+		json_decref(o);
+	}
+	db_done(st);
+	return found;
+}
+
+int backup_last(const config *c, db *d, int64_t *at, long long *size)
+{
+	if (on_pg())
+		return last_recorded(d, at, size);
 	size_t n;
 	char **v = list_backups(c->backup_dir, &n);
 	int found = 0;

@@ -55,9 +55,11 @@ int backup_scrub(const config *c, const char *file, backup_erase_fn fn, void *ud
  * array results. 0, or -1 when any failed. */
 int backup_scrub_all(const config *c, backup_erase_fn fn, void *ud, json_t *erased, json_t *results);
 
-/* The newest backup in backup.dir: its time (ms) and size. 1, or 0 when
- * there is none. */
-int backup_last(const config *c, int64_t *at, long long *size);
+/* The newest backup: its time (ms) and size. 1, or 0 when there is none.
+ * On SQLite the newest in backup.dir; on PostgreSQL the newest backup_done
+ * record in the security event log read through d (may be NULL: none),
+ * whichever node made it: every node reports the service's backups. */
+int backup_last(const config *c, db *d, int64_t *at, long long *size);
 
 /* Record a restore left by backup_restore (DATA_DIR/restored.json) in the
  * security event log, once, at the next start. */

@@ -86,7 +86,7 @@ void sys_readyz(req *r)
 	if (strcmp(c->backup_time, "off") != 0) {
 		int64_t at = 0;
 		long long size = 0;
-		int have = backup_last(c, &at, &size);
+		int have = backup_last(c, r->db, &at, &size);
 		int64_t age_ms = now - (have ? at : r->srv->started_ms);
 		char when[40] = "";
 		if (have)
@@ -139,7 +139,7 @@ void sys_metrics_text(struct server *srv, buf *out)
 
 	int64_t at = 0;
 	long long size = 0;
-	backup_last(c, &at, &size);
+	backup_last(c, db_thread(), &at, &size);
 	gauge(out, "stamprally_backup_last_success_timestamp_seconds", "time of the newest good backup (0: none)", (double)(at / 1000));
 	gauge(out, "stamprally_backup_last_size_bytes", "size of the newest good backup", (double)size);
 

@@ -292,6 +292,21 @@ describe('generations, the copy command, the schedule, health', () => {
       assert.equal(ready.json.components.backup.status, 'ok');
       assert.ok(ready.json.components.backup.age_minutes <= 1);
       assert.equal(run(['backup', 'verify', path.join(dir, made[0]), '--data', srv.data]).status, 0);
+      if (PG) {
+        // another node on the same database, its own backup.dir empty: it
+        // reports the service's backup (the security event log), not its disk's
+        const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-other-'));
+        fs.cpSync(srv.data, path.join(otherDir, 'data'), { recursive: true }); // the same keys, as docs/scale-out.md says
+        const other = await startServer({ dir: otherDir, env: { ...ENV, ...storeEnv(srv.data), STAMPRALLY_BACKUP_TIME: at,
+          STAMPRALLY_BACKUP_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-otherbk-')) } });
+        try {
+          const om = (await other.metrics()).text;
+          assert.equal(Number(om.match(/^stamprally_backup_last_success_timestamp_seconds (\d+)$/m)[1]), ts);
+          assert.equal((await request(other.base, 'GET', '/readyz')).json.components.backup.status, 'ok');
+        } finally {
+          await other.stop();
+        }
+      }
     } finally {
       await srv.stop();
     }
@@ -307,6 +322,11 @@ describe('generations, the copy command, the schedule, health', () => {
     const later = new Date(Date.now() + 21 * 3600e3).toISOString().slice(11, 16); // 12 h from now, in Japan
     const srv = await startServer({ env: { ...ENV, STAMPRALLY_BACKUP_TIME: later }, dir });
     try {
+      // on PostgreSQL the last backup is the newest backup_done record, whichever node made it
+      if (PG) {
+        sqlOn(srv.data, `INSERT INTO security_events(id, at, kind, ip, detail) SELECT max(id) + 1, ${old}, 'backup_done', '',
+          '{"file":"stamprally-20200101T000000.000Z.srbk","size":1}' FROM security_events`, { write: true });
+      }
       const r = await request(srv.base, 'GET', '/readyz');
       assert.equal(r.status, 200, 'a late backup does not take the node out of the pool');
       assert.equal(r.json.status, 'degraded');
