@@ -67,15 +67,17 @@ export function storeEnv(data) {
 /** Run one SQL text on data's database (sqlite3 or psql); its rows as
  * 'a|b' lines, PostgreSQL's booleans as 1 and 0 like SQLite's. */
 export function sqlOn(data, query, { write = false } = {}) {
+  // room for every stamp of a drill (Node's default is 1 MB; over it the output is cut off)
+  const opts = { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 };
   if (!PG) {
     const r = spawnSync('sqlite3', [...(write ? ['-cmd', '.timeout 5000'] : ['-readonly']), path.join(data, 'stamprally.db'), query],
-      { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`sqlite3: ${r.stderr}`);
+      opts);
+    if (r.status !== 0) throw new Error(`sqlite3: ${r.error || ''} ${r.stderr}`);
     return r.stdout.trim();
   }
   const r = spawnSync('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', PG, '-U', 'stamprally_owner', '-d', pgDatabase(data),
-    '-c', query], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`psql: ${r.stderr}`);
+    '-c', query], opts);
+  if (r.status !== 0) throw new Error(`psql: ${r.error || ''} ${r.stderr}`);
   return r.stdout.trim().split('\n').map((l) => l.split('|').map((f) => (f === 't' ? '1' : f === 'f' ? '0' : f)).join('|')).join('\n');
 }
 
@@ -84,8 +86,8 @@ export function sqlOn(data, query, { write = false } = {}) {
 export function dumpOf(data) {
   const r = PG
     ? spawnSync('pg_dump', ['--data-only', '--enable-row-security', '-h', PG, '-U', 'stamprally_owner', '-d', pgDatabase(data)],
-      { encoding: 'utf8' })
-    : spawnSync('sqlite3', ['-readonly', path.join(data, 'stamprally.db'), '.dump'], { encoding: 'utf8' });
+      { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })
+    : spawnSync('sqlite3', ['-readonly', path.join(data, 'stamprally.db'), '.dump'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`dump: ${r.stderr}`);
   return r.stdout.replace(/^\\(un)?restrict .*$/gm, ''); // pg_dump's random key for psql, new in every dump
 }
