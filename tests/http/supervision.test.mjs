@@ -13,6 +13,28 @@ import { BIN, eventually, freePort, importRally, PG, request, ROOT, storeEnv } f
 
 const hasAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
 
+/** A rally and a server under tests/tools/supervisor.py (socket activation,
+ * NOTIFY_SOCKET, a watchdog): {sup, base, lines (what it notified),
+ * log() (the server's stderr), seen(pred, what)}. */
+async function supervised(slug) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-sup-'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  importRally(dir, { tenant: `t${slug}`, slug, title: slug, description: 'x', starts_at: '2020-01-01T00:00:00Z',
+    ends_at: '2099-01-01T00:00:00Z', status: 'published', spots: [{ name: 'A' }] });
+  const sup = spawn('python3', [path.join(ROOT, 'tests/tools/supervisor.py'), String(port), path.resolve(BIN), 'serve',
+    '--data', path.join(dir, 'data'), '--listen', '127.0.0.1:1'],
+  { env: { ...process.env, ...storeEnv(path.join(dir, 'data')), STAMPRALLY_SERVER_PUBLIC_URL: base, STAMPRALLY_BACKUP_TIME: 'off' },
+    stdio: ['pipe', 'pipe', 'pipe'] });
+  const lines = [];
+  let stderr = '';
+  sup.stdout.on('data', (d) => lines.push(...d.toString().split('\n').filter(Boolean)));
+  sup.stderr.on('data', (d) => { stderr += d; });
+  const log = () => stderr;
+  const seen = (pred, what) => eventually(pred, () => `${what}: ${lines.join(' | ')}\n${stderr.slice(-2000)}`, 100);
+  return { sup, base, lines, log, seen };
+}
+
 describe('systemd', () => {
   test('the unit files pass systemd-analyze verify', { skip: !hasAnalyze && 'systemd-analyze is not installed here' }, () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-units-'));
@@ -31,24 +53,11 @@ describe('systemd', () => {
   });
 
   test('socket activation, READY/WATCHDOG/STOPPING, and a restart under load fails no request', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-sup-'));
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    importRally(dir, { tenant: 'sv', slug: 'sup', title: 'Sup', description: 'x', starts_at: '2020-01-01T00:00:00Z',
-      ends_at: '2099-01-01T00:00:00Z', status: 'published', spots: [{ name: 'A' }] });
-    const sup = spawn('python3', [path.join(ROOT, 'tests/tools/supervisor.py'), String(port), path.resolve(BIN), 'serve',
-      '--data', path.join(dir, 'data'), '--listen', '127.0.0.1:1'],
-    { env: { ...process.env, ...storeEnv(path.join(dir, 'data')), STAMPRALLY_SERVER_PUBLIC_URL: base, STAMPRALLY_BACKUP_TIME: 'off' },
-      stdio: ['pipe', 'pipe', 'pipe'] });
-    const lines = [];
-    let stderr = '';
-    sup.stdout.on('data', (d) => lines.push(...d.toString().split('\n').filter(Boolean)));
-    sup.stderr.on('data', (d) => { stderr += d; });
-    const seen = (pred, what) => eventually(pred, () => `${what}: ${lines.join(' | ')}\n${stderr.slice(-2000)}`, 100);
+    const { sup, base, lines, log, seen } = await supervised('sup');
     try {
       await seen(() => lines.includes('READY=1'), 'READY=1');
       await seen(() => lines.filter((l) => l === 'WATCHDOG=1').length >= 2, 'two watchdog pings');
-      assert.match(stderr, /"msg":"systemd watchdog","interval_ms":300/);
+      assert.match(log(), /"msg":"systemd watchdog","interval_ms":300/);
 
       let ok = 0;
       const failures = [];
@@ -86,23 +95,11 @@ describe('systemd', () => {
 
   test('PostgreSQL unreachable: the node answers 503 and keeps pinging the watchdog (a restart would not help)',
     { skip: !PG && 'needs PostgreSQL: STAMPRALLY_TEST_PG (make test starts one)' }, async () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-sup-pg-'));
-      const port = await freePort();
-      const base = `http://127.0.0.1:${port}`;
-      importRally(dir, { tenant: 'sp', slug: 'suppg', title: 'SupPg', description: 'x', starts_at: '2020-01-01T00:00:00Z',
-        ends_at: '2099-01-01T00:00:00Z', status: 'published', spots: [{ name: 'A' }] });
-      const sup = spawn('python3', [path.join(ROOT, 'tests/tools/supervisor.py'), String(port), path.resolve(BIN), 'serve',
-        '--data', path.join(dir, 'data'), '--listen', '127.0.0.1:1'],
-      { env: { ...process.env, ...storeEnv(path.join(dir, 'data')), STAMPRALLY_SERVER_PUBLIC_URL: base, STAMPRALLY_BACKUP_TIME: 'off' },
-        stdio: ['pipe', 'pipe', 'pipe'] });
-      const lines = [];
-      let stderr = '';
-      sup.stdout.on('data', (d) => lines.push(...d.toString().split('\n').filter(Boolean)));
-      sup.stderr.on('data', (d) => { stderr += d; });
+      const { sup, base, lines, seen } = await supervised('suppg');
       const pings = () => lines.filter((l) => l === 'WATCHDOG=1').length;
       const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
       try {
-        await eventually(() => pings() >= 2, () => `watchdog pings: ${lines.join(' | ')}\n${stderr.slice(-2000)}`, 100);
+        await seen(() => pings() >= 2, 'watchdog pings');
         // the server stopped for 3 s, then started again
         const restart = spawn(path.join(ROOT, 'scripts/pg-throwaway'), ['restart', PG, '3'], { stdio: 'ignore' });
         const restarted = new Promise((r) => restart.on('exit', r));
