@@ -56,6 +56,16 @@ test('collect every demo stamp on a phone', async () => {
     await page.waitForURL('**/result?new=1');
     assert.equal(await page.locator('h1').textContent(), 'スタンプを獲得しました！');
     assert.match(await page.locator('.progress').textContent(), new RegExp(`${i + 1} / 5`));
+    // the demo's coupon is for three stamps: announced on the third, not before
+    const ready = page.locator('#rewards-ready');
+    if (i < 2) assert.equal(await ready.count(), 0, `stamp ${i + 1}: nothing earned yet`);
+    if (i === 2) {
+      assert.equal(await ready.getByRole('heading').textContent(), '特典を獲得しました');
+      assert.equal(await ready.locator('li strong').textContent(), 'みなと珈琲 ドリンク1杯無料');
+      assert.equal(await ready.locator('li .hint').textContent(), 'クーポンを受け取れます。');
+      assert.ok(await ready.getByRole('link', { name: '受け取る' }).isVisible());
+      await page.screenshot({ path: path.join(shots, '4b-result-coupon.png'), fullPage: true });
+    }
     if (i === 0) {
       await page.waitForTimeout(700); // let the stamp animation finish
       await page.screenshot({ path: path.join(shots, '4-result.png'), fullPage: true });

@@ -1,5 +1,6 @@
 // Stamp methods in Chromium at phone size: GPS with Chromium's geolocation
-// override (too far, then close enough), and a full-width keyword.
+// override (far away, nearer, then close enough: each refusal on the spot's
+// own page in the rally's theme, in km or m), and a full-width keyword.
 // Screenshots: methods-*.png.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -25,6 +26,7 @@ before(async () => {
   const t = (await owner.get('/console')).text.match(/name="_csrf" value="([^"]+)"/)[1];
   ids.gps = srv.sql("SELECT public_id FROM spots WHERE name = '展望台'");
   ids.kw = srv.sql("SELECT public_id FROM spots WHERE name = '合言葉の碑'");
+  srv.sqlWrite("UPDATE rallies SET theme_primary = '#00695c' WHERE slug = 'gps-walk'");
   await owner.postForm(`/console/rallies/gps-walk/spots/${ids.gps}`, { _csrf: t, name: '展望台', radius_m: '50', position: '1',
     latitude: String(SPOT.latitude), longitude: String(SPOT.longitude) });
   assert.equal((await owner.postForm(`/console/rallies/gps-walk/spots/${ids.gps}/methods`, { _csrf: t, m_gps: '1' })).status, 303);
@@ -39,17 +41,25 @@ after(async () => { await browser?.close(); await srv?.stop(); });
 
 test('GPS: too far shows the distance on the spot page; at the spot the stamp is given', async () => {
   const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'ja-JP',
-    permissions: ['geolocation'], geolocation: { latitude: SPOT.latitude + 300 / 111195, longitude: SPOT.longitude, accuracy: 10 } });
+    permissions: ['geolocation'], geolocation: { latitude: SPOT.latitude + 27800 / 111195, longitude: SPOT.longitude, accuracy: 10 } });
   const p = await ctx.newPage();
   await p.goto(`${srv.base}/r/gps-walk`);
   await p.getByRole('button', { name: '参加する' }).click();
   await p.goto(`${srv.base}/r/gps-walk/spots/${ids.gps}`);
   await p.screenshot({ path: path.join(shots, 'methods-1-gps-spot.png'), fullPage: true });
-  await p.getByRole('button', { name: '現在地でスタンプをもらう' }).click();
-  await p.waitForLoadState('load');
-  await p.waitForSelector('.problem .message');
-  assert.match(await p.locator('.problem .message').textContent(), /約 3\d\d m 離れています。スポットに近づいてから/);
-  assert.ok(!(await p.locator('details.code').getAttribute('open') !== null), 'the code stays folded away');
+  const refused = async (distance) => {
+    await Promise.all([p.waitForNavigation(), p.getByRole('button', { name: '現在地でスタンプをもらう' }).click()]);
+    assert.match(await p.locator('.problem .message').textContent(), new RegExp(`^スポットから約 ${distance} 離れています。スポットに近づいてから、もう一度押してください。`));
+    // the spot's own page, in the rally's theme; the internal code folded away
+    assert.equal(await p.locator('h1').textContent(), '展望台');
+    assert.equal(await p.evaluate(() => getComputedStyle(document.querySelector('.top')).backgroundColor), 'rgb(0, 105, 92)');
+    assert.equal(await p.locator('details.code').getAttribute('open'), null, 'the code stays folded away');
+    assert.ok(!(await p.locator('.problem .message').textContent()).includes('too_far'));
+  };
+  await refused('27\\.8 km');
+  await p.screenshot({ path: path.join(shots, 'methods-2-too-far-km.png'), fullPage: true });
+  await ctx.setGeolocation({ latitude: SPOT.latitude + 300 / 111195, longitude: SPOT.longitude, accuracy: 10 });
+  await refused('3\\d\\d m');
   await p.screenshot({ path: path.join(shots, 'methods-2-too-far.png'), fullPage: true });
   // Try again from the same page: the button is right there.
   await ctx.setGeolocation({ latitude: SPOT.latitude + 20 / 111195, longitude: SPOT.longitude, accuracy: 15 });
