@@ -51,16 +51,20 @@ before(async () => {
   const op = await operatorLogin(srv.base, 'axe-op', JSON.parse(made.stdout).password);
   Object.assign(who, { p, owner, desk, op, nobody: srv.client() });
 
+  // The rotating code's claim page, as the desk screen shows it (a refusal once its code has expired: a page too).
+  const deskPage = (await desk.get(`/console/desk/${slug}/${spots[0][0]}`)).text;
+  const rotating = deskPage.match(/https?:\/\/[^/<"]+(\/t\/[^/<"]+\/[A-Za-z0-9_-]{22})/)[1];
   pages.push(...[
     '/', `/r/${slug}`, `/r/${slug}/card`, `/r/${slug}/complete`, `/r/${slug}/spots/${spots[1][0]}`, `/q/${spots[1][1]}`,
     `/q/${spots[1][1]}/result?new=1`, `/rewards/${code}`, `/r/${slug}/lottery/${lottery}`, '/recover', '/status', '/r/no-such-rally',
+    rotating,
   ].map((u) => ['p', u]));
   pages.push(...[`/r/${slug}`, `/q/${spots[2][1]}`, '/console/login', '/ops/login'].map((u) => ['nobody', u]));
   pages.push(...['/ops', '/ops/operators', '/ops/announcements', '/ops/certificates', '/ops/audit'].map((u) => ['op', u]));
   pages.push(...[
     '/console', '/console/rallies/new', `/console/rallies/${slug}`, `/console/rallies/${slug}/spots/new`,
     `/console/rallies/${slug}/spots/${spots[0][0]}`, `/console/rallies/${slug}/posters`, `/console/rallies/${slug}/spots/${spots[0][0]}/poster`,
-    `/console/rallies/${slug}/dashboard`, `/console/rallies/${slug}/lottery/${lottery}`, '/console/users', '/console/audit',
+    `/console/rallies/${slug}/translations?to=en`, `/console/rallies/${slug}/translations?to=ko`, `/console/rallies/${slug}/dashboard`, `/console/rallies/${slug}/lottery/${lottery}`, '/console/users', '/console/audit',
     '/console/password', '/console/totp', '/console/email', '/console/line',
   ].map((u) => ['owner', u]));
   pages.push(...['/console/desk', `/console/desk/redeem?code=${code}`, `/console/desk/${slug}/${spots[0][0]}`].map((u) => ['desk', u]));
