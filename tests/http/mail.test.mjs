@@ -7,50 +7,17 @@
 // loses nothing and a restart sends nothing twice; the reminder the day
 // before a maintenance.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Client, eventually, freePort, ROOT, startServer } from './helpers.mjs';
+import { Client, eventually, startServer } from './helpers.mjs';
+import { smtpSink } from './smtp.mjs';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stamprally-mail-'));
-const box = path.join(dir, 'box');
-let port;
 let sink;
 let srv;
 let ENV; // the server's configuration; the command line needs the same
 const announce = (args) => srv.cli(['announce', ...args], { ...ENV, STAMPRALLY_SERVER_PUBLIC_URL: srv.base });
 const CONTACT = '運用窓口 ops@example.jp 03-0000-0000';
-
-async function startSink() {
-  sink = spawn('/usr/bin/python3', [path.join(ROOT, 'tests/tools/smtpsink.py'), String(port), box], { stdio: ['ignore', 'pipe', 'pipe'] });
-  sink.exited = new Promise((r) => sink.on('exit', r));
-  await new Promise((resolve, reject) => {
-    sink.stdout.on('data', (d) => { if (/ready/.test(d.toString())) resolve(); });
-    sink.on('exit', (code) => reject(new Error(`smtpsink exited ${code}`)));
-  });
-}
-async function stopSink() { sink.kill('SIGTERM'); await sink.exited; }
-
-/** Every message received: {to, raw, headers, subject, body}. */
-function mails() {
-  if (!fs.existsSync(box)) return [];
-  return fs.readdirSync(box).filter((f) => f.endsWith('.eml')).sort().map((f) => {
-    const raw = fs.readFileSync(path.join(box, f), 'utf8');
-    const env = JSON.parse(fs.readFileSync(path.join(box, f.replace('.eml', '.json')), 'utf8'));
-    const [head, ...rest] = raw.split(/\r?\n\r?\n/);
-    const headers = {};
-    for (const line of head.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
-      const i = line.indexOf(':');
-      headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim();
-    }
-    const subject = headers.subject.replace(/=\?UTF-8\?B\?([^?]*)\?=\s*/g, (_, b) => Buffer.from(b, 'base64').toString('latin1'));
-    return { to: env.rcpt_tos, raw, headers, subject: Buffer.from(subject, 'latin1').toString('utf8'),
-      body: Buffer.from(rest.join('\n').replace(/\s+/g, ''), 'base64').toString('utf8') };
-  });
-}
-const to = (addr) => mails().filter((m) => m.to.includes(addr));
+const mails = () => sink.mails();
+const to = (addr) => sink.to(addr);
 
 /** Set and confirm a staff member's address through the mailed link. */
 async function confirmAddress(c, addr) {
@@ -69,9 +36,8 @@ async function confirmAddress(c, addr) {
 }
 
 before(async () => {
-  port = await freePort();
-  await startSink();
-  ENV = { STAMPRALLY_MAIL_SMTP_URL: `smtp://127.0.0.1:${port}`, STAMPRALLY_MAIL_TLS: 'none',
+  sink = await smtpSink();
+  ENV = { STAMPRALLY_MAIL_SMTP_URL: `smtp://127.0.0.1:${sink.port}`, STAMPRALLY_MAIL_TLS: 'none',
     STAMPRALLY_MAIL_FROM: 'stamprally <noreply@example.jp>', STAMPRALLY_MAIL_CONTACT: CONTACT,
     STAMPRALLY_MAIL_RETRY_SECONDS: '1', STAMPRALLY_BACKUP_TIME: 'off' };
   srv = await startServer({ env: ENV });
@@ -80,7 +46,7 @@ before(async () => {
       ends_at: '2099-01-01T00:00:00Z', status: 'published', spots: [{ name: 'A' }] });
   }
 });
-after(async () => { await srv.stop(); await stopSink(); });
+after(async () => { await srv.stop(); await sink.stop(); });
 
 describe('e-mail', () => {
   test('addresses: checked, confirmed by a link, and nothing else before', async () => {
@@ -140,7 +106,7 @@ describe('e-mail', () => {
   });
 
   test('an SMTP outage loses nothing; a restart sends nothing twice', async () => {
-    await stopSink();
+    await sink.stop();
     const n0 = mails().length;
     const from = new Date(Date.now() + 3600e3);
     const r = announce(['create', '--kind', 'incident', '--from', new Date().toISOString(), '--to', from.toISOString(),
@@ -149,7 +115,7 @@ describe('e-mail', () => {
     await eventually(() => Number(srv.sql("SELECT min(attempts) FROM mail_outbox WHERE kind = 'announcement' AND sent_at IS NULL")) >= 2 || null,
       'the sender tries and fails while the relay is down', 200);
     assert.match(srv.sql("SELECT last_error FROM mail_outbox WHERE kind = 'announcement' AND sent_at IS NULL LIMIT 1"), /\w/);
-    await startSink();
+    await sink.start();
     await eventually(() => mails().filter((m) => /障害/.test(m.subject)).length === 3 || null, 'all three after the relay is back', 300);
     await srv.stop();
     await srv.start();
