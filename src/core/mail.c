@@ -163,6 +163,28 @@ static void put_text(buf *b, enum lang l, const char *key, json_t *vars)
 	}
 }
 
+int mail_recovery_code(db *d, arena *a, int64_t tenant_id, const char *to, enum lang lang, const char *title,
+		       const char *code, int64_t now)
+{
+	if (!cfg.on)
+		return 0;
+	json_t *vars = json_pack("{s:s, s:s, s:s}", "rally", title, "code", code, "url", cfg.url);
+	buf subject = BUF_INIT, body = BUF_INIT;
+	put_text(&subject, lang, "mail.subject.recovery", vars);
+	put_text(&body, lang, "mail.recovery", vars);
+	buf_puts(&body, "\n\n");
+	put_text(&body, lang, "mail.automatic", vars);
+	buf_puts(&body, "\n");
+	json_decref(vars);
+	char id[48];
+	token_new(id, sizeof id, 16); /* every request its own message */
+	int rc = mail_queue(d, a, "recovery", tenant_id, to, buf_str(&subject), buf_str(&body),
+			    arena_printf(a, "recovery.%s@%s", id, cfg.host), now);
+	buf_free(&subject);
+	buf_free(&body);
+	return rc;
+}
+
 /* One announcement as read for its message. */
 struct notice {
 	char public_id[48], kind[16], ja[4096], en[4096], from[40], to[40];

@@ -1,7 +1,8 @@
 /*
  * mail.h — e-mail the service sends: notices of announcements (and the
  * reminder the day before a maintenance) to the owners and admins of the
- * tenants concerned, and the link that confirms a staff member's address.
+ * tenants concerned, the link that confirms a staff member's address, and
+ * a participant's recovery code to the address they typed.
  *
  * Every message is composed whole here (RFC 5322 headers, a UTF-8 subject
  * as encoded words, a base64 text/plain body in UTF-8, a Message-ID that
@@ -19,6 +20,7 @@
 #include "core/announce.h"
 #include "lib/arena.h"
 #include "lib/config.h"
+#include "lib/i18n.h"
 #include "store/db.h"
 
 /* Check the [mail] settings: a smtp:// or smtps:// URL, TLS required
@@ -45,6 +47,13 @@ int mail_announcement(db *d, arena *a, int64_t announcement_id, int reminder, in
  * day of now and have none yet, each in one write. The number of
  * announcements reminded, or -1. */
 int mail_reminders_due(db *d, int64_t now);
+
+/* Queue a participant's recovery code of the rally titled title to
+ * address to (checked by the caller with email_address_ok), written in
+ * lang; kind "recovery": the mailer wipes its address and text once it is
+ * sent or given up, and nothing else keeps the address. 0 or -1. */
+int mail_recovery_code(db *d, arena *a, int64_t tenant_id, const char *to, enum lang lang, const char *title,
+		       const char *code, int64_t now);
 
 /* Set a staff account's address (checked with email_address_ok): stored
  * sealed, unconfirmed, with a new confirmation link (valid a day) mailed

@@ -1,7 +1,8 @@
 /*
  * throttle.h — one rule for everything a client may guess: console logins
  * and rally passcodes (per address), keywords, PINs, recovery codes and
- * rotating codes (per participant and per address). Failures of a key are
+ * rotating codes (per participant and per address); and for the mails a
+ * participant may have sent (recovery codes, counted per send). Failures of a key are
  * counted in a window; at the rule's maximum the key is locked for a while.
  * Kept in the database (attempt_throttle), so every app node sees the same
  * counts. An account's own backoff after failed logins is core/account.c's.
@@ -31,6 +32,8 @@ extern const struct throttle_rule THROTTLE_GUESS;        /* 5 wrong keywords, PI
 extern const struct throttle_rule THROTTLE_GUESS_IP;     /* 30 of them / 15 min / address */
 extern const struct throttle_rule THROTTLE_COUPON;       /* 5 wrong desk PINs / 15 min / coupon */
 extern const struct throttle_rule THROTTLE_DESK_RALLY;   /* 100 wrong desk PINs / 15 min / rally, from anywhere */
+extern const struct throttle_rule THROTTLE_RECOVERY_MAIL;    /* 3 recovery-code mails / day / participant */
+extern const struct throttle_rule THROTTLE_RECOVERY_MAIL_IP; /* 10 of them / hour / address */
 extern const struct throttle_rule THROTTLE_LOGIN_ID;     /* per login ID, whether it exists or not: from the
                                                           * 5th failure in a day 30 s, doubling up to 15 min */
 

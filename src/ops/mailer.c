@@ -123,6 +123,10 @@ static int record(db *d, void *arg)
 						" last_error = $2 WHERE id = $3", "iti", o->now + wait, it->err, it->id);
 		if (rc != DB_DONE)
 			return DB_ERROR;
+		/* a participant's recovery code: its address and text are kept only until delivered or given up */
+		if ((it->sent || give_up) && db_exec(d, "UPDATE mail_outbox SET rcpt_sealed = '', message_sealed = '' WHERE id = $1"
+							" AND kind = 'recovery'", "i", it->id) != DB_DONE)
+			return DB_ERROR;
 		if (give_up && security_event_json(d, 0, 0, "mail_failed", json_pack("{s:I, s:s}", "outbox", (json_int_t)it->id,
 										       "error", it->err), o->now) != 0)
 			return DB_ERROR;

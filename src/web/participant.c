@@ -11,10 +11,13 @@
 #include "core/editor.h"
 #include "core/image.h"
 #include "core/line.h"
+#include "core/lottery.h"
+#include "core/mail.h"
 #include "core/methods.h"
 #include "core/recovery.h"
 #include "core/rally.h"
 #include "core/stamp.h"
+#include "core/throttle.h"
 #include "lib/timeutil.h"
 #include "lib/utf8.h"
 #include "lib/token.h"
@@ -158,6 +161,29 @@ void page_rally_join(req *r)
 		req_redirect(r, arena_printf(&r->a, "/r/%s/card", ra.slug));
 }
 
+/* Answer with participant p's card of rally ra, with status and the keys
+ * of extra (taken; may be NULL) added to its view. */
+static void card_render(req *r, const struct rally *ra, const struct participant *p, struct card *c, int status,
+			json_t *extra)
+{
+	json_t *view = rally_page_view(r, ra, p, 1, c);
+	const char *code = participant_recovery(r->db, &r->a, p->id);
+	if (code) {
+		json_object_set_new(view, "recovery", json_string(code));
+		json_object_set_new(view, "mail_on", json_boolean(mail_enabled()));
+	}
+	const char *restored = req_query(r, "restored"), *mailed = req_query(r, "mailed");
+	json_object_set_new(view, "restored", json_boolean(restored && strcmp(restored, "1") == 0));
+	json_object_set_new(view, "mailed", json_boolean(mailed && strcmp(mailed, "1") == 0));
+	json_t *rewards = rewards_view(r, ra, p->id);
+	json_object_set_new(view, "has_rewards", json_boolean(json_array_size(rewards) > 0));
+	json_object_set_new(view, "rewards", rewards);
+	if (extra)
+		json_object_update(view, extra);
+	json_decref(extra);
+	page_render(r, status, "card", view);
+}
+
 void page_card(req *r)
 {
 	struct rally ra;
@@ -170,16 +196,54 @@ void page_card(req *r)
 		req_redirect(r, arena_printf(&r->a, "/r/%s", ra.slug));
 		return;
 	}
-	json_t *view = rally_page_view(r, &ra, &p, joined, &c);
-	const char *code = participant_recovery(r->db, &r->a, p.id);
-	if (code)
-		json_object_set_new(view, "recovery", json_string(code));
-	const char *restored = req_query(r, "restored");
-	json_object_set_new(view, "restored", json_boolean(restored && strcmp(restored, "1") == 0));
-	json_t *rewards = rewards_view(r, &ra, p.id);
-	json_object_set_new(view, "has_rewards", json_boolean(json_array_size(rewards) > 0));
-	json_object_set_new(view, "rewards", rewards);
-	page_render(r, 200, "card", view);
+	card_render(r, &ra, &p, &c, 200, NULL);
+}
+
+/* POST /r/{slug}/recovery-mail: mail the card's recovery code to the
+ * address typed, in the page's language. The address is not stored: only
+ * the sealed outbox row holds it, until the mailer has sent it. At most
+ * THROTTLE_RECOVERY_MAIL's count a day per participant and
+ * THROTTLE_RECOVERY_MAIL_IP's an hour per address; a bad address or a
+ * limit reached answers the card again with the message and what was typed. */
+void page_recovery_mail(req *r)
+{
+	struct rally ra;
+	struct participant p;
+	struct card c;
+	int joined;
+	if (!mail_enabled()) {
+		web_error(r, 404, "not_found", "error.not_found", NULL);
+		return;
+	}
+	if (!load_card(r, &ra, &p, &joined, &c))
+		return;
+	const char *code = joined ? participant_recovery(r->db, &r->a, p.id) : NULL;
+	if (!code) {
+		req_redirect(r, arena_printf(&r->a, "/r/%s", ra.slug));
+		return;
+	}
+	const char *to = req_form(r, "email");
+	to = to ? to : "";
+	const char *who = web_who_participant(r, p.id), *ip = req_client_ip(r);
+	int64_t now = time_now_ms(), wait = 0;
+	const char *problem = NULL;
+	int status = 422;
+	if (strlen(to) > 254 || !email_address_ok(to))
+		problem = "card.mail_bad";
+	else if (!throttle_allowed(r->db, &THROTTLE_RECOVERY_MAIL, who, now, &wait) ||
+		 !throttle_allowed(r->db, &THROTTLE_RECOVERY_MAIL_IP, ip, now, &wait))
+		problem = "card.mail_limit", status = 429;
+	if (problem) {
+		card_render(r, &ra, &p, &c, status, json_pack("{s:s, s:s}", "mail_error", web_text(r, problem), "mail_to", to));
+		return;
+	}
+	if (mail_recovery_code(r->db, &r->a, ra.tenant_id, to, r->lang, ra.title, code, now) != 0 ||
+	    throttle_failed(r->db, &THROTTLE_RECOVERY_MAIL, who, now) != 0 ||
+	    throttle_failed(r->db, &THROTTLE_RECOVERY_MAIL_IP, ip, now) != 0) {
+		r->failed = 1;
+		return;
+	}
+	req_redirect(r, arena_printf(&r->a, "/r/%s/card?mailed=1#recovery", ra.slug));
 }
 
 void page_complete(req *r)

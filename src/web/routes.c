@@ -48,6 +48,7 @@ static const struct route routes[] = {
 	{"GET", "/r/{slug}", page_rally, R_PAGE | R_SESSION | R_READ, 0, 0, 0},
 	{"POST", "/r/{slug}/join", page_rally_join, R_FORM | R_SESSION | R_WRITE, 4 * KB, 0, PROVE_JOIN},
 	{"GET", "/r/{slug}/card", page_card, R_PAGE | R_SESSION | R_READ, 0, 0, 0},
+	{"POST", "/r/{slug}/recovery-mail", page_recovery_mail, R_FORM | R_SESSION | R_WRITE, 2 * KB, 0, 0},
 	{"GET", "/r/{slug}/complete", page_complete, R_PAGE | R_SESSION | R_READ, 0, 0, 0},
 	{"POST", "/r/{slug}/certificate", page_certificate, R_FORM | R_SESSION | R_WRITE, 4 * KB, 0, 0},
 	{"GET", "/q/{token}", page_qr, R_PAGE | R_SESSION | R_READ, 0, 0, 0},

@@ -91,6 +91,7 @@ void page_home(req *r);
 void page_rally(req *r);
 void page_rally_join(req *r);
 void page_card(req *r);
+void page_recovery_mail(req *r);
 void page_complete(req *r);
 void page_qr(req *r);
 void page_qr_claim(req *r);

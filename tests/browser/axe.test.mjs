@@ -22,7 +22,9 @@ const sql = (q) => srv.sql(q);
 
 before(async () => {
   tiles = await tileServer({ '/axe.min.js': AXE }); // the maps' tiles, and axe-core with a cache
-  srv = await startServer({ env: { STAMPRALLY_MAP_TILE_URL: tiles.url } });
+  // mail on (to a port nobody listens on: nothing is sent here), so the card has its e-mail form
+  srv = await startServer({ env: { STAMPRALLY_MAP_TILE_URL: tiles.url, STAMPRALLY_MAIL_SMTP_URL: 'smtp://127.0.0.1:9',
+    STAMPRALLY_MAIL_TLS: 'none', STAMPRALLY_MAIL_FROM: 'stamprally <noreply@example.jp>' } });
   for (let i = 0; i < 100 && !/password: \S+/.test(srv.stdout); i++) await new Promise((r) => setTimeout(r, 50));
   const owner = await srv.staff('demo-owner', srv.stdout.match(/password: (\S+)/)[1]);
   const desk = await srv.staff('demo-desk', srv.user('demo', 'demo-desk', 'desk'));

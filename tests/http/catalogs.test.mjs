@@ -28,7 +28,8 @@ function participantKeys() {
   const prefixes = ['error.', 'fmt.', 'state.', 'how.', 'method.', 'lottery.field.', 'lottery.age.', 'lottery.err.', 'result.ready_',
     'announce.kind.', 'gps.', 'map.', 'spot.gps_'];
   for (const k of Object.keys(ja)) if (prefixes.some((p) => k.startsWith(p)) && !NOT_PARTICIPANT.has(k)) keys.add(k);
-  for (const k of ['tier.coupon', 'tier.first_come', 'tier.lottery', 'lottery.closed', 'card.progress']) keys.add(k);
+  for (const k of ['tier.coupon', 'tier.first_come', 'tier.lottery', 'lottery.closed', 'card.progress', 'card.mail_bad',
+    'card.mail_limit', 'mail.subject.recovery', 'mail.recovery', 'mail.automatic']) keys.add(k);
   return [...keys].filter((k) => k in ja).sort();
 }
 
