@@ -135,15 +135,23 @@ struct banners {
 	json_t *list;
 };
 
+/* One banner: the announcement's English on pages in any language but
+ * Japanese where the operator wrote one, else its Japanese; "text_lang"
+ * marks text that is not in the page's language (lang="ja" or "en"). */
 static void add_banner(const struct announcement *a, void *ud)
 {
 	struct banners *b = ud;
-	const char *text = b->r->lang != LANG_JA && a->en[0] ? a->en : a->ja;
+	enum lang l = b->r->lang;
+	int english = l != LANG_JA && a->en[0];
+	const char *other = english ? (l == LANG_EN ? NULL : "en") : (l == LANG_JA ? NULL : "ja");
 	if (!b->list)
 		b->list = json_array();
-	json_array_append_new(b->list, json_pack("{s:s, s:s, s:s}", "kind", a->kind, "label",
-						 web_text(b->r, arena_printf(&b->r->a, "announce.kind.%s", a->kind)), "text",
-						 arena_strdup(&b->r->a, text)));
+	json_t *o = json_pack("{s:s, s:s, s:s}", "kind", a->kind, "label",
+			      web_text(b->r, arena_printf(&b->r->a, "announce.kind.%s", a->kind)), "text",
+			      arena_strdup(&b->r->a, english ? a->en : a->ja));
+	if (other)
+		json_object_set_new(o, "text_lang", json_string(other));
+	json_array_append_new(b->list, o);
 }
 
 /* The operator's current announcements for this page (core/announce.h):

@@ -63,7 +63,12 @@ describe('announcements', () => {
     assert.match(page.text, /表示が遅くなっています/, 'participants see the one meant for them');
     assert.doesNotMatch((await request(srv.base, 'GET', '/r/an-a-walk')).text, /A市向けのお知らせ/, 'but not the staff notice');
     const en = await request(srv.base, 'GET', '/r/an-b-walk', { headers: { 'Accept-Language': 'en' } });
-    assert.match(en.text, /<strong>Incident<\/strong> Pages are slow in some regions/);
+    assert.match(en.text, /<strong>Incident<\/strong> Pages are slow in some regions<\/p>/);
+    // a Korean page shows the English, marked as English; an English page marks Japanese without English
+    const ko = await request(srv.base, 'GET', '/r/an-b-walk', { headers: { 'Accept-Language': 'ko' } });
+    assert.match(ko.text, /<strong>장애<\/strong> <span lang="en">Pages are slow in some regions<\/span><\/p>/);
+    const enA = await a.get('/console', { headers: { 'Accept-Language': 'en' } });
+    assert.match(enA.text, /<span lang="ja">A市向けのお知らせ<\/span>/);
     assert.match(srv.sql("SELECT detail FROM security_events WHERE kind = 'announcement_created' ORDER BY id LIMIT 1"), /"by":"ops-taro \(command line\)"/);
 
     assert.equal(announce('close', id).status, 0);
