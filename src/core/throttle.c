@@ -19,7 +19,7 @@ const struct throttle_rule THROTTLE_GUESS_IP = {"ip:", 30, 15 * MINUTES, 15 * MI
 const struct throttle_rule THROTTLE_COUPON = {"coupon:", 5, 15 * MINUTES, 15 * MINUTES, 0, 0};
 const struct throttle_rule THROTTLE_DESK_RALLY = {"desk:", 100, 15 * MINUTES, 15 * MINUTES, 0, 1};
 const struct throttle_rule THROTTLE_RECOVERY_MAIL = {"mail:", 3, 24 * 60 * MINUTES, 24 * 60 * MINUTES, 0, 0};
-const struct throttle_rule THROTTLE_RECOVERY_MAIL_IP = {"mail-ip:", 10, 60 * MINUTES, 60 * MINUTES, 0, 0};
+const struct throttle_rule THROTTLE_RECOVERY_MAIL_IP = {"mail-ip:", 30, 60 * MINUTES, 60 * MINUTES, 0, 0};
 const struct throttle_rule THROTTLE_LOGIN_ID = {"id:", 5, 24 * 60 * MINUTES, 30000, 15 * MINUTES, 1};
 
 /* How long rule locks a key after its failures-th failure (failures >= max). */

@@ -33,7 +33,7 @@ extern const struct throttle_rule THROTTLE_GUESS_IP;     /* 30 of them / 15 min 
 extern const struct throttle_rule THROTTLE_COUPON;       /* 5 wrong desk PINs / 15 min / coupon */
 extern const struct throttle_rule THROTTLE_DESK_RALLY;   /* 100 wrong desk PINs / 15 min / rally, from anywhere */
 extern const struct throttle_rule THROTTLE_RECOVERY_MAIL;    /* 3 recovery-code mails / day / participant */
-extern const struct throttle_rule THROTTLE_RECOVERY_MAIL_IP; /* 10 of them / hour / address */
+extern const struct throttle_rule THROTTLE_RECOVERY_MAIL_IP; /* 30 of them / hour / address (a venue's Wi-Fi is one) */
 extern const struct throttle_rule THROTTLE_LOGIN_ID;     /* per login ID, whether it exists or not: from the
                                                           * 5th failure in a day 30 s, doubling up to 15 min */
 

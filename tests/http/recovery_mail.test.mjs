@@ -3,7 +3,8 @@
 // form is on the card only where mail is configured; a bad address is
 // refused on the card with what was typed; the message is in the page's
 // language with the code and the /recover link; the address is not kept
-// once the message is sent; three a day per participant.
+// once the message is sent; three a day per participant, thirty an hour
+// per address.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { eventually, startServer } from './helpers.mjs';
@@ -58,12 +59,17 @@ describe('recovery code by e-mail', () => {
     assert.equal(back.headers.location, `/r/${SLUG}/card?restored=1`);
   });
 
-  test('an English page gets an English message', async () => {
+  test('an English page gets an English message, with the rally\'s English title where the organizer gave one', async () => {
     const p = await participant(srv, { lang: 'en' });
     assert.match(p.card, /Get the recovery code by e-mail/);
     assert.equal((await send(p, 'guest@example.com')).status, 303);
     const m = await eventually(() => sink.to('guest@example.com')[0], 'the message', 200);
     assert.equal(m.subject, "Your stamp card's recovery code: 港町 メールラリー");
+    srv.sqlWrite(`INSERT INTO translations(rally_id, lang, field, text) SELECT id, 'en', 'rally:title', 'Harbor Mail Rally' FROM rallies WHERE slug = '${SLUG}'`);
+    assert.equal((await send(p, 'guest2@example.com')).status, 303);
+    const m2 = await eventually(() => sink.to('guest2@example.com')[0], 'the second message', 200);
+    assert.equal(m2.subject, "Your stamp card's recovery code: Harbor Mail Rally");
+    assert.match(m2.body, /^This is the recovery code of your stamp card for "Harbor Mail Rally"/);
     assert.match(m.body, /^This is the recovery code of your stamp card/);
     assert.ok(m.body.includes(p.code));
   });
@@ -91,6 +97,21 @@ describe('recovery code by e-mail', () => {
     assert.match(r.text, /value="limit4@example.jp"/);
     await eventually(() => sink.to('limit3@example.jp')[0], 'the third', 200);
     assert.equal(sink.to('limit4@example.jp').length, 0);
+  });
+
+  test('thirty messages an hour from one address, however many cards send them', async () => {
+    let last;
+    for (let i = 0; i < 20 && !last; i++) {
+      const p = await participant(srv);
+      for (let k = 0; k < 3; k++) {
+        const r = await send(p, `crowd${i}.${k}@example.jp`);
+        if (r.status === 429) { last = r; break; }
+        assert.equal(r.status, 303);
+      }
+    }
+    assert.ok(last, 'refused in the end');
+    assert.match(last.text, /送信できる回数の上限に達しました。/);
+    assert.equal(outbox(), '30', 'every message this address had sent, this one not among them');
   });
 
   test('the form needs the CSRF token and a card of this rally', async () => {
