@@ -125,13 +125,14 @@ fuzz: deps
 	@scripts/fuzz $(FUZZ_SECONDS)
 
 # `make run HOST=0.0.0.0` to try it with a phone on the same Wi-Fi (QR codes
-# then carry this machine's LAN address); PORT changes the port.
+# then carry this machine's LAN address); PORT changes the port, LISTEN=ADDR:PORT both.
 HOST ?= 127.0.0.1
 PORT ?= 8080
+LISTEN ?= $(HOST):$(PORT)
 run: deps
 	@$(MAKE) --no-print-directory build/stamprally
 	@mkdir -p data
-	build/stamprally serve --data ./data --listen $(HOST):$(PORT)
+	build/stamprally serve --data ./data --listen $(LISTEN)
 
 test: deps
 	@$(MAKE) --no-print-directory build/stamprally build/asan/stamprally $(UNIT_REL) $(UNIT_ASAN) $(FUZZ_BIN)
