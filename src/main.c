@@ -772,9 +772,9 @@ static int cmd_retention(struct server *srv, int argc, char **argv)
 	int rc = retention_run(c, d, now, &r);
 	db_close(d);
 	printf("{\"events_pruned\": %lld, \"rallies_cleared\": %lld, \"participants_cleared\": %lld, "
-	       "\"logs_compressed\": %lld, \"logs_deleted\": %lld}\n",
+	       "\"logs_compressed\": %lld, \"logs_deleted\": %lld, \"mails_deleted\": %lld}\n",
 	       (long long)r.events_pruned, (long long)r.rallies_cleared, (long long)r.participants_cleared,
-	       (long long)r.logs_compressed, (long long)r.logs_deleted);
+	       (long long)r.logs_compressed, (long long)r.logs_deleted, (long long)r.mails_deleted);
 	return rc == 0 ? 0 : 1;
 }
 

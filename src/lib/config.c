@@ -83,6 +83,7 @@ static const struct key keys[] = {
 	I("backup.max_age_hours", backup_max_age_hours, "26", 1, 8760, "/readyz reports degraded when the last good backup is older than this"),
 	I("retention.security_events_days", keep_events_days, "365", 1, 36500, "days security events are kept (older ones pruned, with a signed checkpoint)"),
 	I("retention.access_log_days", keep_access_days, "365", 1, 36500, "days access-log files are kept"),
+	I("retention.mail_days", keep_mail_days, "30", 1, 36500, "days a sent or given-up e-mail stays in the outbox (sealed) before it is deleted"),
 	I("retention.participants_days_after_end", keep_personal_days, "0", 0, 36500, "days after a rally ends when its participants' personal data "
 	  "(lottery answers, LINE names, recovery codes) is deleted; 0 keeps it"),
 	S("retention.time", retention_time, "04:00", "daily retention run (HH:MM, Japan time), or off"),

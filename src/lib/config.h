@@ -67,6 +67,7 @@ typedef struct config {
 	int keep_events_days;      /* security events older than this are pruned (with a signed checkpoint) */
 	int keep_access_days;      /* access-log files older than this are deleted */
 	int keep_personal_days;    /* personal data this many days after a rally ends; 0 = kept */
+	int keep_mail_days;        /* sent or given-up e-mail is deleted from the outbox after this */
 	char retention_time[16];   /* HH:MM in JST, or "off" */
 	/* [metrics], [monitoring] */
 	char metrics_token[128];   /* bearer token for /metrics (wins over the file) */

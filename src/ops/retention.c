@@ -168,6 +168,17 @@ static int maintain_logs(const config *cf, int64_t now, struct retention_result 
 	return rc;
 }
 
+/* Delete the outbox rows sent or given up before *arg (the cutoff, ms);
+ * the count replaces the cutoff. */
+static int delete_mail(db *d, void *arg)
+{
+	int64_t *n = arg;
+	if (db_exec(d, "DELETE FROM mail_outbox WHERE sent_at < $1 OR failed_at < $1", "i", *n) != DB_DONE)
+		return DB_ERROR;
+	*n = db_changes(d);
+	return 0;
+}
+
 int retention_run(const config *c, db *d, int64_t now, struct retention_result *res)
 {
 	memset(res, 0, sizeof *res);
@@ -181,11 +192,17 @@ int retention_run(const config *c, db *d, int64_t now, struct retention_result *
 		rc = -1, fprintf(stderr, "{\"level\":\"error\",\"msg\":\"retention: cannot delete personal data\"}\n");
 	if (maintain_logs(c, now, res) != 0)
 		rc = -1, fprintf(stderr, "{\"level\":\"error\",\"msg\":\"retention: cannot compress or delete access logs\"}\n");
-	if (res->events_pruned || res->logs_deleted)
+	int64_t mails = now - c->keep_mail_days * DAY_MS;
+	if (db_write(d, delete_mail, &mails) != 0)
+		rc = -1, fprintf(stderr, "{\"level\":\"error\",\"msg\":\"retention: cannot delete old e-mail\"}\n");
+	else
+		res->mails_deleted = mails;
+	if (res->events_pruned || res->logs_deleted || res->mails_deleted)
 		security_event_write(d, "retention_run",
-		       json_pack("{s:I, s:I, s:I, s:I, s:i, s:i}", "events_pruned", (json_int_t)res->events_pruned,
+		       json_pack("{s:I, s:I, s:I, s:I, s:I, s:i, s:i, s:i}", "events_pruned", (json_int_t)res->events_pruned,
 				 "logs_deleted", (json_int_t)res->logs_deleted, "rallies_cleared",
 				 (json_int_t)res->rallies_cleared, "participants_cleared", (json_int_t)res->participants_cleared,
-				 "events_days", c->keep_events_days, "access_log_days", c->keep_access_days));
+				 "mails_deleted", (json_int_t)res->mails_deleted, "events_days", c->keep_events_days,
+				 "access_log_days", c->keep_access_days, "mail_days", c->keep_mail_days));
 	return rc;
 }

@@ -2,8 +2,9 @@
  * retention.h — the daily purge: security events past
  * retention.security_events_days (with a signed pruning checkpoint),
  * access-log files (compressed after their day, deleted past
- * retention.access_log_days), and rallies' personal data
- * retention.participants_days_after_end days after they end.
+ * retention.access_log_days), rallies' personal data
+ * retention.participants_days_after_end days after they end, and e-mail
+ * sent or given up more than retention.mail_days ago.
  */
 #ifndef SR_RETENTION_H
 #define SR_RETENTION_H
@@ -18,6 +19,7 @@ struct retention_result {
 	int64_t rallies_cleared;     /* rallies whose personal data was deleted */
 	int64_t participants_cleared;
 	int64_t logs_compressed, logs_deleted;
+	int64_t mails_deleted;       /* outbox rows sent or given up before the limit */
 };
 
 /* Run every purge as of now (a clock the tests may move) through d (not in a

@@ -3,7 +3,8 @@
 // signed checkpoint and the chain still verifies; access-log files are
 // compressed after their day and deleted past retention.access_log_days;
 // a rally's personal data goes retention.participants_days_after_end days
-// after it ends, its counts stay.
+// after it ends, its counts stay; e-mail sent or given up goes after
+// retention.mail_days.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -111,6 +112,19 @@ describe('retention', () => {
     }
     assert.equal(cli(['key', 'rotate', '--data', srv.data]).status, 0, 'a key rotation skips the deleted answers');
     assert.equal(cli(['audit', 'verify', '--data', srv.data]).status, 0);
+  });
+
+  test('e-mail: sent or given up more than retention.mail_days ago is deleted, the rest kept', () => {
+    const now = Date.now();
+    const row = (id, created, sent, failed) => `('${id}', 'announcement', NULL, 'sealed-to', 'sealed-text', ${created}, ${created}, ${sent}, ${failed})`;
+    srv.sqlWrite('INSERT INTO mail_outbox(message_id, kind, tenant_id, rcpt_sealed, message_sealed, created_at, next_attempt_at, sent_at, failed_at)'
+      + ` VALUES ${row('old-sent', now - 40 * DAY, now - 40 * DAY, 'NULL')}, ${row('old-failed', now - 40 * DAY, 'NULL', now - 37 * DAY)},`
+      + ` ${row('recent-sent', now - 10 * DAY, now - 10 * DAY, 'NULL')}, ${row('old-unsent', now - 40 * DAY, 'NULL', 'NULL')}`);
+    assert.equal(retention(now).mails_deleted, 2, 'the default keeps 30 days');
+    assert.equal(srv.sql('SELECT message_id FROM mail_outbox ORDER BY message_id'), 'old-unsent\nrecent-sent', 'a message still being tried stays');
+    assert.equal(retention(now, { STAMPRALLY_RETENTION_MAIL_DAYS: '5' }).mails_deleted, 1);
+    assert.equal(srv.sql('SELECT message_id FROM mail_outbox'), 'old-unsent');
+    assert.match(srv.sql("SELECT detail FROM security_events WHERE kind = 'retention_run' ORDER BY id DESC LIMIT 1"), /"mails_deleted":1/);
   });
 
   test('bad --now is refused', () => {
