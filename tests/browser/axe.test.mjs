@@ -53,6 +53,28 @@ before(async () => {
   const op = await operatorLogin(srv.base, 'axe-op', JSON.parse(made.stdout).password);
   Object.assign(who, { p, owner, desk, op, nobody: srv.client() });
 
+  // A drawn lottery's page: a second lottery of the demo rally, entered by a second participant, drawn
+  // before its deadline (confirmed); the first lottery stays open, so its entry form is checked too.
+  assert.equal((await owner.postForm(`/console/rallies/${slug}/tiers`, { _csrf: t, name: '抽選で1名様に 船の旅', kind: 'lottery',
+    condition: 'all', ask_name: 'required', ask_kana: 'no', ask_postal: 'no', ask_address: 'no', ask_phone: 'no', ask_email: 'no',
+    ask_age: 'no', ask_q1: 'no', ask_q2: 'no', ask_q3: 'no' })).status, 303);
+  const cruise = sql("SELECT public_id FROM reward_tiers WHERE name = '抽選で1名様に 船の旅'");
+  const q = srv.client();
+  assert.equal((await q.postForm(`/r/${slug}/join`, { _csrf: csrfOf((await q.get(`/r/${slug}`)).text) })).status, 303);
+  for (const [, token] of spots) assert.equal((await q.postForm(`/q/${token}`, { _csrf: csrfOf((await q.get(`/q/${token}`)).text) })).status, 303);
+  const entry = `/r/${slug}/lottery/${cruise}`;
+  assert.equal((await q.postForm(entry, { _csrf: csrfOf((await q.get(entry)).text), name: '応募 花子' })).status, 303);
+  const drawn = await owner.postForm(`/console/rallies/${slug}/lottery/${cruise}/draw`, { _csrf: t, count: '1', early: '1' });
+  assert.equal(drawn.status, 303, drawn.text.slice(0, 300));
+  // An erasure certificate's page: a tenant of its own, purged.
+  srv.import({ tenant: 'axe-gone', slug: 'axe-gone-walk', title: '消える町', description: 'x', starts_at: '2020-01-01T00:00:00Z',
+    ends_at: '2099-01-01T00:00:00Z', status: 'published', spots: [{ name: 'A' }] });
+  const purged = srv.cli(['tenant', 'purge', 'axe-gone', '--reason', '契約終了', '--confirm', 'axe-gone']);
+  assert.equal(purged.status, 0, purged.stderr);
+  const certificate = sql("SELECT public_id FROM erasure_certificates WHERE tenant_slug = 'axe-gone'");
+  assert.match(certificate, /^\S+$/);
+  assert.match(drawn.headers.location, /\/draws\/[^/]+$/);
+
   // The rotating code's claim page, as the desk screen shows it (a refusal once its code has expired: a page too).
   const deskPage = (await desk.get(`/console/desk/${slug}/${spots[0][0]}`)).text;
   const rotating = deskPage.match(/https?:\/\/[^/<"]+(\/t\/[^/<"]+\/[A-Za-z0-9_-]{22})/)[1];
@@ -62,11 +84,13 @@ before(async () => {
     rotating,
   ].map((u) => ['p', u]));
   pages.push(...[`/r/${slug}`, `/q/${spots[2][1]}`, '/console/login', '/ops/login'].map((u) => ['nobody', u]));
-  pages.push(...['/ops', '/ops/operators', '/ops/announcements', '/ops/certificates', '/ops/audit'].map((u) => ['op', u]));
+  pages.push(...['/ops', '/ops/operators', '/ops/announcements', '/ops/certificates', `/ops/certificates/${certificate}`, '/ops/audit']
+    .map((u) => ['op', u]));
   pages.push(...[
     '/console', '/console/rallies/new', `/console/rallies/${slug}`, `/console/rallies/${slug}/spots/new`,
     `/console/rallies/${slug}/spots/${spots[0][0]}`, `/console/rallies/${slug}/posters`, `/console/rallies/${slug}/spots/${spots[0][0]}/poster`,
-    `/console/rallies/${slug}/translations?to=en`, `/console/rallies/${slug}/translations?to=ko`, `/console/rallies/${slug}/dashboard`, `/console/rallies/${slug}/lottery/${lottery}`, '/console/users', '/console/audit',
+    `/console/rallies/${slug}/translations?to=en`, `/console/rallies/${slug}/translations?to=ko`, `/console/rallies/${slug}/dashboard`, `/console/rallies/${slug}/lottery/${lottery}`,
+    drawn.headers.location, '/console/users', '/console/audit',
     '/console/password', '/console/totp', '/console/email', '/console/line',
   ].map((u) => ['owner', u]));
   pages.push(...['/console/desk', `/console/desk/redeem?code=${code}`, `/console/desk/${slug}/${spots[0][0]}`].map((u) => ['desk', u]));
