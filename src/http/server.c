@@ -503,6 +503,17 @@ static void redirect_done(void *cls, struct MHD_Connection *conn, void **con_cls
 	*con_cls = NULL;
 }
 
+/* The daemon flags for listening on ss: IPv6 for an IPv6 address, and
+ * both families on one socket for the IPv6 wildcard [::] (the LAN URL
+ * printed for it may well be an IPv4 address). */
+static unsigned family_flags(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family != AF_INET6)
+		return 0;
+	const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+	return IN6_IS_ADDR_UNSPECIFIED(&a->sin6_addr) ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
+}
+
 /* Start the plain-HTTP redirect listener when server.redirect_listen is set. */
 static int start_redirect(struct server *srv)
 {
@@ -514,8 +525,7 @@ static int start_redirect(struct server *srv)
 		fprintf(stderr, "stamprally: cannot resolve server.redirect_listen '%s'\n", srv->cfg.redirect_listen);
 		return -1;
 	}
-	srv->redirect = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-						 (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+	srv->redirect = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | family_flags(&ss),
 					 0, NULL, NULL, on_redirect, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 					 MHD_OPTION_URI_LOG_CALLBACK, uri_seen, NULL, MHD_OPTION_NOTIFY_COMPLETED,
 					 redirect_done, NULL, MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_CONNECTION_LIMIT,
@@ -562,7 +572,7 @@ static int start_metrics(struct server *srv)
 		fprintf(stderr, "stamprally: cannot resolve metrics.listen '%s'\n", srv->cfg.metrics_listen);
 		return -1;
 	}
-	srv->metrics = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0), 0,
+	srv->metrics = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | family_flags(&ss), 0,
 					NULL, NULL, on_metrics, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 					MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_CONNECTION_LIMIT, 64u,
 					MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
@@ -612,8 +622,7 @@ int server_start(struct server *srv)
 	if (fd >= 0) {
 		OPT(MHD_OPTION_LISTEN_SOCKET, fd, NULL);
 	} else {
-		if (ss.ss_family == AF_INET6)
-			flags |= MHD_USE_IPv6;
+		flags |= family_flags(&ss);
 		OPT(MHD_OPTION_SOCK_ADDR, 0, &ss);
 		OPT(MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL);
 	}

@@ -81,9 +81,21 @@ test('listening on every interface, the printed URLs, the QR codes and the termi
   assert.ok(posters.text.includes(`http://${host}/q/`), 'the posters print the LAN URL');
 });
 
-test('make run takes HOST and PORT', () => {
+test('make run takes HOST and PORT, or LISTEN', () => {
   const r = spawnSync('make', ['-n', '--no-print-directory', 'run', 'HOST=0.0.0.0', 'PORT=8181'], { cwd: root, encoding: 'utf8' });
   assert.match(r.stdout, /build\/stamprally serve --data \.\/data --listen 0\.0\.0\.0:8181/);
+  const l = spawnSync('make', ['-n', '--no-print-directory', 'run', 'LISTEN=[::]:8282'], { cwd: root, encoding: 'utf8' });
+  assert.match(l.stdout, /--listen \[::\]:8282/);
   const d = spawnSync('make', ['-n', '--no-print-directory', 'run'], { cwd: root, encoding: 'utf8' });
   assert.match(d.stdout, /--listen 127\.0\.0\.1:8080/, 'loopback unless asked');
+});
+
+const ipv6 = Object.values(os.networkInterfaces()).flat().some((a) => a.address === '::1');
+test('listening on [::] takes IPv4 too: the LAN URL it prints may be an IPv4 address', { skip: !ipv6 && 'no IPv6 loopback here' }, async () => {
+  const both = await startServer({ listen: '[::]', env: { STAMPRALLY_SERVER_PUBLIC_URL: '' } }); // waits on 127.0.0.1
+  try {
+    for (const host of ['127.0.0.1', '[::1]']) assert.equal((await fetch(`http://${host}:${both.port}/healthz`)).status, 200, host);
+  } finally {
+    await both.stop();
+  }
 });
