@@ -48,5 +48,10 @@ void page_url_encode(buf *b, const char *s);
  * request's language, Japanese marked "<field>_ja" where there is none
  * (translate.c; called by page_render). */
 void web_translate_view(req *r, json_t *view);
+struct rally;
+/* One of rally ra's own texts (field as stored, e.g. "rally:title") in the
+ * request's language, or original where the organizer gave none (arena
+ * or original; translate.c). */
+const char *web_rally_text(req *r, const struct rally *ra, const char *field, const char *original);
 
 #endif

@@ -237,10 +237,7 @@ void page_recovery_mail(req *r)
 		card_render(r, &ra, &p, &c, status, json_pack("{s:s, s:s}", "mail_error", web_text(r, problem), "mail_to", to));
 		return;
 	}
-	json_t *named = json_pack("{s:{s:s, s:s}}", "rally", "slug", ra.slug, "title", ra.title);
-	web_translate_view(r, named); /* the rally's title in the page's language where the organizer gave one */
-	const char *title = arena_strdup(&r->a, json_string_value(json_object_get(json_object_get(named, "rally"), "title")));
-	json_decref(named);
+	const char *title = web_rally_text(r, &ra, "rally:title", ra.title);
 	if (mail_recovery_code(r->db, &r->a, ra.tenant_id, to, r->lang, title, code, now) != 0 ||
 	    throttle_failed(r->db, &THROTTLE_RECOVERY_MAIL, who, now) != 0 ||
 	    throttle_failed(r->db, &THROTTLE_RECOVERY_MAIL_IP, ip, now) != 0) {

@@ -67,6 +67,15 @@ static void swap_questions(req *r, const struct translations *t, json_t *tier, c
 	}
 }
 
+const char *web_rally_text(req *r, const struct rally *ra, const char *field, const char *original)
+{
+	const char *lang = content_lang(r->lang), *text = NULL;
+	struct translations t;
+	if (lang && translations_load(r->db, &r->a, ra->id, lang, &t) == 0)
+		text = translation_find(&t, field);
+	return text ? text : original;
+}
+
 void web_translate_view(req *r, json_t *view)
 {
 	const char *lang = content_lang(r->lang);
