@@ -5,7 +5,8 @@
  * say lang="ja" ("<field>_ja": true). Applied to every participant page's
  * view just before it is rendered (page.c), by the paths those views share:
  * rally, card.spots[], spot, rewards[], ready[], and a lottery page's tier
- * with its own questions (fields[] marked "custom").
+ * with its own questions (fields[] marked "custom"). web_rally_text gives
+ * one such text outside a page (the recovery code's e-mail).
  */
 #include <string.h>
 
